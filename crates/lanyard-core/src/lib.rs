@@ -1,0 +1,18 @@
+//! Lanyard's product logic, free of any GUI dependency: where AWS and Lanyard files live, the
+//! types the desktop UI and the CLI show, and (in later modules) IAM Identity Center sign-in,
+//! `~/.aws/config` profiles and CodeCommit.
+//!
+//! Invariant: nothing here reads ambient state. Paths, environment, clock and endpoints are
+//! passed in by the CLI or the desktop shell, so tests never touch the real `~/.aws`.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod paths;
+pub mod view;
+
+pub use error::{Error, ErrorCode, Result};
+pub use paths::Paths;
+
+/// Lanyard's version, as shown by `lanyard --version` and the Settings view.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

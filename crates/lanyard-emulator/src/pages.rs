@@ -1,0 +1,257 @@
+//! Pages for people (the device verification page and the /authorize consent page, plain HTML
+//! that works in any browser, headless Chromium included) and the `/_emulator/*` control API
+//! that tests and the demo use.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::http::App;
+use crate::knobs::KnobsPatch;
+
+/// Routes for pages and control.
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/device", get(device_page).post(device_decision))
+        .route("/authorize", get(authorize_page).post(authorize_decision))
+        .route("/_emulator/health", get(|| async { "ok" }))
+        .route("/_emulator/world", get(world))
+        .route("/_emulator/approve", post(approve))
+        .route("/_emulator/deny", post(deny))
+        .route("/_emulator/expire-access-tokens", post(expire_access_tokens))
+        .route("/_emulator/expire-role-credentials", post(expire_role_credentials))
+        .route("/_emulator/expire-clients", post(expire_clients))
+        .route("/_emulator/knobs", get(get_knobs).post(set_knobs))
+        .route("/_emulator/stats", get(stats))
+        .route("/_emulator/stats/reset", post(reset_stats))
+}
+
+/// Escapes text for HTML bodies and attribute values.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{title} — AWS access portal (Lanyard emulator)</title>
+<style>
+body{{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#f2f3f3;margin:0;color:#16191f}}
+main{{max-width:460px;margin:8vh auto;background:#fff;border-radius:10px;padding:32px;box-shadow:0 1px 4px #0002}}
+h1{{font-size:1.3rem;margin:0 0 .5rem}} .code{{font:600 1.8rem ui-monospace,monospace;letter-spacing:.15em;margin:1rem 0;padding:.6rem;background:#f2f8fd;border-radius:6px;text-align:center}}
+label{{display:block;margin:1rem 0 .3rem;font-weight:600}} select{{width:100%;padding:.4rem}}
+.row{{display:flex;gap:.6rem;margin-top:1.4rem}} button{{flex:1;padding:.7rem;border-radius:6px;font-size:1rem;cursor:pointer;border:1px solid #879596;background:#fff}}
+button#approve{{background:#ec7211;border-color:#ec7211;color:#fff;font-weight:600}} .muted{{color:#5f6b7a;font-size:.9rem}} .err{{color:#d13212}}
+</style></head><body><main>{body}<p class="muted">Lanyard emulator — a local stand-in for IAM Identity Center. No real AWS account is involved.</p></main></body></html>"#
+    ))
+}
+
+fn user_select(app: &App, instance: usize) -> String {
+    let options: String = app
+        .state
+        .instance(instance)
+        .users
+        .iter()
+        .map(|u| format!(r#"<option value="{0}">{0}</option>"#, escape(&u.name)))
+        .collect();
+    format!(r#"<label for="user">Sign in as</label><select id="user" name="user">{options}</select>"#)
+}
+
+/// `GET /`: what this server is.
+pub async fn index(State(app): State<Arc<App>>) -> Html<String> {
+    let instances: String = app
+        .state
+        .world
+        .instances
+        .iter()
+        .map(|i| format!("<li><code>{}</code> — {} ({})</li>", escape(&i.start_url), escape(&i.name), escape(&i.region)))
+        .collect();
+    page("Lanyard emulator", &format!("<h1>Lanyard emulator</h1><p>Identity Center instances:</p><ul>{instances}</ul>"))
+}
+
+#[derive(Deserialize)]
+struct DeviceQuery {
+    user_code: Option<String>,
+}
+
+async fn device_page(State(app): State<Arc<App>>, Query(q): Query<DeviceQuery>) -> Response {
+    let Some(code) = q.user_code.filter(|c| !c.trim().is_empty()) else {
+        return page(
+            "Authorize request",
+            r#"<h1>Authorize request</h1><form method="get" action="/device"><label for="user_code">Enter the code shown by your application</label>
+<input id="user_code" name="user_code" autocomplete="off" style="width:100%;padding:.5rem;font-size:1.2rem"><div class="row"><button id="next" type="submit">Next</button></div></form>"#,
+        )
+        .into_response();
+    };
+    let Some((_, dev)) = app.state.device_by_user_code(&code) else {
+        return (StatusCode::NOT_FOUND, page("Unknown code", &format!(r#"<h1>Unknown code</h1><p class="err">No sign-in request with code <b>{}</b>. Check the code and try again.</p>"#, escape(&code)))).into_response();
+    };
+    let inst = app.state.instance(dev.instance);
+    page(
+        "Authorize request",
+        &format!(
+            r#"<h1>Authorize request</h1><p>An application is asking to sign in to <b>{}</b> ({}). Confirm this code matches the one it shows:</p>
+<div class="code" id="user-code">{}</div><form method="post" action="/device"><input type="hidden" name="user_code" value="{}">{}
+<div class="row"><button id="deny" name="decision" value="deny" type="submit">Deny</button><button id="approve" name="decision" value="approve" type="submit">Allow access</button></div></form>"#,
+            escape(&inst.name),
+            escape(&inst.start_url),
+            escape(&dev.user_code),
+            escape(&dev.user_code),
+            user_select(&app, dev.instance)
+        ),
+    )
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct Decision {
+    user_code: Option<String>,
+    decision: Option<String>,
+    user: Option<String>,
+}
+
+async fn device_decision(State(app): State<Arc<App>>, Form(d): Form<Decision>) -> Response {
+    let code = d.user_code.unwrap_or_default();
+    let approve = d.decision.as_deref() == Some("approve");
+    match app.state.decide_device(&code, approve.then(|| d.user.as_deref().unwrap_or(""))) {
+        Ok(()) if approve => page("Request approved", r#"<h1 id="result">Request approved</h1><p>You can close this window and return to your application.</p>"#).into_response(),
+        Ok(()) => page("Request denied", r#"<h1 id="result">Request denied</h1><p>The application was not given access. You can close this window.</p>"#).into_response(),
+        Err(m) => (StatusCode::BAD_REQUEST, page("Cannot complete request", &format!(r#"<h1 id="result">Cannot complete request</h1><p class="err">{}</p>"#, escape(&m)))).into_response(),
+    }
+}
+
+fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
+    let mut url = match url::Url::parse(redirect_uri) {
+        Ok(u) => u,
+        Err(_) => return (StatusCode::BAD_REQUEST, "invalid redirect_uri").into_response(),
+    };
+    url.query_pairs_mut().extend_pairs(params.iter().filter(|(_, v)| !v.is_empty()));
+    Redirect::to(url.as_str()).into_response()
+}
+
+async fn authorize_page(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    let (client_id, redirect_uri, state) = (get("client_id"), get("redirect_uri"), get("state"));
+    let bad = |m: String| (StatusCode::BAD_REQUEST, page("Invalid request", &format!(r#"<h1 id="result">Invalid request</h1><p class="err">{}</p>"#, escape(&m)))).into_response();
+    let instance = match app.state.check_authorize(client_id, redirect_uri) {
+        Ok(i) => i,
+        // An unverified redirect URI must not receive the error (RFC 6749 §4.1.2.1): show it here.
+        Err(m) => return bad(m),
+    };
+    if get("response_type") != "code" {
+        return redirect_with(redirect_uri, &[("error", "unsupported_response_type"), ("state", state)]);
+    }
+    if get("code_challenge_method") != "S256" || get("code_challenge").len() < 43 {
+        return redirect_with(redirect_uri, &[("error", "invalid_request"), ("error_description", "PKCE S256 code_challenge is required"), ("state", state)]);
+    }
+    if app.auto_approve {
+        let user = app.state.instance(instance).users[0].name.clone();
+        let code = app.state.issue_code(client_id, redirect_uri, get("code_challenge"), &user, instance);
+        return redirect_with(redirect_uri, &[("code", &code), ("state", state)]);
+    }
+    let hidden: String = ["client_id", "redirect_uri", "state", "code_challenge", "scopes"]
+        .iter()
+        .map(|k| format!(r#"<input type="hidden" name="{k}" value="{}">"#, escape(get(k))))
+        .collect();
+    let inst = app.state.instance(instance);
+    page(
+        "Allow access",
+        &format!(
+            r#"<h1>Allow access?</h1><p>An application on this computer is asking to sign in to <b>{}</b> ({}) with scopes <code>{}</code>.</p>
+<form method="post" action="/authorize">{hidden}{}<div class="row"><button id="deny" name="decision" value="deny" type="submit">Deny</button><button id="approve" name="decision" value="approve" type="submit">Allow access</button></div></form>"#,
+            escape(&inst.name),
+            escape(&inst.start_url),
+            escape(get("scopes")),
+            user_select(&app, instance)
+        ),
+    )
+    .into_response()
+}
+
+async fn authorize_decision(State(app): State<Arc<App>>, Form(f): Form<HashMap<String, String>>) -> Response {
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let (client_id, redirect_uri, state) = (get("client_id"), get("redirect_uri"), get("state"));
+    let instance = match app.state.check_authorize(client_id, redirect_uri) {
+        Ok(i) => i,
+        Err(m) => return (StatusCode::BAD_REQUEST, page("Invalid request", &format!(r#"<p class="err">{}</p>"#, escape(&m)))).into_response(),
+    };
+    if get("decision") != "approve" {
+        return redirect_with(redirect_uri, &[("error", "access_denied"), ("error_description", "The user denied the request"), ("state", state)]);
+    }
+    let users = &app.state.instance(instance).users;
+    let user = users.iter().find(|u| u.name == get("user")).unwrap_or(&users[0]).name.clone();
+    let code = app.state.issue_code(client_id, redirect_uri, get("code_challenge"), &user, instance);
+    redirect_with(redirect_uri, &[("code", &code), ("state", state)])
+}
+
+// ---- control API -----------------------------------------------------------------------------
+
+async fn world(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+    Json(serde_json::to_value(&app.state.world).unwrap_or_default())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserCode {
+    user_code: String,
+    user: Option<String>,
+}
+
+async fn approve(State(app): State<Arc<App>>, Json(b): Json<UserCode>) -> Response {
+    decide(&app, &b.user_code, Some(b.user.as_deref().unwrap_or("")))
+}
+
+async fn deny(State(app): State<Arc<App>>, Json(b): Json<UserCode>) -> Response {
+    decide(&app, &b.user_code, None)
+}
+
+fn decide(app: &App, code: &str, user: Option<&str>) -> Response {
+    match app.state.decide_device(code, user) {
+        Ok(()) => Json(json!({"ok": true})).into_response(),
+        Err(m) => (StatusCode::NOT_FOUND, Json(json!({"ok": false, "message": m}))).into_response(),
+    }
+}
+
+async fn expire_access_tokens(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+    Json(json!({"expired": app.state.expire_access_tokens()}))
+}
+
+async fn expire_role_credentials(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+    Json(json!({"expired": app.state.expire_role_credentials()}))
+}
+
+async fn expire_clients(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+    Json(json!({"expired": app.state.expire_clients()}))
+}
+
+async fn get_knobs(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+    Json(serde_json::to_value(&*app.realism.knobs.lock().unwrap_or_else(|p| p.into_inner())).unwrap_or_default())
+}
+
+async fn set_knobs(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<KnobsPatch>(&body) {
+        Ok(p) => {
+            let mut k = app.realism.knobs.lock().unwrap_or_else(|p| p.into_inner());
+            k.apply(p);
+            Json(serde_json::to_value(&*k).unwrap_or_default()).into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"message": e.to_string()}))).into_response(),
+    }
+}
+
+async fn stats(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+    Json(serde_json::to_value(&*app.realism.stats.lock().unwrap_or_else(|p| p.into_inner())).unwrap_or_default())
+}
+
+async fn reset_stats(State(app): State<Arc<App>>) -> StatusCode {
+    *app.realism.stats.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
+    StatusCode::NO_CONTENT
+}

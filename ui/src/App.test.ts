@@ -1,0 +1,202 @@
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { emit } from '@tauri-apps/api/event';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import App from './App.svelte';
+import type { AppInfo } from './lib/bindings/AppInfo';
+
+const INFO: AppInfo = {
+  version: '0.4.2',
+  demo: false,
+  platform: 'macos',
+  awsConfigFile: '/Users/dev/.aws/config',
+  ssoCacheDir: '/Users/dev/.aws/sso/cache',
+  dataDir: '/Users/dev/Library/Application Support/dev.lanyard',
+};
+
+/** Mock the shell: `app_info` answers with `info` (or rejects with `error`). */
+function mockShell(opts: { info?: Partial<AppInfo>; error?: unknown } = {}) {
+  const calls: string[] = [];
+  mockIPC(
+    (cmd) => {
+      calls.push(cmd);
+      if (cmd !== 'app_info') throw new Error(`unexpected command ${cmd}`);
+      if (opts.error !== undefined) throw opts.error;
+      return { ...INFO, ...opts.info };
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+const title = () => screen.getByTestId('view-title');
+const nav = (id: string) => screen.getByTestId(`nav-${id}`);
+
+afterEach(async () => {
+  // Unmount first and let pending IPC settle: App unsubscribes from events through the mock.
+  cleanup();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  clearMocks();
+});
+
+describe('App frame', () => {
+  it('renders the four views as buttons in the main navigation, Sessions first', async () => {
+    mockShell();
+    render(App);
+
+    const mainNav = screen.getByRole('navigation', { name: 'Main' });
+    const buttons = within(mainNav).getAllByRole('button');
+    expect(buttons.map((b) => b.textContent?.trim())).toEqual([
+      'Sessions',
+      'Accounts & Profiles',
+      'Repositories',
+      'Settings',
+    ]);
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Sessions');
+    expect(nav('sessions').getAttribute('aria-current')).toBe('page');
+    expect(screen.getByText('No identities yet')).toBeTruthy();
+  });
+
+  it('switches view on click and moves aria-current', async () => {
+    mockShell();
+    render(App);
+
+    await fireEvent.click(nav('repositories'));
+    expect(title().textContent).toBe('Repositories');
+    expect(nav('repositories').getAttribute('aria-current')).toBe('page');
+    expect(nav('sessions').hasAttribute('aria-current')).toBe(false);
+    expect(screen.getByText('No repositories yet')).toBeTruthy();
+
+    await fireEvent.click(nav('accounts'));
+    expect(title().textContent).toBe('Accounts & Profiles');
+    expect(nav('accounts').getAttribute('aria-current')).toBe('page');
+    expect(nav('repositories').hasAttribute('aria-current')).toBe(false);
+  });
+
+  it('switches view with Ctrl/Cmd+1..4 and ignores other keys', async () => {
+    mockShell();
+    render(App);
+
+    await fireEvent.keyDown(window, { key: '4', ctrlKey: true });
+    expect(title().textContent).toBe('Settings');
+    expect(nav('settings').getAttribute('aria-current')).toBe('page');
+
+    await fireEvent.keyDown(window, { key: '2', metaKey: true });
+    expect(title().textContent).toBe('Accounts & Profiles');
+
+    await fireEvent.keyDown(window, { key: '3' });
+    await fireEvent.keyDown(window, { key: '9', ctrlKey: true });
+    await fireEvent.keyDown(window, { key: '1', ctrlKey: true, shiftKey: true });
+    expect(title().textContent).toBe('Accounts & Profiles');
+
+    await fireEvent.keyDown(window, { key: '1', ctrlKey: true });
+    expect(title().textContent).toBe('Sessions');
+  });
+
+  it('moves focus between nav items with the arrow keys without switching view', async () => {
+    mockShell();
+    render(App);
+
+    nav('sessions').focus();
+    await fireEvent.keyDown(nav('sessions'), { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(nav('accounts'));
+    await fireEvent.keyDown(nav('accounts'), { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(nav('repositories'));
+    await fireEvent.keyDown(nav('repositories'), { key: 'ArrowUp' });
+    expect(document.activeElement).toBe(nav('accounts'));
+
+    // wraps around at both ends
+    nav('sessions').focus();
+    await fireEvent.keyDown(nav('sessions'), { key: 'ArrowUp' });
+    expect(document.activeElement).toBe(nav('settings'));
+    await fireEvent.keyDown(nav('settings'), { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(nav('sessions'));
+
+    expect(title().textContent).toBe('Sessions');
+
+    // Enter/click on the focused button activates it
+    nav('repositories').focus();
+    await fireEvent.click(document.activeElement as HTMLElement);
+    expect(title().textContent).toBe('Repositories');
+  });
+
+  it('follows app://navigate events from the tray', async () => {
+    mockShell();
+    render(App);
+
+    await waitFor(async () => {
+      await emit('app://navigate', 'settings');
+      expect(title().textContent).toBe('Settings');
+    });
+    expect(nav('settings').getAttribute('aria-current')).toBe('page');
+  });
+});
+
+describe('Settings', () => {
+  it('shows version, platform and paths from app_info', async () => {
+    const calls = mockShell();
+    render(App);
+    await fireEvent.click(nav('settings'));
+
+    expect((await screen.findByTestId('app-version')).textContent).toBe('0.4.2');
+    expect(screen.getByText('macos')).toBeTruthy();
+    expect(screen.getByText('/Users/dev/.aws/config')).toBeTruthy();
+    expect(screen.getByText('/Users/dev/.aws/sso/cache')).toBeTruthy();
+    expect(screen.getByText('/Users/dev/Library/Application Support/dev.lanyard')).toBeTruthy();
+    expect(calls).toEqual(['app_info']);
+  });
+});
+
+describe('Demo badge', () => {
+  it('is shown when app_info reports demo=true', async () => {
+    mockShell({ info: { demo: true } });
+    render(App);
+
+    const badge = await screen.findByTestId('demo-badge');
+    expect(badge.textContent).toBe('Demo');
+  });
+
+  it('is absent when demo=false', async () => {
+    mockShell({ info: { demo: false } });
+    render(App);
+    await fireEvent.click(nav('settings'));
+
+    await screen.findByTestId('app-version'); // app_info has arrived
+    expect(screen.queryByTestId('demo-badge')).toBeNull();
+  });
+});
+
+describe('IPC failure', () => {
+  it('shows the error message in an alert instead of a blank screen', async () => {
+    mockShell({ error: { code: 'Io', message: 'cannot read /Users/dev/.aws/config' } });
+    render(App);
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('cannot read /Users/dev/.aws/config');
+    // the frame is still usable
+    expect(title().textContent).toBe('Sessions');
+    await fireEvent.click(nav('settings'));
+    expect(screen.getByText('Application details are unavailable.')).toBeTruthy();
+    expect(screen.queryByTestId('app-version')).toBeNull();
+  });
+
+  it('retries and clears the alert once app_info succeeds', async () => {
+    let fail = true;
+    mockIPC((cmd) => {
+      if (cmd !== 'app_info') throw new Error(`unexpected command ${cmd}`);
+      if (fail) throw 'backend not ready';
+      return INFO;
+    }, { shouldMockEvents: true });
+    render(App);
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('backend not ready');
+
+    fail = false;
+    await fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    await fireEvent.click(nav('settings'));
+    expect(screen.getByTestId('app-version').textContent).toBe('0.4.2');
+  });
+});
