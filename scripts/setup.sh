@@ -63,5 +63,5 @@ fi
 TOOLS="$ROOT/.tools"
 if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
   log "cargo install tauri-driver (about 40 s)"
-  cargo install --quiet --locked --root "$TOOLS" tauri-driver@2.0.4 >/dev/null 2>&1 || cargo install --quiet --locked --root "$TOOLS" tauri-driver
+  cargo install --quiet --locked --root "$TOOLS" tauri-driver@2.0.6
 fi

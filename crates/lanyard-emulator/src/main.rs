@@ -111,7 +111,14 @@ fn main() -> anyhow::Result<()> {
             print!("{}", lanyard_emulator::world::DEMO_WORLD);
             Ok(())
         }
-        Command::Serve(s) => tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(s)),
+        Command::Serve(s) => {
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let result = rt.block_on(serve(s));
+            // tokio's stdin reader is a blocking thread that a signal cannot interrupt; don't
+            // wait for it on the way out.
+            rt.shutdown_timeout(std::time::Duration::from_millis(200));
+            result
+        }
     }
 }
 

@@ -1,0 +1,186 @@
+"""Helpers for driving the real desktop app under the test display (Xvfb + dbus, see ./dev test)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from webdriver import WebDriver, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / ".artifacts" / "screenshots"
+
+
+def bin_dir() -> Path:
+    if os.environ.get("LANYARD_BIN_DIR"):
+        return Path(os.environ["LANYARD_BIN_DIR"])
+    target = os.environ.get("CARGO_TARGET_DIR") or str(ROOT / "target")
+    return Path(target) / "debug"
+
+
+def app_binary() -> Path:
+    return bin_dir() / "lanyard-app"
+
+
+def cargo_version() -> str:
+    for line in (ROOT / "Cargo.toml").read_text().splitlines():
+        if line.startswith("version = "):
+            return line.split('"')[1]
+    raise AssertionError("no workspace version")
+
+
+def app_env(home: Path) -> dict:
+    """The app's environment: a throwaway home, so nothing touches the real ~/.aws."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_DATA", "XDG_CONFIG", "XDG_CACHE"))}
+    home.mkdir(parents=True, exist_ok=True)
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), XDG_CONFIG_HOME=str(home / ".config"),
+               XDG_CACHE_HOME=str(home / ".cache"), NO_AT_BRIDGE="1")
+    return env
+
+
+def descendants(pid: int) -> set[int]:
+    """All live processes below `pid` (WebKit's web and network processes, for example)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+def exe_of(pid: int) -> Path | None:
+    try:
+        return Path(os.readlink(f"/proc/{pid}/exe")).resolve()
+    except OSError:
+        return None
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_until(pred, timeout: float = 15.0, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def xdotool(*args: str) -> str:
+    return subprocess.run(["xdotool", *args], capture_output=True, text=True, timeout=10).stdout.strip()
+
+
+def windows(name_regex: str, visible: bool = True) -> list[int]:
+    args = ["search"] + (["--onlyvisible"] if visible else []) + ["--name", name_regex]
+    return [int(w) for w in xdotool(*args).split()]
+
+
+def geometry(win: int) -> tuple[int, int, int, int]:
+    out = dict(line.split("=", 1) for line in xdotool("getwindowgeometry", "--shell", str(win)).splitlines() if "=" in line)
+    return int(out["X"]), int(out["Y"]), int(out["WIDTH"]), int(out["HEIGHT"])
+
+
+def close_window(win: int) -> None:
+    """Asks the window to close the way a window manager does (WM_DELETE_WINDOW)."""
+    from Xlib import X, display, protocol
+
+    d = display.Display()
+    w = d.create_resource_object("window", win)
+    wm_protocols, wm_delete = d.intern_atom("WM_PROTOCOLS"), d.intern_atom("WM_DELETE_WINDOW")
+    ev = protocol.event.ClientMessage(window=w, client_type=wm_protocols, data=(32, [wm_delete, X.CurrentTime, 0, 0, 0]))
+    w.send_event(ev, event_mask=X.NoEventMask)
+    d.flush()
+    d.close()
+
+
+class TauriDriver:
+    """tauri-driver + WebKitWebDriver: W3C WebDriver sessions on the real app window."""
+
+    def __init__(self, env: dict, log: Path):
+        exe = ROOT / ".tools" / "bin" / "tauri-driver"
+        if not exe.exists():
+            exe = Path(shutil.which("tauri-driver") or exe)
+        self.port, native = free_port(), free_port()
+        self.log = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [str(exe), "--port", str(self.port), "--native-port", str(native), "--native-driver", "/usr/bin/WebKitWebDriver"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        wait_until(self._ready, 20, what="tauri-driver")
+
+    def _ready(self) -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/status", timeout=1).read()
+            return True
+        except OSError:
+            return False
+
+    def session(self, args: list[str] | None = None) -> WebDriver:
+        wd = WebDriver(f"http://127.0.0.1:{self.port}", timeout=60)
+        wd.new_session({"browserName": "wry", "tauri:options": {"application": str(app_binary()), "args": args or []}})
+        return wd
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+class Tray:
+    """trayer as the system tray host, so the AppIndicator icon docks and can be clicked."""
+
+    def __init__(self, env: dict):
+        self.proc = subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200",
+             "--height", "32", "--transparent", "false"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+    def icon(self) -> int:
+        def find():
+            for w in windows("^lanyard-app$"):
+                x, y, width, height = geometry(w)
+                if y < 32 and width <= 40 and height <= 40:
+                    return w
+            return None
+        return wait_until(find, 20, what="the Lanyard tray icon to dock")
+
+    def choose(self, label_index_from_top: int | None = None, last: bool = False) -> None:
+        """Opens the tray menu and activates an item (keyboard, as a person could)."""
+        before = set(windows("^lanyard-app$"))
+        x, y, w, h = geometry(self.icon())
+        xdotool("mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
+        menu = wait_until(lambda: [m for m in windows("^lanyard-app$") if m not in before and geometry(m)[3] > 40],
+                          10, what="the tray menu")[0]
+        mx, my, mw, mh = geometry(menu)
+        time.sleep(0.3)
+        if last:
+            xdotool("key", "Up", "Return")
+        else:
+            xdotool("key", *(["Down"] * (label_index_from_top + 1)), "Return")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)

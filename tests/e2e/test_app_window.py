@@ -1,0 +1,57 @@
+"""The real Lanyard window, driven through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb."""
+
+import time
+
+import pytest
+
+from app import SHOTS, TauriDriver, alive, app_binary, app_env, cargo_version, descendants, exe_of, wait_until
+
+NAV = ["Sessions", "Accounts & Profiles", "Repositories", "Settings"]
+
+
+@pytest.fixture
+def driver(tmp_path):
+    d = TauriDriver(app_env(tmp_path / "home"), tmp_path / "tauri-driver.log")
+    yield d
+    d.stop()
+
+
+def heading(wd) -> str:
+    return wd.text(wd.find('[data-testid="view-title"]'))
+
+
+def test_window_renders_navigation_and_views(driver, tmp_path):
+    wd = driver.session(["--demo"])
+    try:
+        wd.wait_for('nav[aria-label="Main"]', timeout=30)
+        labels = [wd.text(wd.find(f'[data-testid="nav-{v}"]')) for v in ("sessions", "accounts", "repositories", "settings")]
+        assert labels == NAV
+        assert heading(wd) == "Sessions"
+        assert "No identities yet" in wd.text(wd.find("main"))
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        wd.screenshot(SHOTS / "sessions.png")
+
+        wd.click(wd.find('[data-testid="nav-settings"]'))
+        wait_until(lambda: heading(wd) == "Settings", 5, what="the Settings view")
+        assert wd.text(wd.find('[data-testid="app-version"]')) == cargo_version()
+        assert wd.find_all('[data-testid="demo-badge"]'), "demo mode shows its badge"
+        page = wd.text(wd.find("main"))
+        assert str(tmp_path / "home") in page and ".aws/config" in page, "demo paths are sandboxed under HOME"
+        wd.screenshot(SHOTS / "settings.png")
+        assert wd.attribute(wd.find('[data-testid="nav-settings"]'), "aria-current") == "page"
+
+        # Keyboard: Ctrl+3 goes to Repositories.
+        wd.send_keys(wd.find("body"), "\ue0093")
+        wait_until(lambda: heading(wd) == "Repositories", 5, what="Ctrl+3 to switch views")
+    finally:
+        wd.delete()
+
+
+def test_no_processes_left_after_the_session_ends(driver):
+    wd = driver.session()
+    wd.wait_for('nav[aria-label="Main"]', timeout=30)
+    apps = [p for p in descendants(driver.proc.pid) if exe_of(p) == app_binary().resolve()]
+    assert len(apps) == 1, "the app runs under the driver"
+    pids = {apps[0]} | descendants(apps[0])
+    wd.delete()
+    wait_until(lambda: not any(alive(p) for p in pids), 15, what="the app and WebKit processes to exit")
