@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 APT_PACKAGES=(
   # build
   build-essential pkg-config curl file git libssl-dev
-  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
   # run and test headless
   xvfb xauth x11-utils imagemagick librsvg2-bin webkit2gtk-driver
   dbus-x11 at-spi2-core gnome-keyring keyutils libsecret-tools

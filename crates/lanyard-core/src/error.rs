@@ -1,4 +1,5 @@
-//! The core's error type and the small set of codes the UI branches on.
+//! The core's error type and the small set of codes the UI branches on. Every message says what
+//! happened, to which identity or file, and what to do about it.
 
 use std::path::PathBuf;
 
@@ -25,6 +26,120 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A token cache file exists but cannot be used; it is left as it is.
+    #[error("the SSO token cache {path} is unreadable ({reason}); sign in again to replace it")]
+    CorruptCache {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The AWS config file cannot be used.
+    #[error("{path} {reason}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A value the user typed is not acceptable.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// Which field.
+        field: &'static str,
+        /// Why, and what would be accepted.
+        reason: String,
+    },
+    /// No sso-session of that name.
+    #[error("no identity named {session:?}: add it with `lanyard login --session {session} --start-url URL --region REGION`")]
+    UnknownIdentity {
+        /// The sso-session name.
+        session: String,
+    },
+    /// The sso-session was written by the user; Lanyard only reads it.
+    #[error("[sso-session {session}] is your own section ({path}, line {line}); Lanyard does not edit it — change it there")]
+    NotManaged {
+        /// The sso-session name.
+        session: String,
+        /// The config file.
+        path: PathBuf,
+        /// Its header line.
+        line: usize,
+    },
+    /// No token for the identity.
+    #[error("not signed in to {session}: run `lanyard login --session {session}` or click Sign in")]
+    NotSignedIn {
+        /// The sso-session name.
+        session: String,
+    },
+    /// The token is expired and cannot be refreshed.
+    #[error("the {session} session has expired: run `lanyard login --session {session}` or click Sign in in the tray")]
+    SessionExpired {
+        /// The sso-session name.
+        session: String,
+    },
+    /// The person clicked Deny.
+    #[error("sign-in to {session} was denied in the browser; run `lanyard login --session {session}` to try again")]
+    LoginDenied {
+        /// The sso-session name.
+        session: String,
+    },
+    /// The device code or the browser wait ran out.
+    #[error("sign-in to {session} was not completed within {seconds} s; run `lanyard login --session {session}` to try again")]
+    LoginExpired {
+        /// The sso-session name.
+        session: String,
+        /// How long Lanyard waited.
+        seconds: u64,
+    },
+    /// Cancelled by the user.
+    #[error("sign-in to {session} was cancelled")]
+    LoginCancelled {
+        /// The sso-session name.
+        session: String,
+    },
+    /// The flow broke (state mismatch, a malformed callback, …).
+    #[error("sign-in to {session} failed: {reason}")]
+    LoginFailed {
+        /// The sso-session name.
+        session: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The endpoint could not be reached.
+    #[error("cannot reach {endpoint} for {session}: {reason}. Check your network (or the endpoint settings AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO)")]
+    Unreachable {
+        /// The sso-session name.
+        session: String,
+        /// The URL.
+        endpoint: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// The endpoint answered something that is not an AWS response (an HTML page, a proxy error).
+    #[error("{endpoint} gave an unexpected answer for {session} ({detail}); is it an IAM Identity Center endpoint for region {region}?")]
+    Protocol {
+        /// The sso-session name.
+        session: String,
+        /// The URL.
+        endpoint: String,
+        /// The region used.
+        region: String,
+        /// Status and a hint of the body.
+        detail: String,
+    },
+    /// AWS answered with an error Lanyard does not handle specially.
+    #[error("{op} for {session} failed: {code}: {message}")]
+    Aws {
+        /// The sso-session name.
+        session: String,
+        /// The API operation.
+        op: &'static str,
+        /// The AWS error code.
+        code: String,
+        /// The AWS message.
+        message: String,
+    },
 }
 
 /// Error classes the front end branches on. Add a variant only when a consumer needs it.
@@ -35,6 +150,18 @@ pub enum ErrorCode {
     Unknown,
     /// The environment lacks a home directory.
     NoHome,
+    /// A field of a form is wrong (the message says which and why).
+    InvalidInput,
+    /// Offer "Sign in".
+    NotSignedIn,
+    /// Offer "Sign in"; the session ended.
+    SessionExpired,
+    /// The user cancelled; show nothing alarming.
+    Cancelled,
+    /// The user denied or let the sign-in lapse.
+    LoginNotCompleted,
+    /// Network trouble; offer "Retry".
+    Unreachable,
 }
 
 impl Error {
@@ -42,7 +169,18 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::NoHome => ErrorCode::NoHome,
-            Error::Io { .. } => ErrorCode::Unknown,
+            Error::InvalidInput { .. } | Error::UnknownIdentity { .. } | Error::NotManaged { .. } => ErrorCode::InvalidInput,
+            Error::NotSignedIn { .. } => ErrorCode::NotSignedIn,
+            Error::SessionExpired { .. } => ErrorCode::SessionExpired,
+            Error::LoginCancelled { .. } => ErrorCode::Cancelled,
+            Error::LoginDenied { .. } | Error::LoginExpired { .. } => ErrorCode::LoginNotCompleted,
+            Error::Unreachable { .. } => ErrorCode::Unreachable,
+            Error::Io { .. }
+            | Error::CorruptCache { .. }
+            | Error::Config { .. }
+            | Error::LoginFailed { .. }
+            | Error::Protocol { .. }
+            | Error::Aws { .. } => ErrorCode::Unknown,
         }
     }
 }

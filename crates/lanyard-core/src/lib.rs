@@ -7,8 +7,12 @@
 
 #![warn(missing_docs)]
 
+pub mod aws_config;
 pub mod error;
+pub(crate) mod fsx;
 pub mod paths;
+pub mod secret;
+pub mod sso;
 pub mod view;
 
 pub use error::{Error, ErrorCode, Result};

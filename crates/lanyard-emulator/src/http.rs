@@ -164,7 +164,7 @@ async fn start_device_authorization(State(app): State<Arc<App>>, headers: Header
         "verificationUri": uri,
         "verificationUriComplete": format!("{uri}?user_code={}", dev.user_code),
         "expiresIn": app.state.lifetimes.device_code,
-        "interval": dev.interval,
+        "interval": app.state.lifetimes.device_interval,
     })))
 }
 

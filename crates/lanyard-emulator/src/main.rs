@@ -96,6 +96,9 @@ struct Serve {
     /// Device-flow polling interval (s).
     #[arg(long, default_value_t = 1)]
     device_interval: u64,
+    /// Interval the server enforces between polls (0 = the advertised one); see README.
+    #[arg(long, default_value_t = 0)]
+    device_enforced_interval: u64,
     /// Stop when standard input closes.
     #[arg(long)]
     exit_on_stdin_close: bool,
@@ -155,6 +158,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             device_code: s.device_code_ttl,
             role_credentials: s.role_credentials_ttl,
             device_interval: s.device_interval,
+            device_enforced_interval: s.device_enforced_interval,
         },
     };
     let emulator = Emulator::start(config).await?;

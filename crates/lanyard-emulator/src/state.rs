@@ -31,6 +31,9 @@ pub struct Lifetimes {
     pub role_credentials: u64,
     /// The polling interval returned with device codes.
     pub device_interval: u64,
+    /// The interval the server enforces (0 = the advertised one); larger values make honest
+    /// clients meet `slow_down`, as a throttled real service does.
+    pub device_enforced_interval: u64,
 }
 
 impl Default for Lifetimes {
@@ -42,6 +45,7 @@ impl Default for Lifetimes {
             device_code: 600,
             role_credentials: 3600,
             device_interval: 1,
+            device_enforced_interval: 0,
         }
     }
 }
@@ -278,7 +282,7 @@ impl State {
             user_code: user_code(),
             instance,
             expires_at: now() + self.lifetimes.device_code as f64,
-            interval: self.lifetimes.device_interval,
+            interval: self.lifetimes.device_interval.max(self.lifetimes.device_enforced_interval),
             last_poll: None,
             status: DeviceStatus::Pending,
         };

@@ -1,0 +1,193 @@
+//! SSO OIDC and portal calls through the AWS SDK for Rust, with errors turned into [`Error`]s
+//! that name the identity and the endpoint.
+
+use std::ffi::OsString;
+
+use aws_config::{BehaviorVersion, Region, retry::RetryConfig};
+use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
+use time::OffsetDateTime;
+
+use super::Identity;
+use crate::secret::Secret;
+use crate::Error;
+
+/// Endpoint overrides, from the standard settings (`AWS_ENDPOINT_URL_SSO_OIDC`,
+/// `AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`, `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`), so the
+/// emulator and real AWS go through the same code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    /// SSO OIDC (`oidc.{region}.amazonaws.com` when `None`).
+    pub oidc: Option<String>,
+    /// SSO portal (`portal.sso.{region}.amazonaws.com` when `None`).
+    pub portal: Option<String>,
+}
+
+impl Endpoints {
+    /// Reads the standard endpoint variables from an environment lookup.
+    pub fn from_env(env: impl Fn(&str) -> Option<OsString>) -> Self {
+        let var = |k: &str| env(k).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty());
+        if var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            return Endpoints::default();
+        }
+        let global = var("AWS_ENDPOINT_URL");
+        Endpoints {
+            oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| global.clone()),
+            portal: var("AWS_ENDPOINT_URL_SSO").or(global),
+        }
+    }
+
+    /// The OIDC base URL for a region (the `/authorize` page lives there too).
+    pub fn oidc_url(&self, region: &str) -> String {
+        self.oidc.clone().unwrap_or_else(|| format!("https://oidc.{region}.{}", dns_suffix(region)))
+    }
+
+    /// The portal base URL for a region.
+    pub fn portal_url(&self, region: &str) -> String {
+        self.portal.clone().unwrap_or_else(|| format!("https://portal.sso.{region}.{}", dns_suffix(region)))
+    }
+}
+
+fn dns_suffix(region: &str) -> &'static str {
+    if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" }
+}
+
+/// Maps an SDK failure to an [`Error`] that names the identity and the endpoint.
+pub(crate) fn sdk_error<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    identity: &Identity,
+    endpoint: &str,
+    op: &'static str,
+    e: SdkError<E, R>,
+) -> Error {
+    let session = identity.session.clone();
+    match e {
+        SdkError::DispatchFailure(d) => Error::Unreachable {
+            session,
+            endpoint: endpoint.into(),
+            reason: d.as_connector_error().map_or_else(|| format!("{d:?}"), |c| format!("{c}")),
+        },
+        SdkError::TimeoutError(_) => Error::Unreachable { session, endpoint: endpoint.into(), reason: "the request timed out".into() },
+        SdkError::ResponseError(r) => Error::Protocol {
+            session,
+            endpoint: endpoint.into(),
+            region: identity.region.clone(),
+            detail: format!("unreadable response: {r:?}").chars().take(200).collect(),
+        },
+        SdkError::ServiceError(s) => match s.err().code() {
+            Some(code) => Error::Aws { session, op, code: code.into(), message: s.err().message().unwrap_or("").into() },
+            None => Error::Protocol {
+                session,
+                endpoint: endpoint.into(),
+                region: identity.region.clone(),
+                detail: format!("HTTP {:?} with no AWS error code", s.raw()).chars().take(200).collect(),
+            },
+        },
+        other => Error::LoginFailed { session, reason: format!("{op}: {other:?}") },
+    }
+}
+
+/// An OIDC client for one identity.
+pub(crate) struct Oidc {
+    pub client: aws_sdk_ssooidc::Client,
+    pub endpoint: String,
+}
+
+impl Oidc {
+    pub fn new(endpoints: &Endpoints, identity: &Identity) -> Self {
+        let endpoint = endpoints.oidc_url(&identity.region);
+        let client = aws_sdk_ssooidc::Client::from_conf(
+            aws_sdk_ssooidc::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new(identity.region.clone()))
+                .endpoint_url(&endpoint)
+                .retry_config(RetryConfig::standard().with_max_attempts(3))
+                .build(),
+        );
+        Oidc { client, endpoint }
+    }
+}
+
+/// A portal client for one identity.
+pub(crate) fn portal(endpoints: &Endpoints, identity: &Identity) -> (aws_sdk_sso::Client, String) {
+    let endpoint = endpoints.portal_url(&identity.region);
+    let client = aws_sdk_sso::Client::from_conf(
+        aws_sdk_sso::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(identity.region.clone()))
+            .endpoint_url(&endpoint)
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .build(),
+    );
+    (client, endpoint)
+}
+
+/// What CreateToken returned.
+pub(crate) struct Tokens {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Why CreateToken did not return a token.
+pub(crate) enum TokenError {
+    Pending,
+    SlowDown,
+    Expired,
+    Denied,
+    InvalidClient,
+    InvalidGrant(String),
+    Other(Error),
+}
+
+/// Classifies a CreateToken failure.
+pub(crate) fn token_error<R: std::fmt::Debug>(
+    identity: &Identity,
+    endpoint: &str,
+    e: SdkError<aws_sdk_ssooidc::operation::create_token::CreateTokenError, R>,
+) -> TokenError {
+    if let SdkError::ServiceError(s) = &e {
+        let err = s.err();
+        if err.is_authorization_pending_exception() {
+            return TokenError::Pending;
+        } else if err.is_slow_down_exception() {
+            return TokenError::SlowDown;
+        } else if err.is_expired_token_exception() {
+            return TokenError::Expired;
+        } else if err.is_access_denied_exception() {
+            return TokenError::Denied;
+        } else if err.is_invalid_client_exception() {
+            return TokenError::InvalidClient;
+        } else if err.is_invalid_grant_exception() {
+            return TokenError::InvalidGrant(err.message().unwrap_or("invalid grant").to_owned());
+        }
+    }
+    TokenError::Other(sdk_error(identity, endpoint, "CreateToken", e))
+}
+
+/// Builds [`Tokens`] from a CreateToken output at `now`.
+pub(crate) fn tokens(out: aws_sdk_ssooidc::operation::create_token::CreateTokenOutput, now: OffsetDateTime) -> Option<Tokens> {
+    Some(Tokens {
+        access_token: Secret::new(out.access_token()?),
+        refresh_token: out.refresh_token().map(Secret::new),
+        expires_at: now + time::Duration::seconds(out.expires_in().into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn endpoints_follow_the_standard_variables() {
+        let env = |pairs: &[(&str, &str)]| {
+            let m: HashMap<String, OsString> = pairs.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
+            Endpoints::from_env(move |k| m.get(k).cloned())
+        };
+        let e = env(&[("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:1"), ("AWS_ENDPOINT_URL", "http://g")]);
+        assert_eq!(e.oidc_url("us-east-1"), "http://127.0.0.1:1");
+        assert_eq!(e.portal_url("us-east-1"), "http://g");
+        let none = env(&[("AWS_ENDPOINT_URL_SSO", "http://x"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]);
+        assert_eq!(none.portal_url("eu-west-1"), "https://portal.sso.eu-west-1.amazonaws.com");
+        assert_eq!(none.oidc_url("cn-north-1"), "https://oidc.cn-north-1.amazonaws.com.cn");
+    }
+}

@@ -1,0 +1,197 @@
+//! Status, silent refresh and sign-out of a signed-in identity.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use super::cache::{self, CachedToken};
+use super::client::{Oidc, TokenError, portal, sdk_error, token_error, tokens};
+use super::{Identity, SsoContext, secret_key};
+use crate::secret::Secret;
+use crate::{Error, Result};
+
+/// Where a session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum SessionState {
+    /// No token.
+    SignedOut,
+    /// A usable token (refreshed silently before it expires).
+    SignedIn,
+    /// Usable for less than 15 minutes and cannot be refreshed: sign in again soon.
+    Expiring,
+    /// Not usable and not refreshable: sign in.
+    Expired,
+}
+
+/// An identity and its session, as the Sessions view, the tray and `lanyard status` show it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct IdentityStatus {
+    /// The identity.
+    pub identity: Identity,
+    /// Its state.
+    pub state: SessionState,
+    /// When the current access token expires (RFC 3339), if there is one.
+    pub access_token_expires_at: Option<String>,
+    /// Whether Lanyard (and the SDKs) can refresh it without a browser.
+    pub refreshable: bool,
+    /// A note for people (e.g. why the cache is unusable).
+    pub detail: Option<String>,
+}
+
+fn refresh_material(ctx: &SsoContext, session: &str, t: &CachedToken) -> CachedToken {
+    // The cache file may have been rewritten by a tool that dropped fields; Lanyard's keyring
+    // copies fill the gaps.
+    let mut t = t.clone();
+    let from_keyring = |what: &str| ctx.secrets.get(&secret_key(session, what)).ok().flatten().map(Secret::new);
+    if t.refresh_token.is_none() {
+        t.refresh_token = from_keyring("refresh-token");
+    }
+    if t.client_secret.is_none() {
+        t.client_secret = from_keyring("client-secret");
+    }
+    t
+}
+
+/// The state of an identity's session at the context's `now`.
+pub fn status(ctx: &SsoContext, identity: &Identity) -> IdentityStatus {
+    let now = (ctx.clock)();
+    let path = cache::token_path(&ctx.paths.sso_cache_dir, &identity.session);
+    let base = |state, detail| IdentityStatus { identity: identity.clone(), state, access_token_expires_at: None, refreshable: false, detail };
+    match cache::read_token(&path) {
+        Ok(None) => base(SessionState::SignedOut, None),
+        Err(e) => base(SessionState::Expired, Some(e.to_string())),
+        Ok(Some(t)) => {
+            let refreshable = refresh_material(ctx, &identity.session, &t).refreshable(now);
+            let left = t.expires_at - now;
+            let state = if refreshable || left > time::Duration::minutes(15) {
+                SessionState::SignedIn
+            } else if left > time::Duration::ZERO {
+                SessionState::Expiring
+            } else {
+                SessionState::Expired
+            };
+            IdentityStatus {
+                identity: identity.clone(),
+                state,
+                access_token_expires_at: Some(cache::format_time(t.expires_at)),
+                refreshable,
+                detail: None,
+            }
+        }
+    }
+}
+
+/// What [`refresh`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// The token is good for longer than the window.
+    NotNeeded,
+    /// Refreshed; the new expiry.
+    Refreshed(OffsetDateTime),
+    /// Another tool wrote a newer token meanwhile; it was kept.
+    NewerOnDisk(OffsetDateTime),
+}
+
+/// Refreshes the access token when it expires within `window` (or always with `force`).
+///
+/// Refreshes earlier than the SDKs' 5/15-minute windows so they never have to; re-reads the file
+/// right before writing so a token another tool wrote meanwhile is never clobbered.
+pub async fn refresh(ctx: &SsoContext, identity: &Identity, window: Duration, force: bool) -> Result<RefreshOutcome> {
+    let session = identity.session.clone();
+    let path = cache::token_path(&ctx.paths.sso_cache_dir, &session);
+    let current = cache::read_token(&path)?.ok_or_else(|| Error::NotSignedIn { session: session.clone() })?;
+    let now = (ctx.clock)();
+    if !force && current.expires_at - now > time::Duration::try_from(window).unwrap_or(time::Duration::MAX) {
+        return Ok(RefreshOutcome::NotNeeded);
+    }
+    let material = refresh_material(ctx, &session, &current);
+    if !material.refreshable(now) {
+        return if current.expires_at > now { Ok(RefreshOutcome::NotNeeded) } else { Err(Error::SessionExpired { session }) };
+    }
+    let oidc = Oidc::new(&ctx.endpoints, identity);
+    let out = oidc
+        .client
+        .create_token()
+        .client_id(material.client_id.clone().unwrap_or_default())
+        .client_secret(material.client_secret.as_ref().map(Secret::expose).unwrap_or_default())
+        .grant_type("refresh_token")
+        .refresh_token(material.refresh_token.as_ref().map(Secret::expose).unwrap_or_default())
+        .send()
+        .await;
+    let fresh = match out {
+        Ok(o) => tokens(o, (ctx.clock)()).ok_or_else(|| Error::SessionExpired { session: session.clone() })?,
+        Err(e) => {
+            return Err(match token_error(identity, &oidc.endpoint, e) {
+                TokenError::InvalidGrant(_) | TokenError::InvalidClient | TokenError::Expired | TokenError::Denied => Error::SessionExpired { session },
+                TokenError::Other(e) => e,
+                TokenError::Pending | TokenError::SlowDown => Error::SessionExpired { session },
+            });
+        }
+    };
+    // Coordinate with other writers (the AWS CLI, botocore, the Rust SDK refresh this file too).
+    if let Ok(Some(on_disk)) = cache::read_token(&path) {
+        if on_disk.access_token != current.access_token && on_disk.expires_at >= fresh.expires_at {
+            return Ok(RefreshOutcome::NewerOnDisk(on_disk.expires_at));
+        }
+    }
+    let updated = CachedToken {
+        access_token: fresh.access_token,
+        expires_at: fresh.expires_at,
+        refresh_token: fresh.refresh_token.or(material.refresh_token),
+        client_secret: material.client_secret,
+        ..current
+    };
+    cache::write_token(&path, &updated)?;
+    super::save_secrets(ctx, &identity.session, &updated);
+    Ok(RefreshOutcome::Refreshed(updated.expires_at))
+}
+
+/// What [`logout`] did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LogoutReport {
+    /// The sso-session name.
+    pub session: String,
+    /// Whether the portal session was ended server-side.
+    pub signed_out_server_side: bool,
+    /// Why not, when it was not (the local sign-out happened anyway).
+    pub server_side_note: Option<String>,
+    /// Files removed.
+    pub removed_files: Vec<String>,
+}
+
+/// Signs out: Logout on the portal, then the token cache file and keyring items are removed.
+pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutReport> {
+    let path = cache::token_path(&ctx.paths.sso_cache_dir, &identity.session);
+    let mut report = LogoutReport { session: identity.session.clone(), signed_out_server_side: false, server_side_note: None, removed_files: vec![] };
+    match cache::read_token(&path) {
+        Ok(Some(t)) => {
+            let (client, endpoint) = portal(&ctx.endpoints, identity);
+            match client.logout().access_token(t.access_token.expose()).send().await {
+                Ok(_) => report.signed_out_server_side = true,
+                Err(aws_sdk_sso::error::SdkError::ServiceError(s)) if s.err().is_unauthorized_exception() => {
+                    report.server_side_note = Some("the portal session had already ended".into());
+                }
+                Err(e) => report.server_side_note = Some(sdk_error(identity, &endpoint, "Logout", e).to_string()),
+            }
+        }
+        Ok(None) => report.server_side_note = Some("there was no token to sign out with".into()),
+        Err(e) => report.server_side_note = Some(e.to_string()),
+    }
+    if crate::fsx::remove_if_exists(&path)? {
+        report.removed_files.push(path.display().to_string());
+    }
+    for what in ["refresh-token", "client-secret"] {
+        if let Err(e) = ctx.secrets.delete(&secret_key(&identity.session, what)) {
+            tracing::warn!(session = identity.session, "could not remove a keyring item: {e}");
+        }
+    }
+    Ok(report)
+}

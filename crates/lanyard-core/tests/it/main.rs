@@ -1,0 +1,5 @@
+//! lanyard-core against an in-process lanyard-emulator: nothing touches the real ~/.aws, the
+//! network or process environment variables.
+
+mod support;
+mod sso;
