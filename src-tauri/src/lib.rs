@@ -31,7 +31,9 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
 /// Starts the desktop app.
 pub fn run() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "lanyard=info".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(lanyard_core::logging::filter_directives(
+            &std::env::var("LANYARD_LOG").unwrap_or_else(|_| "lanyard_app=info,lanyard_core=info".into()),
+        )))
         .init();
     let demo = std::env::args().any(|a| a == "--demo");
     let state = match AppState::from_env(demo) {

@@ -1,10 +1,17 @@
 //! `lanyard`: the command-line front of Lanyard. Each subcommand is a thin adapter over
-//! `lanyard-core`; this file owns argument parsing, output formatting and exit codes.
+//! `lanyard-core`; this file owns argument parsing, output and exit codes.
 
 use std::process::ExitCode;
 
+use std::time::Duration;
+
+use anyhow::Context;
 use clap::{Parser, Subcommand};
-use lanyard_core::{Paths, view::AppInfo};
+use lanyard_core::sso::{self, Identity, IdentityStatus, LoginMethod, LoginOptions, LoginStep, LoginUi, SessionState, SsoContext};
+use lanyard_core::{Error, ErrorCode, Paths, view::AppInfo};
+use tokio_util::sync::CancellationToken;
+
+mod secrets;
 
 #[derive(Parser)]
 #[command(name = "lanyard", version, about = "IAM Identity Center sign-in, AWS profiles and CodeCommit, without the busywork")]
@@ -15,6 +22,51 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Sign in to an IAM Identity Center identity (creates it with --start-url and --region).
+    Login {
+        /// The sso-session name (optional when there is exactly one identity).
+        #[arg(long)]
+        session: Option<String>,
+        /// Start URL, to add a new identity (or update one Lanyard manages).
+        #[arg(long, requires = "region")]
+        start_url: Option<String>,
+        /// IAM Identity Center region of a new identity.
+        #[arg(long, requires = "start_url")]
+        region: Option<String>,
+        /// Registration scopes, comma-separated (default sso:account:access).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// Use the device-code flow (for machines without a local browser).
+        #[arg(long)]
+        device_code: bool,
+        /// Don't open a browser; print the URL instead.
+        #[arg(long)]
+        no_browser: bool,
+        /// Give up after this many seconds of waiting for approval.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
+    /// Sign out: end the portal session and remove the cached token and keyring items.
+    Logout {
+        /// The sso-session name.
+        #[arg(long, conflicts_with = "all")]
+        session: Option<String>,
+        /// Every identity.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Identities and their sessions.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refresh an access token now (Lanyard also does this in the background).
+    Refresh {
+        /// The sso-session name.
+        #[arg(long)]
+        session: Option<String>,
+    },
     /// Show the files Lanyard reads and writes.
     Paths {
         /// Machine-readable output.
@@ -24,18 +76,66 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(lanyard_core::logging::filter_directives(
+            &std::env::var("LANYARD_LOG").unwrap_or_default(),
+        )))
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
-    match run(cli) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            let code = e.downcast_ref::<Error>().map(Error::code);
+            if code == Some(ErrorCode::Cancelled) {
+                eprintln!("lanyard: {e:#}; nothing was changed");
+                return ExitCode::from(130);
+            }
             eprintln!("lanyard: {e:#}");
-            ExitCode::FAILURE
+            match code {
+                Some(ErrorCode::LoginNotCompleted) => ExitCode::from(3),
+                Some(ErrorCode::NotSignedIn | ErrorCode::SessionExpired) => ExitCode::from(4),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
-    let paths = Paths::from_env(|k| std::env::var_os(k))?;
+fn env(k: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(k)
+}
+
+fn context(paths: Paths, quiet_keyring: bool) -> SsoContext {
+    SsoContext::new(paths, sso::Endpoints::from_env(env), secrets::store(quiet_keyring))
+}
+
+/// The identity named by --session, or the only one there is.
+fn pick(paths: &Paths, session: Option<&str>) -> anyhow::Result<Identity> {
+    let text = sso::identity::read_config(&paths.aws_config_file)?;
+    let all = sso::identity::from_config(&text);
+    match session {
+        Some(s) => Ok(all.into_iter().find(|i| i.session == s).ok_or_else(|| Error::UnknownIdentity { session: s.into() })?),
+        None if all.len() == 1 => Ok(all.into_iter().next().expect("one")),
+        None if all.is_empty() => anyhow::bail!("no identities yet: add one with `lanyard login --session NAME --start-url URL --region REGION`"),
+        None => anyhow::bail!("several identities ({}): choose one with --session", all.iter().map(|i| i.session.as_str()).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn local(t: &str) -> String {
+    t.replace('T', " ").trim_end_matches('Z').get(..16).unwrap_or(t).to_owned() + " UTC"
+}
+
+/// Whether this machine can show a browser (no display over SSH means no).
+fn browser_available() -> bool {
+    if cfg!(target_os = "linux") && env("DISPLAY").is_none() && env("WAYLAND_DISPLAY").is_none() {
+        return false;
+    }
+    !(env("SSH_CONNECTION").is_some() && env("DISPLAY").is_none())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let paths = Paths::from_env(env)?;
     match cli.command {
         Command::Paths { json } => {
             let info = AppInfo::new(&paths, false);
@@ -47,6 +147,112 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("Lanyard data     {}", info.data_dir);
             }
         }
+        Command::Status { json } => {
+            let ctx = context(paths.clone(), true);
+            let text = sso::identity::read_config(&paths.aws_config_file)?;
+            let statuses: Vec<IdentityStatus> = sso::identity::from_config(&text).iter().map(|i| sso::status(&ctx, i)).collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&statuses)?);
+            } else if statuses.is_empty() {
+                println!("No identities yet. Add one: lanyard login --session NAME --start-url URL --region REGION");
+            } else {
+                println!("{:<20} {:<11} {:<21} START URL", "SESSION", "STATE", "ACCESS TOKEN UNTIL");
+                for s in &statuses {
+                    let state = match s.state {
+                        SessionState::SignedIn => "signed in",
+                        SessionState::SignedOut => "signed out",
+                        SessionState::Expiring => "expiring",
+                        SessionState::Expired => "expired",
+                    };
+                    let until = s.access_token_expires_at.as_deref().map(local).unwrap_or_else(|| "-".into());
+                    let note = match (&s.detail, s.refreshable, s.state) {
+                        (Some(d), _, _) => format!("  ({d})"),
+                        (None, true, SessionState::SignedIn) => "  (refreshes automatically)".into(),
+                        (None, _, SessionState::Expired | SessionState::Expiring) => format!("  (sign in: lanyard login --session {})", s.identity.session),
+                        _ => String::new(),
+                    };
+                    println!("{:<20} {:<11} {:<21} {}{}", s.identity.session, state, until, s.identity.start_url, note);
+                }
+            }
+        }
+        Command::Login { session, start_url, region, scopes, device_code, no_browser, timeout } => {
+            let identity = match (start_url, region) {
+                (Some(url), Some(region)) => {
+                    let session = session.context("--session is required with --start-url")?;
+                    let wanted = Identity { session, start_url: url, region, scopes, managed: true };
+                    let text = sso::identity::read_config(&paths.aws_config_file)?;
+                    match sso::identity::from_config(&text).into_iter().find(|i| i.session == wanted.session) {
+                        Some(existing) if existing.start_url == wanted.start_url && existing.region == wanted.region => existing,
+                        _ => {
+                            let saved = sso::identity::save(&paths.aws_config_file, &wanted)?;
+                            eprintln!("Saved identity {} ({}, {}) in {}.", saved.session, saved.start_url, saved.region, paths.aws_config_file.display());
+                            saved
+                        }
+                    }
+                }
+                _ => pick(&paths, session.as_deref())?,
+            };
+            let ctx = context(paths, false);
+            let method = if device_code { LoginMethod::DeviceCode } else { LoginMethod::Auto };
+            let opts = LoginOptions { method, timeout: Duration::from_secs(timeout), open_browser: !no_browser && browser_available() };
+            let cancel = CancellationToken::new();
+            let c = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    c.cancel();
+                }
+            });
+            let session = identity.session.clone();
+            let step = move |s: LoginStep| match s {
+                LoginStep::OpenBrowser { url, opened } => {
+                    if opened {
+                        eprintln!("Opened your browser to sign in to {session}. If it did not open, visit:\n\n  {url}\n");
+                    } else {
+                        eprintln!("To sign in to {session}, open this URL in a browser on this machine:\n\n  {url}\n");
+                    }
+                    eprintln!("Waiting for approval (Ctrl-C to cancel)…");
+                }
+                LoginStep::DeviceCode { user_code, verification_uri_complete, expires_at, .. } => {
+                    eprintln!("To sign in to {session}, open:\n\n  {verification_uri_complete}\n\nand check that it shows this code:\n\n      {user_code}\n");
+                    eprintln!("Waiting for approval until {} (Ctrl-C to cancel)…", local(&expires_at));
+                }
+                LoginStep::SlowDown { interval_secs } => tracing::info!("the service asked to poll every {interval_secs} s"),
+                LoginStep::Exchanging => {}
+            };
+            let open = |url: &str| webbrowser::open(url).is_ok();
+            let signed = sso::login(&ctx, &identity, &opts, &LoginUi { open: &open, step: &step }, &cancel).await?;
+            let until = local(&sso::cache::format_time(signed.expires_at));
+            if signed.refreshable {
+                eprintln!("Signed in to {}. Lanyard and the AWS SDKs refresh the session automatically (access token valid until {until}).", identity.session);
+            } else {
+                eprintln!("Signed in to {} until {until} (no refresh token was issued; sign in again then).", identity.session);
+            }
+        }
+        Command::Logout { session, all } => {
+            let ctx = context(paths.clone(), true);
+            let targets = if all {
+                sso::identity::from_config(&sso::identity::read_config(&paths.aws_config_file)?)
+            } else {
+                vec![pick(&paths, session.as_deref())?]
+            };
+            for identity in targets {
+                let report = sso::logout(&ctx, &identity).await?;
+                let server = if report.signed_out_server_side { "portal session ended".to_owned() } else { report.server_side_note.unwrap_or_default() };
+                let files = if report.removed_files.is_empty() { "no cached token".to_owned() } else { format!("removed {}", report.removed_files.join(", ")) };
+                println!("Signed out of {} ({server}; {files}).", identity.session);
+            }
+        }
+        Command::Refresh { session } => {
+            let ctx = context(paths.clone(), true);
+            let identity = pick(&paths, session.as_deref())?;
+            match sso::refresh(&ctx, &identity, Duration::ZERO, true).await? {
+                sso::RefreshOutcome::Refreshed(t) | sso::RefreshOutcome::NewerOnDisk(t) => {
+                    println!("{}: access token valid until {}", identity.session, local(&sso::cache::format_time(t)))
+                }
+                sso::RefreshOutcome::NotNeeded => println!("{}: nothing to refresh", identity.session),
+            }
+        }
     }
     Ok(())
 }
+

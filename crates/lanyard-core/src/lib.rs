@@ -10,6 +10,7 @@
 pub mod aws_config;
 pub mod error;
 pub(crate) mod fsx;
+pub mod logging;
 pub mod paths;
 pub mod secret;
 pub mod sso;

@@ -3,4 +3,4 @@
 /**
  * Error classes the front end branches on. Add a variant only when a consumer needs it.
  */
-export type ErrorCode = "Unknown" | "NoHome";
+export type ErrorCode = "Unknown" | "NoHome" | "InvalidInput" | "NotSignedIn" | "SessionExpired" | "Cancelled" | "LoginNotCompleted" | "Unreachable";
