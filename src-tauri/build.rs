@@ -1,7 +1,16 @@
 fn main() {
     // App commands go through Tauri's permission system like plugin commands do.
     tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&["app_info"])),
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "list_identities",
+            "save_identity",
+            "remove_identity",
+            "sign_in",
+            "cancel_sign_in",
+            "sign_out",
+            "open_url",
+        ])),
     )
     .expect("tauri-build failed");
 }

@@ -14,6 +14,13 @@ pub struct CmdError {
     pub message: String,
 }
 
+impl CmdError {
+    /// An error the UI only displays.
+    pub fn unknown(message: String) -> Self {
+        CmdError { code: ErrorCode::Unknown, message }
+    }
+}
+
 impl From<lanyard_core::Error> for CmdError {
     fn from(e: lanyard_core::Error) -> Self {
         let mut message = e.to_string();

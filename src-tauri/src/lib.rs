@@ -8,7 +8,10 @@ mod state;
 #[cfg(desktop)]
 mod tray;
 
-use tauri::{Builder, Manager, RunEvent, Runtime, WindowEvent};
+use std::time::Duration;
+
+use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime, WindowEvent};
+use tauri_plugin_opener::OpenerExt;
 
 pub use state::AppState;
 
@@ -16,7 +19,17 @@ pub use state::AppState;
 pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
     builder
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_identities,
+            commands::save_identity,
+            commands::remove_identity,
+            commands::sign_in,
+            commands::cancel_sign_in,
+            commands::sign_out,
+            commands::open_url,
+        ])
         .on_window_event(|window, event| {
             // Closing the window hides it; the tray keeps Lanyard running until Quit.
             if let WindowEvent::CloseRequested { api, .. } = event {
@@ -47,6 +60,7 @@ pub fn run() {
         .setup(|app| {
             #[cfg(desktop)]
             tray::create(app.handle())?;
+            spawn_refresher(app.handle().clone());
             if let Some(w) = app.get_webview_window("main") {
                 let _ = w.set_focus();
             }
@@ -63,6 +77,35 @@ pub fn run() {
         });
 }
 
+/// Keeps every session fresh in the background and the tray's countdown current.
+fn spawn_refresher<R: Runtime>(app: AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            if app.state::<AppState>().refresh_all().await {
+                events::sessions_changed(&app);
+            } else {
+                #[cfg(desktop)]
+                if let Ok(list) = app.state::<AppState>().statuses() {
+                    tray::update(&app, &list);
+                }
+            }
+        }
+    });
+}
+
+/// Opens a URL in the system browser; false when there is no way to show one (no display).
+pub(crate) fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return false;
+    }
+    if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return false;
+    }
+    app.opener().open_url(url, None::<&str>).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,8 +113,17 @@ mod tests {
     use tauri::webview::InvokeRequest;
 
     fn invoke(cmd: &str) -> Result<serde_json::Value, serde_json::Value> {
+        invoke_with(cmd, serde_json::json!({}))
+    }
+
+    fn invoke_with(cmd: &str, args: serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
         let dir = tempfile_dir();
-        let app = build(mock_builder(), AppState::with_paths(lanyard_core::Paths::sandboxed(&dir), true))
+        let ctx = lanyard_core::sso::SsoContext::new(
+            lanyard_core::Paths::sandboxed(&dir),
+            Default::default(),
+            std::sync::Arc::new(lanyard_core::secret::MemoryStore::default()),
+        );
+        let app = build(mock_builder(), AppState::new(ctx, true))
             .build(mock_context(noop_assets()))
             .unwrap();
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
@@ -82,7 +134,7 @@ mod tests {
                 callback: tauri::ipc::CallbackFn(0),
                 error: tauri::ipc::CallbackFn(1),
                 url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::default(),
+                body: tauri::ipc::InvokeBody::Json(args),
                 headers: Default::default(),
                 invoke_key: INVOKE_KEY.to_string(),
             },
@@ -91,7 +143,9 @@ mod tests {
     }
 
     fn tempfile_dir() -> std::path::PathBuf {
-        std::env::temp_dir().join(format!("lanyard-shell-test-{}", std::process::id()))
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        std::env::temp_dir().join(format!("lanyard-shell-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)))
     }
 
     #[test]
@@ -100,6 +154,16 @@ mod tests {
         assert_eq!(v["demo"], true);
         assert!(v["awsConfigFile"].as_str().unwrap().ends_with(".aws/config"));
         assert_eq!(v["version"], lanyard_core::VERSION);
+    }
+
+    #[test]
+    fn identities_start_empty_and_bad_input_is_a_coded_error() {
+        assert_eq!(invoke("list_identities").unwrap(), serde_json::json!([]));
+        let err = invoke_with("save_identity", serde_json::json!({"input": {"session": "acme", "startUrl": "http://x", "region": "us-east-1", "scopes": []}})).unwrap_err();
+        assert_eq!(err["code"], "InvalidInput");
+        assert!(err["message"].as_str().unwrap().contains("https://"));
+        let err = invoke_with("sign_out", serde_json::json!({"session": "ghost"})).unwrap_err();
+        assert_eq!(err["code"], "InvalidInput");
     }
 
     #[test]

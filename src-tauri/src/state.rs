@@ -1,28 +1,144 @@
 //! The one managed state object. Behaviour lives in methods so commands never touch locks.
 
-use lanyard_core::{Paths, view::AppInfo};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lanyard_core::secret::{NoKeyring, SecretStore};
+use lanyard_core::sso::{self, Identity, IdentityInput, IdentityStatus, LoginMethod, LoginOptions, LoginStep, LoginUi, LogoutReport, SsoContext};
+use lanyard_core::{Error, Paths, Result, view::AppInfo};
+use tokio_util::sync::CancellationToken;
+
+/// Refresh access tokens this long before they expire: earlier than the SDKs' 5/15-minute
+/// windows, so the AWS CLI and SDKs never have to.
+pub const REFRESH_WINDOW: Duration = Duration::from_secs(30 * 60);
 
 /// Everything the commands and the tray share.
 pub struct AppState {
-    paths: Paths,
+    ctx: SsoContext,
     demo: bool,
+    keyring: (String, Option<String>),
+    logins: Mutex<HashMap<String, CancellationToken>>,
+    /// What the tray tooltip should say while a sign-in waits (e.g. the device code).
+    pub login_hint: Mutex<Option<String>>,
 }
 
 impl AppState {
     /// State for this process: real paths, or a sandbox under the data dir in demo mode.
-    pub fn from_env(demo: bool) -> lanyard_core::Result<Self> {
+    pub fn from_env(demo: bool) -> Result<Self> {
         let real = Paths::from_env(|k| std::env::var_os(k))?;
         let paths = if demo { Paths::sandboxed(&real.data_dir.join("demo")) } else { real };
-        Ok(Self::with_paths(paths, demo))
+        let choice = std::env::var("LANYARD_KEYRING").unwrap_or_default();
+        let secrets: Arc<dyn SecretStore> = match lanyard_core::secret::os_keyring(&choice, std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()) {
+            Ok(k) => Arc::new(k),
+            Err(reason) => {
+                tracing::warn!("no OS keyring available ({reason}); tokens stay in the SSO cache files only");
+                Arc::new(NoKeyring { reason })
+            }
+        };
+        let endpoints = sso::Endpoints::from_env(|k| std::env::var_os(k));
+        Ok(Self::new(SsoContext::new(paths, endpoints, secrets), demo))
     }
 
-    /// State over explicit paths (tests).
-    pub fn with_paths(paths: Paths, demo: bool) -> Self {
-        AppState { paths, demo }
+    /// State over an explicit context (tests).
+    pub fn new(ctx: SsoContext, demo: bool) -> Self {
+        let keyring = (ctx.secrets.name().to_owned(), None);
+        AppState { ctx, demo, keyring, logins: Mutex::new(HashMap::new()), login_hint: Mutex::new(None) }
     }
 
     /// What the Settings view shows.
     pub fn info(&self) -> AppInfo {
-        AppInfo::new(&self.paths, self.demo)
+        let note = (self.keyring.0 == "none").then(|| "No OS keyring is available: tokens are kept in ~/.aws/sso/cache only.".to_owned());
+        AppInfo::with_keyring(&self.ctx.paths, self.demo, &self.keyring.0, self.keyring.1.clone().or(note))
+    }
+
+    fn identities(&self) -> Result<Vec<Identity>> {
+        Ok(sso::identity::from_config(&sso::identity::read_config(&self.ctx.paths.aws_config_file)?))
+    }
+
+    fn identity(&self, session: &str) -> Result<Identity> {
+        sso::identity::find(&self.ctx.paths.aws_config_file, session)
+    }
+
+    /// Every identity with its session state.
+    pub fn statuses(&self) -> Result<Vec<IdentityStatus>> {
+        Ok(self.identities()?.iter().map(|i| sso::status(&self.ctx, i)).collect())
+    }
+
+    /// Adds or edits a Lanyard-managed identity.
+    pub fn save_identity(&self, input: IdentityInput) -> Result<IdentityStatus> {
+        let saved = sso::identity::save(&self.ctx.paths.aws_config_file, &input.into())?;
+        Ok(sso::status(&self.ctx, &saved))
+    }
+
+    /// Signs out (best effort) and removes a Lanyard-managed identity.
+    pub async fn remove_identity(&self, session: &str) -> Result<()> {
+        let identity = self.identity(session)?;
+        if !identity.managed {
+            return sso::identity::remove(&self.ctx.paths.aws_config_file, session);
+        }
+        sso::logout(&self.ctx, &identity).await?;
+        sso::identity::remove(&self.ctx.paths.aws_config_file, session)
+    }
+
+    /// Signs in; `open` opens a URL in the browser, `on_step` reports progress.
+    pub async fn sign_in(
+        &self,
+        session: &str,
+        method: LoginMethod,
+        open: &(dyn Fn(&str) -> bool + Send + Sync),
+        on_step: &(dyn Fn(LoginStep) + Send + Sync),
+    ) -> Result<IdentityStatus> {
+        let identity = self.identity(session)?;
+        let cancel = CancellationToken::new();
+        if let Some(previous) = self.logins.lock().unwrap_or_else(|p| p.into_inner()).insert(session.to_owned(), cancel.clone()) {
+            previous.cancel(); // a second click restarts the flow
+        }
+        let step = |s: LoginStep| {
+            let hint = match &s {
+                LoginStep::DeviceCode { user_code, .. } => Some(format!("Lanyard — sign in to {session}: confirm code {user_code}")),
+                LoginStep::OpenBrowser { .. } => Some(format!("Lanyard — approve the sign-in to {session} in your browser")),
+                _ => None,
+            };
+            if hint.is_some() {
+                *self.login_hint.lock().unwrap_or_else(|p| p.into_inner()) = hint;
+            }
+            on_step(s);
+        };
+        let opts = LoginOptions { method, ..LoginOptions::default() };
+        let result = sso::login(&self.ctx, &identity, &opts, &LoginUi { open, step: &step }, &cancel).await;
+        self.logins.lock().unwrap_or_else(|p| p.into_inner()).remove(session);
+        *self.login_hint.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        result.map(|_| sso::status(&self.ctx, &identity))
+    }
+
+    /// Cancels a sign-in in progress (no-op when there is none).
+    pub fn cancel_sign_in(&self, session: &str) {
+        if let Some(c) = self.logins.lock().unwrap_or_else(|p| p.into_inner()).remove(session) {
+            c.cancel();
+        }
+    }
+
+    /// Signs out of one identity.
+    pub async fn sign_out(&self, session: &str) -> Result<LogoutReport> {
+        sso::logout(&self.ctx, &self.identity(session)?).await
+    }
+
+    /// Refreshes every session that expires within the window; true when any token changed
+    /// or a session turned out to be over.
+    pub async fn refresh_all(&self) -> bool {
+        let mut changed = false;
+        for identity in self.identities().unwrap_or_default() {
+            if sso::status(&self.ctx, &identity).state == sso::SessionState::SignedOut {
+                continue;
+            }
+            match sso::refresh(&self.ctx, &identity, REFRESH_WINDOW, false).await {
+                Ok(sso::RefreshOutcome::NotNeeded) => {}
+                Ok(_) => changed = true,
+                Err(Error::SessionExpired { .. }) => changed = true,
+                Err(e) => tracing::warn!(session = identity.session, "background refresh failed: {e}"),
+            }
+        }
+        changed
     }
 }

@@ -1,32 +1,47 @@
-//! The tray icon and its menu. Menu ids are an enum so there are no scattered string literals.
+//! The tray icon and its menu: each identity with its state and countdown and a Sign in / Sign
+//! out item, then Open Lanyard, Settings and Quit. Rebuilt from state when sessions change.
 
+use lanyard_core::sso::{IdentityStatus, LoginMethod, SessionState};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::events;
+use crate::{AppState, events};
 
-/// Tray menu items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+const TRAY_ID: &str = "lanyard";
+
+/// Tray menu items; ids are `open`, `settings`, `quit`, `sign-in:<session>`, `sign-out:<session>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
     Open,
     Settings,
     Quit,
+    SignIn(String),
+    SignOut(String),
 }
 
 impl Item {
-    const ALL: [Item; 3] = [Item::Open, Item::Settings, Item::Quit];
-
-    fn id(self) -> &'static str {
+    fn id(&self) -> String {
         match self {
-            Item::Open => "open",
-            Item::Settings => "settings",
-            Item::Quit => "quit",
+            Item::Open => "open".into(),
+            Item::Settings => "settings".into(),
+            Item::Quit => "quit".into(),
+            Item::SignIn(s) => format!("sign-in:{s}"),
+            Item::SignOut(s) => format!("sign-out:{s}"),
         }
     }
 
-    fn from_id(id: &str) -> Option<Item> {
-        Item::ALL.into_iter().find(|i| i.id() == id)
+    fn parse(id: &str) -> Option<Item> {
+        match id {
+            "open" => Some(Item::Open),
+            "settings" => Some(Item::Settings),
+            "quit" => Some(Item::Quit),
+            _ => match id.split_once(':') {
+                Some(("sign-in", s)) => Some(Item::SignIn(s.into())),
+                Some(("sign-out", s)) => Some(Item::SignOut(s.into())),
+                _ => None,
+            },
+        }
     }
 }
 
@@ -39,31 +54,109 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// "acme — signed in · renews automatically", "corp — expires in 9 min", …
+pub fn label(s: &IdentityStatus, now: time::OffsetDateTime) -> String {
+    let minutes = s
+        .access_token_expires_at
+        .as_deref()
+        .and_then(lanyard_core::sso::cache::parse_time)
+        .map(|t| (t - now).whole_minutes().max(0));
+    let state = match (s.state, minutes, s.refreshable) {
+        (SessionState::SignedIn, _, true) => "signed in · renews automatically".to_owned(),
+        (SessionState::SignedIn, Some(m), false) => format!("signed in · {m} min left"),
+        (SessionState::SignedIn, None, _) => "signed in".to_owned(),
+        (SessionState::Expiring, Some(m), _) => format!("expires in {m} min — sign in"),
+        (SessionState::Expiring, None, _) => "expiring — sign in".to_owned(),
+        (SessionState::Expired, _, _) => "expired — sign in".to_owned(),
+        (SessionState::SignedOut, _, _) => "signed out".to_owned(),
+    };
+    format!("{} — {state}", s.identity.session)
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::Result<Menu<R>> {
+    let menu = Menu::new(app)?;
+    let now = time::OffsetDateTime::now_utc();
+    for s in sessions {
+        menu.append(&MenuItem::with_id(app, format!("label:{}", s.identity.session), label(s, now), false, None::<&str>)?)?;
+        let action = if s.state == SessionState::SignedIn || s.state == SessionState::Expiring {
+            MenuItem::with_id(app, Item::SignOut(s.identity.session.clone()).id(), format!("    Sign out of {}", s.identity.session), true, None::<&str>)?
+        } else {
+            MenuItem::with_id(app, Item::SignIn(s.identity.session.clone()).id(), format!("    Sign in to {}…", s.identity.session), true, None::<&str>)?
+        };
+        menu.append(&action)?;
+    }
+    if !sessions.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    menu.append(&MenuItem::with_id(app, Item::Open.id(), "Open Lanyard", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(app, Item::Settings.id(), "Settings…", true, None::<&str>)?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(app, Item::Quit.id(), "Quit Lanyard", true, None::<&str>)?)?;
+    Ok(menu)
+}
+
+/// Rebuilds the menu and tooltip from the current sessions.
+pub fn update<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    match menu(app, sessions) {
+        Ok(m) => {
+            let _ = tray.set_menu(Some(m));
+        }
+        Err(e) => tracing::warn!("cannot rebuild the tray menu: {e}"),
+    }
+    let hint = app.state::<AppState>().login_hint.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let signed_in = sessions.iter().filter(|s| s.state == SessionState::SignedIn).count();
+    let tooltip = hint.unwrap_or_else(|| format!("Lanyard — {signed_in} of {} signed in", sessions.len()));
+    let _ = tray.set_tooltip(Some(tooltip));
+}
+
+fn sign_in<R: Runtime>(app: &AppHandle<R>, session: String) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let tray_app = app.clone();
+        let on_step = move |_| {
+            // The tooltip shows the device code or "approve in your browser" while waiting.
+            if let Ok(list) = tray_app.state::<AppState>().statuses() {
+                update(&tray_app, &list);
+            }
+        };
+        if let Err(e) = state.sign_in(&session, LoginMethod::Auto, &|url| crate::open_in_browser(&app, url), &on_step).await {
+            tracing::warn!(session, "sign-in from the tray failed: {e}");
+        }
+        events::sessions_changed(&app);
+    });
+}
+
+fn sign_out<R: Runtime>(app: &AppHandle<R>, session: String) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = app.state::<AppState>().sign_out(&session).await {
+            tracing::warn!(session, "sign-out from the tray failed: {e}");
+        }
+        events::sessions_changed(&app);
+    });
+}
+
 /// Builds the tray icon with its menu.
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let menu = Menu::with_items(
-        app,
-        &[
-            &MenuItem::with_id(app, Item::Open.id(), "Open Lanyard", true, None::<&str>)?,
-            &MenuItem::with_id(app, Item::Settings.id(), "Settings…", true, None::<&str>)?,
-            &PredefinedMenuItem::separator(app)?,
-            &MenuItem::with_id(app, Item::Quit.id(), "Quit Lanyard", true, None::<&str>)?,
-        ],
-    )?;
+    let sessions = app.state::<AppState>().statuses().unwrap_or_default();
     let icon = tauri::image::Image::from_bytes(include_bytes!("../../icons/tray@2x.png"))?;
-    TrayIconBuilder::with_id("lanyard")
+    TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon)
         .icon_as_template(true)
         .tooltip("Lanyard")
-        .menu(&menu)
+        .menu(&menu(app, &sessions)?)
         .show_menu_on_left_click(false)
-        .on_menu_event(|app, event| match Item::from_id(event.id().as_ref()) {
+        .on_menu_event(|app, event| match Item::parse(event.id().as_ref()) {
             Some(Item::Open) => show_main(app),
             Some(Item::Settings) => {
                 show_main(app);
                 let _ = app.emit(events::NAVIGATE, "settings");
             }
             Some(Item::Quit) => app.exit(0),
+            Some(Item::SignIn(s)) => sign_in(app, s),
+            Some(Item::SignOut(s)) => sign_out(app, s),
             None => {}
         })
         .on_tray_icon_event(|tray, event| {
@@ -73,4 +166,35 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         })
         .build(app)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lanyard_core::sso::Identity;
+
+    #[test]
+    fn ids_round_trip() {
+        for item in [Item::Open, Item::Settings, Item::Quit, Item::SignIn("a.b-c".into()), Item::SignOut("x".into())] {
+            assert_eq!(Item::parse(&item.id()), Some(item));
+        }
+        assert_eq!(Item::parse("label:acme"), None);
+    }
+
+    #[test]
+    fn labels_show_state_and_countdown() {
+        let now = time::macros::datetime!(2026-11-25 10:00 UTC);
+        let s = |state, exp: Option<&str>, refreshable| IdentityStatus {
+            identity: Identity { session: "acme".into(), start_url: String::new(), region: String::new(), scopes: vec![], managed: true },
+            state,
+            access_token_expires_at: exp.map(str::to_owned),
+            refreshable,
+            detail: None,
+        };
+        assert_eq!(label(&s(SessionState::SignedIn, Some("2026-11-25T10:52:00Z"), true), now), "acme — signed in · renews automatically");
+        assert_eq!(label(&s(SessionState::SignedIn, Some("2026-11-25T10:52:00Z"), false), now), "acme — signed in · 52 min left");
+        assert_eq!(label(&s(SessionState::Expiring, Some("2026-11-25T10:09:30Z"), false), now), "acme — expires in 9 min — sign in");
+        assert_eq!(label(&s(SessionState::Expired, None, false), now), "acme — expired — sign in");
+        assert_eq!(label(&s(SessionState::SignedOut, None, false), now), "acme — signed out");
+    }
 }

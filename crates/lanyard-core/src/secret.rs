@@ -88,6 +88,45 @@ impl SecretStore for Keyring {
     }
 }
 
+/// Chooses and checks the OS keyring for this process.
+///
+/// `choice`: "" (automatic), "keyutils", "secret-service" or "none". On Linux the Secret Service
+/// is preferred when a session bus exists (`dbus_session`), else the kernel keyutils session
+/// keyring. This sets the `keyring` crate's process-wide default backend, so front ends call it
+/// once at start-up. `Err` says why no keyring can be used.
+pub fn os_keyring(choice: &str, dbus_session: bool) -> Result<Keyring, String> {
+    if choice == "none" {
+        return Err("turned off with LANYARD_KEYRING=none".into());
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let mut errors = vec![];
+        if choice != "keyutils" && dbus_session {
+            keyring::set_default_credential_builder(keyring::secret_service::default_credential_builder());
+            let k = Keyring::new("Secret Service");
+            match k.probe() {
+                Ok(()) => return Ok(k),
+                Err(e) => errors.push(format!("Secret Service: {e}")),
+            }
+        }
+        if choice != "secret-service" {
+            keyring::set_default_credential_builder(keyring::keyutils::default_credential_builder());
+            let k = Keyring::new("kernel keyutils");
+            match k.probe() {
+                Ok(()) => return Ok(k),
+                Err(e) => errors.push(format!("keyutils: {e}")),
+            }
+        }
+        Err(errors.join("; "))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dbus_session;
+        let k = Keyring::new(if cfg!(target_os = "macos") { "Keychain" } else { "Credential Manager" });
+        k.probe().map(|()| k)
+    }
+}
+
 /// No keyring: Lanyard works from the token cache file alone.
 pub struct NoKeyring {
     /// Why there is none (shown once to the user).

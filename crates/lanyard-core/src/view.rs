@@ -22,11 +22,20 @@ pub struct AppInfo {
     pub sso_cache_dir: String,
     /// Lanyard's own data directory.
     pub data_dir: String,
+    /// Where Lanyard keeps its copies of long-lived secrets ("Secret Service", "none", …).
+    pub keyring: String,
+    /// Why there is no keyring, when there is none (shown once).
+    pub keyring_note: Option<String>,
 }
 
 impl AppInfo {
     /// Describes an installation using `paths`.
     pub fn new(paths: &Paths, demo: bool) -> Self {
+        Self::with_keyring(paths, demo, "none", None)
+    }
+
+    /// Describes an installation including its keyring backend.
+    pub fn with_keyring(paths: &Paths, demo: bool, keyring: &str, keyring_note: Option<String>) -> Self {
         AppInfo {
             version: crate::VERSION.to_owned(),
             demo,
@@ -34,6 +43,8 @@ impl AppInfo {
             aws_config_file: paths.aws_config_file.display().to_string(),
             sso_cache_dir: paths.sso_cache_dir.display().to_string(),
             data_dir: paths.data_dir.display().to_string(),
+            keyring: keyring.to_owned(),
+            keyring_note,
         }
     }
 }

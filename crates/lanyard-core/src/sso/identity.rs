@@ -30,6 +30,28 @@ pub struct Identity {
     pub managed: bool,
 }
 
+/// What the "Add identity" / "Edit identity" form sends.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct IdentityInput {
+    /// The sso-session name.
+    pub session: String,
+    /// The portal start URL.
+    pub start_url: String,
+    /// The Identity Center region.
+    pub region: String,
+    /// Registration scopes (empty: `sso:account:access`).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+impl From<IdentityInput> for Identity {
+    fn from(i: IdentityInput) -> Self {
+        Identity { session: i.session.trim().to_owned(), start_url: i.start_url.trim().to_owned(), region: i.region.trim().to_owned(), scopes: i.scopes, managed: true }
+    }
+}
+
 /// The managed-block id of an identity's block in the AWS config.
 pub fn block_id(session: &str) -> String {
     format!("sso-session {session}")

@@ -63,6 +63,7 @@ pub enum LoginStep {
     /// The service asked Lanyard to poll more slowly.
     SlowDown {
         /// The new polling interval.
+        #[ts(type = "number")]
         interval_secs: u64,
     },
     /// Approved; exchanging for a token.

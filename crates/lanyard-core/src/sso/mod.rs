@@ -12,7 +12,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 pub use client::Endpoints;
-pub use identity::{DEFAULT_SCOPE, Identity};
+pub use identity::{DEFAULT_SCOPE, Identity, IdentityInput};
 pub use login::{LoginMethod, LoginOptions, LoginStep, LoginUi, SignedIn, login};
 pub use session::{IdentityStatus, LogoutReport, RefreshOutcome, SessionState, logout, refresh, status};
 

@@ -9,7 +9,7 @@ use lanyard_emulator::{Config, Emulator, World};
 
 pub struct Env {
     pub emu: Emulator,
-    pub home: tempfile::TempDir,
+    pub _home: tempfile::TempDir,
     pub ctx: SsoContext,
     pub secrets: Arc<MemoryStore>,
 }
@@ -20,7 +20,7 @@ pub async fn env_with(config: Config) -> Env {
     let secrets = Arc::new(MemoryStore::default());
     let endpoints = Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()) };
     let ctx = SsoContext::new(Paths::sandboxed(home.path()), endpoints, secrets.clone() as Arc<dyn SecretStore>);
-    Env { emu, home, ctx, secrets }
+    Env { emu, _home: home, ctx, secrets }
 }
 
 pub async fn env() -> Env {

@@ -27,4 +27,12 @@ ssoCacheDir: string,
 /**
  * Lanyard's own data directory.
  */
-dataDir: string, };
+dataDir: string, 
+/**
+ * Where Lanyard keeps its copies of long-lived secrets ("Secret Service", "none", …).
+ */
+keyring: string, 
+/**
+ * Why there is no keyring, when there is none (shown once).
+ */
+keyringNote: string | null, };

@@ -31,4 +31,4 @@ expiresAt: string, } | { "step": "slowDown",
 /**
  * The new polling interval.
  */
-intervalSecs: bigint, } | { "step": "exchanging" };
+intervalSecs: number, } | { "step": "exchanging" };
