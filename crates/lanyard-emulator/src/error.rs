@@ -46,6 +46,7 @@ impl AwsError {
         let status = match code {
             "UnauthorizedException" => StatusCode::UNAUTHORIZED,
             "ResourceNotFoundException" => StatusCode::NOT_FOUND,
+            "ForbiddenException" => StatusCode::FORBIDDEN,
             "TooManyRequestsException" => StatusCode::TOO_MANY_REQUESTS,
             "ServiceUnavailableException" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,

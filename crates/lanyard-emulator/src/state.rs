@@ -504,7 +504,9 @@ impl State {
     ) -> Result<(String, RoleCredentials), AwsError> {
         let inst = &self.world.instances[instance];
         if !inst.roles_of(user, account).iter().any(|p| p.name == role) {
-            return Err(AwsError::portal("ResourceNotFoundException", "No access"));
+            // What the real portal answers (HTTP 403, code from x-amzn-ErrorType), although
+            // botocore's model lists no ForbiddenException for GetRoleCredentials.
+            return Err(AwsError::portal("ForbiddenException", "No access"));
         }
         let akid = format!("ASIA{}", random(16).to_ascii_uppercase());
         let creds = RoleCredentials {
@@ -710,7 +712,8 @@ mod tests {
         let (akid, creds) = s.role_credentials(0, "alice", "222222222222", "Developer").unwrap();
         assert!(akid.starts_with("ASIA") && akid.len() == 20);
         assert!(s.permission_set(&creds).unwrap().allows("GitPush"));
-        assert_eq!(s.role_credentials(0, "bob", "222222222222", "Developer").unwrap_err().code, "ResourceNotFoundException");
+        let e = s.role_credentials(0, "bob", "222222222222", "Developer").unwrap_err();
+        assert_eq!((e.code, e.status.as_u16()), ("ForbiddenException", 403));
     }
 
     #[test]

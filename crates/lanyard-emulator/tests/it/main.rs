@@ -123,7 +123,7 @@ async fn portal_paginates_many_accounts_and_issues_credentials() {
     let too_big = sso.list_accounts().access_token(&token).max_results(101).send().await.unwrap_err().into_service_error();
     assert!(too_big.is_invalid_request_exception(), "{too_big:?}");
     let not_assigned = sso.get_role_credentials().access_token(&token).account_id("100000000007").role_name("Billing").send().await.unwrap_err().into_service_error();
-    assert!(not_assigned.is_resource_not_found_exception(), "{not_assigned:?}");
+    assert_eq!(aws_sdk_sso::error::ProvideErrorMetadata::code(&not_assigned), Some("ForbiddenException"), "{not_assigned:?}");
 
     sso.logout().access_token(&token).send().await.unwrap();
     let after = sso.list_accounts().access_token(&token).send().await.unwrap_err().into_service_error();
