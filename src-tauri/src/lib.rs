@@ -100,6 +100,23 @@ pub(crate) fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return false;
     }
+    // $BROWSER first, as the CLI (and most Unix tools) do; xdg-open ignores it for URLs.
+    if let Some(browser) = std::env::var("BROWSER").ok().and_then(|b| b.split(':').next().map(str::to_owned)).filter(|b| !b.is_empty()) {
+        let mut parts = browser.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        let program = parts.remove(0);
+        let has_placeholder = parts.iter().any(|p| p.contains("%s"));
+        let mut args: Vec<String> = parts.into_iter().map(|p| p.replace("%s", url)).collect();
+        if !has_placeholder {
+            args.push(url.to_owned());
+        }
+        return match std::process::Command::new(program).args(args).spawn() {
+            Ok(mut child) => {
+                std::thread::spawn(move || child.wait()); // reap it; its exit code says nothing about the sign-in
+                true
+            }
+            Err(_) => false,
+        };
+    }
     if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         return false;
     }

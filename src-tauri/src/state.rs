@@ -29,15 +29,20 @@ impl AppState {
         let real = Paths::from_env(|k| std::env::var_os(k))?;
         let paths = if demo { Paths::sandboxed(&real.data_dir.join("demo")) } else { real };
         let choice = std::env::var("LANYARD_KEYRING").unwrap_or_default();
-        let secrets: Arc<dyn SecretStore> = match lanyard_core::secret::os_keyring(&choice, std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()) {
+        let mut note = None;
+        let dbus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+        let secrets: Arc<dyn SecretStore> = match lanyard_core::secret::os_keyring_within(&choice, dbus, Duration::from_secs(3)) {
             Ok(k) => Arc::new(k),
             Err(reason) => {
                 tracing::warn!("no OS keyring available ({reason}); tokens stay in the SSO cache files only");
+                note = Some(format!("No OS keyring is available ({reason}): tokens are kept in ~/.aws/sso/cache only."));
                 Arc::new(NoKeyring { reason })
             }
         };
         let endpoints = sso::Endpoints::from_env(|k| std::env::var_os(k));
-        Ok(Self::new(SsoContext::new(paths, endpoints, secrets), demo))
+        let mut state = Self::new(SsoContext::new(paths, endpoints, secrets), demo);
+        state.keyring.1 = note;
+        Ok(state)
     }
 
     /// State over an explicit context (tests).
@@ -48,8 +53,7 @@ impl AppState {
 
     /// What the Settings view shows.
     pub fn info(&self) -> AppInfo {
-        let note = (self.keyring.0 == "none").then(|| "No OS keyring is available: tokens are kept in ~/.aws/sso/cache only.".to_owned());
-        AppInfo::with_keyring(&self.ctx.paths, self.demo, &self.keyring.0, self.keyring.1.clone().or(note))
+        AppInfo::with_keyring(&self.ctx.paths, self.demo, &self.keyring.0, self.keyring.1.clone())
     }
 
     fn identities(&self) -> Result<Vec<Identity>> {

@@ -38,7 +38,9 @@ def app_env(home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_DATA", "XDG_CONFIG", "XDG_CACHE"))}
     home.mkdir(parents=True, exist_ok=True)
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), XDG_CONFIG_HOME=str(home / ".config"),
-               XDG_CACHE_HOME=str(home / ".cache"), NO_AT_BRIDGE="1")
+               XDG_CACHE_HOME=str(home / ".cache"), NO_AT_BRIDGE="1",
+               # Never the user's keyring from a test (test_keyring.py uses a private one).
+               LANYARD_KEYRING="none")
     return env
 
 
@@ -120,6 +122,7 @@ class TauriDriver:
         if not exe.exists():
             exe = Path(shutil.which("tauri-driver") or exe)
         self.port, native = free_port(), free_port()
+        self.native = native
         self.log = open(log, "wb")
         self.proc = subprocess.Popen(
             [str(exe), "--port", str(self.port), "--native-port", str(native), "--native-driver", "/usr/bin/WebKitWebDriver"],
@@ -128,16 +131,28 @@ class TauriDriver:
         wait_until(self._ready, 20, what="tauri-driver")
 
     def _ready(self) -> bool:
+        # tauri-driver answers /status before WebKitWebDriver (which it starts) listens.
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{self.port}/status", timeout=1).read()
+            urllib.request.urlopen(f"http://127.0.0.1:{self.native}/status", timeout=1).read()
             return True
         except OSError:
             return False
 
     def session(self, args: list[str] | None = None) -> WebDriver:
-        wd = WebDriver(f"http://127.0.0.1:{self.port}", timeout=60)
-        wd.new_session({"browserName": "wry", "tauri:options": {"application": str(app_binary()), "args": args or []}})
-        return wd
+        caps = {"browserName": "wry", "tauri:options": {"application": str(app_binary()), "args": args or []}}
+        for attempt in range(3):
+            wd = WebDriver(f"http://127.0.0.1:{self.port}", timeout=60)
+            try:
+                wd.new_session(caps)
+                return wd
+            except OSError:
+                # tauri-driver drops the connection when WebKitWebDriver is slow to take a
+                # session on a loaded machine; a second request succeeds.
+                if attempt == 2:
+                    raise
+                time.sleep(1)
+        raise AssertionError("unreachable")
 
     def stop(self) -> None:
         self.proc.terminate()

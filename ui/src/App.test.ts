@@ -13,14 +13,20 @@ const INFO: AppInfo = {
   awsConfigFile: '/Users/dev/.aws/config',
   ssoCacheDir: '/Users/dev/.aws/sso/cache',
   dataDir: '/Users/dev/Library/Application Support/dev.lanyard',
+  keyring: 'Secret Service',
+  keyringNote: null,
 };
 
-/** Mock the shell: `app_info` answers with `info` (or rejects with `error`). */
+/**
+ * Mock the shell: `app_info` answers with `info` (or rejects with `error`);
+ * `list_identities` answers with no identities.
+ */
 function mockShell(opts: { info?: Partial<AppInfo>; error?: unknown } = {}) {
   const calls: string[] = [];
   mockIPC(
     (cmd) => {
       calls.push(cmd);
+      if (cmd === 'list_identities') return [];
       if (cmd !== 'app_info') throw new Error(`unexpected command ${cmd}`);
       if (opts.error !== undefined) throw opts.error;
       return { ...INFO, ...opts.info };
@@ -55,7 +61,7 @@ describe('App frame', () => {
     ]);
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Sessions');
     expect(nav('sessions').getAttribute('aria-current')).toBe('page');
-    expect(screen.getByText('No identities yet')).toBeTruthy();
+    expect(await screen.findByText('No identities yet')).toBeTruthy();
   });
 
   it('switches view on click and moves aria-current', async () => {
@@ -144,7 +150,29 @@ describe('Settings', () => {
     expect(screen.getByText('/Users/dev/.aws/config')).toBeTruthy();
     expect(screen.getByText('/Users/dev/.aws/sso/cache')).toBeTruthy();
     expect(screen.getByText('/Users/dev/Library/Application Support/dev.lanyard')).toBeTruthy();
-    expect(calls).toEqual(['app_info']);
+    expect(calls.filter((c) => c === 'app_info')).toEqual(['app_info']);
+  });
+
+  it('shows where secrets are kept, and no note when there is none', async () => {
+    mockShell();
+    render(App);
+    await fireEvent.click(nav('settings'));
+
+    expect((await screen.findByTestId('keyring')).textContent).toBe('Secrets kept in: Secret Service');
+    expect(screen.queryByTestId('keyring-note')).toBeNull();
+  });
+
+  it('shows the keyring note when there is no keyring', async () => {
+    mockShell({
+      info: { keyring: 'none', keyringNote: 'no Secret Service on this desktop; secrets stay in ~/.aws only' },
+    });
+    render(App);
+    await fireEvent.click(nav('settings'));
+
+    expect((await screen.findByTestId('keyring')).textContent).toBe('Secrets kept in: none');
+    expect(screen.getByTestId('keyring-note').textContent).toBe(
+      'no Secret Service on this desktop; secrets stay in ~/.aws only',
+    );
   });
 });
 
@@ -184,6 +212,7 @@ describe('IPC failure', () => {
   it('retries and clears the alert once app_info succeeds', async () => {
     let fail = true;
     mockIPC((cmd) => {
+      if (cmd === 'list_identities') return [];
       if (cmd !== 'app_info') throw new Error(`unexpected command ${cmd}`);
       if (fail) throw 'backend not ready';
       return INFO;

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use lanyard_core::secret::{NoKeyring, SecretStore, os_keyring};
+use lanyard_core::secret::{NoKeyring, SecretStore, os_keyring_within};
 
 /// The keyring to use, or none (said on stderr unless `quiet`).
 pub fn store(quiet: bool) -> Arc<dyn SecretStore> {
     let choice = std::env::var("LANYARD_KEYRING").unwrap_or_default();
-    match os_keyring(&choice, std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()) {
+    match os_keyring_within(&choice, std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(), std::time::Duration::from_secs(5)) {
         Ok(k) => Arc::new(k),
         Err(reason) => {
             if !quiet {

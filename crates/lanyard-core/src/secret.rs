@@ -127,6 +127,17 @@ pub fn os_keyring(choice: &str, dbus_session: bool) -> Result<Keyring, String> {
     }
 }
 
+/// [`os_keyring`] with a time limit: a keyring daemon that is D-Bus-activated but cannot unlock
+/// (no prompter on a headless session) can block for tens of seconds, and start-up must not.
+pub fn os_keyring_within(choice: &str, dbus_session: bool, limit: std::time::Duration) -> Result<Keyring, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let choice = choice.to_owned();
+    std::thread::spawn(move || {
+        let _ = tx.send(os_keyring(&choice, dbus_session));
+    });
+    rx.recv_timeout(limit).unwrap_or_else(|_| Err(format!("the keyring did not answer within {} s", limit.as_secs())))
+}
+
 /// No keyring: Lanyard works from the token cache file alone.
 pub struct NoKeyring {
     /// Why there is none (shown once to the user).

@@ -5,17 +5,36 @@
 // Command and event names live here and in src-tauri's `generate_handler!`;
 // review the two together.
 
-import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
+import { Channel, invoke, type InvokeArgs } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
 import type { AppInfo } from './bindings/AppInfo';
+import type { IdentityInput } from './bindings/IdentityInput';
+import type { IdentityStatus } from './bindings/IdentityStatus';
+import type { LoginMethod } from './bindings/LoginMethod';
+import type { LoginStep } from './bindings/LoginStep';
+import type { LogoutReport } from './bindings/LogoutReport';
 import { isView, type View } from './navigation';
 
 export type { AppInfo } from './bindings/AppInfo';
+export type { ErrorCode } from './bindings/ErrorCode';
+export type { Identity } from './bindings/Identity';
+export type { IdentityInput } from './bindings/IdentityInput';
+export type { IdentityStatus } from './bindings/IdentityStatus';
+export type { LoginMethod } from './bindings/LoginMethod';
+export type { LoginStep } from './bindings/LoginStep';
+export type { LogoutReport } from './bindings/LogoutReport';
+export type { SessionState } from './bindings/SessionState';
 export type { View } from './navigation';
 
 /** Event the shell (e.g. the tray menu) emits to switch the visible view. Payload: a `View` id. */
 export const NAVIGATE_EVENT = 'app://navigate';
+
+/**
+ * Emitted after any sign-in, sign-out, refresh, add or remove (including the background
+ * refresher and the tray). Payload: every `IdentityStatus`, in the same order as `listIdentities`.
+ */
+export const SESSIONS_CHANGED_EVENT = 'sessions://changed';
 
 /**
  * Every failed command surfaces as an `AppError`. The Rust side rejects with
@@ -74,18 +93,69 @@ export function getAppInfo(): Promise<AppInfo> {
   return call<AppInfo>('app_info');
 }
 
+/** Every identity in the AWS config (user-written and Lanyard-managed) with its session state. */
+export function listIdentities(): Promise<IdentityStatus[]> {
+  return call<IdentityStatus[]>('list_identities');
+}
+
 /**
- * Subscribe to navigation requests from the shell (tray menu items).
- * Unknown view ids are ignored. Resolves to the unsubscribe function.
- * Outside Tauri there is no event source, so this is a no-op.
+ * Adds or edits a Lanyard-managed identity. Rejects with code `InvalidInput` and a message
+ * that starts with `invalid <field>:` (`session`, `startUrl` or `region`) for bad values.
  */
-export async function onNavigate(cb: (view: View) => void): Promise<() => void> {
+export function saveIdentity(input: IdentityInput): Promise<IdentityStatus> {
+  return call<IdentityStatus>('save_identity', { input });
+}
+
+/** Signs out of and removes a Lanyard-managed identity. */
+export function removeIdentity(session: string): Promise<void> {
+  return call<void>('remove_identity', { session });
+}
+
+/**
+ * Signs in to `session`; progress (browser to approve, device code, …) arrives on `onStep`.
+ * Resolves with the new status. Rejects with code `Cancelled` after `cancelSignIn` (or when
+ * another sign-in to the same session replaces this one), `LoginNotCompleted` when the user
+ * denied it or the code expired, `Unreachable` when the portal cannot be reached.
+ */
+export async function signIn(
+  session: string,
+  method: LoginMethod,
+  onStep: (step: LoginStep) => void,
+): Promise<IdentityStatus> {
+  let channel: Channel<LoginStep>;
+  try {
+    channel = new Channel<LoginStep>();
+  } catch (raw) {
+    throw AppError.from(raw);
+  }
+  channel.onmessage = onStep;
+  return call<IdentityStatus>('sign_in', { session, method, onStep: channel });
+}
+
+/** Cancels the sign-in to `session` in progress (a no-op when there is none). */
+export function cancelSignIn(session: string): Promise<void> {
+  return call<void>('cancel_sign_in', { session });
+}
+
+/** Signs out: ends the portal session when possible, then removes the cached token. */
+export function signOut(session: string): Promise<LogoutReport> {
+  return call<LogoutReport>('sign_out', { session });
+}
+
+/** Opens an http(s) URL in the system browser. */
+export function openUrl(url: string): Promise<void> {
+  return call<void>('open_url', { url });
+}
+
+/**
+ * Listens to a shell event. Outside Tauri there is no event source, so this is a no-op.
+ * Resolves to the unsubscribe function, which never throws.
+ */
+async function subscribe<T>(event: string, handler: (payload: T) => void): Promise<() => void> {
   if (!isTauri()) return () => {};
   let unlisten: () => void;
   try {
-    unlisten = await listen<string>(NAVIGATE_EVENT, (event) => {
-      if (isView(event.payload)) cb(event.payload);
-    });
+    unlisten = await listen<T>(event, (e) => handler(e.payload));
   } catch (raw) {
     throw AppError.from(raw);
   }
@@ -96,4 +166,25 @@ export async function onNavigate(cb: (view: View) => void): Promise<() => void> 
       console.warn('Lanyard: unlisten failed', AppError.from(err).message),
     );
   };
+}
+
+/**
+ * Subscribe to navigation requests from the shell (tray menu items).
+ * Unknown view ids are ignored. Resolves to the unsubscribe function.
+ * Outside Tauri there is no event source, so this is a no-op.
+ */
+export function onNavigate(cb: (view: View) => void): Promise<() => void> {
+  return subscribe<unknown>(NAVIGATE_EVENT, (payload) => {
+    if (isView(payload)) cb(payload);
+  });
+}
+
+/**
+ * Subscribe to session changes. Events sent before the listener exists are lost, so pull a
+ * snapshot with `listIdentities()` as well. Resolves to the unsubscribe function.
+ */
+export function onSessionsChanged(cb: (list: IdentityStatus[]) => void): Promise<() => void> {
+  return subscribe<IdentityStatus[]>(SESSIONS_CHANGED_EVENT, (payload) => {
+    if (Array.isArray(payload)) cb(payload);
+  });
 }

@@ -1,0 +1,67 @@
+"""Signing in from the real window: add an identity, sign in against the emulator, see the state,
+and check that no token ever reaches the web view."""
+
+import hashlib
+import json
+
+import pytest
+
+from app import SHOTS, TauriDriver, app_env, wait_until
+from conftest import start_emulator
+
+
+@pytest.fixture
+def emu(tmp_path):
+    e = start_emulator(tmp_path / "emu", args=["--auto-approve"])
+    yield e
+    e.stop()
+
+
+def text(wd, css):
+    return wd.text(wd.find(css))
+
+
+def test_add_identity_sign_in_and_out_from_the_window(emu, tmp_path):
+    home = tmp_path / "home"
+    env = app_env(home)
+    env.update({k: v for k, v in emu.env.items()})
+    env["LANYARD_KEYRING"] = "none"
+    driver = TauriDriver(env, tmp_path / "tauri-driver.log")
+    wd = driver.session()
+    try:
+        wd.wait_for('nav[aria-label="Main"]', timeout=30)
+        wd.click(wd.wait_for('[data-testid="add-identity"]'))
+        wd.send_keys(wd.wait_for("#identity-session"), "acme")
+        wd.send_keys(wd.find("#identity-start-url"), "http://acme.awsapps.com/start")
+        wd.send_keys(wd.find("#identity-region"), "us-east-1")
+        wd.click(wd.find('[data-testid="identity-save"]'))
+        wait_until(lambda: "https://" in wd.source(), 10, what="the start URL error")
+        url_field = wd.find("#identity-start-url")
+        wd.execute("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))", {"element-6066-11e4-a52e-4f735466cecf": url_field})
+        wd.send_keys(url_field, "https://acme.awsapps.com/start")
+        wd.click(wd.find('[data-testid="identity-save"]'))
+        wd.wait_for('[data-testid="identity-acme"]', timeout=10)
+        assert text(wd, '[data-testid="state-acme"]') == "Signed out"
+        assert "[sso-session acme]" in (home / ".aws/config").read_text()
+
+        wd.click(wd.find('[data-testid="sign-in-device-acme"]'))
+        wait_until(lambda: text(wd, '[data-testid="state-acme"]') == "Signed in", 30, what="the session to be signed in")
+        assert "Renews automatically" in text(wd, '[data-testid="identity-acme"]')
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        wd.screenshot(SHOTS / "sessions-signed-in.png")
+
+        cache = home / ".aws/sso/cache" / (hashlib.sha1(b"acme").hexdigest() + ".json")
+        token = json.loads(cache.read_text())
+        secrets = [token["accessToken"], token["refreshToken"], token["clientSecret"]]
+        ipc = wd.execute("return window.__TAURI_INTERNALS__.invoke('list_identities').then(r => JSON.stringify(r))")
+        assert '"signedIn"' in ipc
+        page = wd.source()
+        for s in secrets:
+            assert s not in ipc and s not in page
+
+        wd.click(wd.find('[data-testid="sign-out-acme"]'))
+        wait_until(lambda: text(wd, '[data-testid="state-acme"]') == "Signed out", 15, what="sign-out")
+        assert not cache.exists()
+    finally:
+        wd.delete()
+        driver.stop()
