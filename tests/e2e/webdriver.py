@@ -7,6 +7,7 @@ desktop app. `ChromeDriver` starts /usr/bin/chromedriver on a free loopback port
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import socket
@@ -53,6 +54,17 @@ class WebDriver:
 
     # -- transport ---------------------------------------------------------------------------
     def _call(self, method: str, path: str, body: dict | None = None):
+        # tauri-driver proxies over pooled keep-alive connections to WebKitWebDriver, which
+        # sometimes closes one under it: the request never reached the browser, so retry once.
+        for attempt in (1, 2):
+            try:
+                return self._call_once(method, path, body)
+            except (http.client.RemoteDisconnected, ConnectionResetError):
+                if attempt == 2 or path == "/session":
+                    raise
+                time.sleep(0.3)
+
+    def _call_once(self, method: str, path: str, body: dict | None = None):
         data = None if body is None else json.dumps(body).encode()
         if method == "POST" and data is None:
             data = b"{}"
