@@ -48,6 +48,8 @@ def test_add_identity_sign_in_and_out_from_the_window(emu, tmp_path):
         wait_until(lambda: text(wd, '[data-testid="state-acme"]') == "Signed in", 30, what="the session to be signed in")
         assert "Renews automatically" in text(wd, '[data-testid="identity-acme"]')
         SHOTS.mkdir(parents=True, exist_ok=True)
+        import time
+        time.sleep(0.5)  # the compositor can lag the DOM by a frame
         wd.screenshot(SHOTS / "sessions-signed-in.png")
 
         cache = home / ".aws/sso/cache" / (hashlib.sha1(b"acme").hexdigest() + ".json")

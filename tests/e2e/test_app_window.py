@@ -27,7 +27,8 @@ def test_window_renders_navigation_and_views(driver, tmp_path):
         labels = [wd.text(wd.find(f'[data-testid="nav-{v}"]')) for v in ("sessions", "accounts", "repositories", "settings")]
         assert labels == NAV
         assert heading(wd) == "Sessions"
-        assert "No identities yet" in wd.text(wd.find("main"))
+        wait_until(lambda: "No identities yet" in wd.text(wd.find("main")), 10, what="the empty state")
+        time.sleep(0.5)  # the compositor can lag the DOM by a frame
         SHOTS.mkdir(parents=True, exist_ok=True)
         wd.screenshot(SHOTS / "sessions.png")
 
