@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod aws_config;
 pub mod error;
 pub(crate) mod fsx;

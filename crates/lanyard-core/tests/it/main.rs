@@ -2,4 +2,5 @@
 //! network or process environment variables.
 
 mod support;
+mod accounts;
 mod sso;
