@@ -2,6 +2,7 @@
 //! `lanyard-core`; this file owns argument parsing, output and exit codes.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use std::time::Duration;
 
@@ -67,6 +68,48 @@ enum Command {
         #[arg(long)]
         session: Option<String>,
     },
+    /// Every account and role of an identity (from the cache; --refresh asks the portal).
+    Accounts {
+        /// The sso-session name.
+        #[arg(long)]
+        session: Option<String>,
+        /// Ask the portal now instead of showing the cached list.
+        #[arg(long)]
+        refresh: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write `[profile]` sections for every account and role into the AWS config.
+    Sync {
+        /// The sso-session name.
+        #[arg(long)]
+        session: Option<String>,
+        /// Show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Naming template, e.g. "{account_name}/{role_name}" (remembered for this identity).
+        #[arg(long)]
+        template: Option<String>,
+        /// Maximum portal requests per second.
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+    },
+    /// The profiles Lanyard manages.
+    Profiles {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign out everywhere and remove everything Lanyard created (your own config stays).
+    Offboard {
+        /// Show what would be removed, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Don't ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Show the files Lanyard reads and writes.
     Paths {
         /// Machine-readable output.
@@ -119,6 +162,50 @@ fn pick(paths: &Paths, session: Option<&str>) -> anyhow::Result<Identity> {
         None if all.len() == 1 => Ok(all.into_iter().next().expect("one")),
         None if all.is_empty() => anyhow::bail!("no identities yet: add one with `lanyard login --session NAME --start-url URL --region REGION`"),
         None => anyhow::bail!("several identities ({}): choose one with --session", all.iter().map(|i| i.session.as_str()).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn settings_path(paths: &Paths, session: &str) -> std::path::PathBuf {
+    paths.data_dir.join("profiles").join(format!("{session}.json"))
+}
+
+fn load_settings(paths: &Paths, session: &str) -> lanyard_core::profiles::ProfileSettings {
+    std::fs::read(settings_path(paths, session)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+fn save_settings(paths: &Paths, session: &str, s: &lanyard_core::profiles::ProfileSettings) -> anyhow::Result<()> {
+    let path = settings_path(paths, session);
+    std::fs::create_dir_all(path.parent().expect("has a parent"))?;
+    std::fs::write(&path, serde_json::to_vec_pretty(s)?)?;
+    Ok(())
+}
+
+async fn discover(ctx: &SsoContext, identity: &Identity, rate: f64) -> anyhow::Result<Vec<lanyard_core::accounts::AccountRoles>> {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let on = |_: &lanyard_core::accounts::AccountRoles, p: &lanyard_core::accounts::DiscoveryProgress| {
+        if tty {
+            let eta = p.eta_secs.map(|s| format!(", ETA {s} s")).unwrap_or_default();
+            eprint!("\raccounts {}/{}{}   ", p.accounts_done, p.accounts_total, eta);
+        }
+    };
+    let list = lanyard_core::accounts::discover(ctx, identity, Arc::new(lanyard_core::accounts::RateLimiter::new(rate)), &on).await?;
+    if tty {
+        eprintln!();
+    }
+    Ok(list)
+}
+
+fn print_offboard(r: &lanyard_core::offboard::OffboardReport) {
+    let verb = if r.dry_run { "Would" } else { "Did" };
+    for s in &r.signed_out {
+        println!("{verb} sign out: {s}");
+    }
+    for s in &r.removed {
+        println!("{verb} remove: {s}");
+    }
+    for s in &r.left {
+        println!("Leaves: {s}");
     }
 }
 
@@ -241,6 +328,100 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let files = if report.removed_files.is_empty() { "no cached token".to_owned() } else { format!("removed {}", report.removed_files.join(", ")) };
                 println!("Signed out of {} ({server}; {files}).", identity.session);
             }
+        }
+        Command::Accounts { session, refresh, json } => {
+            let ctx = context(paths.clone(), true);
+            let identity = pick(&paths, session.as_deref())?;
+            let list = match (refresh, lanyard_core::accounts::cached(&ctx, &identity.session)) {
+                (false, Some(list)) => list,
+                _ => discover(&ctx, &identity, 20.0).await?,
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for a in &list {
+                    println!("{:<14} {:<32} {}", a.account_id, a.account_name, a.roles.join(", "));
+                }
+                eprintln!("{} accounts, {} roles", list.len(), list.iter().map(|a| a.roles.len()).sum::<usize>());
+            }
+        }
+        Command::Sync { session, dry_run, template, rate } => {
+            let ctx = context(paths.clone(), true);
+            let identity = pick(&paths, session.as_deref())?;
+            let mut settings = load_settings(&paths, &identity.session);
+            if let Some(t) = template {
+                settings.template = t;
+            }
+            let list = discover(&ctx, &identity, rate).await?;
+            let text = sso::identity::read_config(&paths.aws_config_file)?;
+            let plan = lanyard_core::profiles::plan(&paths, &identity, &list, &settings, &text)?;
+            for w in &plan.warnings {
+                eprintln!("warning: {w}");
+            }
+            let d = &plan.diff;
+            for n in &d.added {
+                println!("+ {n}");
+            }
+            for n in &d.changed {
+                println!("~ {n}");
+            }
+            for n in &d.removed {
+                println!("- {n}");
+            }
+            println!("{} to add, {} to change, {} to remove, {} unchanged ({})", d.added.len(), d.changed.len(), d.removed.len(), d.unchanged, plan.config_file);
+            if !dry_run {
+                let report = lanyard_core::profiles::apply(&paths, &plan, time::OffsetDateTime::now_utc())?;
+                save_settings(&paths, &identity.session, &settings)?;
+                if let Some(b) = report.backup {
+                    eprintln!("Backup of the previous file: {b}");
+                }
+                eprintln!("Wrote {} profiles for {}.", plan.profiles.len(), identity.session);
+            }
+        }
+        Command::Profiles { json } => {
+            let text = sso::identity::read_config(&paths.aws_config_file)?;
+            let mut rows = vec![];
+            for i in sso::identity::from_config(&text) {
+                if let Some(r) = lanyard_core::aws_config::find_block(&text, &lanyard_core::profiles::block_id(&i.session)) {
+                    for s in lanyard_core::aws_config::sections(&text[r]) {
+                        if let lanyard_core::aws_config::SectionKind::Profile(name) = s.kind.clone() {
+                            rows.push(serde_json::json!({"name": name, "session": i.session, "accountId": s.get("sso_account_id"), "roleName": s.get("sso_role_name"), "region": s.get("region")}));
+                        }
+                    }
+                }
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for r in &rows {
+                    println!("{:<40} {:<12} {} {}", r["name"].as_str().unwrap_or(""), r["session"].as_str().unwrap_or(""), r["accountId"].as_str().unwrap_or(""), r["roleName"].as_str().unwrap_or(""));
+                }
+            }
+        }
+        Command::Offboard { dry_run, yes } => {
+            let ctx = context(paths.clone(), true);
+            let preview = lanyard_core::offboard::offboard(&ctx, true).await?;
+            print_offboard(&preview);
+            if dry_run {
+                return Ok(());
+            }
+            if !yes {
+                use std::io::{BufRead, IsTerminal, Write};
+                if !std::io::stdin().is_terminal() {
+                    anyhow::bail!("not removing anything without confirmation: run `lanyard offboard --yes` (or --dry-run to preview)");
+                }
+                eprint!("Sign out and remove all of the above? [y/N] ");
+                std::io::stderr().flush()?;
+                let mut answer = String::new();
+                std::io::stdin().lock().read_line(&mut answer)?;
+                if !answer.trim().eq_ignore_ascii_case("y") {
+                    eprintln!("Nothing was changed.");
+                    return Ok(());
+                }
+            }
+            let done = lanyard_core::offboard::offboard(&ctx, false).await?;
+            eprintln!("Done.");
+            print_offboard(&done);
         }
         Command::Refresh { session } => {
             let ctx = context(paths.clone(), true);

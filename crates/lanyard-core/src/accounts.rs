@@ -51,6 +51,17 @@ pub struct DiscoveryProgress {
     pub eta_secs: Option<u32>,
 }
 
+/// One account arriving during a discovery, with the progress so far (what the UI streams).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DiscoveryEvent {
+    /// The account that just arrived.
+    pub account: AccountRoles,
+    /// Progress so far.
+    pub progress: DiscoveryProgress,
+}
+
 /// A token bucket whose rate halves on throttling and creeps back up on success (AIMD).
 pub struct RateLimiter {
     max_rate: f64,

@@ -163,7 +163,7 @@ pub fn remove(config_path: &Path, session: &str) -> Result<()> {
 }
 
 /// Writes the config atomically, following a symlink so the link stays a link.
-fn write_config(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_config(path: &Path, text: &str) -> Result<()> {
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     crate::fsx::write_private(&target, text.as_bytes())
 }

@@ -1,0 +1,119 @@
+//! Offboarding: sign out of every identity server-side, then remove everything Lanyard created
+//! (its config blocks, token and registration caches, the AWS CLI's cached role credentials for
+//! its profiles, keyring items, its own caches) and report what was removed and what was left.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::json;
+use sha1::{Digest, Sha1};
+use ts_rs::TS;
+
+use crate::aws_config::{self, SectionKind};
+use crate::sso::{self, SsoContext, cache, identity};
+use crate::{Result, profiles};
+
+/// What offboarding did (or, in a preview, would do).
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OffboardReport {
+    /// True for a preview: nothing was changed.
+    pub dry_run: bool,
+    /// Identities signed out server-side.
+    pub signed_out: Vec<String>,
+    /// What was (or would be) removed, one line each.
+    pub removed: Vec<String>,
+    /// What stays, one line each (your own profiles and sessions, config backups).
+    pub left: Vec<String>,
+}
+
+/// The AWS CLI's cached role credentials for an sso-session profile (PROTOCOL.md §4.3).
+pub fn cli_cache_path(cli_cache_dir: &Path, account_id: &str, role: &str, session: &str) -> PathBuf {
+    // sort_keys=True, separators=(',', ':')
+    let key = json!({"accountId": account_id, "roleName": role, "sessionName": session}).to_string();
+    cli_cache_dir.join(format!("{}.json", hex::encode(Sha1::digest(key.as_bytes()))))
+}
+
+/// Offboards; with `dry_run` only reports.
+pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport> {
+    let paths = &ctx.paths;
+    let mut report = OffboardReport { dry_run, ..Default::default() };
+    let mut text = identity::read_config(&paths.aws_config_file)?;
+    let identities = identity::from_config(&text);
+    let mut files: Vec<PathBuf> = vec![];
+    for i in &identities {
+        let token = cache::token_path(&paths.sso_cache_dir, &i.session);
+        if token.exists() {
+            if dry_run {
+                report.signed_out.push(i.session.clone());
+            } else {
+                let r = sso::logout(ctx, i).await?;
+                report.signed_out.push(match r.server_side_note {
+                    None => i.session.clone(),
+                    Some(note) => format!("{} ({note})", i.session),
+                });
+            }
+            report.removed.push(format!("token cache {}", token.display()));
+        }
+        for scopes in [None, (!i.scopes.is_empty()).then_some(i.scopes.as_slice())] {
+            files.push(cache::registration_path(&paths.sso_cache_dir, &i.start_url, &i.region, scopes, &i.session));
+        }
+        for block in [profiles::block_id(&i.session), identity::block_id(&i.session)] {
+            if let Some(range) = aws_config::find_block(&text, &block) {
+                for s in aws_config::sections(&text[range.clone()]) {
+                    if let SectionKind::Profile(name) = &s.kind {
+                        if let (Some(acct), Some(role)) = (s.get("sso_account_id"), s.get("sso_role_name")) {
+                            files.push(cli_cache_path(&paths.cli_cache_dir, acct, role, &i.session));
+                        }
+                        report.removed.push(format!("profile {name}"));
+                    }
+                    if let SectionKind::SsoSession(name) = &s.kind {
+                        report.removed.push(format!("sso-session {name}"));
+                    }
+                }
+                text = aws_config::remove_block(&text, &block);
+            }
+        }
+    }
+    for s in aws_config::sections(&text) {
+        match s.kind {
+            SectionKind::Profile(n) => report.left.push(format!("your profile {n}")),
+            SectionKind::SsoSession(n) => report.left.push(format!("your sso-session {n}")),
+            _ => {}
+        }
+    }
+    for f in files.into_iter().filter(|f| f.exists()) {
+        report.removed.push(format!("cache file {}", f.display()));
+        if !dry_run {
+            crate::fsx::remove_if_exists(&f)?;
+        }
+    }
+    let own = ["accounts", "profiles", "config.lock", "manifest.json"].map(|n| paths.data_dir.join(n));
+    for p in own.iter().filter(|p| p.exists()) {
+        report.removed.push(format!("Lanyard data {}", p.display()));
+        if !dry_run {
+            let _ = if p.is_dir() { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) };
+        }
+    }
+    let backups = paths.data_dir.join("backups");
+    if backups.exists() {
+        report.left.push(format!("config backups in {} (delete them when you no longer need them)", backups.display()));
+    }
+    if !dry_run {
+        let before = identity::read_config(&paths.aws_config_file)?;
+        if before != text {
+            identity::write_config(&paths.aws_config_file, &text)?;
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_cache_key_matches_protocol_vector() {
+        let p = super::cli_cache_path(std::path::Path::new("/c"), "111122223333", "Dev", "my-sso");
+        assert_eq!(p, std::path::Path::new("/c/3bdc3e969f516e6ff9dff58a351324edb0b36466.json"));
+    }
+}

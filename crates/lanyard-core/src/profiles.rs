@@ -1,0 +1,422 @@
+//! From (identity, account, role) to `[profile]` sections: a naming template, shell-safe slugs,
+//! collision suffixes, per-profile overrides, and writing them into the identity's managed block
+//! of the AWS config — strictly validated, backed up, locked and atomic.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::accounts::AccountRoles;
+use crate::aws_config::{self, SectionKind};
+use crate::sso::identity::{self, Identity};
+use crate::{Error, Paths, Result};
+
+/// Readable and shell-safe: `acme-dev/Developer`.
+pub const DEFAULT_TEMPLATE: &str = "{account_name}/{role_name}";
+
+/// How one identity's profiles are named and configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct ProfileSettings {
+    /// Placeholders: `{account_name}`, `{account_id}`, `{role_name}`, `{session}`.
+    pub template: String,
+    /// `region` for every profile (default: the identity's region).
+    pub default_region: Option<String>,
+    /// Per-account region overrides (account id → region).
+    pub account_regions: BTreeMap<String, String>,
+    /// `output` for every profile.
+    pub output: Option<String>,
+    /// Renames by stable key `account_id/role_name`, so they survive re-syncs.
+    pub overrides: BTreeMap<String, String>,
+}
+
+impl Default for ProfileSettings {
+    fn default() -> Self {
+        ProfileSettings { template: DEFAULT_TEMPLATE.into(), default_region: None, account_regions: BTreeMap::new(), output: None, overrides: BTreeMap::new() }
+    }
+}
+
+/// A profile Lanyard will write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PlannedProfile {
+    /// The profile name (`[profile NAME]`).
+    pub name: String,
+    /// The sso-session.
+    pub session: String,
+    /// The account id.
+    pub account_id: String,
+    /// The account name.
+    pub account_name: String,
+    /// The role.
+    pub role_name: String,
+    /// `region`.
+    pub region: Option<String>,
+    /// `output`.
+    pub output: Option<String>,
+}
+
+/// What applying a plan changes, by profile name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProfileDiff {
+    /// New profiles.
+    pub added: Vec<String>,
+    /// Profiles whose settings change.
+    pub changed: Vec<String>,
+    /// Profiles that go (their role disappeared).
+    pub removed: Vec<String>,
+    /// Profiles left as they are.
+    pub unchanged: u32,
+}
+
+/// A sync's preview: the profiles, the diff and the warnings.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncPlan {
+    /// The sso-session.
+    pub session: String,
+    /// Every profile, in name order.
+    pub profiles: Vec<PlannedProfile>,
+    /// Added / changed / removed against the file as it is.
+    pub diff: ProfileDiff,
+    /// E.g. a name taken by one of your own profiles (Lanyard's gets a suffix).
+    pub warnings: Vec<String>,
+    /// The config file it applies to.
+    pub config_file: String,
+}
+
+/// Keeps `[A-Za-z0-9._/-]`, turns runs of anything else into one `-`.
+pub fn slug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-') {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_matches(|c| c == '-' || c == '/');
+    let mut collapsed = String::new();
+    for c in trimmed.chars() {
+        if !(c == '-' && collapsed.ends_with('-')) {
+            collapsed.push(c);
+        }
+    }
+    collapsed
+}
+
+/// Renders the template for one role; the result is slugged.
+pub fn render(template: &str, session: &str, a: &AccountRoles, role: &str) -> Result<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').ok_or_else(|| Error::InvalidInput { field: "template", reason: format!("unclosed '{{' in {template:?}") })? + start;
+        out.push_str(&match &rest[start + 1..end] {
+            "account_name" => slug(&a.account_name),
+            "account_id" => a.account_id.clone(),
+            "role_name" => slug(role),
+            "session" => slug(session),
+            other => {
+                return Err(Error::InvalidInput {
+                    field: "template",
+                    reason: format!("unknown placeholder {{{other}}}; use {{account_name}}, {{account_id}}, {{role_name}} or {{session}}"),
+                });
+            }
+        });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    let name = slug(&out);
+    if name.is_empty() {
+        return Err(Error::InvalidInput { field: "template", reason: format!("{template:?} gives an empty profile name") });
+    }
+    Ok(name)
+}
+
+/// The managed-block id of an identity's profiles.
+pub fn block_id(session: &str) -> String {
+    format!("profiles for sso-session {session}")
+}
+
+fn profile_names_in(text: &str) -> Vec<(String, usize)> {
+    aws_config::sections(text)
+        .into_iter()
+        .filter_map(|s| match s.kind {
+            SectionKind::Profile(n) => Some((n, s.line)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn block_text(text: &str, id: &str) -> String {
+    aws_config::find_block(text, id).map(|r| text[r].to_owned()).unwrap_or_default()
+}
+
+/// Computes the profiles for an identity's accounts, against the config text as it is now.
+pub fn plan(paths: &Paths, identity: &Identity, accounts: &[AccountRoles], settings: &ProfileSettings, config_text: &str) -> Result<SyncPlan> {
+    let mut rendered: Vec<PlannedProfile> = vec![];
+    for a in accounts {
+        for role in &a.roles {
+            let key = format!("{}/{role}", a.account_id);
+            let name = match settings.overrides.get(&key) {
+                Some(n) => slug(n),
+                None => render(&settings.template, &identity.session, a, role)?,
+            };
+            rendered.push(PlannedProfile {
+                name,
+                session: identity.session.clone(),
+                account_id: a.account_id.clone(),
+                account_name: a.account_name.clone(),
+                role_name: role.clone(),
+                region: settings.account_regions.get(&a.account_id).cloned().or_else(|| settings.default_region.clone()).or_else(|| Some(identity.region.clone())),
+                output: settings.output.clone(),
+            });
+        }
+    }
+    // Two accounts that slug to the same name both get a short id suffix.
+    let mut by_name: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for p in &rendered {
+        by_name.entry(p.name.clone()).or_default().insert(p.account_id.clone());
+    }
+    for p in &mut rendered {
+        if by_name[&p.name].len() > 1 {
+            p.name = format!("{}-{}", p.name, &p.account_id[p.account_id.len().saturating_sub(4)..]);
+        }
+    }
+    // Never a name that exists outside this identity's blocks: suffix it and say so.
+    let own = block_text(config_text, &block_id(&identity.session));
+    let own_names: BTreeSet<String> = profile_names_in(&own).into_iter().map(|(n, _)| n).collect();
+    let taken: HashMap<String, usize> = profile_names_in(config_text).into_iter().filter(|(n, _)| !own_names.contains(n)).collect();
+    let mut warnings = vec![];
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    for p in &mut rendered {
+        let original = p.name.clone();
+        let mut n = 1;
+        while taken.contains_key(&p.name) || used.contains(&p.name) || p.name == "default" {
+            n += 1;
+            p.name = format!("{original}-{n}");
+        }
+        if p.name != original {
+            let why = taken.get(&original).map_or_else(|| "is already used".to_owned(), |line| format!("already exists in your config (line {line})"));
+            warnings.push(format!("profile {original} {why}; Lanyard's is named {}", p.name));
+        }
+        used.insert(p.name.clone());
+    }
+    rendered.sort_by(|a, b| a.name.cmp(&b.name));
+    let diff = diff(&own, &rendered);
+    Ok(SyncPlan { session: identity.session.clone(), profiles: rendered, diff, warnings, config_file: paths.aws_config_file.display().to_string() })
+}
+
+fn section_body(p: &PlannedProfile) -> String {
+    let mut s = format!("[profile {}]\nsso_session = {}\nsso_account_id = {}\nsso_role_name = {}\n", p.name, p.session, p.account_id, p.role_name);
+    if let Some(r) = &p.region {
+        s.push_str(&format!("region = {r}\n"));
+    }
+    if let Some(o) = &p.output {
+        s.push_str(&format!("output = {o}\n"));
+    }
+    s
+}
+
+fn diff(old_block: &str, new: &[PlannedProfile]) -> ProfileDiff {
+    let old: HashMap<String, Vec<(String, String)>> = aws_config::sections(old_block)
+        .into_iter()
+        .filter_map(|s| match s.kind {
+            SectionKind::Profile(n) => Some((n, s.keys)),
+            _ => None,
+        })
+        .collect();
+    let mut d = ProfileDiff::default();
+    let new_names: BTreeSet<&str> = new.iter().map(|p| p.name.as_str()).collect();
+    for p in new {
+        match old.get(&p.name) {
+            None => d.added.push(p.name.clone()),
+            Some(keys) => {
+                let want = aws_config::sections(&section_body(p)).remove(0).keys;
+                if *keys == want { d.unchanged += 1 } else { d.changed.push(p.name.clone()) }
+            }
+        }
+    }
+    d.removed = old.keys().filter(|n| !new_names.contains(n.as_str())).cloned().collect();
+    d.removed.sort();
+    d
+}
+
+/// The config text with the plan applied (pure; see [`apply`] for the file).
+pub fn render_config(config_text: &str, plan: &SyncPlan) -> String {
+    let body: Vec<String> = plan.profiles.iter().map(section_body).collect();
+    aws_config::upsert_block(config_text, &block_id(&plan.session), &body.join("\n"))
+}
+
+/// Checks a whole config the way botocore reads it; the error says where.
+pub fn validate(path: &Path, text: &str) -> Result<()> {
+    let bad = |reason: String| Err(Error::Config { path: path.to_owned(), reason });
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_end_matches('\r').trim();
+        if !line.starts_with('[') {
+            continue;
+        }
+        if !line.ends_with(']') {
+            return bad(format!("line {}: section header {line:?} has no closing ']'", i + 1));
+        }
+        let name = line[1..line.len() - 1].trim().to_owned();
+        if let Some(prev) = seen.insert(name.clone(), i + 1) {
+            return bad(format!("line {}: section [{name}] is already defined on line {prev}; botocore refuses duplicate sections", i + 1));
+        }
+        let words = name.split_whitespace().count();
+        let prefixed = ["profile ", "sso-session ", "services "].iter().any(|p| name.starts_with(p));
+        if prefixed && words != 2 {
+            return bad(format!("line {}: [{name}] must be a prefix and one name without spaces", i + 1));
+        }
+    }
+    Ok(())
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncReport {
+    /// The changes made.
+    pub diff: ProfileDiff,
+    /// The backup of the previous file, when there was one.
+    pub backup: Option<String>,
+}
+
+/// How many backups of the config Lanyard keeps.
+pub const BACKUPS_KEPT: usize = 10;
+
+/// Writes the plan into the config: under an advisory lock, re-reading the file, validating the
+/// whole result, keeping a timestamped backup, atomically (a symlinked config stays a link).
+pub fn apply(paths: &Paths, plan: &SyncPlan, now: time::OffsetDateTime) -> Result<SyncReport> {
+    let io = |what, path: &Path, source| Error::Io { what, path: path.to_owned(), source };
+    std::fs::create_dir_all(&paths.data_dir).map_err(|e| io("creating", &paths.data_dir, e))?;
+    let lock_path = paths.data_dir.join("config.lock");
+    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| io("opening", &lock_path, e))?;
+    lock.lock().map_err(|e| io("locking", &lock_path, e))?;
+    let current = identity::read_config(&paths.aws_config_file)?;
+    validate(&paths.aws_config_file, &current)?;
+    let fresh = plan_against(paths, plan, &current)?;
+    let updated = render_config(&current, &fresh);
+    validate(&paths.aws_config_file, &updated)?;
+    let backup = if current.is_empty() || updated == current { None } else { Some(backup(paths, &current, now)?) };
+    if updated != current {
+        identity::write_config(&paths.aws_config_file, &updated)?;
+    }
+    Ok(SyncReport { diff: fresh.diff, backup: backup.map(|p| p.display().to_string()) })
+}
+
+/// Recomputes the diff against the file as it is right now (it may have changed since the preview).
+fn plan_against(paths: &Paths, plan: &SyncPlan, current: &str) -> Result<SyncPlan> {
+    let own = block_text(current, &block_id(&plan.session));
+    Ok(SyncPlan { diff: diff(&own, &plan.profiles), config_file: paths.aws_config_file.display().to_string(), ..plan.clone() })
+}
+
+fn backup(paths: &Paths, text: &str, now: time::OffsetDateTime) -> Result<PathBuf> {
+    let dir = paths.data_dir.join("backups");
+    let stamp = crate::sso::cache::format_time(now).replace([':', '-'], "");
+    let path = dir.join(format!("config.{stamp}.bak"));
+    crate::fsx::write_private(&path, text.as_bytes())?;
+    let mut old: Vec<PathBuf> = std::fs::read_dir(&dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    old.sort();
+    for p in old.iter().take(old.len().saturating_sub(BACKUPS_KEPT)) {
+        let _ = std::fs::remove_file(p);
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acct(id: &str, name: &str, roles: &[&str]) -> AccountRoles {
+        AccountRoles { account_id: id.into(), account_name: name.into(), email: String::new(), roles: roles.iter().map(|r| (*r).into()).collect() }
+    }
+
+    fn id() -> Identity {
+        Identity { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: true }
+    }
+
+    #[test]
+    fn slugs_are_shell_safe() {
+        assert_eq!(slug("Acme Prod [EU]"), "Acme-Prod-EU");
+        assert_eq!(slug("  ünïcode\n\"quoted\" "), "n-code-quoted");
+        assert_eq!(slug("a///b"), "a///b");
+        assert_eq!(slug("--x--"), "x");
+    }
+
+    #[test]
+    fn template_placeholders_and_errors() {
+        let a = acct("111122223333", "Acme Dev", &["Developer"]);
+        assert_eq!(render(DEFAULT_TEMPLATE, "acme", &a, "Developer").unwrap(), "Acme-Dev/Developer");
+        assert_eq!(render("{session}-{account_id}-{role_name}", "acme", &a, "Dev Ops").unwrap(), "acme-111122223333-Dev-Ops");
+        assert!(render("{nope}", "acme", &a, "x").unwrap_err().to_string().contains("unknown placeholder {nope}"));
+        assert!(render("{account_name", "acme", &a, "x").is_err());
+    }
+
+    #[test]
+    fn collisions_get_suffixes_and_user_names_are_never_taken() {
+        let accounts = [acct("111111111111", "Audit", &["ReadOnly"]), acct("222222222222", "Audit", &["ReadOnly"]), acct("333333333333", "dev", &["Admin"])];
+        let user = "[profile dev/Admin]\nregion = eu-west-1\n";
+        let p = plan(&Paths::sandboxed(Path::new("/x")), &id(), &accounts, &ProfileSettings::default(), user).unwrap();
+        let names: Vec<&str> = p.profiles.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Audit/ReadOnly-1111", "Audit/ReadOnly-2222", "dev/Admin-2"]);
+        assert!(p.warnings[0].contains("dev/Admin already exists in your config (line 1)"));
+    }
+
+    #[test]
+    fn overrides_survive_and_regions_apply() {
+        let accounts = [acct("111111111111", "prod", &["Admin", "ReadOnly"])];
+        let mut s = ProfileSettings { output: Some("json".into()), ..Default::default() };
+        s.overrides.insert("111111111111/Admin".into(), "prod-admin".into());
+        s.account_regions.insert("111111111111".into(), "eu-central-1".into());
+        let p = plan(&Paths::sandboxed(Path::new("/x")), &id(), &accounts, &s, "").unwrap();
+        assert_eq!(p.profiles[0].name, "prod-admin");
+        assert_eq!(p.profiles[0].region.as_deref(), Some("eu-central-1"));
+        assert_eq!(p.diff.added.len(), 2);
+    }
+
+    #[test]
+    fn apply_writes_diffs_prunes_and_restores() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::sandboxed(dir.path());
+        std::fs::create_dir_all(paths.aws_config_file.parent().unwrap()).unwrap();
+        let original = "# mine\r\n[profile keep]\r\nregion = us-west-2";
+        std::fs::write(&paths.aws_config_file, original).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let two = [acct("111111111111", "prod", &["Admin", "ReadOnly"])];
+        let p = plan(&paths, &id(), &two, &ProfileSettings::default(), original).unwrap();
+        let r = apply(&paths, &p, now).unwrap();
+        assert_eq!(r.diff.added, ["prod/Admin", "prod/ReadOnly"]);
+        assert!(r.backup.is_some());
+        let text = std::fs::read_to_string(&paths.aws_config_file).unwrap();
+        assert!(text.starts_with(original) && text.contains("sso_role_name = ReadOnly\r\n"));
+
+        let one = [acct("111111111111", "prod", &["Admin"])];
+        let p = plan(&paths, &id(), &one, &ProfileSettings::default(), &text).unwrap();
+        assert_eq!((p.diff.removed.clone(), p.diff.unchanged), (vec!["prod/ReadOnly".to_owned()], 1));
+        apply(&paths, &p, now).unwrap();
+        let text = std::fs::read_to_string(&paths.aws_config_file).unwrap();
+        assert!(!text.contains("ReadOnly"));
+        assert_eq!(aws_config::remove_block(&text, &block_id("acme")), original, "byte-identical outside the block");
+    }
+
+    #[test]
+    fn refuses_what_botocore_cannot_read() {
+        let p = Path::new("config");
+        assert!(validate(p, "[default]\n[profile a]\n").is_ok());
+        let e = validate(p, "[profile a]\nx=1\n[profile a]\n").unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("already defined on line 1"), "{e}");
+        assert!(validate(p, "[profile a b]\n").is_err());
+        assert!(validate(p, "[profile a\n").is_err());
+    }
+}
