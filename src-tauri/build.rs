@@ -10,6 +10,15 @@ fn main() {
             "cancel_sign_in",
             "sign_out",
             "open_url",
+            "cached_accounts",
+            "discover_accounts",
+            "get_profile_settings",
+            "plan_profiles",
+            "apply_profiles",
+            "list_favourites",
+            "set_favourite",
+            "preview_offboard",
+            "offboard",
         ])),
     )
     .expect("tauri-build failed");

@@ -1,5 +1,8 @@
 //! Tauri commands: thin adapters over `AppState`/`lanyard-core`. Names match `ui/src/lib/api.ts`.
 
+use lanyard_core::accounts::{AccountRoles, DiscoveryEvent};
+use lanyard_core::offboard::OffboardReport;
+use lanyard_core::profiles::{ProfileSettings, SyncPlan, SyncReport};
 use lanyard_core::sso::{IdentityInput, IdentityStatus, LoginMethod, LoginStep, LogoutReport};
 use lanyard_core::view::AppInfo;
 use tauri::ipc::Channel;
@@ -72,4 +75,64 @@ pub async fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), 
     } else {
         Err(CmdError::unknown(format!("could not open a browser for {url}; copy the link instead")))
     }
+}
+
+/// The last discovery's accounts (instant).
+#[tauri::command]
+pub async fn cached_accounts(state: State<'_, AppState>, session: String) -> Result<Vec<AccountRoles>, CmdError> {
+    Ok(state.cached_accounts(&session))
+}
+
+/// Discovers every account and role, streaming each on `on_event`.
+#[tauri::command]
+pub async fn discover_accounts(state: State<'_, AppState>, session: String, on_event: Channel<DiscoveryEvent>) -> Result<Vec<AccountRoles>, CmdError> {
+    Ok(state.discover_accounts(&session, &|e| drop(on_event.send(e))).await?)
+}
+
+/// The identity's remembered profile settings.
+#[tauri::command]
+pub async fn get_profile_settings(state: State<'_, AppState>, session: String) -> Result<ProfileSettings, CmdError> {
+    Ok(state.profile_settings(&session))
+}
+
+/// Previews a sync: profiles, diff, warnings.
+#[tauri::command]
+pub async fn plan_profiles(state: State<'_, AppState>, session: String, settings: ProfileSettings) -> Result<SyncPlan, CmdError> {
+    Ok(state.plan_profiles(&session, &settings)?)
+}
+
+/// Writes the profiles into the AWS config.
+#[tauri::command]
+pub async fn apply_profiles<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, session: String, settings: ProfileSettings) -> Result<SyncReport, CmdError> {
+    let report = state.apply_profiles(&session, &settings)?;
+    events::sessions_changed(&app);
+    Ok(report)
+}
+
+/// Favourite profile names.
+#[tauri::command]
+pub async fn list_favourites(state: State<'_, AppState>) -> Result<Vec<String>, CmdError> {
+    Ok(state.favourites())
+}
+
+/// Stars or unstars a profile (the tray lists favourites).
+#[tauri::command]
+pub async fn set_favourite<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, profile: String, favourite: bool) -> Result<Vec<String>, CmdError> {
+    let list = state.set_favourite(&profile, favourite)?;
+    events::sessions_changed(&app);
+    Ok(list)
+}
+
+/// What offboarding would remove.
+#[tauri::command]
+pub async fn preview_offboard(state: State<'_, AppState>) -> Result<OffboardReport, CmdError> {
+    Ok(state.offboard(true).await?)
+}
+
+/// Signs out everywhere and removes everything Lanyard created.
+#[tauri::command]
+pub async fn offboard<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<OffboardReport, CmdError> {
+    let report = state.offboard(false).await?;
+    events::sessions_changed(&app);
+    Ok(report)
 }

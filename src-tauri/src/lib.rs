@@ -29,6 +29,15 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::cancel_sign_in,
             commands::sign_out,
             commands::open_url,
+            commands::cached_accounts,
+            commands::discover_accounts,
+            commands::get_profile_settings,
+            commands::plan_profiles,
+            commands::apply_profiles,
+            commands::list_favourites,
+            commands::set_favourite,
+            commands::preview_offboard,
+            commands::offboard,
         ])
         .on_window_event(|window, event| {
             // Closing the window hides it; the tray keeps Lanyard running until Quit.

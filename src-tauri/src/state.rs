@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use lanyard_core::secret::{NoKeyring, SecretStore};
 use lanyard_core::sso::{self, Identity, IdentityInput, IdentityStatus, LoginMethod, LoginOptions, LoginStep, LoginUi, LogoutReport, SsoContext};
+use lanyard_core::accounts::{self, AccountRoles, DiscoveryEvent, RateLimiter};
+use lanyard_core::offboard::{self, OffboardReport};
+use lanyard_core::profiles::{self, ProfileSettings, SyncPlan, SyncReport};
 use lanyard_core::{Error, Paths, Result, view::AppInfo};
 use tokio_util::sync::CancellationToken;
 
@@ -19,6 +22,7 @@ pub struct AppState {
     demo: bool,
     keyring: (String, Option<String>),
     logins: Mutex<HashMap<String, CancellationToken>>,
+    limiters: Mutex<HashMap<String, Arc<RateLimiter>>>,
     /// What the tray tooltip should say while a sign-in waits (e.g. the device code).
     pub login_hint: Mutex<Option<String>>,
 }
@@ -48,7 +52,7 @@ impl AppState {
     /// State over an explicit context (tests).
     pub fn new(ctx: SsoContext, demo: bool) -> Self {
         let keyring = (ctx.secrets.name().to_owned(), None);
-        AppState { ctx, demo, keyring, logins: Mutex::new(HashMap::new()), login_hint: Mutex::new(None) }
+        AppState { ctx, demo, keyring, logins: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()), login_hint: Mutex::new(None) }
     }
 
     /// What the Settings view shows.
@@ -144,5 +148,61 @@ impl AppState {
             }
         }
         changed
+    }
+}
+
+impl AppState {
+    fn limiter(&self, session: &str) -> Arc<RateLimiter> {
+        // One limiter per identity, shared by every discovery of it (PROTOCOL.md §3.2: ~20 TPS).
+        self.limiters.lock().unwrap_or_else(|p| p.into_inner()).entry(session.to_owned()).or_insert_with(|| Arc::new(RateLimiter::new(20.0))).clone()
+    }
+
+    /// The last discovery's accounts (empty when never discovered).
+    pub fn cached_accounts(&self, session: &str) -> Vec<AccountRoles> {
+        accounts::cached(&self.ctx, session).unwrap_or_default()
+    }
+
+    /// Discovers every account and role, streaming each as it arrives.
+    pub async fn discover_accounts(&self, session: &str, on_event: &(dyn Fn(DiscoveryEvent) + Send + Sync)) -> Result<Vec<AccountRoles>> {
+        let identity = self.identity(session)?;
+        let on = |a: &AccountRoles, p: &accounts::DiscoveryProgress| on_event(DiscoveryEvent { account: a.clone(), progress: p.clone() });
+        accounts::discover(&self.ctx, &identity, self.limiter(session), &on).await
+    }
+
+    /// The identity's remembered profile settings.
+    pub fn profile_settings(&self, session: &str) -> ProfileSettings {
+        profiles::load_settings(&self.ctx.paths, session)
+    }
+
+    /// The profiles a sync would write, with the diff against the file as it is.
+    pub fn plan_profiles(&self, session: &str, settings: &ProfileSettings) -> Result<SyncPlan> {
+        let identity = self.identity(session)?;
+        let accounts = accounts::cached(&self.ctx, session)
+            .ok_or_else(|| Error::InvalidInput { field: "accounts", reason: format!("no accounts discovered for {session} yet") })?;
+        let text = sso::identity::read_config(&self.ctx.paths.aws_config_file)?;
+        profiles::plan(&self.ctx.paths, &identity, &accounts, settings, &text)
+    }
+
+    /// Writes the profiles and remembers the settings.
+    pub fn apply_profiles(&self, session: &str, settings: &ProfileSettings) -> Result<SyncReport> {
+        let plan = self.plan_profiles(session, settings)?;
+        let report = profiles::apply(&self.ctx.paths, &plan, (self.ctx.clock)())?;
+        profiles::save_settings(&self.ctx.paths, session, settings)?;
+        Ok(report)
+    }
+
+    /// Favourite profile names.
+    pub fn favourites(&self) -> Vec<String> {
+        profiles::favourites(&self.ctx.paths)
+    }
+
+    /// Stars or unstars a profile.
+    pub fn set_favourite(&self, profile: &str, favourite: bool) -> Result<Vec<String>> {
+        profiles::set_favourite(&self.ctx.paths, profile, favourite)
+    }
+
+    /// Offboards (or previews it).
+    pub async fn offboard(&self, dry_run: bool) -> Result<OffboardReport> {
+        offboard::offboard(&self.ctx, dry_run).await
     }
 }

@@ -18,6 +18,7 @@ enum Item {
     Quit,
     SignIn(String),
     SignOut(String),
+    Favourite(String),
 }
 
 impl Item {
@@ -28,6 +29,7 @@ impl Item {
             Item::Quit => "quit".into(),
             Item::SignIn(s) => format!("sign-in:{s}"),
             Item::SignOut(s) => format!("sign-out:{s}"),
+            Item::Favourite(p) => format!("favourite:{p}"),
         }
     }
 
@@ -39,6 +41,7 @@ impl Item {
             _ => match id.split_once(':') {
                 Some(("sign-in", s)) => Some(Item::SignIn(s.into())),
                 Some(("sign-out", s)) => Some(Item::SignOut(s.into())),
+                Some(("favourite", p)) => Some(Item::Favourite(p.into())),
                 _ => None,
             },
         }
@@ -75,6 +78,13 @@ pub fn label(s: &IdentityStatus, now: time::OffsetDateTime) -> String {
 
 fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
+    let favourites = app.state::<AppState>().favourites();
+    for p in &favourites {
+        menu.append(&MenuItem::with_id(app, Item::Favourite(p.clone()).id(), format!("★ {p}"), true, None::<&str>)?)?;
+    }
+    if !favourites.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
     let now = time::OffsetDateTime::now_utc();
     for s in sessions {
         menu.append(&MenuItem::with_id(app, format!("label:{}", s.identity.session), label(s, now), false, None::<&str>)?)?;
@@ -157,6 +167,10 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             Some(Item::Quit) => app.exit(0),
             Some(Item::SignIn(s)) => sign_in(app, s),
             Some(Item::SignOut(s)) => sign_out(app, s),
+            Some(Item::Favourite(_)) => {
+                show_main(app);
+                let _ = app.emit(events::NAVIGATE, "accounts");
+            }
             None => {}
         })
         .on_tray_icon_event(|tray, event| {
@@ -175,7 +189,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip() {
-        for item in [Item::Open, Item::Settings, Item::Quit, Item::SignIn("a.b-c".into()), Item::SignOut("x".into())] {
+        for item in [Item::Open, Item::Settings, Item::Quit, Item::SignIn("a.b-c".into()), Item::SignOut("x".into()), Item::Favourite("acme-dev/Developer".into())] {
             assert_eq!(Item::parse(&item.id()), Some(item));
         }
         assert_eq!(Item::parse("label:acme"), None);

@@ -165,21 +165,6 @@ fn pick(paths: &Paths, session: Option<&str>) -> anyhow::Result<Identity> {
     }
 }
 
-fn settings_path(paths: &Paths, session: &str) -> std::path::PathBuf {
-    paths.data_dir.join("profiles").join(format!("{session}.json"))
-}
-
-fn load_settings(paths: &Paths, session: &str) -> lanyard_core::profiles::ProfileSettings {
-    std::fs::read(settings_path(paths, session)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
-}
-
-fn save_settings(paths: &Paths, session: &str, s: &lanyard_core::profiles::ProfileSettings) -> anyhow::Result<()> {
-    let path = settings_path(paths, session);
-    std::fs::create_dir_all(path.parent().expect("has a parent"))?;
-    std::fs::write(&path, serde_json::to_vec_pretty(s)?)?;
-    Ok(())
-}
-
 async fn discover(ctx: &SsoContext, identity: &Identity, rate: f64) -> anyhow::Result<Vec<lanyard_core::accounts::AccountRoles>> {
     use std::io::IsTerminal;
     let tty = std::io::stderr().is_terminal();
@@ -348,7 +333,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync { session, dry_run, template, rate } => {
             let ctx = context(paths.clone(), true);
             let identity = pick(&paths, session.as_deref())?;
-            let mut settings = load_settings(&paths, &identity.session);
+            let mut settings = lanyard_core::profiles::load_settings(&paths, &identity.session);
             if let Some(t) = template {
                 settings.template = t;
             }
@@ -371,7 +356,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{} to add, {} to change, {} to remove, {} unchanged ({})", d.added.len(), d.changed.len(), d.removed.len(), d.unchanged, plan.config_file);
             if !dry_run {
                 let report = lanyard_core::profiles::apply(&paths, &plan, time::OffsetDateTime::now_utc())?;
-                save_settings(&paths, &identity.session, &settings)?;
+                lanyard_core::profiles::save_settings(&paths, &identity.session, &settings)?;
                 if let Some(b) = report.backup {
                     eprintln!("Backup of the previous file: {b}");
                 }

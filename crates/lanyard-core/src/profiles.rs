@@ -292,6 +292,42 @@ pub struct SyncReport {
     pub backup: Option<String>,
 }
 
+fn settings_path(paths: &Paths, session: &str) -> PathBuf {
+    paths.data_dir.join("profiles").join(format!("{session}.json"))
+}
+
+/// An identity's remembered profile settings (defaults when none or unreadable).
+pub fn load_settings(paths: &Paths, session: &str) -> ProfileSettings {
+    std::fs::read(settings_path(paths, session)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+/// Remembers an identity's profile settings.
+pub fn save_settings(paths: &Paths, session: &str, settings: &ProfileSettings) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(settings).map_err(|e| Error::Config { path: settings_path(paths, session), reason: e.to_string() })?;
+    crate::fsx::write_private(&settings_path(paths, session), &bytes)
+}
+
+fn favourites_path(paths: &Paths) -> PathBuf {
+    paths.data_dir.join("profiles").join("favourites.json")
+}
+
+/// Favourite profile names, in the order they were starred.
+pub fn favourites(paths: &Paths) -> Vec<String> {
+    std::fs::read(favourites_path(paths)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+/// Stars or unstars a profile; returns the new list.
+pub fn set_favourite(paths: &Paths, profile: &str, favourite: bool) -> Result<Vec<String>> {
+    let mut list = favourites(paths);
+    list.retain(|p| p != profile);
+    if favourite {
+        list.push(profile.to_owned());
+    }
+    let bytes = serde_json::to_vec(&list).map_err(|e| Error::Config { path: favourites_path(paths), reason: e.to_string() })?;
+    crate::fsx::write_private(&favourites_path(paths), &bytes)?;
+    Ok(list)
+}
+
 /// How many backups of the config Lanyard keeps.
 pub const BACKUPS_KEPT: usize = 10;
 
