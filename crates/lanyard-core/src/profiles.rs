@@ -339,6 +339,12 @@ pub fn apply(paths: &Paths, plan: &SyncPlan, now: time::OffsetDateTime) -> Resul
     let lock_path = paths.data_dir.join("config.lock");
     let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| io("opening", &lock_path, e))?;
     lock.lock().map_err(|e| io("locking", &lock_path, e))?;
+    if std::fs::metadata(&paths.aws_config_file).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(Error::Config {
+            path: paths.aws_config_file.clone(),
+            reason: "is read-only; Lanyard leaves it alone (make it writable to sync profiles)".into(),
+        });
+    }
     let current = identity::read_config(&paths.aws_config_file)?;
     validate(&paths.aws_config_file, &current)?;
     let fresh = plan_against(paths, plan, &current)?;

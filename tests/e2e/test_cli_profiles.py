@@ -1,0 +1,227 @@
+"""`lanyard sync` / `offboard` against the emulator: what botocore, the Rust SDK and the AWS CLI
+read afterwards, bytes outside Lanyard's blocks, crash safety, concurrency, throttling."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from app import bin_dir
+from conftest import client_env, start_emulator
+
+START = "https://acme.awsapps.com/start"
+ALICE_PROFILES = {
+    "acme-dev/Developer", "acme-dev/ReadOnly", "acme-management/Billing", "acme-management/ReadOnly",
+    "acme-prod/ReadOnly", "acme-sandbox/AdministratorAccess", "acme-security/ReadOnly",
+    "acme-shared-services/AdministratorAccess", "acme-shared-services/Developer",
+    "acme-staging/Developer", "acme-staging/ReadOnly",
+}
+VENV_PY = str(Path(__file__).parents[2] / ".venv/bin/python")
+
+# Nasty but valid configs: comments, odd spacing, CRLF, no trailing newline, nested values,
+# unknown sections, tabs, non-ASCII comments, a hand-written sso-session profile.
+CORPUS = {
+    "empty": "",
+    "no-trailing-newline": "[default]\nregion = us-east-1",
+    "crlf": "# windows\r\n[profile win]\r\nregion = eu-west-1\r\n",
+    "comments-and-spacing": "; semi\n#hash\n\n\n[default]\nregion=us-west-2\n   \n[profile  spaced]\noutput   =   json\n",
+    "nested-services": "[profile svc]\nservices = local\n[services local]\nsso =\n  endpoint_url = http://127.0.0.1:1\ns3 =\n  addressing_style = path\n",
+    "unknown-sections": "[plugins]\ncli_legacy_plugin_path = /x\n[preview]\ncloudfront = true\n[weird section with spaces]\nkey = value\n",
+    "unicode-and-tabs": "# café ☕ — naïve\n[profile\tt]\nregion\t= ap-south-1\n",
+    "hand-written-sso": "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n[profile corp-admin]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+    "name-clash": "[profile acme-dev/Developer]\nregion = us-west-1\n# mine, keep it\n",
+}
+
+
+def lanyard(args, env, timeout=120, **kw):
+    return subprocess.run([str(bin_dir() / "lanyard"), *args], env=env, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+@pytest.fixture(scope="module")
+def emu(tmp_path_factory):
+    e = start_emulator(tmp_path_factory.mktemp("emu"), args=["--auto-approve"])
+    yield e
+    e.stop()
+
+
+def signed_in_home(emu, home: Path, config: str = "") -> dict:
+    (home / ".aws").mkdir(parents=True, exist_ok=True)
+    (home / ".aws/config").write_bytes(config.encode())
+    env = client_env(emu, home)
+    env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
+    r = lanyard(["login", "--session", "acme", "--start-url", START, "--region", "us-east-1", "--device-code", "--no-browser"], env)
+    assert r.returncode == 0, r.stderr
+    return env
+
+
+def test_foreign_readers_see_exactly_the_expected_profiles(emu, tmp_path):
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home, "[profile mine]\nregion = eu-west-1\n")
+    r = lanyard(["sync"], env)
+    assert r.returncode == 0, r.stderr
+    code = "import botocore.session, json; print(json.dumps(sorted(botocore.session.Session().available_profiles)))"
+    p = subprocess.run([VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert set(json.loads(p.stdout)) == ALICE_PROFILES | {"mine"}
+    for profile in random.Random(7).sample(sorted(ALICE_PROFILES), 3):
+        code = f"import boto3; print(boto3.Session(profile_name={profile!r}).get_credentials().access_key[:4])"
+        p = subprocess.run([VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0 and p.stdout.strip() == "ASIA", (profile, p.stderr)
+        rust = subprocess.run([str(bin_dir() / "examples/sdk_credentials"), profile], env=env, capture_output=True, text=True, timeout=60)
+        assert rust.returncode == 0 and '"ASIA"' in rust.stdout, (profile, rust.stderr)
+    aws = subprocess.run([str(Path(VENV_PY).parent / "aws"), "configure", "list", "--profile", "acme-dev/Developer"], env=env, capture_output=True, text=True, timeout=60)
+    assert aws.returncode == 0 and "sso" in aws.stdout, aws.stderr
+    listed = json.loads(lanyard(["profiles", "--json"], env).stdout)
+    assert {p["name"] for p in listed} == ALICE_PROFILES
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_bytes_outside_lanyards_blocks_never_change(emu, tmp_path, name):
+    original = CORPUS[name]
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home, original)
+    cfg = home / ".aws/config"
+    after_login = cfg.read_bytes().decode()
+    assert after_login.startswith(original)
+    for template in ["{account_name}/{role_name}", "{session}-{account_id}-{role_name}", "{account_name}/{role_name}"]:
+        r = lanyard(["sync", "--session", "acme", "--template", template], env)
+        assert r.returncode == 0, r.stderr
+        text = cfg.read_bytes().decode()
+        assert text.startswith(original), "everything before Lanyard's blocks is untouched"
+    if name == "name-clash":
+        assert "acme-dev/Developer-2" in text and "warning: profile acme-dev/Developer already exists" in r.stderr
+    r = lanyard(["offboard", "--yes"], env)
+    assert r.returncode == 0, r.stderr
+    assert cfg.read_bytes().decode() == original, "offboarding restores the original file exactly"
+
+
+def test_dry_run_writes_nothing_and_prunes_disappeared_roles(emu, tmp_path):
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home)
+    cfg = home / ".aws/config"
+    before = cfg.read_bytes()
+    r = lanyard(["sync", "--dry-run"], env)
+    assert r.returncode == 0 and "11 to add" in r.stdout and cfg.read_bytes() == before
+    assert lanyard(["sync"], env).returncode == 0
+    # A profile whose role disappeared (simulated by a renamed account in the cache) is pruned.
+    r = lanyard(["sync", "--template", "{account_id}/{role_name}"], env)
+    assert "11 to add" in r.stdout and "11 to remove" in r.stdout, r.stdout
+    text = cfg.read_text()
+    assert "acme-dev/Developer" not in text and "[profile 222222222222/Developer]" in text
+
+
+def test_a_killed_sync_leaves_the_old_or_the_new_file(emu, tmp_path):
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home, "[default]\nregion = us-east-1\n")
+    cfg = home / ".aws/config"
+    old = cfg.read_text()
+    assert lanyard(["sync"], env).returncode == 0
+    new = cfg.read_text()
+    rng = random.Random(42)
+    for i in range(12):
+        cfg.write_text(old if i % 2 == 0 else new)
+        p = subprocess.Popen([str(bin_dir() / "lanyard"), "sync", "--template", "{account_name}/{role_name}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, 0.25))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        assert cfg.read_text() in (old, new), f"iteration {i}: a mixed file"
+
+
+def test_two_concurrent_syncs_produce_a_valid_file(emu, tmp_path):
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home, "[default]\nregion = us-east-1\n")
+    procs = [subprocess.Popen([str(bin_dir() / "lanyard"), "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in procs:
+        assert p.wait(120) == 0, p.stderr.read()
+    text = (home / ".aws/config").read_text()
+    assert text.count("# >>> lanyard: profiles for sso-session acme") == 1
+    code = "import botocore.session, json; print(len(botocore.session.Session().available_profiles))"
+    p = subprocess.run([VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert p.stdout.strip() == str(len(ALICE_PROFILES) + 1), p.stderr
+
+
+def test_bad_input_is_refused_clearly_and_nothing_is_written(emu, tmp_path):
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home, "[profile a]\nregion = x\n[profile a]\nregion = y\n")
+    cfg = home / ".aws/config"
+    before = cfg.read_bytes()
+    r = lanyard(["sync"], env)
+    assert r.returncode == 1 and "line 3" in r.stderr and "already defined on line 1" in r.stderr, r.stderr
+    assert cfg.read_bytes() == before
+    cfg.write_text(before.decode().replace("[profile a]\nregion = y\n", "", 1))
+    r = lanyard(["sync", "--template", "{bogus}"], env)
+    assert r.returncode == 1 and "unknown placeholder {bogus}" in r.stderr
+    cfg.chmod(0o444)
+    r = lanyard(["sync"], env)
+    assert r.returncode == 1 and "read-only" in r.stderr
+    cfg.chmod(0o644)
+
+
+def test_odd_account_names_become_shell_safe_profiles(tmp_path):
+    world = """
+[[instance]]
+name = "odd"
+start_url = "https://odd.awsapps.com/start"
+region = "us-east-1"
+[[instance.permission_set]]
+name = "Read Only"
+codecommit = []
+[[instance.account]]
+id = "111111111111"
+name = "Prod [EU] \\"main\\""
+email = "a@odd.example"
+[[instance.account]]
+id = "222222222222"
+name = "Zürich\\nteam"
+email = "b@odd.example"
+[[instance.user]]
+name = "u"
+all_accounts = ["Read Only"]
+"""
+    emu = start_emulator(tmp_path / "emu", world=world, args=["--auto-approve"])
+    try:
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        env = client_env(emu, home)
+        env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
+        assert lanyard(["login", "--session", "odd", "--start-url", "https://odd.awsapps.com/start", "--region", "us-east-1", "--device-code", "--no-browser"], env).returncode == 0
+        r = lanyard(["sync"], env)
+        assert r.returncode == 0, r.stderr
+        names = {p["name"] for p in json.loads(lanyard(["profiles", "--json"], env).stdout)}
+        assert names == {"Prod-EU-main/Read-Only", "Z-rich-team/Read-Only"}
+        code = "import botocore.session, json; print(json.dumps(sorted(botocore.session.Session().available_profiles)))"
+        p = subprocess.run([VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        assert set(json.loads(p.stdout)) == names
+    finally:
+        emu.stop()
+
+
+def test_a_thousand_accounts_through_throttling_and_faults(tmp_path):
+    emu = start_emulator(tmp_path / "emu", args=["--accounts", "1000", "--roles-per-account", "3", "--repos-per-account", "0",
+                                                  "--portal-tps", "20", "--fault-rate", "0.05", "--auto-approve"])
+    try:
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        env = client_env(emu, home)
+        env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
+        assert lanyard(["login", "--session", "large", "--start-url", "https://large.awsapps.com/start", "--region", "us-east-1", "--device-code", "--no-browser"], env).returncode == 0
+        started = time.monotonic()
+        r = lanyard(["sync"], env, timeout=600)
+        took = time.monotonic() - started
+        assert r.returncode == 0, r.stderr
+        assert "3000 to add" in r.stdout
+        assert "warning" not in r.stderr.lower() and "error" not in r.stderr.lower(), r.stderr
+        names = {p["name"] for p in json.loads(lanyard(["profiles", "--json"], env).stdout)}
+        assert names == {f"account-{i:04d}/{role}" for i in range(1, 1001) for role in ("AdministratorAccess", "Developer", "ReadOnly")}
+        stats = emu.stats()
+        assert stats["faults"] > 0 and stats["requests"]["ListAccountRoles"] >= 1000
+        print(f"1000 accounts x 3 roles: {took:.1f} s, floor {1010 / 20:.1f} s, throttled {stats['throttled']}, faults {stats['faults']}")
+    finally:
+        emu.stop()
