@@ -462,3 +462,59 @@ mod tests {
         assert!(validate(p, "[profile a\n").is_err());
     }
 }
+
+/// Randomized lossless-editing check over generated configs (a stable-toolchain stand-in for a
+/// cargo-fuzz target: nightly cannot be installed here).
+#[cfg(test)]
+mod property {
+    use super::*;
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+
+    const PIECES: &[&str] = &[
+        "[default]", "[profile a]", "[profile b/c]", "[sso-session s]", "[services x]", "[plugins]", "# comment", "; semi",
+        "region = us-east-1", "output=json", "  nested = 1", "sso =", "key: value", "", "   ", "\t", "[weird header]", "x = ünï",
+        "# >>> not a lanyard marker", "[profile acme/Dev]",
+    ];
+
+    fn random_config(rng: &mut StdRng) -> String {
+        let eol = if rng.random_bool(0.3) { "\r\n" } else { "\n" };
+        let n = rng.random_range(0..25);
+        let mut s: String = (0..n).map(|_| format!("{}{eol}", PIECES[rng.random_range(0..PIECES.len())])).collect();
+        if rng.random_bool(0.3) {
+            s.truncate(s.trim_end_matches(['\r', '\n']).len()); // no trailing newline
+        }
+        s
+    }
+
+    #[test]
+    fn sync_resync_and_removal_keep_every_outside_byte() {
+        let mut rng = StdRng::seed_from_u64(0x1a7a_7d);
+        let id = Identity { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: true };
+        let paths = Paths::sandboxed(Path::new("/nowhere"));
+        for case in 0..2000 {
+            let original = random_config(&mut rng);
+            let n_accounts = rng.random_range(0..6);
+            let accounts: Vec<AccountRoles> = (0..n_accounts)
+                .map(|i| AccountRoles {
+                    account_id: format!("{:012}", 100 + i),
+                    account_name: ["Acme Dev", "acme/Dev", "x", "Audit", "Audit"][i % 5].into(),
+                    email: String::new(),
+                    roles: vec!["Dev".into(), "ReadOnly".into()][..rng.random_range(1..=2)].to_vec(),
+                })
+                .collect();
+            let first = plan(&paths, &id, &accounts, &ProfileSettings::default(), &original).unwrap();
+            let once = render_config(&original, &first);
+            assert!(once.starts_with(&original), "case {case}: prefix");
+            let second = plan(&paths, &id, &accounts[..accounts.len() / 2], &ProfileSettings::default(), &once).unwrap();
+            let twice = render_config(&once, &second);
+            assert!(twice.starts_with(&original), "case {case}: prefix after re-sync");
+            assert_eq!(aws_config::remove_block(&twice, &block_id("acme")), original, "case {case}");
+            // Lanyard's names never collide with the user's.
+            let user: BTreeSet<String> = profile_names_in(&original).into_iter().map(|(n, _)| n).collect();
+            assert!(first.profiles.iter().all(|p| !user.contains(&p.name)), "case {case}: {original:?}");
+            if validate(Path::new("c"), &original).is_ok() {
+                validate(Path::new("c"), &twice).unwrap_or_else(|e| panic!("case {case}: {e}: {twice:?}"));
+            }
+        }
+    }
+}
