@@ -177,14 +177,18 @@ impl AppState {
     /// The profiles a sync would write, with the diff against the file as it is.
     pub fn plan_profiles(&self, session: &str, settings: &ProfileSettings) -> Result<SyncPlan> {
         let identity = self.identity(session)?;
-        let accounts = accounts::cached(&self.ctx, session)
-            .ok_or_else(|| Error::InvalidInput { field: "accounts", reason: format!("no accounts discovered for {session} yet") })?;
+        // Nothing discovered yet: an empty plan (the view says "no profiles yet").
+        let accounts = accounts::cached(&self.ctx, session).unwrap_or_default();
         let text = sso::identity::read_config(&self.ctx.paths.aws_config_file)?;
         profiles::plan(&self.ctx.paths, &identity, &accounts, settings, &text)
     }
 
     /// Writes the profiles and remembers the settings.
     pub fn apply_profiles(&self, session: &str, settings: &ProfileSettings) -> Result<SyncReport> {
+        // Applying an empty plan would prune every profile: only after a discovery.
+        if accounts::cached(&self.ctx, session).is_none() {
+            return Err(Error::InvalidInput { field: "accounts", reason: format!("discover the accounts of {session} before writing profiles") });
+        }
         let plan = self.plan_profiles(session, settings)?;
         let report = profiles::apply(&self.ctx.paths, &plan, (self.ctx.clock)())?;
         profiles::save_settings(&self.ctx.paths, session, settings)?;

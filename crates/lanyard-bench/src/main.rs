@@ -32,6 +32,9 @@ async fn main() -> anyhow::Result<()> {
     if want("emulator-portal-throughput") {
         emulator_portal_throughput(&args).await?;
     }
+    if want("sync-vs-aws-sso-util") {
+        sync_vs_aws_sso_util().await?;
+    }
     Ok(())
 }
 
@@ -95,4 +98,62 @@ async fn sign_in(emu: &Emulator) -> anyhow::Result<String> {
     )
     .await?;
     tok["accessToken"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no token: {tok}"))
+}
+
+/// Issue #5: discovery + writing profiles, Lanyard (`lanyard sync`) vs aws-sso-util
+/// (`configure populate`), same emulator world: 300 accounts x 3 roles, 120 ms latency, portal
+/// limited to 20 requests/s. Both are signed in first (not timed).
+async fn sync_vs_aws_sso_util() -> anyhow::Result<()> {
+    use std::process::Command;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize()?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let lanyard = target.join("release/lanyard");
+    let util = root.join(".venv/bin/aws-sso-util");
+    anyhow::ensure!(lanyard.exists(), "build it first: cargo build --release -p lanyard-cli ({} missing)", lanyard.display());
+    anyhow::ensure!(util.exists(), "aws-sso-util is installed by scripts/setup.sh into .venv");
+    let mut cfg = Config::new(World::generated(Generated { accounts: 300, roles_per_account: 3, repos_per_account: 0 }));
+    cfg.auto_approve = true;
+    cfg.knobs.latency_ms = 120;
+    cfg.knobs.portal_tps = 20.0;
+    let emu = Emulator::start(cfg).await?;
+    let start_url = emu.app.state.world.instances[0].start_url.clone();
+    let env = |home: &std::path::Path| {
+        let mut v: Vec<(String, String)> = emu.env();
+        v.push(("HOME".into(), home.display().to_string()));
+        v.push(("AWS_CONFIG_FILE".into(), home.join(".aws/config").display().to_string()));
+        v.push(("LANYARD_KEYRING".into(), "none".into()));
+        v.push(("AWS_SSO_DISABLE_BROWSER".into(), "1".into()));
+        v
+    };
+    let run = |cmd: &mut Command| -> anyhow::Result<f64> {
+        let t = Instant::now();
+        let out = cmd.output()?;
+        anyhow::ensure!(out.status.success(), "{:?} failed: {}", cmd, String::from_utf8_lossy(&out.stderr));
+        Ok(t.elapsed().as_secs_f64())
+    };
+    let (a, b) = (tempfile_dir("lanyard")?, tempfile_dir("aws-sso-util")?);
+    let emu_ref = &emu;
+    let tokio_handle = tokio::runtime::Handle::current();
+    let (t_lanyard, t_util) = tokio::task::block_in_place(|| -> anyhow::Result<(f64, f64)> {
+        let _ = (emu_ref, &tokio_handle);
+        run(Command::new(&lanyard).args(["login", "--session", "large", "--start-url", &start_url, "--region", "us-east-1", "--device-code", "--no-browser"]).envs(env(&a)))?;
+        let t_lanyard = run(Command::new(&lanyard).args(["sync", "--session", "large"]).envs(env(&a)))?;
+        run(Command::new(&util).args(["login", &start_url, "us-east-1"]).envs(env(&b)))?;
+        let t_util = run(Command::new(&util).args(["configure", "populate", "--sso-start-url", &start_url, "--sso-region", "us-east-1", "--region", "us-east-1"]).envs(env(&b)))?;
+        Ok((t_lanyard, t_util))
+    })?;
+    let calls = 3 + 300; // ListAccounts pages of 100 + one ListAccountRoles per account
+    let floor = calls as f64 / 20.0;
+    println!("sync-vs-aws-sso-util (300 accounts x 3 roles, 120 ms latency, 20 TPS)");
+    println!("  lanyard sync:                       {t_lanyard:6.1} s  ({:.2}x the rate-limit floor of {floor:.1} s = {calls} calls / 20/s)", t_lanyard / floor);
+    println!("  aws-sso-util configure populate:    {t_util:6.1} s");
+    println!("  speed-up: {:.1}x (targets: within 1.1x of the floor, >= 2.5x faster than aws-sso-util)\n", t_util / t_lanyard);
+    let _ = (std::fs::remove_dir_all(&a), std::fs::remove_dir_all(&b));
+    Ok(())
+}
+
+fn tempfile_dir(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    let d = std::env::temp_dir().join(format!("lanyard-bench-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(d.join(".aws"))?;
+    Ok(d)
 }

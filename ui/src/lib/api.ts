@@ -8,15 +8,24 @@
 import { Channel, invoke, type InvokeArgs } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
+import type { AccountRoles } from './bindings/AccountRoles';
 import type { AppInfo } from './bindings/AppInfo';
+import type { DiscoveryEvent } from './bindings/DiscoveryEvent';
 import type { IdentityInput } from './bindings/IdentityInput';
 import type { IdentityStatus } from './bindings/IdentityStatus';
 import type { LoginMethod } from './bindings/LoginMethod';
 import type { LoginStep } from './bindings/LoginStep';
 import type { LogoutReport } from './bindings/LogoutReport';
+import type { OffboardReport } from './bindings/OffboardReport';
+import type { ProfileSettings } from './bindings/ProfileSettings';
+import type { SyncPlan } from './bindings/SyncPlan';
+import type { SyncReport } from './bindings/SyncReport';
 import { isView, type View } from './navigation';
 
+export type { AccountRoles } from './bindings/AccountRoles';
 export type { AppInfo } from './bindings/AppInfo';
+export type { DiscoveryEvent } from './bindings/DiscoveryEvent';
+export type { DiscoveryProgress } from './bindings/DiscoveryProgress';
 export type { ErrorCode } from './bindings/ErrorCode';
 export type { Identity } from './bindings/Identity';
 export type { IdentityInput } from './bindings/IdentityInput';
@@ -24,6 +33,12 @@ export type { IdentityStatus } from './bindings/IdentityStatus';
 export type { LoginMethod } from './bindings/LoginMethod';
 export type { LoginStep } from './bindings/LoginStep';
 export type { LogoutReport } from './bindings/LogoutReport';
+export type { OffboardReport } from './bindings/OffboardReport';
+export type { PlannedProfile } from './bindings/PlannedProfile';
+export type { ProfileDiff } from './bindings/ProfileDiff';
+export type { ProfileSettings } from './bindings/ProfileSettings';
+export type { SyncPlan } from './bindings/SyncPlan';
+export type { SyncReport } from './bindings/SyncReport';
 export type { SessionState } from './bindings/SessionState';
 export type { View } from './navigation';
 
@@ -122,14 +137,20 @@ export async function signIn(
   method: LoginMethod,
   onStep: (step: LoginStep) => void,
 ): Promise<IdentityStatus> {
-  let channel: Channel<LoginStep>;
+  const channel = newChannel(onStep);
+  return call<IdentityStatus>('sign_in', { session, method, onStep: channel });
+}
+
+/** A `Channel` delivering to `onMessage`; creating one outside Tauri rejects as an `AppError`. */
+function newChannel<T>(onMessage: (message: T) => void): Channel<T> {
+  let channel: Channel<T>;
   try {
-    channel = new Channel<LoginStep>();
+    channel = new Channel<T>();
   } catch (raw) {
     throw AppError.from(raw);
   }
-  channel.onmessage = onStep;
-  return call<IdentityStatus>('sign_in', { session, method, onStep: channel });
+  channel.onmessage = onMessage;
+  return channel;
 }
 
 /** Cancels the sign-in to `session` in progress (a no-op when there is none). */
@@ -145,6 +166,62 @@ export function signOut(session: string): Promise<LogoutReport> {
 /** Opens an http(s) URL in the system browser. */
 export function openUrl(url: string): Promise<void> {
   return call<void>('open_url', { url });
+}
+
+/** The accounts and roles last discovered for `session` (instant; `[]` when never discovered). */
+export function cachedAccounts(session: string): Promise<AccountRoles[]> {
+  return call<AccountRoles[]>('cached_accounts', { session });
+}
+
+/**
+ * Lists every account and role `session` can use. Each account arrives on `onEvent` as soon as
+ * its roles are known, with the overall progress; resolves with the full list (also cached).
+ * Rejects with code `NotSignedIn` or `SessionExpired` when the session cannot be used.
+ */
+export async function discoverAccounts(
+  session: string,
+  onEvent: (event: DiscoveryEvent) => void,
+): Promise<AccountRoles[]> {
+  const channel = newChannel(onEvent);
+  return call<AccountRoles[]>('discover_accounts', { session, onEvent: channel });
+}
+
+/** The profile settings remembered for `session` (or the defaults). */
+export function getProfileSettings(session: string): Promise<ProfileSettings> {
+  return call<ProfileSettings>('get_profile_settings', { session });
+}
+
+/**
+ * Previews a sync of `session`'s cached accounts with `settings`, changing nothing.
+ * Rejects with code `InvalidInput` and a message starting `invalid template:` for a bad template.
+ */
+export function planProfiles(session: string, settings: ProfileSettings): Promise<SyncPlan> {
+  return call<SyncPlan>('plan_profiles', { session, settings });
+}
+
+/** Writes the planned profiles to the AWS config (with a backup) and remembers `settings`. */
+export function applyProfiles(session: string, settings: ProfileSettings): Promise<SyncReport> {
+  return call<SyncReport>('apply_profiles', { session, settings });
+}
+
+/** Favourite profile names. */
+export function listFavourites(): Promise<string[]> {
+  return call<string[]>('list_favourites');
+}
+
+/** Marks or unmarks `profile` as a favourite; resolves with every favourite. */
+export function setFavourite(profile: string, favourite: boolean): Promise<string[]> {
+  return call<string[]>('set_favourite', { profile, favourite });
+}
+
+/** What `offboard` would sign out, remove and leave, without changing anything. */
+export function previewOffboard(): Promise<OffboardReport> {
+  return call<OffboardReport>('preview_offboard');
+}
+
+/** Signs out of every identity and removes everything Lanyard wrote. */
+export function offboard(): Promise<OffboardReport> {
+  return call<OffboardReport>('offboard');
 }
 
 /**

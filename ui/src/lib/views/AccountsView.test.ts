@@ -1,0 +1,426 @@
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { clearMocks } from '@tauri-apps/api/mocks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { ChannelEnd, deferred, mockShell, status, type Handlers } from '../../test/shell';
+import type { AccountRoles } from '../bindings/AccountRoles';
+import type { DiscoveryEvent } from '../bindings/DiscoveryEvent';
+import type { DiscoveryProgress } from '../bindings/DiscoveryProgress';
+import type { ProfileSettings } from '../bindings/ProfileSettings';
+import type { SyncPlan } from '../bindings/SyncPlan';
+import AccountsView from './AccountsView.svelte';
+
+afterEach(async () => {
+  cleanup();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  clearMocks();
+});
+
+const acc = (accountId: string, accountName: string, roles: string[] = ['ReadOnly']): AccountRoles => ({
+  accountId,
+  accountName,
+  email: `${accountName}@example.com`,
+  roles,
+});
+
+const PROD = acc('111111111111', 'payments-prod', ['AdministratorAccess', 'ReadOnly']);
+const DEV = acc('222222222222', 'payments-dev', ['Developer']);
+const LAKE = acc('333333333333', 'data-lake', ['DataScientist']);
+
+const SETTINGS: ProfileSettings = {
+  template: '{account_name}-{role_name}',
+  defaultRegion: null,
+  accountRegions: {},
+  output: null,
+  overrides: {},
+};
+
+function planFor(template: string, accounts: AccountRoles[] = [PROD, DEV]): SyncPlan {
+  // Like the Rust side: a name already taken gets a numeric suffix.
+  const taken = new Set<string>();
+  const unique = (name: string) => {
+    let candidate = name;
+    for (let n = 2; taken.has(candidate); n++) candidate = `${name}-${n}`;
+    taken.add(candidate);
+    return candidate;
+  };
+  const profiles = accounts.flatMap((a) =>
+    a.roles.map((roleName) => ({
+      name: unique(template.replace('{account_name}', a.accountName).replace('{role_name}', roleName)),
+      session: 'acme',
+      accountId: a.accountId,
+      accountName: a.accountName,
+      roleName,
+      region: null,
+      output: null,
+    })),
+  );
+  const [first, ...rest] = profiles.map((p) => p.name);
+  return {
+    session: 'acme',
+    profiles,
+    diff: { added: rest, changed: first ? [first] : [], removed: ['old-profile'], unchanged: 0 },
+    warnings: template.includes('{role_name}') ? [] : ['profile names collide; suffixes added'],
+    configFile: '/home/dev/.aws/config',
+  };
+}
+
+const progress = (done: number, total: number, etaSecs: number | null = null): DiscoveryProgress => ({
+  accountsDone: done,
+  accountsTotal: total,
+  listingComplete: true,
+  throttled: 0,
+  etaSecs,
+});
+
+/** A shell with one signed-in identity whose discovery stays in flight until the test settles it. */
+function shell(over: Handlers = {}, cached: AccountRoles[] = [PROD, DEV]) {
+  const discovery = deferred<AccountRoles[]>();
+  const flight: { end?: ChannelEnd<DiscoveryEvent>; done: typeof discovery } = { done: discovery };
+  const calls = mockShell({
+    list_identities: () => [status('acme', { state: 'signedIn' })],
+    cached_accounts: () => cached,
+    discover_accounts: (args) => {
+      flight.end = ChannelEnd.of<DiscoveryEvent>(args.onEvent);
+      return discovery.promise;
+    },
+    get_profile_settings: () => SETTINGS,
+    plan_profiles: (args) => planFor((args.settings as ProfileSettings).template),
+    list_favourites: () => [],
+    ...over,
+  });
+  return { calls, flight };
+}
+
+const progressText = () => screen.getByTestId('discovery-progress').textContent?.trim();
+const templateInput = () => document.getElementById('profile-template') as HTMLInputElement;
+const searchInput = () => document.getElementById('account-search') as HTMLInputElement;
+const rows = () =>
+  screen
+    .queryAllByTestId(/^account-\d+$/)
+    .map((r) => r.getAttribute('data-testid'))
+    .sort();
+
+describe('Accounts: discovery', () => {
+  it('renders the cached accounts at once, then adds streamed accounts and updates the progress', async () => {
+    const { calls, flight } = shell();
+    render(AccountsView);
+
+    const prod = await screen.findByTestId('account-111111111111');
+    expect(within(prod).getByText('payments-prod')).toBeTruthy();
+    expect(within(prod).getByText('payments-prod@example.com')).toBeTruthy();
+    expect(within(prod).getByText('AdministratorAccess')).toBeTruthy();
+    expect(rows()).toEqual(['account-111111111111', 'account-222222222222']);
+
+    await waitFor(() => expect(flight.end).toBeDefined());
+    expect(calls.find((c) => c.cmd === 'discover_accounts')?.args.session).toBe('acme');
+    expect(progressText()).toBe('Looking for accounts…');
+
+    flight.end!.send({ account: LAKE, progress: progress(312, 1480, 40) });
+    expect(await screen.findByTestId('account-333333333333')).toBeTruthy();
+    expect(progressText()).toBe('accounts 312/1,480, ETA 40 s');
+
+    // An account already listed is updated in place, not duplicated.
+    flight.end!.send({ account: { ...DEV, roles: ['Developer', 'Billing'] }, progress: progress(313, 1480) });
+    await waitFor(() => expect(progressText()).toBe('accounts 313/1,480'));
+    expect(within(screen.getByTestId('account-222222222222')).getByText('Billing')).toBeTruthy();
+    expect(rows()).toHaveLength(3);
+
+    flight.done.resolve([PROD, DEV, LAKE]);
+    await waitFor(() => expect(progressText()).toBe('Up to date'));
+  });
+
+  it('offers going to Sessions when discovery rejects with NotSignedIn', async () => {
+    mockShell({
+      list_identities: () => [status('acme', { state: 'signedIn' })],
+      cached_accounts: () => [PROD],
+      discover_accounts: () => Promise.reject({ code: 'NotSignedIn', message: 'not signed in to acme' }),
+      get_profile_settings: () => SETTINGS,
+      plan_profiles: () => planFor('x'),
+      list_favourites: () => [],
+    });
+    const onnavigate = vi.fn();
+    render(AccountsView, { onnavigate });
+
+    const hint = await screen.findByTestId('sign-in-hint');
+    expect(hint.getAttribute('role')).toBe('alert');
+    expect(hint.textContent).toContain('Sign in to acme');
+    // The cached list stays usable.
+    expect(screen.getByTestId('account-111111111111')).toBeTruthy();
+    await fireEvent.click(within(hint).getByRole('button', { name: 'Go to Sessions' }));
+    expect(onnavigate).toHaveBeenCalledWith('sessions');
+  });
+
+  it('does not discover with a signed-out identity and lets the user pick another', async () => {
+    const { calls } = shell({
+      list_identities: () => [status('old'), status('acme', { state: 'expiring' })],
+    });
+    render(AccountsView);
+
+    // The signed-in identity is picked by default and discovered.
+    const picker = (await screen.findByLabelText('Identity')) as HTMLSelectElement;
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'discover_accounts')).toBe(true));
+    expect(picker.value).toBe('acme');
+
+    await fireEvent.change(picker, { target: { value: 'old' } });
+    expect(await screen.findByTestId('sign-in-hint')).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === 'cached_accounts').map((c) => c.args.session)).toEqual(['acme', 'old']);
+    expect(calls.filter((c) => c.cmd === 'discover_accounts').map((c) => c.args.session)).toEqual(['acme']);
+  });
+
+  it('shows an empty state pointing to Sessions when there are no identities', async () => {
+    const calls = mockShell({ list_identities: () => [] });
+    const onnavigate = vi.fn();
+    render(AccountsView, { onnavigate });
+
+    expect(await screen.findByText('No identities yet')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('go-sessions'));
+    expect(onnavigate).toHaveBeenCalledWith('sessions');
+    expect(calls.map((c) => c.cmd)).toEqual(['list_identities']);
+  });
+});
+
+describe('Accounts: search', () => {
+  it('filters by name, id and role while discovery is still running', async () => {
+    const { flight } = shell();
+    render(AccountsView);
+    await screen.findByTestId('account-111111111111');
+    await waitFor(() => expect(flight.end).toBeDefined());
+    flight.end!.send({ account: LAKE, progress: progress(1, 3) });
+    await screen.findByTestId('account-333333333333');
+
+    await fireEvent.input(searchInput(), { target: { value: 'PAYMENTS' } });
+    expect(rows()).toEqual(['account-111111111111', 'account-222222222222']);
+
+    await fireEvent.input(searchInput(), { target: { value: '3333' } });
+    expect(rows()).toEqual(['account-333333333333']);
+
+    await fireEvent.input(searchInput(), { target: { value: 'developer' } });
+    expect(rows()).toEqual(['account-222222222222']);
+
+    // Fuzzy: a subsequence of the name.
+    await fireEvent.input(searchInput(), { target: { value: 'pymtsprd' } });
+    expect(rows()).toEqual(['account-111111111111']);
+
+    // Streamed accounts that match appear under the current search.
+    await fireEvent.input(searchInput(), { target: { value: 'audit' } });
+    expect(rows()).toEqual([]);
+    flight.end!.send({ account: acc('444444444444', 'audit'), progress: progress(2, 3) });
+    await waitFor(() => expect(rows()).toEqual(['account-444444444444']));
+    expect(progressText()).toBe('accounts 2/3');
+  });
+
+  it('focuses the search box with / and Ctrl+F', async () => {
+    shell();
+    render(AccountsView);
+    await screen.findByTestId('account-111111111111');
+
+    await fireEvent.keyDown(document.body, { key: '/' });
+    expect(document.activeElement).toBe(searchInput());
+    searchInput().blur();
+    await fireEvent.keyDown(document.body, { key: 'f', ctrlKey: true });
+    expect(document.activeElement).toBe(searchInput());
+
+    // Typing "/" in the template field does not steal focus.
+    const template = await waitFor(() => {
+      const el = templateInput();
+      expect(el).toBeTruthy();
+      return el;
+    });
+    template.focus();
+    await fireEvent.keyDown(template, { key: '/' });
+    expect(document.activeElement).toBe(template);
+  });
+});
+
+describe('Accounts: profiles', () => {
+  it('plans with the saved template, re-plans after a template edit and shows the diff', async () => {
+    const { calls } = shell();
+    render(AccountsView);
+
+    await waitFor(() => expect(templateInput()?.value).toBe('{account_name}-{role_name}'));
+    const diff = await screen.findByTestId('profile-diff');
+    expect(within(diff).getByText('+2 added')).toBeTruthy();
+    expect(within(diff).getByText('~1 changed')).toBeTruthy();
+    expect(within(diff).getByText('−1 removed')).toBeTruthy();
+    expect(within(diff).getByText('~ payments-prod-AdministratorAccess')).toBeTruthy();
+    expect(within(diff).getByText('− old-profile')).toBeTruthy();
+
+    await fireEvent.input(templateInput(), { target: { value: 'acme-{account_name}-{role_name}' } });
+    await waitFor(() =>
+      expect(within(screen.getByTestId('profile-diff')).getByText('~ acme-payments-prod-AdministratorAccess')).toBeTruthy(),
+    );
+    expect(screen.getByTestId('fav-acme-payments-dev-Developer')).toBeTruthy();
+    const plans = calls.filter((c) => c.cmd === 'plan_profiles');
+    expect(plans[plans.length - 1]!.args).toEqual({
+      session: 'acme',
+      settings: { ...SETTINGS, template: 'acme-{account_name}-{role_name}' },
+    });
+  });
+
+  it('debounces typing into a single plan', async () => {
+    const { calls } = shell();
+    render(AccountsView);
+    await screen.findByTestId('profile-diff');
+    const before = calls.filter((c) => c.cmd === 'plan_profiles').length;
+
+    for (const value of ['a', 'a-', 'a-{', 'a-{account_id}']) {
+      await fireEvent.input(templateInput(), { target: { value } });
+    }
+    await waitFor(() => expect(screen.getByTestId('profile-diff').textContent).toContain('a-{account_id}'));
+    const after = calls.filter((c) => c.cmd === 'plan_profiles').slice(before);
+    expect(after.map((c) => (c.args.settings as ProfileSettings).template)).toEqual(['a-{account_id}']);
+  });
+
+  it('shows an InvalidInput template error at the field and disables Apply', async () => {
+    shell({
+      plan_profiles: (args) => {
+        const { template } = args.settings as ProfileSettings;
+        if (template.includes('{nope}')) {
+          return Promise.reject({ code: 'InvalidInput', message: 'invalid template: unknown placeholder {nope}' });
+        }
+        return planFor(template);
+      },
+    });
+    render(AccountsView);
+    await screen.findByTestId('profile-diff');
+
+    await fireEvent.input(templateInput(), { target: { value: '{nope}' } });
+    const error = await screen.findByTestId('template-error');
+    expect(error.getAttribute('role')).toBe('alert');
+    expect(error.textContent?.trim()).toBe('invalid template: unknown placeholder {nope}');
+    expect(templateInput().getAttribute('aria-invalid')).toBe('true');
+    expect(templateInput().getAttribute('aria-describedby')).toBe(error.id);
+    expect((screen.getByTestId('apply-profiles') as HTMLButtonElement).disabled).toBe(true);
+
+    await fireEvent.input(templateInput(), { target: { value: '{account_name}' } });
+    await waitFor(() => expect(screen.queryByTestId('template-error')).toBeNull());
+    expect(screen.getByTestId('profile-warnings').textContent).toContain('profile names collide');
+  });
+
+  it('applies the edited template and reports where it wrote', async () => {
+    const { calls } = shell({
+      apply_profiles: () => ({
+        diff: { added: ['a', 'b'], changed: ['c'], removed: ['d'], unchanged: 4 },
+        backup: '/home/dev/.aws/config.bak-1',
+      }),
+    });
+    render(AccountsView);
+    await screen.findByTestId('profile-diff');
+
+    await fireEvent.input(templateInput(), { target: { value: 'x-{account_name}-{role_name}' } });
+    await waitFor(() => expect(screen.getByTestId('fav-x-payments-dev-Developer')).toBeTruthy());
+    await waitFor(() => expect((screen.getByTestId('apply-profiles') as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId('apply-profiles'));
+
+    const result = await screen.findByTestId('apply-result');
+    expect(result.textContent).toContain('Wrote 7 profiles to /home/dev/.aws/config');
+    expect(result.textContent).toContain('/home/dev/.aws/config.bak-1');
+    expect(calls.filter((c) => c.cmd === 'apply_profiles').map((c) => c.args)).toEqual([
+      { session: 'acme', settings: { ...SETTINGS, template: 'x-{account_name}-{role_name}' } },
+    ]);
+  });
+
+  it('toggles a favourite and lists favourites first', async () => {
+    let favourites: string[] = [];
+    const { calls } = shell({
+      list_favourites: () => favourites,
+      set_favourite: (args) => {
+        const name = args.profile as string;
+        favourites = args.favourite ? [...favourites, name] : favourites.filter((f) => f !== name);
+        return favourites;
+      },
+    });
+    render(AccountsView);
+
+    const star = await screen.findByTestId('fav-payments-dev-Developer');
+    expect(star.getAttribute('aria-pressed')).toBe('false');
+    const names = () =>
+      within(screen.getByRole('list', { name: 'Planned profiles' }))
+        .getAllByRole('listitem')
+        .map((li) => li.querySelector('.name')?.textContent);
+    expect(names()[0]).toBe('payments-prod-AdministratorAccess');
+
+    await fireEvent.click(star);
+    await waitFor(() => expect(screen.getByTestId('fav-payments-dev-Developer').getAttribute('aria-pressed')).toBe('true'));
+    expect(names()[0]).toBe('payments-dev-Developer');
+
+    await fireEvent.click(screen.getByTestId('fav-payments-dev-Developer'));
+    await waitFor(() => expect(screen.getByTestId('fav-payments-dev-Developer').getAttribute('aria-pressed')).toBe('false'));
+    expect(calls.filter((c) => c.cmd === 'set_favourite').map((c) => c.args)).toEqual([
+      { profile: 'payments-dev-Developer', favourite: true },
+      { profile: 'payments-dev-Developer', favourite: false },
+    ]);
+  });
+
+  it('re-plans once discovery has finished', async () => {
+    const { calls, flight } = shell();
+    render(AccountsView);
+    await screen.findByTestId('profile-diff');
+    await waitFor(() => expect(flight.end).toBeDefined());
+    const before = calls.filter((c) => c.cmd === 'plan_profiles').length;
+
+    flight.done.resolve([PROD, DEV]);
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'plan_profiles').length).toBe(before + 1));
+  });
+});
+
+describe('Accounts: offboarding', () => {
+  const PREVIEW = {
+    dryRun: true,
+    signedOut: ['acme'],
+    removed: ['[sso-session acme]', '[profile payments-prod-AdministratorAccess]'],
+    left: ['[profile my-own]'],
+  };
+
+  it('previews, then offboards on confirm and shows the report', async () => {
+    const { calls } = shell({
+      preview_offboard: () => PREVIEW,
+      offboard: () => ({ ...PREVIEW, dryRun: false }),
+    });
+    render(AccountsView);
+    await screen.findByTestId('account-111111111111');
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Offboard…' }));
+    const preview = await screen.findByTestId('offboard-preview');
+    expect(preview.textContent).toContain('Sign out of');
+    expect(preview.textContent).toContain('[sso-session acme]');
+    expect(preview.textContent).toContain('[profile my-own]');
+    expect(calls.some((c) => c.cmd === 'offboard')).toBe(false);
+
+    const identityLoads = calls.filter((c) => c.cmd === 'list_identities').length;
+    await fireEvent.click(screen.getByTestId('confirm-offboard'));
+    const report = await screen.findByTestId('offboard-report');
+    expect(report.textContent).toContain('Offboarding done.');
+    expect(report.textContent).toContain('Removed');
+    expect(calls.filter((c) => c.cmd === 'offboard')).toHaveLength(1);
+    // Identities are reloaded afterwards.
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'list_identities').length).toBe(identityLoads + 1));
+  });
+
+  it('cancel returns without offboarding', async () => {
+    const { calls } = shell({ preview_offboard: () => PREVIEW, offboard: () => ({ ...PREVIEW, dryRun: false }) });
+    render(AccountsView);
+    await screen.findByTestId('account-111111111111');
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Offboard…' }));
+    await screen.findByTestId('offboard-preview');
+    await fireEvent.click(screen.getByTestId('cancel-offboard'));
+
+    expect(screen.queryByTestId('offboard-preview')).toBeNull();
+    expect(screen.queryByTestId('confirm-offboard')).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Offboard…' })));
+    expect(calls.some((c) => c.cmd === 'offboard')).toBe(false);
+  });
+
+  it('shows a failed preview in an alert', async () => {
+    shell({ preview_offboard: () => Promise.reject({ code: 'Unknown', message: 'config is locked' }) });
+    render(AccountsView);
+    await screen.findByTestId('account-111111111111');
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Offboard…' }));
+    const alert = await within(screen.getByTestId('offboard')).findByRole('alert');
+    expect(alert.textContent).toContain('config is locked');
+    expect(screen.queryByTestId('confirm-offboard')).toBeNull();
+  });
+});
