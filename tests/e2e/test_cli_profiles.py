@@ -225,3 +225,18 @@ def test_a_thousand_accounts_through_throttling_and_faults(tmp_path):
         print(f"1000 accounts x 3 roles: {took:.1f} s, floor {1010 / 20:.1f} s, throttled {stats['throttled']}, faults {stats['faults']}")
     finally:
         emu.stop()
+
+
+def test_renames_regions_and_output_survive_resync(emu, tmp_path):
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home)
+    r = lanyard(["sync", "--rename", "222222222222/Developer=dev", "--account-region", "444444444444=eu-central-1", "--output", "json"], env)
+    assert r.returncode == 0, r.stderr
+    r = lanyard(["sync"], env)  # remembered
+    assert r.returncode == 0 and "11 unchanged" in r.stdout, r.stdout
+    listed = {p["name"]: p for p in json.loads(lanyard(["profiles", "--json"], env).stdout)}
+    assert "dev" in listed and "acme-dev/Developer" not in listed
+    assert listed["acme-prod/ReadOnly"]["region"] == "eu-central-1"
+    assert "output = json" in (home / ".aws/config").read_text()
+    r = lanyard(["sync", "--rename", "nonsense"], env)
+    assert r.returncode == 1 and "--rename wants KEY=VALUE" in r.stderr

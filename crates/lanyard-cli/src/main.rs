@@ -91,6 +91,18 @@ enum Command {
         /// Naming template, e.g. "{account_name}/{role_name}" (remembered for this identity).
         #[arg(long)]
         template: Option<String>,
+        /// Rename one profile, kept across syncs: ACCOUNT_ID/ROLE=NAME (repeatable; NAME empty to undo).
+        #[arg(long = "rename", value_name = "ACCOUNT_ID/ROLE=NAME")]
+        renames: Vec<String>,
+        /// `region` for every profile (default: the identity's region).
+        #[arg(long)]
+        default_region: Option<String>,
+        /// `region` for one account's profiles: ACCOUNT_ID=REGION (repeatable; REGION empty to undo).
+        #[arg(long = "account-region", value_name = "ACCOUNT_ID=REGION")]
+        account_regions: Vec<String>,
+        /// `output` for every profile (json, text, table, yaml…; empty to remove).
+        #[arg(long)]
+        output: Option<String>,
         /// Maximum portal requests per second.
         #[arg(long, default_value_t = 20.0)]
         rate: f64,
@@ -330,12 +342,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("{} accounts, {} roles", list.len(), list.iter().map(|a| a.roles.len()).sum::<usize>());
             }
         }
-        Command::Sync { session, dry_run, template, rate } => {
+        Command::Sync { session, dry_run, template, renames, default_region, account_regions, output, rate } => {
             let ctx = context(paths.clone(), true);
             let identity = pick(&paths, session.as_deref())?;
             let mut settings = lanyard_core::profiles::load_settings(&paths, &identity.session);
             if let Some(t) = template {
                 settings.template = t;
+            }
+            for (flag, pairs, map) in [("--rename", &renames, &mut settings.overrides), ("--account-region", &account_regions, &mut settings.account_regions)] {
+                for pair in pairs {
+                    let (key, value) = pair.split_once('=').with_context(|| format!("{flag} wants KEY=VALUE, got {pair:?}"))?;
+                    if value.is_empty() {
+                        map.remove(key);
+                    } else {
+                        map.insert(key.to_owned(), value.to_owned());
+                    }
+                }
+            }
+            if let Some(r) = default_region {
+                settings.default_region = (!r.is_empty()).then_some(r);
+            }
+            if let Some(o) = output {
+                settings.output = (!o.is_empty()).then_some(o);
             }
             let list = discover(&ctx, &identity, rate).await?;
             let text = sso::identity::read_config(&paths.aws_config_file)?;
