@@ -12,7 +12,9 @@ ORIGINAL = "# my own config\n[sso-session acme]\nsso_start_url = https://acme.aw
 
 
 def text(wd, css):
-    return wd.text(wd.find(css))
+    """The element's text, or "" while the view has not rendered it yet."""
+    found = wd.find_all(css)
+    return wd.text(found[0]) if found else ""
 
 
 def test_discover_apply_and_offboard_from_the_window(tmp_path):
@@ -36,7 +38,7 @@ def test_discover_apply_and_offboard_from_the_window(tmp_path):
         wait_until(lambda: not wd.find_all('[data-testid="account-222222222222"]'), 5, what="search to filter")
         assert wd.find_all('[data-testid="account-444444444444"]')
 
-        wait_until(lambda: "11" in text(wd, '[data-testid="profile-diff"]'), 10, what="the diff preview")
+        wait_until(lambda: "+11 added" in text(wd, '[data-testid="profile-diff"]'), 10, what="the diff preview")
         time.sleep(0.5)
         SHOTS.mkdir(parents=True, exist_ok=True)
         wd.screenshot(SHOTS / "accounts.png")

@@ -18,7 +18,9 @@ def emu(tmp_path):
 
 
 def text(wd, css):
-    return wd.text(wd.find(css))
+    """The element's text, or "" while the view has not rendered it yet."""
+    found = wd.find_all(css)
+    return wd.text(found[0]) if found else ""
 
 
 def test_add_identity_sign_in_and_out_from_the_window(emu, tmp_path):
