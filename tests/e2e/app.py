@@ -91,9 +91,13 @@ def xdotool(*args: str) -> str:
     return subprocess.run(["xdotool", *args], capture_output=True, text=True, timeout=10).stdout.strip()
 
 
-def windows(name_regex: str, visible: bool = True) -> list[int]:
-    args = ["search"] + (["--onlyvisible"] if visible else []) + ["--name", name_regex]
+def windows(name_regex: str, visible: bool = True, pid: int | None = None) -> list[int]:
+    # --all: xdotool otherwise matches windows meeting ANY of the conditions.
+    args = ["search", "--all"] + (["--onlyvisible"] if visible else []) + (["--pid", str(pid)] if pid else []) + ["--name", name_regex]
     return [int(w) for w in xdotool(*args).split()]
+
+
+
 
 
 def geometry(win: int) -> tuple[int, int, int, int]:
@@ -167,6 +171,7 @@ class Tray:
     """trayer as the system tray host, so the AppIndicator icon docks and can be clicked."""
 
     def __init__(self, env: dict):
+        self.app_pid: int | None = None  # set once the app runs: windows are matched by owner
         self.proc = subprocess.Popen(
             ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200",
              "--height", "32", "--transparent", "false"],
@@ -175,7 +180,7 @@ class Tray:
 
     def icon(self) -> int:
         def find():
-            for w in windows("^lanyard-app$"):
+            for w in windows("^lanyard-app$", pid=self.app_pid):
                 x, y, width, height = geometry(w)
                 if y < 32 and width <= 40 and height <= 40:
                     return w
@@ -184,10 +189,10 @@ class Tray:
 
     def choose(self, label_index_from_top: int | None = None, last: bool = False) -> None:
         """Opens the tray menu and activates an item (keyboard, as a person could)."""
-        before = set(windows("^lanyard-app$"))
+        before = set(windows("^lanyard-app$", pid=self.app_pid))
         x, y, w, h = geometry(self.icon())
         xdotool("mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
-        menu = wait_until(lambda: [m for m in windows("^lanyard-app$") if m not in before and geometry(m)[3] > 40],
+        menu = wait_until(lambda: [m for m in windows("^lanyard-app$", pid=self.app_pid) if m not in before and geometry(m)[3] > 40],
                           10, what="the tray menu")[0]
         mx, my, mw, mh = geometry(menu)
         time.sleep(0.3)

@@ -13,6 +13,7 @@ def tray_and_app(tmp_path):
     tray = Tray(env)
     log = open(tmp_path / "app.log", "wb")
     proc = subprocess.Popen([str(app_binary())], env=env, stdout=log, stderr=subprocess.STDOUT)
+    tray.app_pid = proc.pid
     yield tray, proc
     if proc.poll() is None:
         proc.kill()
@@ -23,14 +24,14 @@ def tray_and_app(tmp_path):
 
 def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
     tray, proc = tray_and_app
-    win = wait_until(lambda: windows("^Lanyard$"), 30, what="the Lanyard window")[0]
+    win = wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 30, what="the Lanyard window")[0]
     tray.icon()
     SHOTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["import", "-window", "root", str(SHOTS / "desktop-with-tray.png")], check=True, timeout=20)
 
     def closed():
         # Like a person clicking the close button again if the first click came too early.
-        if windows("^Lanyard$"):
+        if windows("^Lanyard$", pid=proc.pid):
             close_window(win)
             return False
         return True
@@ -38,7 +39,7 @@ def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
     assert proc.poll() is None, "closing the window must not quit Lanyard"
 
     tray.choose(0)  # Open Lanyard
-    wait_until(lambda: windows("^Lanyard$"), 10, what="Open Lanyard from the tray to show the window")
+    wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 10, what="Open Lanyard from the tray to show the window")
 
     helpers = descendants(proc.pid)
     tray.choose(last=True)  # Quit Lanyard
@@ -48,7 +49,7 @@ def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
 
 def test_sigterm_exits_cleanly(tray_and_app):
     _, proc = tray_and_app
-    wait_until(lambda: windows("^Lanyard$"), 30, what="the Lanyard window")
+    wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 30, what="the Lanyard window")
     helpers = descendants(proc.pid)
     proc.terminate()
     proc.wait(15)
@@ -70,9 +71,10 @@ def test_sign_in_and_out_from_the_tray(tmp_path):
     env.update(LANYARD_KEYRING="none", BROWSER=str(Path(__file__).with_name("fake_browser.sh")))
     tray = Tray(env)
     proc = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tray.app_pid = proc.pid
     cache = home / ".aws/sso/cache" / (hashlib.sha1(b"acme").hexdigest() + ".json")
     try:
-        wait_until(lambda: windows("^Lanyard$"), 30, what="the Lanyard window")
+        wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 30, what="the Lanyard window")
         tray.choose(0)  # the first enabled item: "Sign in to acme…"
         wait_until(cache.exists, 30, what="the tray's sign-in to write the token cache")
         tray.choose(0)  # now "Sign out of acme"
