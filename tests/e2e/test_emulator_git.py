@@ -234,3 +234,15 @@ def test_expired_role_credentials_are_refused_by_git(emulator, tmp_path):
     p = git(env, "ls-remote", "codecommit::us-east-1://p@payments-api")
     assert p.returncode != 0
     assert "403" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("age_minutes,accepted", [(-14, True), (14, True), (16, False), (-16, False)])
+def test_signed_password_tolerance_is_fifteen_minutes(world, age_minutes, accepted):
+    emu, _, creds = world
+    c = creds("Developer")
+    user = f"{c['accessKeyId']}%{c['sessionToken']}"
+    when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=age_minutes)
+    r = info_refs(emu, "payments-api", basic(user, sign(emu.git_host, "/v1/repos/payments-api", "us-east-1", c["secretAccessKey"], when)))
+    assert (r.status == 200) == accepted, f"{age_minutes} min: {r.status} {r.text[:200]}"
+    if not accepted:
+        assert r.status == 403 and "expired" in r.text.lower(), r.text

@@ -161,6 +161,9 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             device_enforced_interval: s.device_enforced_interval,
         },
     };
+    // Handlers first: a harness may signal the moment it reads READY.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let emulator = Emulator::start(config).await?;
     let env: String = emulator.env().iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     if let Some(path) = &s.env_file {
@@ -170,7 +173,6 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     use std::io::Write;
     std::io::stdout().flush()?;
 
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let stdin_closed = async {
         if s.exit_on_stdin_close {
             let mut buf = [0u8; 256];
@@ -182,7 +184,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         }
     };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = int.recv() => {}
         _ = term.recv() => {}
         _ = stdin_closed => {}
     }

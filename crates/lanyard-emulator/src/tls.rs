@@ -11,7 +11,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 pub fn server_config(ca_pem: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
     let mut ca = CertificateParams::new(Vec::<String>::new())?;
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "Lanyard emulator CA");
+    // A unique name per start: TLS stacks look CAs up by name, so two emulators' CAs trusted
+    // by one process (libgit2's single OpenSSL store, in the test suite) must not share one.
+    ca.distinguished_name.push(DnType::CommonName, format!("Lanyard emulator CA {:016x}", rand::random::<u64>()));
     ca.distinguished_name.push(DnType::OrganizationName, "Lanyard");
     ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     let ca_key = KeyPair::generate()?;
