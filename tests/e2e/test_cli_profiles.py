@@ -240,3 +240,93 @@ def test_renames_regions_and_output_survive_resync(emu, tmp_path):
     assert "output = json" in (home / ".aws/config").read_text()
     r = lanyard(["sync", "--rename", "nonsense"], env)
     assert r.returncode == 1 and "--rename wants KEY=VALUE" in r.stderr
+
+
+
+def strace_sync(env, inject: str, log: Path):
+    return subprocess.run(["strace", "-f", "-qq", "-o", str(log), "-e", "trace=rename,renameat,renameat2,write,pwrite64,writev",
+                           "-e", f"inject={inject}", str(bin_dir() / "lanyard"), "sync"], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_killed_at_every_rename_leaves_the_old_or_the_new_file(emu, tmp_path):
+    """SIGKILL delivered exactly at the 1st, 2nd, … rename the sync makes (strace fault injection):
+    the config is always the old or the new file, byte for byte."""
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home, "[default]\nregion = us-east-1\n")
+    cfg = home / ".aws/config"
+    old = cfg.read_text()
+    assert lanyard(["sync"], env).returncode == 0
+    new = cfg.read_text()
+    killed_at_config = False
+    for k in range(1, 10):
+        cfg.write_text(old)
+        log = tmp_path / f"rename{k}.log"
+        p = strace_sync(env, f"rename,renameat,renameat2:signal=KILL:when={k}", log)
+        text = cfg.read_text()
+        assert text in (old, new), f"rename {k}: a mixed file"
+        if p.returncode == 0:
+            assert text == new
+            break
+        renames = [l for l in log.read_text().splitlines() if "rename" in l]
+        if renames and f'"{cfg}"' in renames[-1]:
+            killed_at_config = True
+            assert text == old, "killed at the config's rename: the old file stays"
+    assert killed_at_config, "one of the kills landed on the config's own rename"
+
+
+def test_disk_full_while_writing_keeps_the_old_file(emu, tmp_path):
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home, "[default]\nregion = us-east-1\n")
+    cfg = home / ".aws/config"
+    old = cfg.read_bytes()
+    hit_config = False
+    for k in range(1, 80):
+        p = strace_sync(env, f"write,pwrite64,writev:error=ENOSPC:when={k}", tmp_path / "w.log")
+        if p.returncode == 0:
+            cfg.write_bytes(old)
+            continue
+        assert cfg.read_bytes() == old, f"ENOSPC at write {k}: the old file must stay\n{p.stderr}"
+        if "No space left on device" in p.stderr and str(home / ".aws") in p.stderr:
+            hit_config = True
+            break
+    assert hit_config, "no run failed while writing into ~/.aws"
+    leftovers = [f.name for f in (home / ".aws").iterdir() if f.name.startswith(".lanyard-")]
+    assert not leftovers, f"temporary files left behind: {leftovers}"
+
+
+def test_offboard_previews_then_removes_everything_lanyard_made(emu, tmp_path):
+    import hashlib
+
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home, "[profile mine]\nregion = eu-west-1\n")
+    assert lanyard(["sync"], env).returncode == 0
+    cache_dir = home / ".aws/sso/cache"
+    token_file = cache_dir / (hashlib.sha1(b"acme").hexdigest() + ".json")
+    token = json.loads(token_file.read_text())["accessToken"]
+    # What `aws` v2 caches after using one of Lanyard's profiles (PROTOCOL.md §4.3 key).
+    key = json.dumps({"accountId": "222222222222", "roleName": "Developer", "sessionName": "acme"}, sort_keys=True, separators=(",", ":"))
+    cli_cache = home / ".aws/cli/cache" / (hashlib.sha1(key.encode()).hexdigest() + ".json")
+    cli_cache.parent.mkdir(parents=True)
+    cli_cache.write_text("{}")
+    unrelated = home / ".aws/cli/cache/someone-elses.json"
+    unrelated.write_text("{}")
+    data = home / ".local/share/lanyard"
+    assert (data / "accounts").exists()
+
+    preview = lanyard(["offboard", "--dry-run"], env)
+    assert preview.returncode == 0, preview.stderr
+    for line in ["Would sign out: acme", f"Would remove: token cache {token_file}", "Would remove: profile acme-dev/Developer",
+                 f"Would remove: cache file {cli_cache}", "Leaves: your profile mine"]:
+        assert line in preview.stdout, f"{line!r} not in\n{preview.stdout}"
+    assert token_file.exists() and cli_cache.exists(), "a preview removes nothing"
+
+    r = lanyard(["offboard", "--yes"], env)
+    assert r.returncode == 0, r.stderr
+    assert not token_file.exists() and not cli_cache.exists() and unrelated.exists()
+    assert not (data / "accounts").exists() and not (data / "config.lock").exists()
+    assert (home / ".aws/config").read_text() == "[profile mine]\nregion = eu-west-1\n"
+    from conftest import http
+    after = http("GET", f"{emu.portal_url}/assignment/accounts", headers={"x-amz-sso_bearer_token": token})
+    assert after.status == 401, "signed out server-side: the old access token no longer works"
+    again = lanyard(["offboard", "--dry-run"], env)
+    assert "Would remove" not in again.stdout, again.stdout

@@ -256,29 +256,74 @@ pub fn render_config(config_text: &str, plan: &SyncPlan) -> String {
     aws_config::upsert_block(config_text, &block_id(&plan.session), &body.join("\n"))
 }
 
-/// Checks a whole config the way botocore reads it; the error says where.
+/// Checks a whole config the way botocore reads it (Python's strict `RawConfigParser`: one
+/// header per section, `key = value` or `key: value` lines inside a section, each key once per
+/// section, indented continuation lines); the error says where. Lanyard never writes a file
+/// botocore would refuse — and says so when the user's own file already is one.
 pub fn validate(path: &Path, text: &str) -> Result<()> {
     let bad = |reason: String| Err(Error::Config { path: path.to_owned(), reason });
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut section: Option<String> = None;
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    // Indentation of the line that started the current key: deeper lines continue its value.
+    let mut key_indent: Option<usize> = None;
     for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim_end_matches('\r').trim();
-        if !line.starts_with('[') {
+        let n = i + 1;
+        let line = raw.trim_end_matches('\r');
+        let value = line.trim();
+        if value.is_empty() || value.starts_with('#') || value.starts_with(';') {
             continue;
         }
-        if !line.ends_with(']') {
-            return bad(format!("line {}: section header {line:?} has no closing ']'", i + 1));
+        let indent = line.len() - line.trim_start().len();
+        if section.is_some() && key_indent.is_some_and(|k| indent > k) {
+            continue;
         }
-        let name = line[1..line.len() - 1].trim().to_owned();
-        if let Some(prev) = seen.insert(name.clone(), i + 1) {
-            return bad(format!("line {}: section [{name}] is already defined on line {prev}; botocore refuses duplicate sections", i + 1));
+        if value.starts_with('[') {
+            let Some(close) = value.rfind(']').filter(|&c| c > 1) else {
+                return bad(format!("line {n}: section header {value:?} has no closing ']'"));
+            };
+            let name = value[1..close].trim().to_owned();
+            if let Some(prev) = seen.insert(name.clone(), n) {
+                return bad(format!("line {n}: section [{name}] is already defined on line {prev}; botocore refuses duplicate sections"));
+            }
+            let words = name.split_whitespace().count();
+            let prefixed = ["profile ", "sso-session ", "services "].iter().any(|p| name.starts_with(p));
+            if prefixed && words != 2 {
+                return bad(format!("line {n}: [{name}] must be a prefix and one name without spaces"));
+            }
+            section = Some(name);
+            keys.clear();
+            key_indent = None;
+            continue;
         }
-        let words = name.split_whitespace().count();
-        let prefixed = ["profile ", "sso-session ", "services "].iter().any(|p| name.starts_with(p));
-        if prefixed && words != 2 {
-            return bad(format!("line {}: [{name}] must be a prefix and one name without spaces", i + 1));
+        let Some(section) = &section else {
+            return bad(format!("line {n}: {value:?} comes before any [section] header; botocore cannot read the file"));
+        };
+        let Some(pos) = value.find(['=', ':']) else {
+            return bad(format!("line {n}: {value:?} in [{section}] is not `key = value`; botocore cannot read the file"));
+        };
+        let key = value[..pos].trim_end().to_lowercase();
+        if key.is_empty() {
+            return bad(format!("line {n}: a value without a key in [{section}]"));
         }
+        if let Some(prev) = keys.insert(key.clone(), n) {
+            return bad(format!("line {n}: `{key}` is already set in [{section}] on line {prev}; botocore refuses duplicate keys"));
+        }
+        key_indent = Some(indent);
     }
     Ok(())
+}
+
+/// Takes Lanyard's advisory lock on the AWS config (held until the file is dropped), so two
+/// Lanyard processes — a sync and a sign-in that adds an identity, say — never interleave their
+/// read-modify-write of the same file.
+pub fn lock_config(paths: &Paths) -> Result<std::fs::File> {
+    let io = |what, path: &Path, source| Error::Io { what, path: path.to_owned(), source };
+    std::fs::create_dir_all(&paths.data_dir).map_err(|e| io("creating", &paths.data_dir, e))?;
+    let lock_path = paths.data_dir.join("config.lock");
+    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| io("opening", &lock_path, e))?;
+    lock.lock().map_err(|e| io("locking", &lock_path, e))?;
+    Ok(lock)
 }
 
 /// What [`apply`] did.
@@ -334,11 +379,7 @@ pub const BACKUPS_KEPT: usize = 10;
 /// Writes the plan into the config: under an advisory lock, re-reading the file, validating the
 /// whole result, keeping a timestamped backup, atomically (a symlinked config stays a link).
 pub fn apply(paths: &Paths, plan: &SyncPlan, now: time::OffsetDateTime) -> Result<SyncReport> {
-    let io = |what, path: &Path, source| Error::Io { what, path: path.to_owned(), source };
-    std::fs::create_dir_all(&paths.data_dir).map_err(|e| io("creating", &paths.data_dir, e))?;
-    let lock_path = paths.data_dir.join("config.lock");
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| io("opening", &lock_path, e))?;
-    lock.lock().map_err(|e| io("locking", &lock_path, e))?;
+    let _lock = lock_config(paths)?;
     if std::fs::metadata(&paths.aws_config_file).is_ok_and(|m| m.permissions().readonly()) {
         return Err(Error::Config {
             path: paths.aws_config_file.clone(),
@@ -460,6 +501,29 @@ mod tests {
         assert!(e.contains("line 3") && e.contains("already defined on line 1"), "{e}");
         assert!(validate(p, "[profile a b]\n").is_err());
         assert!(validate(p, "[profile a\n").is_err());
+        // Each case checked against Python's configparser.RawConfigParser (what botocore uses).
+        let table: &[(&str, Option<&str>)] = &[
+            ("[services x]\nsso =\n  endpoint_url = http://x\n  other = 1\n[profile a]\nservices = x\n", None),
+            ("[profile a]\nregion: us-east-1\n", None),
+            ("[profile a]\n  region = x\n", None),
+            ("[profile a]\nsso =\n# c\n  x = 1\n", None),
+            ("[profile a]\n[profile A]\n", None),
+            ("[profile a] trailing\nregion = x\n", None),
+            ("[profile a]\nregion = x\n[profile b]\nregion = y\n", None),
+            ("[profile a]\nregion = x\n  region = y\n", None),
+            ("region = us-east-1\n[default]\n", Some("line 1: \"region = us-east-1\" comes before any [section]")),
+            ("[profile a]\njust words\n", Some("line 2: \"just words\" in [profile a] is not `key = value`")),
+            ("[profile a]\nregion = x\nregion = y\n", Some("line 3: `region` is already set in [profile a] on line 2")),
+            ("[profile a]\r\nRegion = x\r\nregion = y\r\n", Some("`region` is already set")),
+            ("[profile a]\n= x\n", Some("a value without a key")),
+        ];
+        for (text, want) in table {
+            match (validate(p, text), want) {
+                (Ok(()), None) => {}
+                (Err(e), Some(w)) => assert!(e.to_string().contains(w), "{text:?}: {e}"),
+                (got, _) => panic!("{text:?}: expected {want:?}, got {got:?}"),
+            }
+        }
     }
 }
 

@@ -20,19 +20,47 @@ pub struct Endpoints {
     pub oidc: Option<String>,
     /// SSO portal (`portal.sso.{region}.amazonaws.com` when `None`).
     pub portal: Option<String>,
+    /// CodeCommit API (`codecommit.{region}.amazonaws.com` when `None`).
+    pub codecommit: Option<String>,
+    /// CodeCommit's git host, `host[:port]` (`CODE_COMMIT_ENDPOINT`, as git-remote-codecommit reads it).
+    pub git_host: Option<String>,
+    /// A CA bundle for git over HTTPS (`GIT_SSL_CAINFO` / `SSL_CERT_FILE`), e.g. the emulator's.
+    pub git_ca_file: Option<std::path::PathBuf>,
 }
 
 impl Endpoints {
     /// Reads the standard endpoint variables from an environment lookup.
     pub fn from_env(env: impl Fn(&str) -> Option<OsString>) -> Self {
+        Self::from_env_and_config(env, "")
+    }
+
+    /// The standard endpoint settings from the environment and the AWS config text, in the SDKs'
+    /// order: `AWS_ENDPOINT_URL_<SERVICE>`, the service's `endpoint_url` in the active profile's
+    /// `[services]` section, `AWS_ENDPOINT_URL`, the profile's own `endpoint_url`; none of them
+    /// when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls` is true.
+    /// The active profile is `AWS_PROFILE` or `default`, as botocore picks it.
+    pub fn from_env_and_config(env: impl Fn(&str) -> Option<OsString>, config_text: &str) -> Self {
         let var = |k: &str| env(k).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty());
-        if var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            return Endpoints::default();
+        let git_host = var("CODE_COMMIT_ENDPOINT");
+        let git_ca_file = var("GIT_SSL_CAINFO").or_else(|| var("SSL_CERT_FILE")).map(std::path::PathBuf::from);
+        let profile = var("AWS_PROFILE").unwrap_or_else(|| "default".into());
+        let sections = crate::aws_config::sections(config_text);
+        let profile_section = sections.iter().find(|s| s.kind == crate::aws_config::SectionKind::Profile(profile.clone()));
+        let setting = |k: &str| profile_section.and_then(|s| s.get(k)).map(str::to_owned).filter(|v| !v.is_empty());
+        let ignore = var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").or_else(|| setting("ignore_configured_endpoint_urls"));
+        if ignore.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            return Endpoints { git_host, git_ca_file, ..Endpoints::default() };
         }
+        let services = setting("services").map(|name| services_section(config_text, &name)).unwrap_or_default();
+        let service = |keys: &[&str]| services.iter().find(|(svc, _)| keys.contains(&svc.as_str())).map(|(_, url)| url.clone());
         let global = var("AWS_ENDPOINT_URL");
+        let fallback = || global.clone().or_else(|| setting("endpoint_url"));
         Endpoints {
-            oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| global.clone()),
-            portal: var("AWS_ENDPOINT_URL_SSO").or(global),
+            oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| service(&["sso_oidc", "sso-oidc"])).or_else(fallback),
+            portal: var("AWS_ENDPOINT_URL_SSO").or_else(|| service(&["sso"])).or_else(fallback),
+            codecommit: var("AWS_ENDPOINT_URL_CODECOMMIT").or_else(|| service(&["codecommit"])).or_else(fallback),
+            git_host,
+            git_ca_file,
         }
     }
 
@@ -41,10 +69,45 @@ impl Endpoints {
         self.oidc.clone().unwrap_or_else(|| format!("https://oidc.{region}.{}", dns_suffix(region)))
     }
 
+    /// The CodeCommit API URL for a region.
+    pub fn codecommit_url(&self, region: &str) -> String {
+        self.codecommit.clone().unwrap_or_else(|| format!("https://codecommit.{region}.{}", dns_suffix(region)))
+    }
+
     /// The portal base URL for a region.
     pub fn portal_url(&self, region: &str) -> String {
         self.portal.clone().unwrap_or_else(|| format!("https://portal.sso.{region}.{}", dns_suffix(region)))
     }
+}
+
+/// `(service, endpoint_url)` pairs of a `[services NAME]` section's nested sub-sections:
+/// `sso_oidc =` followed by indented `endpoint_url = …` lines.
+fn services_section(config_text: &str, name: &str) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut inside = false;
+    let mut service: Option<String> = None;
+    for raw in config_text.lines() {
+        let line = raw.trim_end_matches('\r');
+        let t = line.trim();
+        if t.starts_with('[') {
+            inside = crate::aws_config::sections(t).first().is_some_and(|s| s.kind == crate::aws_config::SectionKind::Services(name.to_owned()));
+            service = None;
+            continue;
+        }
+        if !inside || t.is_empty() || t.starts_with('#') || t.starts_with(';') {
+            continue;
+        }
+        let Some((k, v)) = t.split_once('=') else { continue };
+        let (k, v) = (k.trim().to_lowercase(), v.trim());
+        if line.starts_with([' ', '\t']) {
+            if let (Some(svc), "endpoint_url") = (&service, k.as_str()) {
+                out.push((svc.clone(), v.to_owned()));
+            }
+        } else {
+            service = v.is_empty().then_some(k);
+        }
+    }
+    out
 }
 
 fn dns_suffix(region: &str) -> &'static str {
@@ -189,5 +252,21 @@ mod tests {
         let none = env(&[("AWS_ENDPOINT_URL_SSO", "http://x"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]);
         assert_eq!(none.portal_url("eu-west-1"), "https://portal.sso.eu-west-1.amazonaws.com");
         assert_eq!(none.oidc_url("cn-north-1"), "https://oidc.cn-north-1.amazonaws.com.cn");
+    }
+
+    #[test]
+    fn endpoints_from_the_config_file_follow_the_sdk_order() {
+        let env = |pairs: &[(&str, &str)]| {
+            let m: HashMap<String, OsString> = pairs.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
+            move |k: &str| m.get(k).cloned()
+        };
+        let config = "[default]\nservices = local\nendpoint_url = http://global:1\n\n[services local]\nsso_oidc =\n  endpoint_url = http://oidc:2\nsso =\n  endpoint_url = http://portal:3\n\n[profile other]\nignore_configured_endpoint_urls = true\nendpoint_url = http://x\n";
+        let e = Endpoints::from_env_and_config(env(&[]), config);
+        assert_eq!((e.oidc_url("us-east-1").as_str(), e.portal_url("us-east-1").as_str()), ("http://oidc:2", "http://portal:3"));
+        assert_eq!(e.codecommit_url("us-east-1"), "http://global:1", "the profile's endpoint_url is the last resort");
+        let e = Endpoints::from_env_and_config(env(&[("AWS_ENDPOINT_URL_SSO", "http://env:4"), ("AWS_ENDPOINT_URL", "http://envglobal:5")]), config);
+        assert_eq!((e.portal_url("r").as_str(), e.oidc_url("r").as_str(), e.codecommit_url("r").as_str()), ("http://env:4", "http://oidc:2", "http://envglobal:5"));
+        let e = Endpoints::from_env_and_config(env(&[("AWS_PROFILE", "other")]), config);
+        assert_eq!(e.portal_url("eu-west-1"), "https://portal.sso.eu-west-1.amazonaws.com", "ignored for that profile");
     }
 }

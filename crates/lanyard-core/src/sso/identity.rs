@@ -124,7 +124,11 @@ pub fn section_text(i: &Identity) -> String {
 /// Reads the AWS config file (absent = empty).
 pub fn read_config(path: &Path) -> Result<String> {
     match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::Config { path: path.to_owned(), reason: "is not UTF-8 text".into() }),
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            Error::Config { path: path.to_owned(), reason: format!("is not UTF-8 text (line {line}, byte {at}); Lanyard leaves it alone — save it as UTF-8") }
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
         Err(source) => Err(Error::Io { what: "reading", path: path.to_owned(), source }),
     }
@@ -132,8 +136,10 @@ pub fn read_config(path: &Path) -> Result<String> {
 
 /// Adds or updates a Lanyard-managed identity in the config file. A user-written
 /// `[sso-session]` of the same name is never edited: that is an error naming the line.
-pub fn save(config_path: &Path, identity: &Identity) -> Result<Identity> {
+pub fn save(paths: &crate::Paths, identity: &Identity) -> Result<Identity> {
     validate(&identity.session, &identity.start_url, &identity.region)?;
+    let config_path = &paths.aws_config_file;
+    let _lock = crate::profiles::lock_config(paths)?;
     let text = read_config(config_path)?;
     if let Some(user) = from_config(&text).into_iter().find(|i| i.session == identity.session && !i.managed) {
         let line = aws_config::sections(&text)
@@ -150,7 +156,9 @@ pub fn save(config_path: &Path, identity: &Identity) -> Result<Identity> {
 }
 
 /// Removes a Lanyard-managed identity's block; user-written ones are refused.
-pub fn remove(config_path: &Path, session: &str) -> Result<()> {
+pub fn remove(paths: &crate::Paths, session: &str) -> Result<()> {
+    let config_path = &paths.aws_config_file;
+    let _lock = crate::profiles::lock_config(paths)?;
     let text = read_config(config_path)?;
     match from_config(&text).into_iter().find(|i| i.session == session) {
         None => Err(Error::UnknownIdentity { session: session.into() }),
@@ -202,29 +210,40 @@ mod tests {
     #[test]
     fn picks_up_user_sessions_and_manages_its_own() {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("config");
+        let paths = crate::Paths::sandboxed(dir.path());
+        let cfg = paths.aws_config_file.clone();
+        std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
         let user = "# mine\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n";
         std::fs::write(&cfg, user).unwrap();
         let acme = Identity { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: false };
-        save(&cfg, &acme).unwrap();
+        save(&paths, &acme).unwrap();
         let all = from_config(&read_config(&cfg).unwrap());
         assert_eq!(all.len(), 2);
         assert!(!all[0].managed && all[1].managed);
         assert_eq!(all[1].scopes, [DEFAULT_SCOPE]);
 
         // Saving again updates in place, never duplicates.
-        save(&cfg, &Identity { region: "eu-central-1".into(), ..acme.clone() }).unwrap();
+        save(&paths, &Identity { region: "eu-central-1".into(), ..acme.clone() }).unwrap();
         let all = from_config(&read_config(&cfg).unwrap());
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].region, "eu-central-1");
 
         // The user's own session is read, never edited or removed.
-        let err = save(&cfg, &Identity { session: "corp".into(), ..acme.clone() }).unwrap_err();
+        let err = save(&paths, &Identity { session: "corp".into(), ..acme.clone() }).unwrap_err();
         assert!(matches!(err, Error::NotManaged { line: 2, .. }), "{err:?}");
-        assert!(matches!(remove(&cfg, "corp"), Err(Error::NotManaged { .. })));
-        remove(&cfg, "acme").unwrap();
+        assert!(matches!(remove(&paths, "corp"), Err(Error::NotManaged { .. })));
+        remove(&paths, "acme").unwrap();
         assert_eq!(std::fs::read_to_string(&cfg).unwrap(), user, "removal restores the file byte for byte");
-        assert!(matches!(remove(&cfg, "acme"), Err(Error::UnknownIdentity { .. })));
+        assert!(matches!(remove(&paths, "acme"), Err(Error::UnknownIdentity { .. })));
+    }
+
+    #[test]
+    fn non_utf8_config_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config");
+        std::fs::write(&cfg, b"[default]\nregion = us-east-1\n# caf\xe9\n").unwrap();
+        let e = read_config(&cfg).unwrap_err().to_string();
+        assert!(e.contains("line 3, byte 34") && e.contains("not UTF-8"), "{e}");
     }
 
     #[test]
@@ -236,7 +255,8 @@ mod tests {
         let link = dir.path().join("config");
         std::os::unix::fs::symlink(&real, &link).unwrap();
         let i = Identity { session: "s".into(), start_url: "https://s.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: true };
-        save(&link, &i).unwrap();
+        let paths = crate::Paths { aws_config_file: link.clone(), ..crate::Paths::sandboxed(dir.path()) };
+        save(&paths, &i).unwrap();
         assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert!(std::fs::read_to_string(&real).unwrap().contains("[sso-session s]"));
     }

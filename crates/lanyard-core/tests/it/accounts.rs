@@ -61,3 +61,22 @@ async fn an_ended_session_is_reported_not_reauthenticated() {
     assert!(matches!(err, Error::SessionExpired { .. }), "{err}");
     assert_eq!(env.emu.app.realism.stats.lock().unwrap().requests.get("StartDeviceAuthorization"), Some(&1), "no new sign-in was started");
 }
+
+#[tokio::test]
+async fn throttling_slows_the_limiter_and_never_signs_in_again() {
+    // The portal allows 5 requests/s while the limiter starts at 20: the 429s must be absorbed.
+    let mut c = Config::new(World::generated(Generated { accounts: 40, roles_per_account: 2, repos_per_account: 0 }));
+    c.knobs.portal_tps = 5.0;
+    let id = large("large");
+    let env = signed_in(c, &id).await;
+    let tokens_before = env.emu.app.realism.stats.lock().unwrap().requests.get("CreateToken").copied();
+    let limiter = Arc::new(RateLimiter::new(20.0));
+    let all = accounts::discover(&env.ctx, &id, limiter.clone(), &|_, _| {}).await.unwrap();
+    assert_eq!(all.len(), 40, "every account despite throttling");
+    assert!(all.iter().all(|a| a.roles.len() == 2));
+    let stats = env.emu.app.realism.stats.lock().unwrap();
+    assert!(stats.throttled > 0 && limiter.throttled_count() > 0, "the portal throttled ({}) and the limiter saw it", stats.throttled);
+    assert!(limiter.rate() < 20.0, "the limiter slowed down: {}", limiter.rate());
+    assert_eq!(stats.requests.get("StartDeviceAuthorization"), Some(&1), "a 429 never starts a new sign-in");
+    assert_eq!(stats.requests.get("CreateToken").copied(), tokens_before, "no token was fetched or refreshed because of a 429");
+}

@@ -191,6 +191,31 @@ async fn expired_registration_is_replaced_instead_of_failing() {
     device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
     env.emu.app.state.expire_clients();
     device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    let registered = env.emu.app.realism.stats.lock().unwrap().requests.get("RegisterClient").copied();
+    assert_eq!(registered, Some(2), "the rejected registration was replaced by a new one");
+}
+
+#[tokio::test]
+async fn registration_is_reused_until_fifteen_minutes_before_it_expires() {
+    let mut env = env().await;
+    let id = acme("acme");
+    let registrations = |env: &Env| env.emu.app.realism.stats.lock().unwrap().requests.get("RegisterClient").copied().unwrap_or(0);
+    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    assert_eq!(registrations(&env), 1, "a second sign-in reuses the cached registration");
+    let reg = std::fs::read_dir(&env.ctx.paths.sso_cache_dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| cache::read_registration(&e.path()))
+        .next()
+        .expect("a cached registration");
+    // 16 minutes before the registration expires it is still used; 14 minutes before, it is not.
+    env.ctx.clock = Arc::new(move || reg.expires_at - time::Duration::minutes(16));
+    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    assert_eq!(registrations(&env), 1);
+    env.ctx.clock = Arc::new(move || reg.expires_at - time::Duration::minutes(14));
+    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    assert_eq!(registrations(&env), 2, "renewed within 15 minutes of expiry");
 }
 
 #[tokio::test]
