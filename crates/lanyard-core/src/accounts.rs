@@ -141,7 +141,7 @@ enum Attempt<T> {
 
 /// Runs one portal call through the limiter with retries on throttling, 5xx and dropped
 /// connections (exponential backoff with full jitter). Unauthorized is final.
-async fn call<T, E, F, Fut>(identity: &Identity, endpoint: &str, op: &'static str, limiter: &RateLimiter, mut f: F) -> Result<T>
+pub(crate) async fn call<T, E, F, Fut>(identity: &Identity, endpoint: &str, op: &'static str, limiter: &RateLimiter, mut f: F) -> Result<T>
 where
     E: ProvideErrorMetadata + std::fmt::Debug,
     F: FnMut() -> Fut,

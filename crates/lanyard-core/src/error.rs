@@ -128,6 +128,26 @@ pub enum Error {
         /// Status and a hint of the body.
         detail: String,
     },
+    /// A git operation failed; the reason names the repository and the fix.
+    #[error("{reason}")]
+    Git {
+        /// The repository.
+        repository: String,
+        /// What happened and what to do.
+        reason: String,
+    },
+    /// A clone would overwrite something.
+    #[error("{path} already exists and is not empty; choose another folder or move it away")]
+    DestinationExists {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// The user cancelled a long operation; whatever it had started was removed.
+    #[error("{what} was cancelled")]
+    Cancelled {
+        /// What was cancelled, e.g. "cloning payments-api".
+        what: String,
+    },
     /// AWS answered with an error Lanyard does not handle specially.
     #[error("{op} for {session} failed: {code}: {message}")]
     Aws {
@@ -169,10 +189,10 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::NoHome => ErrorCode::NoHome,
-            Error::InvalidInput { .. } | Error::UnknownIdentity { .. } | Error::NotManaged { .. } => ErrorCode::InvalidInput,
+            Error::InvalidInput { .. } | Error::UnknownIdentity { .. } | Error::NotManaged { .. } | Error::DestinationExists { .. } => ErrorCode::InvalidInput,
             Error::NotSignedIn { .. } => ErrorCode::NotSignedIn,
             Error::SessionExpired { .. } => ErrorCode::SessionExpired,
-            Error::LoginCancelled { .. } => ErrorCode::Cancelled,
+            Error::LoginCancelled { .. } | Error::Cancelled { .. } => ErrorCode::Cancelled,
             Error::LoginDenied { .. } | Error::LoginExpired { .. } => ErrorCode::LoginNotCompleted,
             Error::Unreachable { .. } => ErrorCode::Unreachable,
             Error::Io { .. }
@@ -180,6 +200,7 @@ impl Error {
             | Error::Config { .. }
             | Error::LoginFailed { .. }
             | Error::Protocol { .. }
+            | Error::Git { .. }
             | Error::Aws { .. } => ErrorCode::Unknown,
         }
     }

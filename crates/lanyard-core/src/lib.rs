@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod aws_config;
+pub mod codecommit;
 pub mod error;
 pub(crate) mod fsx;
 pub mod logging;

@@ -83,13 +83,33 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
             _ => {}
         }
     }
+    if !dry_run {
+        // The config first (under the lock), then Lanyard's own files, the lock among them.
+        let _lock = crate::profiles::lock_config(paths)?;
+        // Removed from what is on disk now, so an edit made while signing out is kept.
+        let mut now = identity::read_config(&paths.aws_config_file)?;
+        for i in &identities {
+            for block in [profiles::block_id(&i.session), identity::block_id(&i.session)] {
+                now = aws_config::remove_block(&now, &block);
+            }
+        }
+        if now != identity::read_config(&paths.aws_config_file)? {
+            identity::write_config(&paths.aws_config_file, &now)?;
+        }
+    }
     for f in files.into_iter().filter(|f| f.exists()) {
         report.removed.push(format!("cache file {}", f.display()));
         if !dry_run {
             crate::fsx::remove_if_exists(&f)?;
         }
     }
-    let own = ["accounts", "profiles", "config.lock", "manifest.json"].map(|n| paths.data_dir.join(n));
+    if let Some(link) = crate::codecommit::helper::uninstall(paths, dry_run)? {
+        report.removed.push(format!("git-remote-codecommit link {}", link.display()));
+    }
+    for c in crate::codecommit::clone::recent(paths) {
+        report.left.push(format!("your clone {} (its remote needs a git-remote-codecommit on PATH)", c.path));
+    }
+    let own = ["accounts", "profiles", "codecommit", "recent-clones.json", "config.lock", "manifest.json"].map(|n| paths.data_dir.join(n));
     for p in own.iter().filter(|p| p.exists()) {
         report.removed.push(format!("Lanyard data {}", p.display()));
         if !dry_run {
@@ -99,12 +119,6 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
     let backups = paths.data_dir.join("backups");
     if backups.exists() {
         report.left.push(format!("config backups in {} (delete them when you no longer need them)", backups.display()));
-    }
-    if !dry_run {
-        let before = identity::read_config(&paths.aws_config_file)?;
-        if before != text {
-            identity::write_config(&paths.aws_config_file, &text)?;
-        }
     }
     Ok(report)
 }

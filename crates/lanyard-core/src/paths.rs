@@ -20,6 +20,11 @@ pub struct Paths {
     pub cli_cache_dir: PathBuf,
     /// Lanyard's own data (caches, settings, its ownership manifest).
     pub data_dir: PathBuf,
+    /// The home directory (default clone root `~/codecommit`).
+    pub home: PathBuf,
+    /// A bin directory on the user's PATH where Lanyard links `git-remote-codecommit` so every git
+    /// finds it (`~/.local/bin`, the XDG user bin dir that Debian/Ubuntu/Fedora put on PATH).
+    pub bin_dir: PathBuf,
 }
 
 impl Paths {
@@ -34,6 +39,8 @@ impl Paths {
             sso_cache_dir: aws.join("sso").join("cache"),
             cli_cache_dir: aws.join("cli").join("cache"),
             data_dir,
+            bin_dir: var("LANYARD_BIN_LINK_DIR").unwrap_or_else(|| default_bin_dir(&home, &var)),
+            home,
         })
     }
 
@@ -46,7 +53,17 @@ impl Paths {
             sso_cache_dir: aws.join("sso").join("cache"),
             cli_cache_dir: aws.join("cli").join("cache"),
             data_dir: root.join("lanyard"),
+            home: root.to_owned(),
+            bin_dir: root.join(".local").join("bin"),
         }
+    }
+}
+
+fn default_bin_dir(home: &Path, var: &impl Fn(&str) -> Option<PathBuf>) -> PathBuf {
+    if cfg!(windows) {
+        var("LOCALAPPDATA").unwrap_or_else(|| home.join("AppData/Local")).join("Lanyard").join("bin")
+    } else {
+        home.join(".local").join("bin")
     }
 }
 
@@ -104,7 +121,7 @@ mod tests {
     #[test]
     fn sandbox_keeps_everything_under_its_root() {
         let p = Paths::sandboxed(Path::new("/tmp/demo"));
-        for path in [&p.aws_config_file, &p.sso_cache_dir, &p.cli_cache_dir, &p.data_dir] {
+        for path in [&p.aws_config_file, &p.sso_cache_dir, &p.cli_cache_dir, &p.data_dir, &p.home, &p.bin_dir] {
             assert!(path.starts_with("/tmp/demo"), "{}", path.display());
         }
     }

@@ -3,4 +3,5 @@
 
 mod support;
 mod accounts;
+mod codecommit;
 mod sso;

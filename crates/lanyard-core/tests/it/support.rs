@@ -18,7 +18,7 @@ pub async fn env_with(config: Config) -> Env {
     let emu = Emulator::start(config).await.expect("emulator");
     let home = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::default());
-    let endpoints = Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()) };
+    let endpoints = Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()), codecommit: Some(emu.http_url.clone()), ..Default::default() };
     let ctx = SsoContext::new(Paths::sandboxed(home.path()), endpoints, secrets.clone() as Arc<dyn SecretStore>);
     Env { emu, _home: home, ctx, secrets }
 }
