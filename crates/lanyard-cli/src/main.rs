@@ -12,6 +12,7 @@ use lanyard_core::sso::{self, Identity, IdentityStatus, LoginMethod, LoginOption
 use lanyard_core::{Error, ErrorCode, Paths, view::AppInfo};
 use tokio_util::sync::CancellationToken;
 
+mod repos;
 mod secrets;
 
 #[derive(Parser)]
@@ -122,6 +123,32 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Every CodeCommit repository across your accounts and regions (cached; --refresh scans).
+    Repos {
+        /// The sso-session (default: every signed-in identity).
+        #[arg(long)]
+        session: Option<String>,
+        /// Scan now instead of showing the cached list.
+        #[arg(long)]
+        refresh: bool,
+        /// Regions to scan, comma-separated, or `all` for all 29 (default: the identity's regions).
+        #[arg(long, value_delimiter = ',')]
+        region: Vec<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Clone a CodeCommit repository: PROFILE/REPO, or REPO when its name is unique.
+    Clone {
+        /// `acme-dev/Developer/payments-api` (a profile, then the repository) or `payments-api`.
+        target: String,
+        /// Destination folder (default: <clone root>/<account>/<repo>).
+        #[arg(long)]
+        dest: Option<std::path::PathBuf>,
+        /// The repository's region when the name alone is ambiguous.
+        #[arg(long)]
+        region: Option<String>,
+    },
     /// Show the files Lanyard reads and writes.
     Paths {
         /// Machine-readable output.
@@ -157,12 +184,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn env(k: &str) -> Option<std::ffi::OsString> {
+pub(crate) fn env(k: &str) -> Option<std::ffi::OsString> {
     std::env::var_os(k)
 }
 
-fn context(paths: Paths, quiet_keyring: bool) -> SsoContext {
-    SsoContext::new(paths, sso::Endpoints::from_env(env), secrets::store(quiet_keyring))
+pub(crate) fn context(paths: Paths, quiet_keyring: bool) -> SsoContext {
+    let config = sso::identity::read_config(&paths.aws_config_file).unwrap_or_default();
+    SsoContext::new(paths, sso::Endpoints::from_env_and_config(env, &config), secrets::store(quiet_keyring))
 }
 
 /// The identity named by --session, or the only one there is.
@@ -177,7 +205,7 @@ fn pick(paths: &Paths, session: Option<&str>) -> anyhow::Result<Identity> {
     }
 }
 
-async fn discover(ctx: &SsoContext, identity: &Identity, rate: f64) -> anyhow::Result<Vec<lanyard_core::accounts::AccountRoles>> {
+pub(crate) async fn discover(ctx: &SsoContext, identity: &Identity, rate: f64) -> anyhow::Result<Vec<lanyard_core::accounts::AccountRoles>> {
     use std::io::IsTerminal;
     let tty = std::io::stderr().is_terminal();
     let on = |_: &lanyard_core::accounts::AccountRoles, p: &lanyard_core::accounts::DiscoveryProgress| {
@@ -268,7 +296,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     match sso::identity::from_config(&text).into_iter().find(|i| i.session == wanted.session) {
                         Some(existing) if existing.start_url == wanted.start_url && existing.region == wanted.region => existing,
                         _ => {
-                            let saved = sso::identity::save(&paths.aws_config_file, &wanted)?;
+                            let saved = sso::identity::save(&paths, &wanted)?;
                             eprintln!("Saved identity {} ({}, {}) in {}.", saved.session, saved.start_url, saved.region, paths.aws_config_file.display());
                             saved
                         }
@@ -435,6 +463,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let done = lanyard_core::offboard::offboard(&ctx, false).await?;
             eprintln!("Done.");
             print_offboard(&done);
+        }
+        Command::Repos { session, refresh, region, json } => {
+            let ctx = context(paths.clone(), true);
+            repos::list(&ctx, session.as_deref(), refresh, &region, json).await?;
+        }
+        Command::Clone { target, dest, region } => {
+            let ctx = context(paths.clone(), true);
+            repos::clone(&ctx, &target, dest, region.as_deref()).await?;
         }
         Command::Refresh { session } => {
             let ctx = context(paths.clone(), true);
