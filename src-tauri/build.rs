@@ -19,6 +19,13 @@ fn main() {
             "set_favourite",
             "preview_offboard",
             "offboard",
+            "cached_repositories",
+            "scan_repositories",
+            "clone_repository",
+            "cancel_clone",
+            "recent_clones",
+            "helper_status",
+            "open_folder",
         ])),
     )
     .expect("tauri-build failed");

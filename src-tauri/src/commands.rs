@@ -5,6 +5,7 @@ use lanyard_core::offboard::OffboardReport;
 use lanyard_core::profiles::{ProfileSettings, SyncPlan, SyncReport};
 use lanyard_core::sso::{IdentityInput, IdentityStatus, LoginMethod, LoginStep, LogoutReport};
 use lanyard_core::view::AppInfo;
+use lanyard_core::codecommit::{CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, RecentClone, helper::HelperStatus};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
@@ -135,4 +136,50 @@ pub async fn offboard<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>)
     let report = state.offboard(false).await?;
     events::sessions_changed(&app);
     Ok(report)
+}
+
+/// Every identity's last repository scan (instant).
+#[tauri::command]
+pub async fn cached_repositories(state: State<'_, AppState>) -> Result<Vec<Inventory>, CmdError> {
+    Ok(state.cached_repositories())
+}
+
+/// Scans an identity's accounts for CodeCommit repositories, streaming each account on `on_event`.
+#[tauri::command]
+pub async fn scan_repositories(state: State<'_, AppState>, session: String, on_event: Channel<InventoryEvent>) -> Result<Inventory, CmdError> {
+    Ok(state.scan_repositories(&session, &|e| drop(on_event.send(e))).await?)
+}
+
+/// Clones a repository, reporting progress on `on_progress`.
+#[tauri::command]
+pub async fn clone_repository<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, request: CloneRequest, on_progress: Channel<CloneProgress>) -> Result<CloneReport, CmdError> {
+    let on = std::sync::Arc::new(move |p: &CloneProgress| drop(on_progress.send(p.clone())));
+    let report = state.clone_repository(request, &crate::helper_binary(), on).await;
+    events::sessions_changed(&app); // the tray's recent clones
+    Ok(report?)
+}
+
+/// Cancels a clone in progress.
+#[tauri::command]
+pub async fn cancel_clone(state: State<'_, AppState>, request: CloneRequest) -> Result<(), CmdError> {
+    state.cancel_clone(&request);
+    Ok(())
+}
+
+/// Recent clones, newest first.
+#[tauri::command]
+pub async fn recent_clones(state: State<'_, AppState>) -> Result<Vec<RecentClone>, CmdError> {
+    Ok(state.recent_clones())
+}
+
+/// What git runs for `codecommit::` remotes.
+#[tauri::command]
+pub async fn helper_status(state: State<'_, AppState>) -> Result<HelperStatus, CmdError> {
+    Ok(state.helper_status(&crate::helper_binary()))
+}
+
+/// Opens a folder (a clone) in the file manager.
+#[tauri::command]
+pub async fn open_folder<R: Runtime>(app: AppHandle<R>, path: String) -> Result<(), CmdError> {
+    crate::open_path(&app, &path).map_err(CmdError::unknown)
 }

@@ -38,6 +38,13 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::set_favourite,
             commands::preview_offboard,
             commands::offboard,
+            commands::cached_repositories,
+            commands::scan_repositories,
+            commands::clone_repository,
+            commands::cancel_clone,
+            commands::recent_clones,
+            commands::helper_status,
+            commands::open_folder,
         ])
         .on_window_event(|window, event| {
             // Closing the window hides it; the tray keeps Lanyard running until Quit.
@@ -138,6 +145,27 @@ mod tests {
     use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
     use tauri::webview::InvokeRequest;
 
+    /// Every registered command is in the app manifest (build.rs) and allowed for the main
+    /// window: a command missing from either is refused at run time ("not allowed").
+    #[test]
+    fn every_command_is_declared_and_allowed() {
+        let lib = include_str!("lib.rs");
+        let start = lib.find("generate_handler![").expect("handler list") + "generate_handler![".len();
+        let registered: std::collections::BTreeSet<String> =
+            lib[start..start + lib[start..].find(']').unwrap()].split(',').map(|c| c.trim().trim_start_matches("commands::").to_owned()).filter(|c| !c.is_empty()).collect();
+        let build = include_str!("../build.rs");
+        let declared: std::collections::BTreeSet<String> = build.split('"').skip(1).step_by(2).filter(|s| s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')).map(str::to_owned).collect();
+        assert_eq!(registered, declared, "build.rs AppManifest::commands");
+        let caps: serde_json::Value = serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+        let allowed: std::collections::BTreeSet<String> = caps["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(|c| c.replace('-', "_")))
+            .collect();
+        assert_eq!(registered, allowed, "capabilities/default.json");
+    }
+
     fn invoke(cmd: &str) -> Result<serde_json::Value, serde_json::Value> {
         invoke_with(cmd, serde_json::json!({}))
     }
@@ -196,4 +224,24 @@ mod tests {
     fn unknown_command_is_rejected() {
         assert!(invoke("no_such_command").is_err());
     }
+}
+
+/// Lanyard's own `git-remote-codecommit`, shipped next to the app binary.
+pub(crate) fn helper_binary() -> std::path::PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join(lanyard_core::codecommit::helper::HELPER_NAME)))
+        .unwrap_or_default()
+}
+
+/// Opens a local folder (a clone) in the file manager; only folders Lanyard cloned into.
+pub(crate) fn open_path<R: Runtime>(app: &AppHandle<R>, path: &str) -> Result<(), String> {
+    let state = app.state::<AppState>();
+    if !state.recent_clones().iter().any(|c| c.path == path) && !std::path::Path::new(path).starts_with(state.clone_root()) {
+        return Err(format!("{path} is not a folder Lanyard cloned"));
+    }
+    if !std::path::Path::new(path).is_dir() {
+        return Err(format!("{path} no longer exists"));
+    }
+    app.opener().open_path(path, None::<&str>).map_err(|e| format!("could not open {path}: {e}"))
 }

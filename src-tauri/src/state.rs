@@ -9,6 +9,8 @@ use lanyard_core::sso::{self, Identity, IdentityInput, IdentityStatus, LoginMeth
 use lanyard_core::accounts::{self, AccountRoles, DiscoveryEvent, RateLimiter};
 use lanyard_core::offboard::{self, OffboardReport};
 use lanyard_core::profiles::{self, ProfileSettings, SyncPlan, SyncReport};
+use lanyard_core::codecommit::{self, CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, InventoryOptions, RecentClone, RoleCredentialsCache};
+use std::sync::atomic::{AtomicBool, Ordering};
 use lanyard_core::{Error, Paths, Result, view::AppInfo};
 use tokio_util::sync::CancellationToken;
 
@@ -23,6 +25,8 @@ pub struct AppState {
     keyring: (String, Option<String>),
     logins: Mutex<HashMap<String, CancellationToken>>,
     limiters: Mutex<HashMap<String, Arc<RateLimiter>>>,
+    role_creds: Arc<RoleCredentialsCache>,
+    clones: Mutex<HashMap<String, Arc<AtomicBool>>>,
     /// What the tray tooltip should say while a sign-in waits (e.g. the device code).
     pub login_hint: Mutex<Option<String>>,
 }
@@ -43,7 +47,8 @@ impl AppState {
                 Arc::new(NoKeyring { reason })
             }
         };
-        let endpoints = sso::Endpoints::from_env(|k| std::env::var_os(k));
+        let config = sso::identity::read_config(&paths.aws_config_file).unwrap_or_default();
+        let endpoints = sso::Endpoints::from_env_and_config(|k| std::env::var_os(k), &config);
         let mut state = Self::new(SsoContext::new(paths, endpoints, secrets), demo);
         state.keyring.1 = note;
         Ok(state)
@@ -52,7 +57,7 @@ impl AppState {
     /// State over an explicit context (tests).
     pub fn new(ctx: SsoContext, demo: bool) -> Self {
         let keyring = (ctx.secrets.name().to_owned(), None);
-        AppState { ctx, demo, keyring, logins: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()), login_hint: Mutex::new(None) }
+        AppState { ctx, demo, keyring, logins: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()), role_creds: Arc::default(), clones: Mutex::new(HashMap::new()), login_hint: Mutex::new(None) }
     }
 
     /// What the Settings view shows.
@@ -75,7 +80,7 @@ impl AppState {
 
     /// Adds or edits a Lanyard-managed identity.
     pub fn save_identity(&self, input: IdentityInput) -> Result<IdentityStatus> {
-        let saved = sso::identity::save(&self.ctx.paths.aws_config_file, &input.into())?;
+        let saved = sso::identity::save(&self.ctx.paths, &input.into())?;
         Ok(sso::status(&self.ctx, &saved))
     }
 
@@ -83,10 +88,10 @@ impl AppState {
     pub async fn remove_identity(&self, session: &str) -> Result<()> {
         let identity = self.identity(session)?;
         if !identity.managed {
-            return sso::identity::remove(&self.ctx.paths.aws_config_file, session);
+            return sso::identity::remove(&self.ctx.paths, session);
         }
         sso::logout(&self.ctx, &identity).await?;
-        sso::identity::remove(&self.ctx.paths.aws_config_file, session)
+        sso::identity::remove(&self.ctx.paths, session)
     }
 
     /// Signs in; `open` opens a URL in the browser, `on_step` reports progress.
@@ -129,6 +134,7 @@ impl AppState {
 
     /// Signs out of one identity.
     pub async fn sign_out(&self, session: &str) -> Result<LogoutReport> {
+        self.role_creds.forget(session);
         sso::logout(&self.ctx, &self.identity(session)?).await
     }
 
@@ -209,4 +215,70 @@ impl AppState {
     pub async fn offboard(&self, dry_run: bool) -> Result<OffboardReport> {
         offboard::offboard(&self.ctx, dry_run).await
     }
+
+    /// Every identity's last repository scan (instant; empty for identities never scanned).
+    pub fn cached_repositories(&self) -> Vec<Inventory> {
+        self.identities().unwrap_or_default().iter().filter_map(|i| codecommit::inventory::cached(&self.ctx, &i.session)).collect()
+    }
+
+    /// Scans one identity's accounts (discovering them first when never discovered) for
+    /// repositories, streaming each account's results.
+    pub async fn scan_repositories(&self, session: &str, on_event: &(dyn Fn(InventoryEvent) + Send + Sync)) -> Result<Inventory> {
+        let identity = self.identity(session)?;
+        let list = match accounts::cached(&self.ctx, session) {
+            Some(l) => l,
+            None => accounts::discover(&self.ctx, &identity, self.limiter(session), &|_, _| {}).await?,
+        };
+        let regions = codecommit::inventory::default_regions(&identity, &profiles::load_settings(&self.ctx.paths, session));
+        let on = |e: &InventoryEvent| on_event(e.clone());
+        codecommit::inventory::scan(&self.ctx, &identity, &list, self.limiter(session), self.role_creds.clone(), InventoryOptions::new(regions), &on).await
+    }
+
+    /// Where clones go by default.
+    pub fn clone_root(&self) -> std::path::PathBuf {
+        std::env::var_os("LANYARD_CLONE_ROOT").map(Into::into).unwrap_or_else(|| codecommit::clone::default_clone_root(&self.ctx.paths))
+    }
+
+    /// Clones one repository; `cancel_clone` with the same key stops it.
+    pub async fn clone_repository(&self, req: CloneRequest, helper: &std::path::Path, on_progress: Arc<dyn Fn(&CloneProgress) + Send + Sync>) -> Result<CloneReport> {
+        let identity = self.identity(&req.session)?;
+        let account = accounts::cached(&self.ctx, &req.session)
+            .and_then(|l| l.into_iter().find(|a| a.account_id == req.account_id))
+            .unwrap_or(AccountRoles { account_id: req.account_id.clone(), account_name: req.account_name.clone(), email: String::new(), roles: vec![req.role_name.clone()] });
+        let key = clone_key(&req);
+        let cancel = Arc::new(AtomicBool::new(false));
+        if self.clones.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), cancel.clone()).is_some() {
+            return Err(Error::InvalidInput { field: "clone", reason: format!("{} is already being cloned", req.repository) });
+        }
+        let limiter = self.limiter(&req.session);
+        let result = codecommit::clone::clone(&self.ctx, &identity, &req, &account, &self.clone_root(), &self.role_creds, &limiter, on_progress, cancel).await;
+        self.clones.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+        if result.is_ok() {
+            if let Err(e) = codecommit::helper::ensure(&self.ctx.paths, std::env::var_os("PATH").as_deref(), helper) {
+                tracing::warn!("git may not find git-remote-codecommit: {e}");
+            }
+        }
+        result
+    }
+
+    /// Stops a clone in progress (no-op when there is none).
+    pub fn cancel_clone(&self, req: &CloneRequest) {
+        if let Some(c) = self.clones.lock().unwrap_or_else(|p| p.into_inner()).get(&clone_key(req)) {
+            c.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Recent clones, newest first.
+    pub fn recent_clones(&self) -> Vec<RecentClone> {
+        codecommit::clone::recent(&self.ctx.paths)
+    }
+
+    /// What git runs for `codecommit::` remotes.
+    pub fn helper_status(&self, helper: &std::path::Path) -> codecommit::helper::HelperStatus {
+        codecommit::helper::status(&self.ctx.paths, std::env::var_os("PATH").as_deref(), helper)
+    }
+}
+
+fn clone_key(req: &CloneRequest) -> String {
+    format!("{}/{}/{}/{}", req.session, req.account_id, req.region, req.repository)
 }

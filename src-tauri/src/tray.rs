@@ -19,6 +19,7 @@ enum Item {
     SignIn(String),
     SignOut(String),
     Favourite(String),
+    Recent(String),
 }
 
 impl Item {
@@ -30,6 +31,7 @@ impl Item {
             Item::SignIn(s) => format!("sign-in:{s}"),
             Item::SignOut(s) => format!("sign-out:{s}"),
             Item::Favourite(p) => format!("favourite:{p}"),
+            Item::Recent(p) => format!("recent:{p}"),
         }
     }
 
@@ -42,6 +44,7 @@ impl Item {
                 Some(("sign-in", s)) => Some(Item::SignIn(s.into())),
                 Some(("sign-out", s)) => Some(Item::SignOut(s.into())),
                 Some(("favourite", p)) => Some(Item::Favourite(p.into())),
+                Some(("recent", p)) => Some(Item::Recent(p.into())),
                 _ => None,
             },
         }
@@ -96,6 +99,14 @@ fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::R
         menu.append(&action)?;
     }
     if !sessions.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    let recent = app.state::<AppState>().recent_clones();
+    if !recent.is_empty() {
+        menu.append(&MenuItem::with_id(app, "label:recent", "Recent repositories", false, None::<&str>)?)?;
+        for c in recent.iter().take(5) {
+            menu.append(&MenuItem::with_id(app, Item::Recent(c.path.clone()).id(), format!("    {} ({}, {})", c.repository, c.account_name, c.region), true, None::<&str>)?)?;
+        }
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
     menu.append(&MenuItem::with_id(app, Item::Open.id(), "Open Lanyard", true, None::<&str>)?)?;
@@ -167,6 +178,11 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             Some(Item::Quit) => app.exit(0),
             Some(Item::SignIn(s)) => sign_in(app, s),
             Some(Item::SignOut(s)) => sign_out(app, s),
+            Some(Item::Recent(path)) => {
+                if let Err(e) = crate::open_path(app, &path) {
+                    tracing::warn!("cannot open {path}: {e}");
+                }
+            }
             Some(Item::Favourite(_)) => {
                 show_main(app);
                 let _ = app.emit(events::NAVIGATE, "accounts");
@@ -189,7 +205,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip() {
-        for item in [Item::Open, Item::Settings, Item::Quit, Item::SignIn("a.b-c".into()), Item::SignOut("x".into()), Item::Favourite("acme-dev/Developer".into())] {
+        for item in [Item::Open, Item::Settings, Item::Quit, Item::SignIn("a.b-c".into()), Item::SignOut("x".into()), Item::Favourite("acme-dev/Developer".into()), Item::Recent("/home/u/codecommit/acme-dev/api".into())] {
             assert_eq!(Item::parse(&item.id()), Some(item));
         }
         assert_eq!(Item::parse("label:acme"), None);
