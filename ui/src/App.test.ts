@@ -19,7 +19,7 @@ const INFO: AppInfo = {
 
 /**
  * Mock the shell: `app_info` answers with `info` (or rejects with `error`);
- * `list_identities` answers with no identities.
+ * `list_identities` answers with no identities (and the Repositories view finds nothing cached).
  */
 function mockShell(opts: { info?: Partial<AppInfo>; error?: unknown } = {}) {
   const calls: string[] = [];
@@ -27,6 +27,8 @@ function mockShell(opts: { info?: Partial<AppInfo>; error?: unknown } = {}) {
     (cmd) => {
       calls.push(cmd);
       if (cmd === 'list_identities') return [];
+      if (cmd === 'cached_repositories' || cmd === 'recent_clones') return [];
+      if (cmd === 'helper_status') return { resolved: null, isLanyard: true, link: null, note: null };
       if (cmd !== 'app_info') throw new Error(`unexpected command ${cmd}`);
       if (opts.error !== undefined) throw opts.error;
       return { ...INFO, ...opts.info };
@@ -72,7 +74,7 @@ describe('App frame', () => {
     expect(title().textContent).toBe('Repositories');
     expect(nav('repositories').getAttribute('aria-current')).toBe('page');
     expect(nav('sessions').hasAttribute('aria-current')).toBe(false);
-    expect(screen.getByText('No repositories yet')).toBeTruthy();
+    expect(await screen.findByText('No repositories yet')).toBeTruthy();
 
     await fireEvent.click(nav('accounts'));
     expect(title().textContent).toBe('Accounts & Profiles');

@@ -10,33 +10,52 @@ import { listen } from '@tauri-apps/api/event';
 
 import type { AccountRoles } from './bindings/AccountRoles';
 import type { AppInfo } from './bindings/AppInfo';
+import type { CloneProgress } from './bindings/CloneProgress';
+import type { CloneReport } from './bindings/CloneReport';
+import type { CloneRequest } from './bindings/CloneRequest';
 import type { DiscoveryEvent } from './bindings/DiscoveryEvent';
+import type { HelperStatus } from './bindings/HelperStatus';
 import type { IdentityInput } from './bindings/IdentityInput';
 import type { IdentityStatus } from './bindings/IdentityStatus';
+import type { Inventory } from './bindings/Inventory';
+import type { InventoryEvent } from './bindings/InventoryEvent';
 import type { LoginMethod } from './bindings/LoginMethod';
 import type { LoginStep } from './bindings/LoginStep';
 import type { LogoutReport } from './bindings/LogoutReport';
 import type { OffboardReport } from './bindings/OffboardReport';
 import type { ProfileSettings } from './bindings/ProfileSettings';
+import type { RecentClone } from './bindings/RecentClone';
 import type { SyncPlan } from './bindings/SyncPlan';
 import type { SyncReport } from './bindings/SyncReport';
 import { isView, type View } from './navigation';
 
 export type { AccountRoles } from './bindings/AccountRoles';
 export type { AppInfo } from './bindings/AppInfo';
+export type { ClonePhase } from './bindings/ClonePhase';
+export type { CloneProgress } from './bindings/CloneProgress';
+export type { CloneReport } from './bindings/CloneReport';
+export type { CloneRequest } from './bindings/CloneRequest';
 export type { DiscoveryEvent } from './bindings/DiscoveryEvent';
 export type { DiscoveryProgress } from './bindings/DiscoveryProgress';
 export type { ErrorCode } from './bindings/ErrorCode';
+export type { HelperStatus } from './bindings/HelperStatus';
 export type { Identity } from './bindings/Identity';
 export type { IdentityInput } from './bindings/IdentityInput';
 export type { IdentityStatus } from './bindings/IdentityStatus';
+export type { Inventory } from './bindings/Inventory';
+export type { InventoryEvent } from './bindings/InventoryEvent';
+export type { InventoryProgress } from './bindings/InventoryProgress';
 export type { LoginMethod } from './bindings/LoginMethod';
 export type { LoginStep } from './bindings/LoginStep';
 export type { LogoutReport } from './bindings/LogoutReport';
+export type { NoteKind } from './bindings/NoteKind';
 export type { OffboardReport } from './bindings/OffboardReport';
 export type { PlannedProfile } from './bindings/PlannedProfile';
 export type { ProfileDiff } from './bindings/ProfileDiff';
 export type { ProfileSettings } from './bindings/ProfileSettings';
+export type { RecentClone } from './bindings/RecentClone';
+export type { Repository } from './bindings/Repository';
+export type { ScanNote } from './bindings/ScanNote';
 export type { SyncPlan } from './bindings/SyncPlan';
 export type { SyncReport } from './bindings/SyncReport';
 export type { SessionState } from './bindings/SessionState';
@@ -222,6 +241,70 @@ export function previewOffboard(): Promise<OffboardReport> {
 /** Signs out of every identity and removes everything Lanyard wrote. */
 export function offboard(): Promise<OffboardReport> {
   return call<OffboardReport>('offboard');
+}
+
+/** Every CodeCommit inventory scanned before, one per identity (instant; `[]` when none). */
+export function cachedRepositories(): Promise<Inventory[]> {
+  return call<Inventory[]>('cached_repositories');
+}
+
+/**
+ * Lists the CodeCommit repositories in every account and region `session` can use. Each account
+ * arrives on `onEvent` as soon as it is scanned, with the overall progress; resolves with the
+ * whole inventory (also cached). Rejects with code `NotSignedIn` or `SessionExpired` when the
+ * session cannot be used.
+ */
+export async function scanRepositories(
+  session: string,
+  onEvent: (event: InventoryEvent) => void,
+): Promise<Inventory> {
+  const channel = newChannel(onEvent);
+  return call<Inventory>('scan_repositories', { session, onEvent: channel });
+}
+
+/**
+ * Clones a repository (through git-remote-codecommit, writing the profile it needs); progress
+ * arrives on `onProgress`. Rejects with code `Cancelled` after `cancelClone(request)`.
+ */
+export async function cloneRepository(
+  request: CloneRequest,
+  onProgress: (progress: CloneProgress) => void,
+): Promise<CloneReport> {
+  const channel = newChannel(onProgress);
+  return call<CloneReport>('clone_repository', { request, onProgress: channel });
+}
+
+/** Cancels the clone started with the same `request` (a no-op when it is not running). */
+export function cancelClone(request: CloneRequest): Promise<void> {
+  return call<void>('cancel_clone', { request });
+}
+
+/** The repositories cloned recently, newest first. */
+export function recentClones(): Promise<RecentClone[]> {
+  return call<RecentClone[]>('recent_clones');
+}
+
+/** Which git-remote-codecommit git finds, and a note for people when it is not Lanyard's. */
+export function helperStatus(): Promise<HelperStatus> {
+  return call<HelperStatus>('helper_status');
+}
+
+/** Opens a folder in the system file manager. */
+export function openFolder(path: string): Promise<void> {
+  return call<void>('open_folder', { path });
+}
+
+/** Puts `text` on the clipboard (the web Clipboard API; no shell command). */
+export async function copyText(text: string): Promise<void> {
+  const clipboard = typeof navigator === 'undefined' ? undefined : navigator.clipboard;
+  if (typeof clipboard?.writeText !== 'function') {
+    throw new AppError('Unknown', 'The clipboard is not available');
+  }
+  try {
+    await clipboard.writeText(text);
+  } catch (raw) {
+    throw AppError.from(raw);
+  }
 }
 
 /**
