@@ -65,3 +65,9 @@ if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
   log "cargo install tauri-driver (about 40 s)"
   cargo install --quiet --locked --root "$TOOLS" tauri-driver@2.0.6
 fi
+
+# cargo-fuzz, for the brief fuzzing run of the config editor in ./dev test.
+if [ ! -x "$TOOLS/bin/cargo-fuzz" ]; then
+  log "cargo install cargo-fuzz (about 2 min)"
+  cargo install --quiet --locked --root "$TOOLS" cargo-fuzz@0.13.2
+fi

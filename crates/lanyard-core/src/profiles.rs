@@ -256,62 +256,14 @@ pub fn render_config(config_text: &str, plan: &SyncPlan) -> String {
     aws_config::upsert_block(config_text, &block_id(&plan.session), &body.join("\n"))
 }
 
-/// Checks a whole config the way botocore reads it (Python's strict `RawConfigParser`: one
-/// header per section, `key = value` or `key: value` lines inside a section, each key once per
-/// section, indented continuation lines); the error says where. Lanyard never writes a file
-/// botocore would refuse — and says so when the user's own file already is one.
+/// Checks a whole config the way botocore reads it ([`aws_config::botocore_problem`]); the error
+/// says where. Lanyard never writes a file botocore would refuse — and says so when the user's
+/// own file already is one.
 pub fn validate(path: &Path, text: &str) -> Result<()> {
-    let bad = |reason: String| Err(Error::Config { path: path.to_owned(), reason });
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut section: Option<String> = None;
-    let mut keys: HashMap<String, usize> = HashMap::new();
-    // Indentation of the line that started the current key: deeper lines continue its value.
-    let mut key_indent: Option<usize> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = raw.trim_end_matches('\r');
-        let value = line.trim();
-        if value.is_empty() || value.starts_with('#') || value.starts_with(';') {
-            continue;
-        }
-        let indent = line.len() - line.trim_start().len();
-        if section.is_some() && key_indent.is_some_and(|k| indent > k) {
-            continue;
-        }
-        if value.starts_with('[') {
-            let Some(close) = value.rfind(']').filter(|&c| c > 1) else {
-                return bad(format!("line {n}: section header {value:?} has no closing ']'"));
-            };
-            let name = value[1..close].trim().to_owned();
-            if let Some(prev) = seen.insert(name.clone(), n) {
-                return bad(format!("line {n}: section [{name}] is already defined on line {prev}; botocore refuses duplicate sections"));
-            }
-            let words = name.split_whitespace().count();
-            let prefixed = ["profile ", "sso-session ", "services "].iter().any(|p| name.starts_with(p));
-            if prefixed && words != 2 {
-                return bad(format!("line {n}: [{name}] must be a prefix and one name without spaces"));
-            }
-            section = Some(name);
-            keys.clear();
-            key_indent = None;
-            continue;
-        }
-        let Some(section) = &section else {
-            return bad(format!("line {n}: {value:?} comes before any [section] header; botocore cannot read the file"));
-        };
-        let Some(pos) = value.find(['=', ':']) else {
-            return bad(format!("line {n}: {value:?} in [{section}] is not `key = value`; botocore cannot read the file"));
-        };
-        let key = value[..pos].trim_end().to_lowercase();
-        if key.is_empty() {
-            return bad(format!("line {n}: a value without a key in [{section}]"));
-        }
-        if let Some(prev) = keys.insert(key.clone(), n) {
-            return bad(format!("line {n}: `{key}` is already set in [{section}] on line {prev}; botocore refuses duplicate keys"));
-        }
-        key_indent = Some(indent);
+    match aws_config::botocore_problem(text) {
+        None => Ok(()),
+        Some((line, reason)) => Err(Error::Config { path: path.to_owned(), reason: format!("line {line}: {reason}") }),
     }
-    Ok(())
 }
 
 /// Takes Lanyard's advisory lock on the AWS config (held until the file is dropped), so two
