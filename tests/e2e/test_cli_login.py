@@ -293,7 +293,15 @@ def test_no_secret_in_logs_or_argv(emu, tmp_path):
     r = run_cli(["refresh", "--session", SESSION], env)
     new = json.loads(token_file(home).read_text())
     secrets += [new["accessToken"], new["refreshToken"]]
+    # Discovery, sync, the repository scan and a clone send the bearer token and role
+    # credentials on every call: their trace logs must not show them either.
+    env["LANYARD_CLONE_ROOT"] = str(home / "src")
+    busy = [run_cli(args, env) for args in (["sync", "--session", SESSION], ["repos", "--session", SESSION], ["clone", "payments-api"])]
+    assert all(b.returncode == 0 for b in busy), [b.stderr[-500:] for b in busy]
     r2 = run_cli(["logout", "--session", SESSION], env)
     printed = "\n".join(cli.lines) + cli.out + r.stdout + r.stderr + r2.stdout + r2.stderr + argv
+    printed += "".join(b.stdout + b.stderr for b in busy)
     for s in secrets:
         assert s not in printed
+    assert not re.search(r"\d{8}T\d{6}Z[0-9a-f]{64}", printed), "no signed git password"
+    assert not re.search(r"ASIA[A-Z0-9]{12,}", printed), "no role access key id"

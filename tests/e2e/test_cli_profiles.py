@@ -37,6 +37,10 @@ CORPUS = {
     "unicode-and-tabs": "# café ☕ — naïve\n[profile\tt]\nregion\t= ap-south-1\n",
     "hand-written-sso": "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n[profile corp-admin]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
     "name-clash": "[profile acme-dev/Developer]\nregion = us-west-1\n# mine, keep it\n",
+    # Shapes of botocore's own tests/unit/cfg files (not shipped in the wheel): nested values with
+    # keys after them, several credential profiles, assume-role chains, credential_process.
+    "botocore-nested": "[default]\naws_access_key_id = foo\naws_secret_access_key = bar\ns3 =\n    signature_version = s3v4\n    addressing_style = path\nregion = us-west-2\n",
+    "botocore-profiles": "[default]\naws_access_key_id = default_key\n\n[profile personal]\naws_access_key_id = personal_key\naws_secret_access_key = personal_secret\n\n[profile chained]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = personal\n\n[profile proc]\ncredential_process = /usr/bin/env printf '{}'\n",
 }
 
 
