@@ -334,3 +334,22 @@ def test_offboard_previews_then_removes_everything_lanyard_made(emu, tmp_path):
     assert after.status == 401, "signed out server-side: the old access token no longer works"
     again = lanyard(["offboard", "--dry-run"], env)
     assert "Would remove" not in again.stdout, again.stdout
+
+
+def test_accounts_listing_and_backups_kept_to_ten(emu, tmp_path):
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home, "[profile mine]\nregion = eu-west-1\n")
+    listed = json.loads(lanyard(["accounts", "--json"], env).stdout)
+    assert {a["accountName"] for a in listed} >= {"acme-dev", "acme-prod", "acme-management"} and len(listed) == 7
+    dev = next(a for a in listed if a["accountName"] == "acme-dev")
+    assert dev["roles"] == ["Developer", "ReadOnly"]
+    table = lanyard(["accounts"], env)
+    assert "222222222222" in table.stdout and "7 accounts, 11 roles" in table.stderr, table.stderr
+    templates = ["{account_name}/{role_name}", "{account_id}/{role_name}"]
+    for i in range(13):
+        r = lanyard(["sync", "--template", templates[i % 2]], env)
+        assert r.returncode == 0, r.stderr
+    backups = list((home / ".local/share/lanyard/backups").iterdir())
+    assert len(backups) == 10, sorted(b.name for b in backups)
+    newest = max(backups, key=lambda b: b.name)
+    assert newest.read_text().startswith("[profile mine]\nregion = eu-west-1\n")

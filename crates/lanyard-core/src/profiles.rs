@@ -359,7 +359,16 @@ fn plan_against(paths: &Paths, plan: &SyncPlan, current: &str) -> Result<SyncPla
 fn backup(paths: &Paths, text: &str, now: time::OffsetDateTime) -> Result<PathBuf> {
     let dir = paths.data_dir.join("backups");
     let stamp = crate::sso::cache::format_time(now).replace([':', '-'], "");
-    let path = dir.join(format!("config.{stamp}.bak"));
+    // Nanoseconds and a counter: two syncs in the same second must not share (and lose) a backup;
+    // fixed widths keep name order = time order for pruning.
+    let mut n = 0;
+    let path = loop {
+        let p = dir.join(format!("config.{stamp}.{:09}.{n:03}.bak", now.nanosecond()));
+        if !p.exists() {
+            break p;
+        }
+        n += 1;
+    };
     crate::fsx::write_private(&path, text.as_bytes())?;
     let mut old: Vec<PathBuf> = std::fs::read_dir(&dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     old.sort();
