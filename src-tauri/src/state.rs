@@ -282,3 +282,33 @@ impl AppState {
 fn clone_key(req: &CloneRequest) -> String {
     format!("{}/{}/{}/{}", req.session, req.account_id, req.region, req.repository)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lanyard_core::secret::MemoryStore;
+
+    /// The app's background refresher: a session whose access token ends inside the 30-minute
+    /// window is renewed (and the cache file rewritten) without anyone signing in again.
+    #[tokio::test]
+    async fn background_refresh_renews_sessions_inside_the_window() {
+        let mut cfg = lanyard_emulator::Config::new(lanyard_emulator::World::demo());
+        cfg.lifetimes.access_token = 20 * 60;
+        cfg.auto_approve = true;
+        let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("lanyard-refresher-{}", std::process::id()));
+        let endpoints = sso::Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()), ..Default::default() };
+        let state = AppState::new(SsoContext::new(Paths::sandboxed(&dir), endpoints, Arc::new(MemoryStore::default())), false);
+        let input = IdentityInput { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![] };
+        state.save_identity(input).unwrap();
+        state.sign_in("acme", LoginMethod::DeviceCode, &|_| false, &|_| {}).await.unwrap();
+        let path = sso::cache::token_path(&state.ctx.paths.sso_cache_dir, "acme");
+        let before = sso::cache::read_token(&path).unwrap().unwrap();
+        assert!(state.refresh_all().await, "a 20-minute token is inside the 30-minute window");
+        let after = sso::cache::read_token(&path).unwrap().unwrap();
+        assert_ne!(before.access_token.expose(), after.access_token.expose(), "a new access token was written");
+        assert!(after.expires_at > before.expires_at);
+        assert_eq!(emu.app.realism.stats.lock().unwrap().requests.get("StartDeviceAuthorization"), Some(&1), "no new sign-in");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
