@@ -288,26 +288,45 @@ mod tests {
     use super::*;
     use lanyard_core::secret::MemoryStore;
 
-    /// The app's background refresher: a session whose access token ends inside the 30-minute
-    /// window is renewed (and the cache file rewritten) without anyone signing in again.
+    /// What the commands send the UI never holds a secret; the app's background refresher renews
+    /// a session whose access token ends inside the 30-minute window without a new sign-in.
     #[tokio::test]
-    async fn background_refresh_renews_sessions_inside_the_window() {
+    async fn ipc_payloads_hold_no_secret_and_the_refresher_renews() {
         let mut cfg = lanyard_emulator::Config::new(lanyard_emulator::World::demo());
         cfg.lifetimes.access_token = 20 * 60;
         cfg.auto_approve = true;
         let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
         let dir = std::env::temp_dir().join(format!("lanyard-refresher-{}", std::process::id()));
-        let endpoints = sso::Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()), ..Default::default() };
+        let endpoints = sso::Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()), codecommit: Some(emu.http_url.clone()), ..Default::default() };
         let state = AppState::new(SsoContext::new(Paths::sandboxed(&dir), endpoints, Arc::new(MemoryStore::default())), false);
         let input = IdentityInput { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![] };
         state.save_identity(input).unwrap();
-        state.sign_in("acme", LoginMethod::DeviceCode, &|_| false, &|_| {}).await.unwrap();
+        // Everything the commands send the UI (channel messages and replies), as JSON.
+        let sent = Mutex::new(Vec::<String>::new());
+        let keep = |v: serde_json::Value| sent.lock().unwrap().push(v.to_string());
+        let status = state.sign_in("acme", LoginMethod::DeviceCode, &|_| false, &|s| keep(serde_json::to_value(s).unwrap())).await.unwrap();
+        keep(serde_json::to_value(&status).unwrap());
+        keep(serde_json::to_value(state.statuses().unwrap()).unwrap());
+        let accounts = state.discover_accounts("acme", &|e| keep(serde_json::to_value(e).unwrap())).await.unwrap();
+        keep(serde_json::to_value(&accounts).unwrap());
+        keep(serde_json::to_value(state.plan_profiles("acme", &ProfileSettings::default()).unwrap()).unwrap());
+        let inv = state.scan_repositories("acme", &|e| keep(serde_json::to_value(e).unwrap())).await.unwrap();
+        keep(serde_json::to_value(&inv).unwrap());
         let path = sso::cache::token_path(&state.ctx.paths.sso_cache_dir, "acme");
         let before = sso::cache::read_token(&path).unwrap().unwrap();
+        let secrets = [before.access_token.expose().to_owned(), before.refresh_token.clone().unwrap().expose().to_owned(), before.client_secret.clone().unwrap().expose().to_owned()];
+        let sent = sent.into_inner().unwrap();
+        assert!(sent.len() > 10, "sign-in steps, statuses, accounts and repositories were sent");
+        for payload in &sent {
+            for secret in &secrets {
+                assert!(!payload.contains(secret.as_str()), "a secret in an IPC payload: {payload}");
+            }
+            assert!(!payload.contains("ASIA"), "role credentials in an IPC payload: {payload}");
+        }
         assert!(state.refresh_all().await, "a 20-minute token is inside the 30-minute window");
         let after = sso::cache::read_token(&path).unwrap().unwrap();
         assert_ne!(before.access_token.expose(), after.access_token.expose(), "a new access token was written");
-        assert!(after.expires_at > before.expires_at);
+        assert!(after.expires_at >= before.expires_at, "not earlier (second resolution)");
         assert_eq!(emu.app.realism.stats.lock().unwrap().requests.get("StartDeviceAuthorization"), Some(&1), "no new sign-in");
         let _ = std::fs::remove_dir_all(&dir);
     }
