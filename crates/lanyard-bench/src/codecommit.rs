@@ -24,22 +24,36 @@ fn tools() -> anyhow::Result<Tools> {
     Ok(Tools { root, release })
 }
 
-/// Runs `cmd` `n` times in a fresh Python process that reports the mean wall time and the
-/// largest resident set of any child (getrusage), so each side is measured on its own.
+/// Runs `cmd` `n` times from a Python loop for the mean wall time (the same launcher for both
+/// sides), then once under GNU time for its peak resident set. (getrusage's children figure
+/// would count the launcher's own pages copied before exec: ~11 MiB even for /bin/true.)
 fn measure(n: u32, argv: &[String], env: &[(String, String)], stdin: &str, py: &Path) -> anyhow::Result<(f64, f64)> {
     const CODE: &str = r#"
-import json, resource, subprocess, sys, time
+import json, subprocess, sys, time
 n, stdin, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 t = time.perf_counter()
 for _ in range(n):
     subprocess.run(argv, input=stdin.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-wall = (time.perf_counter() - t) / n
-print(json.dumps({"wall": wall, "rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+print(json.dumps({"wall": (time.perf_counter() - t) / n}))
 "#;
     let out = Command::new(py).arg("-c").arg(CODE).arg(n.to_string()).arg(stdin).args(argv).envs(env.iter().cloned()).output()?;
     anyhow::ensure!(out.status.success(), "measuring {argv:?}: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    Ok((v["wall"].as_f64().unwrap_or(0.0), v["rss_kib"].as_f64().unwrap_or(0.0) / 1024.0))
+    let mut child = Command::new("/usr/bin/time")
+        .args(["-f", "maxrss=%M"])
+        .args(argv)
+        .envs(env.iter().cloned())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("GNU time (/usr/bin/time, Debian package `time`) is needed: {e}"))?;
+    use std::io::Write;
+    child.stdin.take().expect("piped").write_all(stdin.as_bytes())?;
+    let timed = child.wait_with_output()?;
+    let err = String::from_utf8_lossy(&timed.stderr);
+    let kib: f64 = err.lines().rev().find_map(|l| l.strip_prefix("maxrss=")).and_then(|k| k.trim().parse().ok()).unwrap_or(f64::NAN);
+    Ok((v["wall"].as_f64().unwrap_or(0.0), kib / 1024.0))
 }
 
 /// Per git network operation, with the same static credentials and a `git` that exits at once:
