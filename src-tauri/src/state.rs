@@ -304,7 +304,19 @@ mod tests {
         // Everything the commands send the UI (channel messages and replies), as JSON.
         let sent = Mutex::new(Vec::<String>::new());
         let keep = |v: serde_json::Value| sent.lock().unwrap().push(v.to_string());
-        let status = state.sign_in("acme", LoginMethod::DeviceCode, &|_| false, &|s| keep(serde_json::to_value(s).unwrap())).await.unwrap();
+        let hints = Mutex::new(Vec::<String>::new());
+        let on_step = |s: LoginStep| {
+            // What the tray tooltip shows while the sign-in waits: the code to confirm.
+            if let LoginStep::DeviceCode { user_code, .. } = &s {
+                let hint = state.login_hint.lock().unwrap().clone().unwrap_or_default();
+                assert!(hint.contains(user_code.as_str()) && hint.contains("acme"), "{hint}");
+                hints.lock().unwrap().push(hint);
+            }
+            keep(serde_json::to_value(s).unwrap());
+        };
+        let status = state.sign_in("acme", LoginMethod::DeviceCode, &|_| false, &on_step).await.unwrap();
+        assert_eq!(hints.into_inner().unwrap().len(), 1, "the device code was shown");
+        assert!(state.login_hint.lock().unwrap().is_none(), "and cleared once signed in");
         keep(serde_json::to_value(&status).unwrap());
         keep(serde_json::to_value(state.statuses().unwrap()).unwrap());
         let accounts = state.discover_accounts("acme", &|e| keep(serde_json::to_value(e).unwrap())).await.unwrap();

@@ -169,7 +169,9 @@ def test_lanyard_repos_lists_every_account_and_region(lanyard_home):
     assert {("acme-dev", "us-east-1", "payments-api"), ("acme-dev", "eu-west-1", "infra-eu"), ("acme-prod", "us-east-1", "prod-config")} <= found, found
     pay = next(r for inv in repos for r in inv["repositories"] if r["name"] == "payments-api")
     assert pay["roleName"] == "Developer" and pay["description"] == "Payments <API>" and pay["defaultBranch"] == "main"
-    table = ok(lanyard(env, "repos"))
+    ro = json.loads(ok(lanyard(env, "repos", "--prefer-role", "ReadOnly", "--json")))
+    assert {r["roleName"] for inv in ro for r in inv["repositories"]} == {"ReadOnly"}, "the preferred role lists"
+    table = ok(lanyard(env, "repos", "--refresh"))
     assert "payments-api" in table and "lanyard clone" in table, table
     everywhere = json.loads(ok(lanyard(env, "repos", "--refresh", "--region", "all", "--json")))
     assert len(everywhere[0]["regions"]) == 29

@@ -134,6 +134,10 @@ enum Command {
         /// Regions to scan, comma-separated, or `all` for all 29 (default: the identity's regions).
         #[arg(long, value_delimiter = ',')]
         region: Vec<String>,
+        /// Roles to try first in each account, comma-separated (then AdministratorAccess,
+        /// PowerUserAccess, Developer, …, ReadOnly, then the rest).
+        #[arg(long, value_delimiter = ',')]
+        prefer_role: Vec<String>,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -464,9 +468,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("Done.");
             print_offboard(&done);
         }
-        Command::Repos { session, refresh, region, json } => {
+        Command::Repos { session, refresh, region, prefer_role, json } => {
             let ctx = context(paths.clone(), true);
-            repos::list(&ctx, session.as_deref(), refresh, &region, json).await?;
+            repos::list(&ctx, session.as_deref(), refresh, &region, &prefer_role, json).await?;
         }
         Command::Clone { target, dest, region } => {
             let ctx = context(paths.clone(), true);

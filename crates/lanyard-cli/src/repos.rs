@@ -34,7 +34,7 @@ fn regions_for(ctx: &SsoContext, identity: &Identity, asked: &[String]) -> Vec<S
     }
 }
 
-async fn scan(ctx: &SsoContext, identity: &Identity, regions: Vec<String>) -> anyhow::Result<Inventory> {
+async fn scan(ctx: &SsoContext, identity: &Identity, regions: Vec<String>, prefer: &[String]) -> anyhow::Result<Inventory> {
     use std::io::IsTerminal;
     let list = accounts_of(ctx, identity).await?;
     let tty = std::io::stderr().is_terminal();
@@ -45,7 +45,9 @@ async fn scan(ctx: &SsoContext, identity: &Identity, regions: Vec<String>) -> an
             eprint!("\r{}: accounts {}/{}, {} repositories{eta}   ", identity.session, p.accounts_done, p.accounts_total, p.repositories);
         }
     };
-    let inv = inventory::scan(ctx, identity, &list, Arc::new(RateLimiter::new(20.0)), Arc::default(), InventoryOptions::new(regions), &on).await?;
+    let mut opts = InventoryOptions::new(regions);
+    opts.role_preference.splice(0..0, prefer.iter().cloned());
+    let inv = inventory::scan(ctx, identity, &list, Arc::new(RateLimiter::new(20.0)), Arc::default(), opts, &on).await?;
     if tty {
         eprintln!();
     }
@@ -57,15 +59,15 @@ fn profile_of(config: &str, r: &Repository) -> Option<String> {
     clone::find_profile(config, &r.session, &r.account_id, &r.role_name)
 }
 
-pub async fn list(ctx: &SsoContext, session: Option<&str>, refresh: bool, region: &[String], json: bool) -> anyhow::Result<()> {
+pub async fn list(ctx: &SsoContext, session: Option<&str>, refresh: bool, region: &[String], prefer: &[String], json: bool) -> anyhow::Result<()> {
     let mut all: Vec<Inventory> = vec![];
     let explicit = session.is_some();
     for identity in identities(ctx, session)? {
         let regions = regions_for(ctx, &identity, region);
         let cached = inventory::cached(ctx, &identity.session).filter(|c| regions.iter().all(|r| c.regions.contains(r)));
-        let inv = match (refresh, cached) {
+        let inv = match (refresh || !prefer.is_empty(), cached) {
             (false, Some(c)) => c,
-            _ => match scan(ctx, &identity, regions).await {
+            _ => match scan(ctx, &identity, regions, prefer).await {
                 Ok(inv) => inv,
                 // With every identity, one that is signed out is skipped, not fatal.
                 Err(e) if !explicit && matches!(e.downcast_ref::<Error>(), Some(Error::NotSignedIn { .. } | Error::SessionExpired { .. })) => {
@@ -129,7 +131,7 @@ async fn locate(ctx: &SsoContext, target: &str, region: Option<&str>) -> anyhow:
     for identity in sessions {
         let inv = match inventory::cached(ctx, &identity.session) {
             Some(inv) => inv,
-            None => match scan(ctx, &identity, regions_for(ctx, &identity, &[])).await {
+            None => match scan(ctx, &identity, regions_for(ctx, &identity, &[]), &[]).await {
                 Ok(inv) => inv,
                 Err(e) if wanted.is_none() => {
                     eprintln!("skipping {}: {e}", identity.session);
