@@ -337,6 +337,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let open = |url: &str| webbrowser::open(url).is_ok();
             let signed = sso::login(&ctx, &identity, &opts, &LoginUi { open: &open, step: &step }, &cancel).await?;
+            if let Some(skew) = signed.clock_skew_secs {
+                let (minutes, way) = (skew.abs() / 60, if skew > 0 { "behind" } else { "ahead of" });
+                eprintln!("warning: this computer's clock is {minutes} min {way} IAM Identity Center's ({}); signed AWS requests such as CodeCommit's fail until you correct the system time (e.g. enable NTP).", identity.session);
+            }
             let until = local(&sso::cache::format_time(signed.expires_at));
             if signed.refreshable {
                 eprintln!("Signed in to {}. Lanyard and the AWS SDKs refresh the session automatically (access token valid until {until}).", identity.session);

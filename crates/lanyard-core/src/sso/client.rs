@@ -148,24 +148,67 @@ pub(crate) fn sdk_error<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::
     }
 }
 
+/// Remembers the `Date` header of the last OIDC answer, to compare the service's clock with ours:
+/// bearer-token calls don't mind a skewed clock, but SigV4 requests (CodeCommit) fail with
+/// "Signature expired" beyond 5 minutes, so the person should hear about it at sign-in.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ServerDate(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl aws_sdk_ssooidc::config::Intercept for ServerDate {
+    fn name(&self) -> &'static str {
+        "ServerDate"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &aws_sdk_ssooidc::config::interceptors::BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &aws_sdk_ssooidc::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_ssooidc::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if let Some(d) = context.response().headers().get("date") {
+            *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(d.to_owned());
+        }
+        Ok(())
+    }
+}
+
+impl ServerDate {
+    /// Seconds the service's clock is ahead of `now` (negative: behind), when beyond `limit`.
+    pub fn skew_beyond(&self, now: OffsetDateTime, limit: i64) -> Option<i64> {
+        let header = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()?;
+        let server = parse_http_date(&header)?;
+        let skew = (server - now).whole_seconds();
+        (skew.abs() > limit).then_some(skew)
+    }
+}
+
+/// RFC 7231 IMF-fixdate, e.g. `Tue, 01 Dec 2026 16:03:53 GMT`.
+fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
+    let f = time::macros::format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+    time::PrimitiveDateTime::parse(s.trim(), &f).ok().map(time::PrimitiveDateTime::assume_utc)
+}
+
 /// An OIDC client for one identity.
 pub(crate) struct Oidc {
     pub client: aws_sdk_ssooidc::Client,
     pub endpoint: String,
+    pub server_date: ServerDate,
 }
 
 impl Oidc {
     pub fn new(endpoints: &Endpoints, identity: &Identity) -> Self {
         let endpoint = endpoints.oidc_url(&identity.region);
+        let server_date = ServerDate::default();
         let client = aws_sdk_ssooidc::Client::from_conf(
             aws_sdk_ssooidc::Config::builder()
                 .behavior_version(BehaviorVersion::latest())
                 .region(Region::new(identity.region.clone()))
                 .endpoint_url(&endpoint)
                 .retry_config(RetryConfig::standard().with_max_attempts(3))
+                .interceptor(server_date.clone())
                 .build(),
         );
-        Oidc { client, endpoint }
+        Oidc { client, endpoint, server_date }
     }
 }
 
@@ -252,6 +295,17 @@ mod tests {
         let none = env(&[("AWS_ENDPOINT_URL_SSO", "http://x"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]);
         assert_eq!(none.portal_url("eu-west-1"), "https://portal.sso.eu-west-1.amazonaws.com");
         assert_eq!(none.oidc_url("cn-north-1"), "https://oidc.cn-north-1.amazonaws.com.cn");
+    }
+
+    #[test]
+    fn http_dates_and_skew() {
+        let d = ServerDate::default();
+        *d.0.lock().unwrap() = Some("Tue, 01 Dec 2026 16:03:53 GMT".into());
+        let server = time::macros::datetime!(2026-12-01 16:03:53 UTC);
+        assert_eq!(d.skew_beyond(server + time::Duration::minutes(4), 300), None, "within 5 minutes");
+        assert_eq!(d.skew_beyond(server + time::Duration::minutes(42), 300), Some(-42 * 60), "our clock is ahead");
+        assert_eq!(d.skew_beyond(server - time::Duration::hours(2), 300), Some(7200));
+        assert_eq!(parse_http_date("not a date"), None);
     }
 
     #[test]

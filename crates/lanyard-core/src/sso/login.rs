@@ -94,6 +94,9 @@ pub struct SignedIn {
     pub expires_at: time::OffsetDateTime,
     /// Whether a refresh token was issued.
     pub refreshable: bool,
+    /// Seconds IAM Identity Center's clock is ahead of this computer's (negative: behind), when
+    /// more than 5 minutes: signed AWS requests (CodeCommit) will fail until the clock is fixed.
+    pub clock_skew_secs: Option<i64>,
 }
 
 /// Callbacks a front end gives [`login`].
@@ -130,7 +133,11 @@ pub async fn login(ctx: &SsoContext, identity: &Identity, opts: &LoginOptions, u
             device_code(ctx, &oidc, identity, &reg, opts, ui, cancel).await
         };
         match result {
-            Ok(t) => return persist(ctx, identity, &reg, t),
+            Ok(t) => {
+                let mut signed = persist(ctx, identity, &reg, t)?;
+                signed.clock_skew_secs = oidc.server_date.skew_beyond((ctx.clock)(), 300);
+                return Ok(signed);
+            }
             // The CLI gives up here; a fresh registration almost always fixes it.
             Err(Flow::InvalidClient) if !fresh_registration => fresh_registration = true,
             Err(Flow::InvalidClient) => {
@@ -443,7 +450,7 @@ fn persist(ctx: &SsoContext, identity: &Identity, reg: &Registration, t: Tokens)
     };
     cache::write_token(&cache::token_path(&ctx.paths.sso_cache_dir, &identity.session), &token)?;
     super::save_secrets(ctx, &identity.session, &token);
-    Ok(SignedIn { expires_at: token.expires_at, refreshable: token.refresh_token.is_some() })
+    Ok(SignedIn { expires_at: token.expires_at, refreshable: token.refresh_token.is_some(), clock_skew_secs: None })
 }
 
 #[cfg(test)]

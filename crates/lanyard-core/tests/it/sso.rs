@@ -266,3 +266,15 @@ async fn unreachable_and_non_aws_endpoints_name_the_identity() {
     let err = device_login(&env, &acme("acme"), Person::passive(), LoginOptions::default()).await.unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn a_skewed_clock_is_reported_at_sign_in() {
+    let mut env = env().await;
+    let id = acme("acme");
+    let signed = device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    assert_eq!(signed.clock_skew_secs, None, "an honest clock");
+    env.ctx.clock = Arc::new(|| time::OffsetDateTime::now_utc() + time::Duration::hours(2));
+    let signed = device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    let skew = signed.clock_skew_secs.expect("two hours ahead is reported");
+    assert!((-7300..=-7100).contains(&skew), "{skew}");
+}
