@@ -97,6 +97,7 @@ def chromium():
 def test_pkce_login_with_a_real_browser(emu, tmp_path, chromium):
     home = tmp_path / "home"
     env = cli_env(emu, home)
+    env["LANYARD_LOG"] = env["RUST_LOG"] = "trace"  # and no secret may reach that log
     cli = Cli(login_args(), env)
     url = cli.url()
     assert url.startswith(emu.oidc_url + "/authorize?response_type=code&client_id=")
@@ -114,6 +115,9 @@ def test_pkce_login_with_a_real_browser(emu, tmp_path, chromium):
     status = json.loads(run_cli(["status", "--json"], env).stdout)
     assert status[0]["state"] == "signedIn" and status[0]["refreshable"] is True
     assert '"accessToken"' not in json.dumps(status) and data["accessToken"] not in json.dumps(status)
+    logged = "\n".join(cli.lines) + cli.out
+    for secret in (data["accessToken"], data["refreshToken"], data["clientSecret"]):
+        assert secret not in logged, "a secret in the PKCE sign-in's trace log"
 
 
 def test_device_code_login_with_a_real_browser(emu, tmp_path, chromium):
