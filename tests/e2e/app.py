@@ -177,6 +177,19 @@ class Tray:
              "--height", "32", "--transparent", "false"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
+        # The app must start after trayer owns the system-tray selection, or its icon may never
+        # be embedded (GtkStatusIcon looks for a tray manager when it is created).
+        wait_until(lambda: self._tray_manager(env.get("DISPLAY")), 10, what="trayer to own the system tray")
+
+    @staticmethod
+    def _tray_manager(display_name) -> bool:
+        from Xlib import X, display
+
+        d = display.Display(display_name)
+        try:
+            return d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{d.get_default_screen()}")) != X.NONE
+        finally:
+            d.close()
 
     def icon(self) -> int:
         def find():
