@@ -27,6 +27,8 @@ pub struct AppState {
     limiters: Mutex<HashMap<String, Arc<RateLimiter>>>,
     role_creds: Arc<RoleCredentialsCache>,
     clones: Mutex<HashMap<String, Arc<AtomicBool>>>,
+    /// Per identity: the clock-skew warning of its last sign-in, shown with its status.
+    clock_notes: Mutex<HashMap<String, String>>,
     /// What the tray tooltip should say while a sign-in waits (e.g. the device code).
     pub login_hint: Mutex<Option<String>>,
 }
@@ -57,7 +59,7 @@ impl AppState {
     /// State over an explicit context (tests).
     pub fn new(ctx: SsoContext, demo: bool) -> Self {
         let keyring = (ctx.secrets.name().to_owned(), None);
-        AppState { ctx, demo, keyring, logins: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()), role_creds: Arc::default(), clones: Mutex::new(HashMap::new()), login_hint: Mutex::new(None) }
+        AppState { ctx, demo, keyring, logins: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()), role_creds: Arc::default(), clones: Mutex::new(HashMap::new()), clock_notes: Mutex::new(HashMap::new()), login_hint: Mutex::new(None) }
     }
 
     /// What the Settings view shows.
@@ -75,7 +77,15 @@ impl AppState {
 
     /// Every identity with its session state.
     pub fn statuses(&self) -> Result<Vec<IdentityStatus>> {
-        Ok(self.identities()?.iter().map(|i| sso::status(&self.ctx, i)).collect())
+        Ok(self.identities()?.iter().map(|i| self.status(i)).collect())
+    }
+
+    fn status(&self, identity: &Identity) -> IdentityStatus {
+        let mut s = sso::status(&self.ctx, identity);
+        if s.detail.is_none() {
+            s.detail = self.clock_notes.lock().unwrap_or_else(|p| p.into_inner()).get(&identity.session).cloned();
+        }
+        s
     }
 
     /// Adds or edits a Lanyard-managed identity.
@@ -122,7 +132,22 @@ impl AppState {
         let result = sso::login(&self.ctx, &identity, &opts, &LoginUi { open, step: &step }, &cancel).await;
         self.logins.lock().unwrap_or_else(|p| p.into_inner()).remove(session);
         *self.login_hint.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        result.map(|_| sso::status(&self.ctx, &identity))
+        let signed = result?;
+        let mut notes = self.clock_notes.lock().unwrap_or_else(|p| p.into_inner());
+        match signed.clock_skew_secs {
+            Some(skew) => {
+                let way = if skew > 0 { "behind" } else { "ahead of" };
+                notes.insert(session.to_owned(), format!(
+                    "This computer's clock is {} min {way} IAM Identity Center's: signed AWS requests (CodeCommit) fail until you correct the system time.",
+                    skew.abs() / 60
+                ));
+            }
+            None => {
+                notes.remove(session);
+            }
+        }
+        drop(notes);
+        Ok(self.status(&identity))
     }
 
     /// Cancels a sign-in in progress (no-op when there is none).
@@ -340,6 +365,26 @@ mod tests {
         assert_ne!(before.access_token.expose(), after.access_token.expose(), "a new access token was written");
         assert!(after.expires_at >= before.expires_at, "not earlier (second resolution)");
         assert_eq!(emu.app.realism.stats.lock().unwrap().requests.get("StartDeviceAuthorization"), Some(&1), "no new sign-in");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A sign-in with a clock two hours fast says so on the identity, in words a person can act on.
+    #[tokio::test]
+    async fn a_skewed_clock_is_shown_with_the_identity() {
+        let mut cfg = lanyard_emulator::Config::new(lanyard_emulator::World::demo());
+        cfg.auto_approve = true;
+        let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("lanyard-skew-{}", std::process::id()));
+        let endpoints = sso::Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()), ..Default::default() };
+        let mut ctx = SsoContext::new(Paths::sandboxed(&dir), endpoints, Arc::new(MemoryStore::default()));
+        ctx.clock = Arc::new(|| time::OffsetDateTime::now_utc() + time::Duration::hours(2));
+        let state = AppState::new(ctx, false);
+        let input = IdentityInput { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![] };
+        state.save_identity(input).unwrap();
+        let status = state.sign_in("acme", LoginMethod::DeviceCode, &|_| false, &|_| {}).await.unwrap();
+        let detail = status.detail.expect("a warning");
+        assert!(detail.contains("120 min ahead of") && detail.contains("system time"), "{detail}");
+        assert_eq!(state.statuses().unwrap()[0].detail.as_deref(), Some(detail.as_str()), "kept with the identity");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
