@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use ts_rs::TS;
 
-use crate::sso::{Identity, SsoContext, cache};
+use crate::sso::{Identity, SsoContext};
 use crate::{Error, Result};
 
 /// An account and the roles the identity has in it.
@@ -187,12 +187,7 @@ pub async fn discover(
     on_account: &(dyn Fn(&AccountRoles, &DiscoveryProgress) + Send + Sync),
 ) -> Result<Vec<AccountRoles>> {
     // A token that expires during a long discovery is refreshed first, never re-authenticated.
-    let _ = crate::sso::refresh(ctx, identity, Duration::from_secs(10 * 60), false).await;
-    let token = cache::read_token(&cache::token_path(&ctx.paths.sso_cache_dir, &identity.session))?
-        .ok_or_else(|| Error::NotSignedIn { session: identity.session.clone() })?;
-    if token.expires_at <= (ctx.clock)() {
-        return Err(Error::SessionExpired { session: identity.session.clone() });
-    }
+    let access_token = crate::codecommit::creds::access_token(ctx, identity).await?;
     let endpoint = ctx.endpoints.portal_url(&identity.region);
     let client = aws_sdk_sso::Client::from_conf(
         aws_sdk_sso::Config::builder()
@@ -202,7 +197,7 @@ pub async fn discover(
             .retry_config(RetryConfig::disabled())
             .build(),
     );
-    let access = token.access_token.expose().to_owned();
+    let access = access_token.expose().to_owned();
     let started = Instant::now();
     let progress = Arc::new(Mutex::new(DiscoveryProgress { accounts_done: 0, accounts_total: 0, listing_complete: false, throttled: 0, eta_secs: None }));
     let results: Arc<Mutex<Vec<AccountRoles>>> = Arc::default();

@@ -58,7 +58,8 @@ impl RoleCredentialsCache {
     }
 }
 
-/// The access token of a signed-in identity (refreshed first when it is about to expire).
+/// The access token of a signed-in identity (refreshed first when it has less than 10 minutes
+/// left); every portal caller — discovery, role credentials — gets it here.
 pub(crate) async fn access_token(ctx: &SsoContext, identity: &Identity) -> Result<Secret> {
     let _ = crate::sso::refresh(ctx, identity, std::time::Duration::from_secs(10 * 60), false).await;
     let token = cache::read_token(&cache::token_path(&ctx.paths.sso_cache_dir, &identity.session))?
