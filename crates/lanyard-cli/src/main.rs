@@ -153,6 +153,14 @@ enum Command {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Open the AWS console in your browser, signed in as a profile's role.
+    Console {
+        /// The profile (e.g. `acme-dev/Developer`; `lanyard profiles` lists them).
+        profile: String,
+        /// Print the sign-in URL instead of opening it (it signs anyone in for 15 minutes: treat it as a secret).
+        #[arg(long)]
+        print: bool,
+    },
     /// Show the files Lanyard reads and writes.
     Paths {
         /// Machine-readable output.
@@ -479,6 +487,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clone { target, dest, region } => {
             let ctx = context(paths.clone(), true);
             repos::clone(&ctx, &target, dest, region.as_deref()).await?;
+        }
+        Command::Console { profile, print } => {
+            let ctx = context(paths, true);
+            let limiter = lanyard_core::accounts::RateLimiter::new(20.0);
+            let creds = lanyard_core::codecommit::RoleCredentialsCache::default();
+            if !print && !browser_available() {
+                anyhow::bail!("no browser can be shown here (no display, or over SSH): run `lanyard console {profile} --print` and open the URL in a browser");
+            }
+            let url = lanyard_core::console::url_for_profile(&ctx, &creds, &limiter, &profile).await?;
+            if print {
+                println!("{}", url.expose());
+                return Ok(());
+            }
+            let open = |u: &str| webbrowser::open(u).is_ok();
+            lanyard_core::console::open_once(&profile, &url, &open, Duration::from_secs(60)).await?;
+            eprintln!("Opened the AWS console as {profile}.");
         }
         Command::Refresh { session } => {
             let ctx = context(paths.clone(), true);

@@ -148,6 +148,14 @@ pub enum Error {
         /// What was cancelled, e.g. "cloning payments-api".
         what: String,
     },
+    /// The AWS console could not be opened as a profile (federation sign-in).
+    #[error("cannot open the AWS console as {profile}: {reason}")]
+    Console {
+        /// The profile.
+        profile: String,
+        /// What went wrong and what to do.
+        reason: String,
+    },
     /// AWS answered with an error Lanyard does not handle specially.
     #[error("{op} for {session} failed: {code}: {message}")]
     Aws {
@@ -201,6 +209,7 @@ impl Error {
             | Error::LoginFailed { .. }
             | Error::Protocol { .. }
             | Error::Git { .. }
+            | Error::Console { .. }
             | Error::Aws { .. } => ErrorCode::Unknown,
         }
     }

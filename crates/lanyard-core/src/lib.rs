@@ -10,14 +10,18 @@
 pub mod accounts;
 pub mod aws_config;
 pub mod codecommit;
+pub mod console;
 pub mod error;
 pub(crate) mod fsx;
 pub mod logging;
+pub mod notices;
 pub mod offboard;
 pub mod paths;
 pub mod profiles;
 pub mod secret;
+pub mod settings;
 pub mod sso;
+pub mod switcher;
 pub mod view;
 
 pub use error::{Error, ErrorCode, Result};

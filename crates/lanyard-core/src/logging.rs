@@ -27,8 +27,87 @@ pub fn filter_directives(user: &str) -> String {
     out.join(",")
 }
 
+/// Masks anything that looks like a secret in a log line or a diagnostics report: AWS access key
+/// ids (kept to their first 4 characters, enough to tell long-term from temporary keys), values of
+/// secret-bearing parameters and headers, and long opaque tokens (JWTs, base64 blobs). Lanyard
+/// never logs secrets itself; this is the second line of defence for what other crates print.
+pub fn redact(line: &str) -> String {
+    const KEYS: &[&str] = &[
+        "signintoken=", "x-amz-signature=", "signature=", "x-amz-security-token=", "session=", "password=", "token=",
+        "sessionkey", "sessiontoken", "secretaccesskey", "accesstoken", "refreshtoken", "clientsecret",
+        "x-amz-sso_bearer_token:", "authorization:", "bearer ",
+    ];
+    let lower = line.to_ascii_lowercase();
+    let bytes = line.as_bytes();
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    let is_tok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'%');
+    while i < bytes.len() {
+        // A secret-bearing key: keep it, mask its value (after optional quotes, colons, spaces).
+        if let Some(k) = KEYS.iter().find(|k| lower[i..].starts_with(**k)) {
+            out.push_str(&line[i..i + k.len()]);
+            i += k.len();
+            while i < bytes.len() && matches!(bytes[i], b'"' | b':' | b' ' | b'=' | b'\'') {
+                out.push(bytes[i] as char);
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && is_tok(bytes[i]) {
+                i += 1;
+            }
+            if i > start {
+                out.push_str("[redacted]");
+            }
+            continue;
+        }
+        if !is_tok(bytes[i]) || (i > 0 && is_tok(bytes[i - 1])) {
+            let c = line[i..].chars().next().expect("in bounds");
+            out.push(c);
+            i += c.len_utf8();
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_tok(bytes[i]) {
+            i += 1;
+        }
+        // Segment by '/' so paths and URLs stay readable while a long opaque segment is masked.
+        for (n, seg) in line[start..i].split('/').enumerate() {
+            if n > 0 {
+                out.push('/');
+            }
+            let key_id = seg.len() == 20 && (seg.starts_with("ASIA") || seg.starts_with("AKIA")) && seg.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            let opaque = seg.len() >= 40 && seg.bytes().any(|b| b.is_ascii_digit()) && seg.bytes().any(|b| b.is_ascii_alphabetic());
+            if key_id {
+                out.push_str(&seg[..4]);
+                out.push_str("…[redacted]");
+            } else if opaque {
+                out.push_str("[redacted]");
+            } else {
+                out.push_str(seg);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn redacts_keys_tokens_and_secret_parameters() {
+        let r = super::redact;
+        assert_eq!(r("using ASIAABCDEFGHIJKLMNOP for dev"), "using ASIA…[redacted] for dev");
+        assert_eq!(r("GET /federation?Action=login&SigninToken=abc123XYZ&x=1"), "GET /federation?Action=login&SigninToken=[redacted]&x=1");
+        assert_eq!(r(r#"{"accessToken":"aoaAAAA1234","expiresAt":"2026"}"#), r#"{"accessToken":"[redacted]","expiresAt":"2026"}"#);
+        assert_eq!(r("x-amz-sso_bearer_token: tok.en-1"), "x-amz-sso_bearer_token: [redacted]");
+        assert_eq!(r("https://u:20261201T120000Z0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2@git"), "https://u:[redacted]@git");
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+        assert_eq!(r(&format!("token {jwt} end")), "token [redacted] end");
+        // Ordinary text, paths, URLs and ids stay readable.
+        let plain = "cloned payments-api into /home/me/codecommit/acme-dev/payments-api (account 111122223333, eu-west-1) — ok";
+        assert_eq!(r(plain), plain);
+        assert_eq!(r("https://portal.sso.us-east-1.amazonaws.com/assignment/accounts"), "https://portal.sso.us-east-1.amazonaws.com/assignment/accounts");
+    }
+
     #[test]
     fn caps_sdk_and_http_crates() {
         let f = super::filter_directives("trace,aws_smithy_runtime=trace,lanyard_core=debug");

@@ -141,6 +141,15 @@ pub fn render(template: &str, session: &str, a: &AccountRoles, role: &str) -> Re
     Ok(name)
 }
 
+/// Checks a template by rendering it for a sample role (the Settings view's validation).
+pub fn check_template(template: &str) -> std::result::Result<(), String> {
+    let sample = AccountRoles { account_id: "111122223333".into(), account_name: "Sample Account".into(), email: String::new(), roles: vec![] };
+    render(template, "session", &sample, "Developer").map(|_| ()).map_err(|e| match e {
+        Error::InvalidInput { reason, .. } => reason,
+        other => other.to_string(),
+    })
+}
+
 /// The managed-block id of an identity's profiles.
 pub fn block_id(session: &str) -> String {
     format!("profiles for sso-session {session}")
@@ -296,6 +305,14 @@ fn settings_path(paths: &Paths, session: &str) -> PathBuf {
 /// An identity's remembered profile settings (defaults when none or unreadable).
 pub fn load_settings(paths: &Paths, session: &str) -> ProfileSettings {
     std::fs::read(settings_path(paths, session)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+/// An identity's remembered profile settings, or the defaults with `template` when it has none.
+pub fn load_settings_or(paths: &Paths, session: &str, template: &str) -> ProfileSettings {
+    match std::fs::read(settings_path(paths, session)).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+        Some(s) => s,
+        None => ProfileSettings { template: template.to_owned(), ..ProfileSettings::default() },
+    }
 }
 
 /// Remembers an identity's profile settings.

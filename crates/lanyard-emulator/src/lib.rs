@@ -148,6 +148,7 @@ impl Emulator {
             ("AWS_ENDPOINT_URL_SSO", self.http_url.clone()),
             ("AWS_ENDPOINT_URL_SSO_OIDC", self.http_url.clone()),
             ("AWS_ENDPOINT_URL_CODECOMMIT", self.http_url.clone()),
+            ("AWS_ENDPOINT_URL_SIGNIN", self.http_url.clone()),
             ("CODE_COMMIT_ENDPOINT", self.https_url.trim_start_matches("https://").to_owned()),
             ("GIT_SSL_CAINFO", ca.clone()),
             ("SSL_CERT_FILE", ca.clone()),

@@ -22,6 +22,8 @@ pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/device", get(device_page).post(device_decision))
         .route("/authorize", get(authorize_page).post(authorize_decision))
+        .route("/federation", get(federation))
+        .route("/_emulator/console-logins", get(console_logins))
         .route("/_emulator/health", get(|| async { "ok" }))
         .route("/_emulator/world", get(world))
         .route("/_emulator/approve", post(approve))
@@ -245,6 +247,47 @@ async fn set_knobs(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Resp
         }
         Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"message": e.to_string()}))).into_response(),
     }
+}
+
+/// The console federation endpoint (`signin.aws.amazon.com/federation`): `getSigninToken` turns a
+/// role's credentials (the `Session` JSON) into a sign-in token; `login` with that token "signs
+/// in" and shows a landing page naming the account and role instead of the real console.
+async fn federation(State(app): State<Arc<App>>, axum::extract::RawQuery(q): axum::extract::RawQuery) -> Response {
+    let q: HashMap<String, String> = url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect();
+    let bad = |m: &str| (StatusCode::BAD_REQUEST, m.to_owned()).into_response();
+    match q.get("Action").map(String::as_str) {
+        Some("getSigninToken") => {
+            let Some(session) = q.get("Session").and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
+                return bad("Session must be a JSON object with sessionId, sessionKey and sessionToken");
+            };
+            let field = |k: &str| session[k].as_str().unwrap_or_default().to_owned();
+            if q.contains_key("SessionDuration") && q["SessionDuration"].parse::<u32>().map_or(true, |d| !(900..=43200).contains(&d)) {
+                return bad("SessionDuration must be 900 to 43200 seconds");
+            }
+            match app.state.signin_token(&field("sessionId"), &field("sessionKey"), &field("sessionToken")) {
+                Some(token) => Json(serde_json::json!({"SigninToken": token})).into_response(),
+                // AWS answers 400 with an HTML error page; a short text is enough here.
+                None => bad("The credentials in Session are invalid or expired"),
+            }
+        }
+        Some("login") => {
+            let destination = q.get("Destination").cloned().unwrap_or_default();
+            let Some(c) = q.get("SigninToken").and_then(|t| app.state.console_login(t, &destination)) else {
+                return (StatusCode::BAD_REQUEST, page("Sign-in failed", "<h1>Sign-in link expired</h1><p>The console sign-in token is invalid or older than 15 minutes.</p>")).into_response();
+            };
+            let account = app.state.instance(c.instance).accounts.iter().find(|a| a.id == c.account).map(|a| a.name.clone()).unwrap_or_default();
+            let body = format!(
+                r#"<h1 data-testid="console-title">AWS Management Console</h1><p>Signed in as <b data-testid="console-role">{}</b> in <b data-testid="console-account">{} ({})</b>, user {}.</p><p class="muted">Destination: <span data-testid="console-destination">{}</span></p>"#,
+                escape(&c.role), escape(&account), escape(&c.account), escape(&c.user), escape(&destination)
+            );
+            page("Console", &body).into_response()
+        }
+        _ => bad("Action must be getSigninToken or login"),
+    }
+}
+
+async fn console_logins(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+    Json(serde_json::to_value(app.state.console_logins()).unwrap_or_default())
 }
 
 async fn stats(State(app): State<Arc<App>>) -> Json<serde_json::Value> {

@@ -178,7 +178,26 @@ struct Data {
     refresh: HashMap<String, Token>,
     creds: HashMap<String, RoleCredentials>,
     repos: BTreeMap<RepoKey, RepoMeta>,
+    /// Console sign-in tokens (federation getSigninToken) → access key id and expiry.
+    signin: HashMap<String, (String, f64)>,
+    console_logins: Vec<ConsoleLogin>,
 }
+
+/// A console sign-in the federation `login` action accepted (for tests: `/_emulator/console-logins`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConsoleLogin {
+    /// The account signed in to.
+    pub account: String,
+    /// The role.
+    pub role: String,
+    /// The user behind the credentials.
+    pub user: String,
+    /// Where the console was asked to go.
+    pub destination: String,
+}
+
+/// How long a console sign-in token can be used (AWS: 15 minutes).
+pub const SIGNIN_TOKEN_SECS: f64 = 15.0 * 60.0;
 
 /// All mutable emulator state behind one short-held lock.
 pub struct State {
@@ -525,6 +544,36 @@ impl State {
     /// Looks issued role credentials up by access key id.
     pub fn credentials(&self, akid: &str) -> Option<RoleCredentials> {
         self.data().creds.get(akid).cloned()
+    }
+
+    /// Federation `getSigninToken`: the session JSON's three fields must be credentials the portal
+    /// issued and that have not expired.
+    pub fn signin_token(&self, access_key_id: &str, secret: &str, session_token: &str) -> Option<String> {
+        let mut data = self.data();
+        let c = data.creds.get(access_key_id)?;
+        if !crate::constant_time_eq(&c.secret, secret) || !crate::constant_time_eq(&c.session_token, session_token) || c.expires_at <= now() {
+            return None;
+        }
+        let token = random(120);
+        data.signin.insert(token.clone(), (access_key_id.to_owned(), now() + SIGNIN_TOKEN_SECS));
+        Some(token)
+    }
+
+    /// Federation `login`: the credentials behind a live sign-in token, recorded as a console login.
+    pub fn console_login(&self, token: &str, destination: &str) -> Option<RoleCredentials> {
+        let mut data = self.data();
+        let (akid, expires) = data.signin.get(token)?.clone();
+        if expires <= now() {
+            return None;
+        }
+        let c = data.creds.get(&akid)?.clone();
+        data.console_logins.push(ConsoleLogin { account: c.account.clone(), role: c.role.clone(), user: c.user.clone(), destination: destination.to_owned() });
+        Some(c)
+    }
+
+    /// Every console login so far.
+    pub fn console_logins(&self) -> Vec<ConsoleLogin> {
+        self.data().console_logins.clone()
     }
 
     /// The permission set behind role credentials.

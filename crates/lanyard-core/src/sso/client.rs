@@ -24,6 +24,8 @@ pub struct Endpoints {
     pub codecommit: Option<String>,
     /// CodeCommit's git host, `host[:port]` (`CODE_COMMIT_ENDPOINT`, as git-remote-codecommit reads it).
     pub git_host: Option<String>,
+    /// The console federation endpoint's base (`AWS_ENDPOINT_URL_SIGNIN`; `signin.aws.amazon.com` when `None`).
+    pub signin: Option<String>,
     /// A CA bundle for git over HTTPS (`GIT_SSL_CAINFO` / `SSL_CERT_FILE`), e.g. the emulator's.
     pub git_ca_file: Option<std::path::PathBuf>,
 }
@@ -59,6 +61,7 @@ impl Endpoints {
             oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| service(&["sso_oidc", "sso-oidc"])).or_else(fallback),
             portal: var("AWS_ENDPOINT_URL_SSO").or_else(|| service(&["sso"])).or_else(fallback),
             codecommit: var("AWS_ENDPOINT_URL_CODECOMMIT").or_else(|| service(&["codecommit"])).or_else(fallback),
+            signin: var("AWS_ENDPOINT_URL_SIGNIN").or_else(|| service(&["signin"])).or_else(fallback),
             git_host,
             git_ca_file,
         }
