@@ -17,7 +17,7 @@ APT_PACKAGES=(
   # run and test headless
   xvfb xauth x11-utils imagemagick librsvg2-bin webkit2gtk-driver
   dbus-x11 at-spi2-core gnome-keyring keyutils libsecret-tools
-  chromium chromium-driver trayer xdotool strace time
+  chromium chromium-driver trayer xdotool xclip strace time
   python3-venv
 )
 

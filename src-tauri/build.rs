@@ -26,6 +26,15 @@ fn main() {
             "recent_clones",
             "helper_status",
             "open_folder",
+            "get_settings",
+            "save_settings",
+            "diagnostics",
+            "open_console",
+            "copy_export",
+            "switcher_entries",
+            "hide_switcher",
+            "clone_in_background",
+            "copy_text",
         ])),
     )
     .expect("tauri-build failed");

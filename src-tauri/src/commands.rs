@@ -6,10 +6,12 @@ use lanyard_core::profiles::{ProfileSettings, SyncPlan, SyncReport};
 use lanyard_core::sso::{IdentityInput, IdentityStatus, LoginMethod, LoginStep, LogoutReport};
 use lanyard_core::view::AppInfo;
 use lanyard_core::codecommit::{CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, RecentClone, helper::HelperStatus};
+use lanyard_core::settings::AppSettings;
+use lanyard_core::switcher::SwitcherEntry;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::{AppState, error::CmdError, events};
+use crate::{AppState, error::CmdError, events, state::Diagnostics};
 
 /// Version, platform and the paths Lanyard reads and writes.
 #[tauri::command]
@@ -107,6 +109,9 @@ pub async fn plan_profiles(state: State<'_, AppState>, session: String, settings
 pub async fn apply_profiles<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, session: String, settings: ProfileSettings) -> Result<SyncReport, CmdError> {
     let report = state.apply_profiles(&session, &settings)?;
     events::sessions_changed(&app);
+    if let Some(n) = lanyard_core::notices::sync_notice(&session, report.diff.added.len(), report.diff.removed.len()) {
+        crate::notify_if_away(&app, &n.title, &n.body);
+    }
     Ok(report)
 }
 
@@ -154,8 +159,12 @@ pub async fn scan_repositories(state: State<'_, AppState>, session: String, on_e
 #[tauri::command]
 pub async fn clone_repository<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, request: CloneRequest, on_progress: Channel<CloneProgress>) -> Result<CloneReport, CmdError> {
     let on = std::sync::Arc::new(move |p: &CloneProgress| drop(on_progress.send(p.clone())));
+    let repository = request.repository.clone();
     let report = state.clone_repository(request, &crate::helper_binary(), on).await;
     events::sessions_changed(&app); // the tray's recent clones
+    if let Ok(r) = &report {
+        crate::notify_if_away(&app, &format!("Cloned {repository}"), &r.path);
+    }
     Ok(report?)
 }
 
@@ -182,4 +191,68 @@ pub async fn helper_status(state: State<'_, AppState>) -> Result<HelperStatus, C
 #[tauri::command]
 pub async fn open_folder<R: Runtime>(app: AppHandle<R>, path: String) -> Result<(), CmdError> {
     crate::open_path(&app, &path).map_err(CmdError::unknown)
+}
+
+/// The app's preferences (Settings view).
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> Result<AppSettings, CmdError> {
+    Ok(state.settings())
+}
+
+/// Checks and saves preferences; applies start-at-login and the switcher shortcut at once.
+#[tauri::command]
+pub async fn save_settings<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, settings: AppSettings) -> Result<AppSettings, CmdError> {
+    let before = state.settings();
+    let saved = state.save_settings(&settings)?;
+    if let Err(e) = crate::apply_settings(&app, &saved) {
+        // Keep the file true to what is in effect.
+        let _ = state.save_settings(&before);
+        let _ = crate::apply_settings(&app, &before);
+        return Err(CmdError::unknown(e));
+    }
+    Ok(saved)
+}
+
+/// A redacted bug-report text (Copy diagnostics).
+#[tauri::command]
+pub async fn diagnostics(state: State<'_, AppState>) -> Result<Diagnostics, CmdError> {
+    Ok(state.diagnostics(&crate::helper_binary()))
+}
+
+/// Opens the AWS console signed in as a profile (the URL never reaches the UI).
+#[tauri::command]
+pub async fn open_console<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, profile: String) -> Result<(), CmdError> {
+    Ok(crate::open_console(&app, &state, &profile).await?)
+}
+
+/// Puts `export AWS_PROFILE=…` on the clipboard and returns it.
+#[tauri::command]
+pub async fn copy_export<R: Runtime>(app: AppHandle<R>, profile: String) -> Result<String, CmdError> {
+    crate::copy_export(&app, &profile).map_err(CmdError::unknown)
+}
+
+/// Every profile and repository for the quick switcher.
+#[tauri::command]
+pub async fn switcher_entries(state: State<'_, AppState>) -> Result<Vec<SwitcherEntry>, CmdError> {
+    Ok(state.switcher_entries()?)
+}
+
+/// Hides the quick switcher.
+#[tauri::command]
+pub async fn hide_switcher<R: Runtime>(app: AppHandle<R>) -> Result<(), CmdError> {
+    crate::hide_switcher(&app);
+    Ok(())
+}
+
+/// Starts a clone without a window: progress in the tray tooltip, a notification at the end.
+#[tauri::command]
+pub async fn clone_in_background<R: Runtime>(app: AppHandle<R>, request: CloneRequest) -> Result<(), CmdError> {
+    crate::clone_in_background(&app, request);
+    Ok(())
+}
+
+/// Puts text on the clipboard (the UI's copy buttons; WebKitGTK's clipboard API is unreliable).
+#[tauri::command]
+pub async fn copy_text<R: Runtime>(app: AppHandle<R>, text: String) -> Result<(), CmdError> {
+    crate::copy_text(&app, &text).map_err(CmdError::unknown)
 }

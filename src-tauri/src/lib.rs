@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 pub mod events;
+mod logwriter;
 mod state;
 #[cfg(desktop)]
 mod tray;
@@ -45,37 +46,93 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::recent_clones,
             commands::helper_status,
             commands::open_folder,
+            commands::get_settings,
+            commands::save_settings,
+            commands::diagnostics,
+            commands::open_console,
+            commands::copy_export,
+            commands::switcher_entries,
+            commands::hide_switcher,
+            commands::clone_in_background,
+            commands::copy_text,
         ])
-        .on_window_event(|window, event| {
+        .on_window_event(|window, event| match event {
             // Closing the window hides it; the tray keeps Lanyard running until Quit.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.label() == "main" {
-                    api.prevent_close();
-                    let _ = window.hide();
-                }
+            WindowEvent::CloseRequested { api, .. } if window.label() == "main" || window.label() == SWITCHER => {
+                api.prevent_close();
+                let _ = window.hide();
             }
+            // The switcher is a popover: it goes away when focus leaves it.
+            WindowEvent::Focused(false) if window.label() == SWITCHER => {
+                let _ = window.hide();
+            }
+            _ => {}
         })
 }
 
 /// Starts the desktop app.
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(lanyard_core::logging::filter_directives(
-            &std::env::var("LANYARD_LOG").unwrap_or_else(|_| "lanyard_app=info,lanyard_core=info".into()),
-        )))
-        .init();
+    let logs = init_logging();
     let demo = std::env::args().any(|a| a == "--demo");
-    let state = match AppState::from_env(demo) {
+    let emulator = if demo {
+        match tauri::async_runtime::block_on(start_demo_emulator()) {
+            Ok(emu) => Some(emu),
+            Err(e) => {
+                eprintln!("lanyard-app: cannot start the demo emulator: {e:#}");
+                std::process::exit(1);
+            }
+        }
+    } else {
+        None
+    };
+    let state = match AppState::from_env(emulator) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("lanyard-app: {e}");
             std::process::exit(1);
         }
     };
-    build(tauri::Builder::default(), state)
+    *state.log_file.lock().unwrap_or_else(|p| p.into_inner()) = logs;
+    // Single instance first: a second launch only focuses the first (and exits). The end-to-end
+    // harness runs many sandboxed apps in one D-Bus session and opts out with
+    // LANYARD_MULTI_INSTANCE=1 (its single-instance test does not).
+    let mut builder = tauri::Builder::default();
+    if std::env::var_os("LANYARD_MULTI_INSTANCE").is_none_or(|v| v != "1") {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tracing::info!("a second launch: showing the running Lanyard");
+            #[cfg(desktop)]
+            tray::show_main(app);
+        }));
+    }
+    let builder = builder
+        // Size and position are remembered; visibility is not (a window closed to the tray must
+        // still open at the next start).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_denylist(&[SWITCHER])
+                .with_state_flags(tauri_plugin_window_state::StateFlags::all() - tauri_plugin_window_state::StateFlags::VISIBLE)
+                .build(),
+        )
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(
+            tauri_plugin_global_shortcut::Builder::new()
+                .with_handler(|app, _shortcut, event| {
+                    if event.state == tauri_plugin_global_shortcut::ShortcutState::Pressed {
+                        show_switcher(app);
+                    }
+                })
+                .build(),
+        );
+    build(builder, state)
         .setup(|app| {
             #[cfg(desktop)]
             tray::create(app.handle())?;
+            let settings = app.state::<AppState>().settings();
+            if let Err(e) = apply_settings(app.handle(), &settings) {
+                tracing::warn!("{e}");
+            }
             spawn_refresher(app.handle().clone());
             if let Some(w) = app.get_webview_window("main") {
                 let _ = w.set_focus();
@@ -93,20 +150,204 @@ pub fn run() {
         });
 }
 
-/// Keeps every session fresh in the background and the tray's countdown current.
+/// Logs to stderr and to a daily-rotated file in the data directory (7 kept), both through the
+/// redactor. Returns the log directory.
+fn init_logging() -> Option<std::path::PathBuf> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = || {
+        tracing_subscriber::EnvFilter::new(lanyard_core::logging::filter_directives(
+            &std::env::var("LANYARD_LOG").unwrap_or_else(|_| "lanyard_app=info,lanyard_core=info".into()),
+        ))
+    };
+    let dir = lanyard_core::Paths::from_env(|k| std::env::var_os(k)).ok().map(|p| p.data_dir.join("logs"));
+    let file = dir.as_ref().and_then(|d| {
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("lanyard")
+            .filename_suffix("log")
+            .max_log_files(7)
+            .build(d)
+            .ok()
+    });
+    let stderr = tracing_subscriber::fmt::layer().with_writer(logwriter::Redacting(std::io::stderr)).with_filter(filter());
+    let registry = tracing_subscriber::registry().with(stderr);
+    match file {
+        Some(f) => {
+            let layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(logwriter::Redacting(std::sync::Mutex::new(f))).with_filter(filter());
+            registry.with(layer).init();
+            dir
+        }
+        None => {
+            registry.init();
+            None
+        }
+    }
+}
+
+/// The demo world on loopback, in this process.
+async fn start_demo_emulator() -> anyhow::Result<lanyard_emulator::Emulator> {
+    let mut cfg = lanyard_emulator::Config::new(lanyard_emulator::World::demo());
+    // `LANYARD_DEMO_AUTO_APPROVE=1` (tests) skips the consent page.
+    cfg.auto_approve = std::env::var_os("LANYARD_DEMO_AUTO_APPROVE").is_some_and(|v| v == "1");
+    let emu = lanyard_emulator::Emulator::start(cfg).await?;
+    tracing::info!("demo mode: the built-in emulator serves {} (sign-in pages open in your browser)", emu.http_url);
+    Ok(emu)
+}
+
+/// The quick switcher window's label.
+pub const SWITCHER: &str = "switcher";
+
+/// Shows the quick switcher (created on first use: a second web view costs memory).
+pub fn show_switcher<R: Runtime>(app: &AppHandle<R>) {
+    let window = match app.get_webview_window(SWITCHER) {
+        Some(w) => w,
+        None => match tauri::WebviewWindowBuilder::new(app, SWITCHER, tauri::WebviewUrl::App("switcher.html".into()))
+            .title("Lanyard — Quick switch")
+            .inner_size(640.0, 420.0)
+            .resizable(false)
+            .decorations(false)
+            .always_on_top(true)
+            .skip_taskbar(true)
+            .center()
+            .visible(false)
+            .build()
+        {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!("cannot open the quick switcher: {e}");
+                return;
+            }
+        },
+    };
+    let _ = window.center();
+    let _ = window.show();
+    let _ = window.set_focus();
+}
+
+/// Hides the quick switcher.
+pub fn hide_switcher<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(SWITCHER) {
+        let _ = w.hide();
+    }
+}
+
+/// Applies the preferences that live outside Lanyard: start at login, the global shortcut.
+pub(crate) fn apply_settings<R: Runtime>(app: &AppHandle<R>, s: &lanyard_core::settings::AppSettings) -> Result<(), String> {
+    use tauri_plugin_autostart::ManagerExt as _;
+    use tauri_plugin_global_shortcut::GlobalShortcutExt as _;
+    let Some(autostart) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>() else { return Ok(()) };
+    let on = autostart.is_enabled().unwrap_or(false);
+    if s.start_at_login != on {
+        // The autostart crate writes ~/.config/autostart/*.desktop but does not create the folder.
+        #[cfg(target_os = "linux")]
+        if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()).map(std::path::PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))) {
+            let _ = std::fs::create_dir_all(dir.join("autostart"));
+        }
+        let r = if s.start_at_login { autostart.enable() } else { autostart.disable() };
+        r.map_err(|e| format!("could not {} start at login: {e}", if s.start_at_login { "turn on" } else { "turn off" }))?;
+    }
+    let _ = app.autolaunch();
+    let shortcuts = app.global_shortcut();
+    let _ = shortcuts.unregister_all();
+    if !s.switcher_shortcut.is_empty() {
+        shortcuts.register(s.switcher_shortcut.as_str()).map_err(|e| format!("the quick-switcher shortcut {} cannot be used ({e}); pick another in Settings", s.switcher_shortcut))?;
+    }
+    Ok(())
+}
+
+/// A desktop notification, when the user has them on.
+pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt as _;
+    if !app.state::<AppState>().settings().notifications {
+        return;
+    }
+    tracing::info!(title, "notification");
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!("cannot show a notification: {e}");
+    }
+}
+
+/// A notification only when the main window is not in front (the user is elsewhere).
+pub(crate) fn notify_if_away<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+    let in_front = app.get_webview_window("main").is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
+    if !in_front {
+        notify(app, title, body);
+    }
+}
+
+/// Puts `export AWS_PROFILE=…` on the clipboard.
+pub(crate) fn copy_export<R: Runtime>(app: &AppHandle<R>, profile: &str) -> Result<String, String> {
+    let line = lanyard_core::switcher::export_line(profile);
+    copy_text(app, &line)?;
+    Ok(line)
+}
+
+/// Puts text on the clipboard.
+pub(crate) fn copy_text<R: Runtime>(app: &AppHandle<R>, text: &str) -> Result<(), String> {
+    use tauri_plugin_clipboard_manager::ClipboardExt as _;
+    app.clipboard().write_text(text.to_owned()).map_err(|e| format!("could not use the clipboard: {e}"))
+}
+
+/// Opens the console as a profile; the sign-in URL goes to the browser through a one-time
+/// loopback redirect, never through argv or the UI.
+pub(crate) async fn open_console<R: Runtime>(app: &AppHandle<R>, state: &AppState, profile: &str) -> lanyard_core::Result<()> {
+    let url = state.console_url(profile).await?;
+    lanyard_core::console::open_once(profile, &url, &|u| open_in_browser(app, u), Duration::from_secs(60)).await
+}
+
+/// A clone started from the quick switcher: progress in the tray tooltip, then a notification.
+pub(crate) fn clone_in_background<R: Runtime>(app: &AppHandle<R>, request: lanyard_core::codecommit::CloneRequest) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let repository = request.repository.clone();
+        let tray_app = app.clone();
+        let name = repository.clone();
+        let on = std::sync::Arc::new(move |p: &lanyard_core::codecommit::CloneProgress| {
+            #[cfg(desktop)]
+            tray::set_tooltip(&tray_app, &format!("Lanyard — cloning {name}: {}%", p.percent));
+        });
+        let result = app.state::<AppState>().clone_repository(request, &helper_binary(), on).await;
+        events::sessions_changed(&app);
+        match result {
+            Ok(r) => notify(&app, &format!("Cloned {repository}"), &r.path),
+            Err(e) => notify(&app, &format!("Could not clone {repository}"), &e.to_string()),
+        }
+    });
+}
+
+/// Keeps every session fresh in the background, the tray's countdown current, session warnings
+/// on time, and the views current when the AWS config is edited outside Lanyard.
 fn spawn_refresher<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let mut n: u64 = 0;
         loop {
             tick.tick().await;
-            if app.state::<AppState>().refresh_all().await {
+            let state = app.state::<AppState>();
+            let minutes = u64::from(state.settings().refresh_minutes);
+            let mut changed = state.config_changed();
+            if changed {
+                tracing::info!("the AWS config changed on disk: reloading");
+            }
+            if n % (minutes * 30) == 0 {
+                changed |= state.refresh_all().await;
+            }
+            if changed {
                 events::sessions_changed(&app);
-            } else {
+            } else if n % 15 == 0 {
                 #[cfg(desktop)]
-                if let Ok(list) = app.state::<AppState>().statuses() {
+                if let Ok(list) = state.statuses() {
                     tray::update(&app, &list);
                 }
             }
+            if n % 15 == 0 {
+                for notice in state.due_notices() {
+                    notify(&app, &notice.title, &format!("{} Sign in from Lanyard's tray menu.", notice.body));
+                }
+            }
+            n += 1;
         }
     });
 }

@@ -11,6 +11,10 @@ use lanyard_core::offboard::{self, OffboardReport};
 use lanyard_core::profiles::{self, ProfileSettings, SyncPlan, SyncReport};
 use lanyard_core::codecommit::{self, CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, InventoryOptions, RecentClone, RoleCredentialsCache};
 use std::sync::atomic::{AtomicBool, Ordering};
+use lanyard_core::settings::{self, AppSettings};
+use lanyard_core::switcher::{self, SwitcherEntry};
+use lanyard_core::notices::{self, Notice};
+use lanyard_core::secret::Secret;
 use lanyard_core::{Error, Paths, Result, view::AppInfo};
 use tokio_util::sync::CancellationToken;
 
@@ -31,13 +35,45 @@ pub struct AppState {
     clock_notes: Mutex<HashMap<String, String>>,
     /// What the tray tooltip should say while a sign-in waits (e.g. the device code).
     pub login_hint: Mutex<Option<String>>,
+    settings: Mutex<AppSettings>,
+    tracker: Mutex<notices::Tracker>,
+    /// The AWS config's modification time when last looked at (hand edits reload the views).
+    config_stamp: Mutex<Option<std::time::SystemTime>>,
+    /// The log file of this run (Copy diagnostics reads its tail).
+    pub log_file: Mutex<Option<std::path::PathBuf>>,
+    /// Demo mode's in-process emulator (kept alive with the state).
+    _demo: Option<lanyard_emulator::Emulator>,
+}
+
+/// What "Copy diagnostics" puts on the clipboard.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Diagnostics {
+    /// Plain text to paste into a bug report; secrets already redacted.
+    pub text: String,
+    /// The log file it was taken from.
+    pub log_file: String,
 }
 
 impl AppState {
-    /// State for this process: real paths, or a sandbox under the data dir in demo mode.
-    pub fn from_env(demo: bool) -> Result<Self> {
+    /// State for this process: real paths, or, with the demo emulator, a fresh sandbox under the
+    /// data dir (never the user's `~/.aws`) holding one identity of the demo world.
+    pub fn from_env(demo: Option<lanyard_emulator::Emulator>) -> Result<Self> {
         let real = Paths::from_env(|k| std::env::var_os(k))?;
-        let paths = if demo { Paths::sandboxed(&real.data_dir.join("demo")) } else { real };
+        let paths = match &demo {
+            Some(emu) => {
+                let sandbox = real.data_dir.join("demo");
+                // A new emulator knows none of the last run's tokens: start clean.
+                let _ = std::fs::remove_dir_all(&sandbox);
+                let paths = Paths::sandboxed(&sandbox);
+                let first = &emu.app.state.world.instances[0];
+                let input = IdentityInput { session: first.name.clone(), start_url: first.start_url.clone(), region: first.region.clone(), scopes: vec![] };
+                sso::identity::save(&paths, &input.into())?;
+                paths
+            }
+            None => real,
+        };
         let choice = std::env::var("LANYARD_KEYRING").unwrap_or_default();
         let mut note = None;
         let dbus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
@@ -50,16 +86,47 @@ impl AppState {
             }
         };
         let config = sso::identity::read_config(&paths.aws_config_file).unwrap_or_default();
-        let endpoints = sso::Endpoints::from_env_and_config(|k| std::env::var_os(k), &config);
-        let mut state = Self::new(SsoContext::new(paths, endpoints, secrets), demo);
+        let endpoints = match &demo {
+            Some(emu) => {
+                let url = Some(emu.http_url.clone());
+                sso::Endpoints {
+                    oidc: url.clone(),
+                    portal: url.clone(),
+                    codecommit: url.clone(),
+                    signin: url,
+                    git_host: Some(emu.https_url.trim_start_matches("https://").to_owned()),
+                    git_ca_file: Some(emu.ca_file.clone()),
+                }
+            }
+            None => sso::Endpoints::from_env_and_config(|k| std::env::var_os(k), &config),
+        };
+        let mut state = Self::new(SsoContext::new(paths, endpoints, secrets), demo.is_some());
         state.keyring.1 = note;
+        state._demo = demo;
         Ok(state)
     }
 
     /// State over an explicit context (tests).
     pub fn new(ctx: SsoContext, demo: bool) -> Self {
         let keyring = (ctx.secrets.name().to_owned(), None);
-        AppState { ctx, demo, keyring, logins: Mutex::new(HashMap::new()), limiters: Mutex::new(HashMap::new()), role_creds: Arc::default(), clones: Mutex::new(HashMap::new()), clock_notes: Mutex::new(HashMap::new()), login_hint: Mutex::new(None) }
+        let settings = Mutex::new(settings::load(&ctx.paths));
+        let config_stamp = Mutex::new(std::fs::metadata(&ctx.paths.aws_config_file).and_then(|m| m.modified()).ok());
+        AppState {
+            ctx,
+            demo,
+            keyring,
+            logins: Mutex::new(HashMap::new()),
+            limiters: Mutex::new(HashMap::new()),
+            role_creds: Arc::default(),
+            clones: Mutex::new(HashMap::new()),
+            clock_notes: Mutex::new(HashMap::new()),
+            login_hint: Mutex::new(None),
+            settings,
+            tracker: Mutex::default(),
+            config_stamp,
+            log_file: Mutex::new(None),
+            _demo: None,
+        }
     }
 
     /// What the Settings view shows.
@@ -202,7 +269,7 @@ impl AppState {
 
     /// The identity's remembered profile settings.
     pub fn profile_settings(&self, session: &str) -> ProfileSettings {
-        profiles::load_settings(&self.ctx.paths, session)
+        profiles::load_settings_or(&self.ctx.paths, session, &self.settings().template)
     }
 
     /// The profiles a sync would write, with the diff against the file as it is.
@@ -254,14 +321,15 @@ impl AppState {
             Some(l) => l,
             None => accounts::discover(&self.ctx, &identity, self.limiter(session), &|_, _| {}).await?,
         };
-        let regions = codecommit::inventory::default_regions(&identity, &profiles::load_settings(&self.ctx.paths, session));
+        let mut regions = codecommit::inventory::default_regions(&identity, &self.profile_settings(session));
+        regions.extend(self.settings().regions.into_iter().filter(|r| !regions.contains(r)).collect::<Vec<_>>());
         let on = |e: &InventoryEvent| on_event(e.clone());
         codecommit::inventory::scan(&self.ctx, &identity, &list, self.limiter(session), self.role_creds.clone(), InventoryOptions::new(regions), &on).await
     }
 
     /// Where clones go by default.
     pub fn clone_root(&self) -> std::path::PathBuf {
-        std::env::var_os("LANYARD_CLONE_ROOT").map(Into::into).unwrap_or_else(|| codecommit::clone::default_clone_root(&self.ctx.paths))
+        std::env::var_os("LANYARD_CLONE_ROOT").map(Into::into).unwrap_or_else(|| self.settings().clone_root.into())
     }
 
     /// Clones one repository; `cancel_clone` with the same key stops it.
@@ -301,6 +369,81 @@ impl AppState {
     /// What git runs for `codecommit::` remotes.
     pub fn helper_status(&self, helper: &std::path::Path) -> codecommit::helper::HelperStatus {
         codecommit::helper::status(&self.ctx.paths, std::env::var_os("PATH").as_deref(), helper)
+    }
+}
+
+impl AppState {
+    /// The app's preferences.
+    pub fn settings(&self) -> AppSettings {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Checks and saves preferences; returns them as saved.
+    pub fn save_settings(&self, new: &AppSettings) -> Result<AppSettings> {
+        let saved = settings::save(&self.ctx.paths, new)?;
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = saved.clone();
+        Ok(saved)
+    }
+
+    /// Every profile and repository for the quick switcher.
+    pub fn switcher_entries(&self) -> Result<Vec<SwitcherEntry>> {
+        let text = sso::identity::read_config(&self.ctx.paths.aws_config_file)?;
+        let mut names = HashMap::new();
+        for i in self.identities()? {
+            for a in accounts::cached(&self.ctx, &i.session).unwrap_or_default() {
+                names.insert(a.account_id, a.account_name);
+            }
+        }
+        Ok(switcher::entries(&text, &names, &self.favourites(), &self.cached_repositories(), &self.recent_clones()))
+    }
+
+    /// The console sign-in URL for a profile (a secret: only ever handed to the browser).
+    pub async fn console_url(&self, profile: &str) -> Result<Secret> {
+        let text = sso::identity::read_config(&self.ctx.paths.aws_config_file)?;
+        let session = lanyard_core::console::profile_role(&text, profile)?.session;
+        lanyard_core::console::url_for_profile(&self.ctx, &self.role_creds, &self.limiter(&session), profile).await
+    }
+
+    /// True once when the AWS config changed on disk since the last call (a hand edit, the CLI).
+    pub fn config_changed(&self) -> bool {
+        let now = std::fs::metadata(&self.ctx.paths.aws_config_file).and_then(|m| m.modified()).ok();
+        let mut stamp = self.config_stamp.lock().unwrap_or_else(|p| p.into_inner());
+        let changed = *stamp != now;
+        *stamp = now;
+        changed
+    }
+
+    /// Session notifications due now.
+    pub fn due_notices(&self) -> Vec<Notice> {
+        let statuses = self.statuses().unwrap_or_default();
+        self.tracker.lock().unwrap_or_else(|p| p.into_inner()).due(&statuses, (self.ctx.clock)())
+    }
+
+    /// A bug-report text: versions, paths, sessions (states only), helper, settings and the log's
+    /// last lines, all passed through the redactor.
+    pub fn diagnostics(&self, helper: &std::path::Path) -> Diagnostics {
+        use std::fmt::Write as _;
+        let info = self.info();
+        let mut t = String::new();
+        let _ = writeln!(t, "Lanyard {} on {} ({}){}", info.version, info.platform, std::env::consts::ARCH, if info.demo { ", demo mode" } else { "" });
+        let _ = writeln!(t, "AWS config: {}\nSSO cache: {}\nData: {}\nKeyring: {}", info.aws_config_file, info.sso_cache_dir, info.data_dir, info.keyring);
+        for s in self.statuses().unwrap_or_default() {
+            let _ = writeln!(t, "identity {} ({}, {}): {:?}, refreshable {}, expires {}", s.identity.session, s.identity.start_url, s.identity.region, s.state, s.refreshable, s.access_token_expires_at.as_deref().unwrap_or("-"));
+        }
+        let h = self.helper_status(helper);
+        let _ = writeln!(t, "git-remote-codecommit: {}", serde_json::to_string(&h).unwrap_or_default());
+        let _ = writeln!(t, "settings: {}", serde_json::to_string(&self.settings()).unwrap_or_default());
+        let log = self.log_file.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(path) = &log {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let _ = writeln!(t, "\n-- last {} log lines of {} --", lines.len().min(200), path.display());
+            for l in &lines[lines.len().saturating_sub(200)..] {
+                let _ = writeln!(t, "{l}");
+            }
+        }
+        let text = t.lines().map(lanyard_core::logging::redact).collect::<Vec<_>>().join("\n");
+        Diagnostics { text, log_file: log.map(|p| p.display().to_string()).unwrap_or_default() }
     }
 }
 

@@ -1,8 +1,10 @@
-//! The tray icon and its menu: each identity with its state and countdown and a Sign in / Sign
-//! out item, then Open Lanyard, Settings and Quit. Rebuilt from state when sessions change.
+//! The tray icon and its menu: favourite profiles (click copies `export AWS_PROFILE=…`, a submenu
+//! opens the console as one), each identity with its state and countdown and a Sign in / Sign
+//! out item, recent clones, then Quick switch, Open Lanyard, Settings and Quit. Rebuilt from
+//! state when sessions change.
 
 use lanyard_core::sso::{IdentityStatus, LoginMethod, SessionState};
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
@@ -19,7 +21,9 @@ enum Item {
     SignIn(String),
     SignOut(String),
     Favourite(String),
+    Console(String),
     Recent(String),
+    Switcher,
 }
 
 impl Item {
@@ -31,6 +35,8 @@ impl Item {
             Item::SignIn(s) => format!("sign-in:{s}"),
             Item::SignOut(s) => format!("sign-out:{s}"),
             Item::Favourite(p) => format!("favourite:{p}"),
+            Item::Console(p) => format!("console:{p}"),
+            Item::Switcher => "switcher".into(),
             Item::Recent(p) => format!("recent:{p}"),
         }
     }
@@ -40,10 +46,12 @@ impl Item {
             "open" => Some(Item::Open),
             "settings" => Some(Item::Settings),
             "quit" => Some(Item::Quit),
+            "switcher" => Some(Item::Switcher),
             _ => match id.split_once(':') {
                 Some(("sign-in", s)) => Some(Item::SignIn(s.into())),
                 Some(("sign-out", s)) => Some(Item::SignOut(s.into())),
                 Some(("favourite", p)) => Some(Item::Favourite(p.into())),
+                Some(("console", p)) => Some(Item::Console(p.into())),
                 Some(("recent", p)) => Some(Item::Recent(p.into())),
                 _ => None,
             },
@@ -86,6 +94,11 @@ fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::R
         menu.append(&MenuItem::with_id(app, Item::Favourite(p.clone()).id(), format!("★ {p}"), true, None::<&str>)?)?;
     }
     if !favourites.is_empty() {
+        let console = Submenu::with_id(app, "console-menu", "Open in AWS console", true)?;
+        for p in &favourites {
+            console.append(&MenuItem::with_id(app, Item::Console(p.clone()).id(), p, true, None::<&str>)?)?;
+        }
+        menu.append(&console)?;
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
     let now = time::OffsetDateTime::now_utc();
@@ -109,11 +122,19 @@ fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::R
         }
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
+    menu.append(&MenuItem::with_id(app, Item::Switcher.id(), "Quick switch…", true, None::<&str>)?)?;
     menu.append(&MenuItem::with_id(app, Item::Open.id(), "Open Lanyard", true, None::<&str>)?)?;
     menu.append(&MenuItem::with_id(app, Item::Settings.id(), "Settings…", true, None::<&str>)?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     menu.append(&MenuItem::with_id(app, Item::Quit.id(), "Quit Lanyard", true, None::<&str>)?)?;
     Ok(menu)
+}
+
+/// Sets the tooltip (e.g. a background clone's progress) until the next rebuild.
+pub fn set_tooltip<R: Runtime>(app: &AppHandle<R>, text: &str) {
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let _ = tray.set_tooltip(Some(text));
+    }
 }
 
 /// Rebuilds the menu and tooltip from the current sessions.
@@ -183,10 +204,21 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                     tracing::warn!("cannot open {path}: {e}");
                 }
             }
-            Some(Item::Favourite(_)) => {
-                show_main(app);
-                let _ = app.emit(events::NAVIGATE, "accounts");
+            Some(Item::Favourite(p)) => match crate::copy_export(app, &p) {
+                Ok(line) => set_tooltip(app, &format!("Lanyard — copied: {line}")),
+                Err(e) => crate::notify(app, "Lanyard", &e),
+            },
+            Some(Item::Console(p)) => {
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = app.state::<AppState>();
+                    if let Err(e) = crate::open_console(&app, &state, &p).await {
+                        tracing::warn!("console from the tray: {e}");
+                        crate::notify(&app, &format!("Could not open the console as {p}"), &e.to_string());
+                    }
+                });
             }
+            Some(Item::Switcher) => crate::show_switcher(app),
             None => {}
         })
         .on_tray_icon_event(|tray, event| {
@@ -205,7 +237,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip() {
-        for item in [Item::Open, Item::Settings, Item::Quit, Item::SignIn("a.b-c".into()), Item::SignOut("x".into()), Item::Favourite("acme-dev/Developer".into()), Item::Recent("/home/u/codecommit/acme-dev/api".into())] {
+        for item in [Item::Open, Item::Settings, Item::Quit, Item::SignIn("a.b-c".into()), Item::SignOut("x".into()), Item::Favourite("acme-dev/Developer".into()), Item::Console("acme-dev/Developer".into()), Item::Switcher, Item::Recent("/home/u/codecommit/acme-dev/api".into())] {
             assert_eq!(Item::parse(&item.id()), Some(item));
         }
         assert_eq!(Item::parse("label:acme"), None);

@@ -40,7 +40,9 @@ def app_env(home: Path) -> dict:
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), XDG_CONFIG_HOME=str(home / ".config"),
                XDG_CACHE_HOME=str(home / ".cache"), NO_AT_BRIDGE="1",
                # Never the user's keyring from a test (test_keyring.py uses a private one).
-               LANYARD_KEYRING="none")
+               LANYARD_KEYRING="none",
+               # Tests run many sandboxed apps in one D-Bus session; the single-instance test unsets it.
+               LANYARD_MULTI_INSTANCE="1")
     return env
 
 

@@ -38,7 +38,7 @@ def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
     wait_until(closed, 20, interval=1.0, what="the window to hide on close")
     assert proc.poll() is None, "closing the window must not quit Lanyard"
 
-    tray.choose(0)  # Open Lanyard
+    tray.choose(1)  # Open Lanyard (after Quick switch…)
     wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 10, what="Open Lanyard from the tray to show the window")
 
     helpers = descendants(proc.pid)

@@ -1,0 +1,312 @@
+"""The desktop conventions, as a person meets them: the console sign-in (CLI, tray, quick
+switcher), the tray's favourites on the clipboard, the quick switcher by keyboard, Settings
+(bad values, start at login), Copy diagnostics, single instance, demo mode, notifications and
+the AWS config edited by hand while the app runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from app import SHOTS, TauriDriver, Tray, app_binary, app_env, bin_dir, close_window, wait_until, windows, xdotool
+from conftest import client_env, http, sha1, start_emulator
+
+START = "https://acme.awsapps.com/start"
+FAVOURITE = "acme-dev/Developer"
+
+
+def lanyard(args, env, timeout=120):
+    return subprocess.run([str(bin_dir() / "lanyard"), *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def clipboard(env) -> str:
+    p = subprocess.run(["xclip", "-o", "-selection", "clipboard"], env=env, capture_output=True, text=True, timeout=5)
+    return p.stdout if p.returncode == 0 else ""
+
+
+def logging_browser(tmp: Path) -> tuple[Path, Path]:
+    """A $BROWSER that records what it was given, then follows it like a person's browser."""
+    log, page = tmp / "browser-argv.log", tmp / "browser-page.html"
+    script = tmp / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec curl -s -L -o "{page}" "$1"\n')
+    script.chmod(0o755)
+    return script, log
+
+
+@pytest.fixture(scope="module")
+def emu(tmp_path_factory):
+    e = start_emulator(tmp_path_factory.mktemp("emu"), args=["--auto-approve"])
+    yield e
+    e.stop()
+
+
+def synced_home(emu, home: Path) -> dict:
+    """A signed-in identity with Lanyard's profiles, one favourite and a repository scan."""
+    (home / ".aws").mkdir(parents=True, exist_ok=True)
+    (home / ".aws/config").write_text("# mine\n[profile mine]\nregion = eu-west-1\n")
+    env = client_env(emu, home)
+    env.update(app_env(home))
+    env.update(emu.env)
+    r = lanyard(["login", "--session", "acme", "--start-url", START, "--region", "us-east-1", "--device-code", "--no-browser"], env)
+    assert r.returncode == 0, r.stderr
+    assert lanyard(["sync"], env).returncode == 0
+    fav = home / ".local/share/lanyard/profiles/favourites.json"
+    fav.parent.mkdir(parents=True, exist_ok=True)
+    fav.write_text(json.dumps([FAVOURITE]))
+    return env
+
+
+def test_cli_console_opens_the_console_as_the_role_without_the_url_in_argv(emu, tmp_path):
+    env = synced_home(emu, tmp_path / "home")
+    before = len(emu.control("GET", "/_emulator/console-logins").json())
+    r = lanyard(["console", FAVOURITE, "--print"], env)
+    assert r.returncode == 0, r.stderr
+    url = r.stdout.strip()
+    assert url.startswith(emu.env["LANYARD_EMULATOR_URL"] + "/federation?Action=login&") and "SigninToken=" in url
+    page = http("GET", url).text
+    assert "Signed in as <b data-testid=\"console-role\">Developer</b>" in page and "acme-dev (222222222222)" in page
+
+    browser, argv_log = logging_browser(tmp_path)
+    env2 = dict(env, BROWSER=str(browser))
+    r = lanyard(["console", "acme-prod/ReadOnly"], env2)
+    assert r.returncode == 0, r.stderr
+    assert "Opened the AWS console as acme-prod/ReadOnly" in r.stderr
+    opened = argv_log.read_text()
+    assert opened.startswith("http://127.0.0.1:") and "/console/" in opened
+    assert "SigninToken" not in opened and "Signin" not in opened, "the browser's argv holds only a one-time loopback address"
+    assert "ReadOnly" in (tmp_path / "browser-page.html").read_text()
+    logins = emu.control("GET", "/_emulator/console-logins").json()[before:]
+    assert [(l["account"], l["role"]) for l in logins] == [("222222222222", "Developer"), ("444444444444", "ReadOnly")]
+    assert all(l["destination"].startswith("https://us-east-1.console.aws.amazon.com/") for l in logins)
+
+    r = lanyard(["console", "nope"], env)
+    assert r.returncode != 0 and "no [profile nope]" in r.stderr and FAVOURITE in r.stderr
+    r = lanyard(["console", "mine"], env)
+    assert r.returncode != 0 and "not an IAM Identity Center profile" in r.stderr
+    # A token the portal no longer accepts: a clear error, nothing printed.
+    emu.expire("access-tokens")
+    broken = dict(env, AWS_ENDPOINT_URL_SSO_OIDC="http://127.0.0.1:9")
+    r = lanyard(["console", FAVOURITE, "--print"], broken)
+    assert r.returncode != 0 and r.stdout == "" and ("sign in" in r.stderr.lower() or "login" in r.stderr), r.stderr
+    assert lanyard(["login", "--session", "acme", "--device-code", "--no-browser"], env).returncode == 0
+
+
+@pytest.fixture
+def app_with_tray(emu, tmp_path):
+    home = tmp_path / "home"
+    env = synced_home(emu, home)
+    browser, argv_log = logging_browser(tmp_path)
+    env["BROWSER"] = str(browser)
+    assert lanyard(["repos", "--refresh"], env).returncode == 0
+    tray = Tray(env)
+    log = open(tmp_path / "app.log", "wb")
+    proc = subprocess.Popen([str(app_binary())], env=env, stdout=log, stderr=subprocess.STDOUT)
+    tray.app_pid = proc.pid
+    wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 30, what="the Lanyard window")
+    yield env, tray, proc, argv_log, home
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    tray.stop()
+    log.close()
+
+
+def switcher_window(proc) -> int:
+    return wait_until(lambda: (windows("Quick switch", pid=proc.pid) or [None])[0], 20, what="the quick switcher window")
+
+
+def type_into(win: int, *keys: str, text: str | None = None) -> None:
+    # No window manager under Xvfb: give the window the keyboard as a click would.
+    xdotool("windowfocus", "--sync", str(win))
+    if text is not None:
+        xdotool("type", "--delay", "30", text)
+    if keys:
+        xdotool("key", *keys)
+
+
+def test_tray_favourite_copies_the_export_and_the_switcher_works_by_keyboard(emu, app_with_tray):
+    env, tray, proc, argv_log, home = app_with_tray
+    # Enabled items: ★ favourite, Open in AWS console ▸, Sign out of acme, Quick switch…, Open, Settings, Quit.
+    tray.choose(0)
+    wait_until(lambda: clipboard(env) == f"export AWS_PROFILE={FAVOURITE}", 10, what="the favourite's export on the clipboard")
+
+    # The global shortcut opens the switcher; type, Enter copies the top profile's export.
+    xdotool("key", "ctrl+shift+l")
+    win = switcher_window(proc)
+    time.sleep(1.0)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["import", "-window", "root", str(SHOTS / "quick-switcher.png")], env=env, check=True, timeout=20)
+    type_into(win, text="acme-prod/readonly")
+    time.sleep(0.5)
+    type_into(win, "Return")
+    wait_until(lambda: clipboard(env) == "export AWS_PROFILE=acme-prod/ReadOnly", 10, what="Enter to copy the export")
+    wait_until(lambda: not windows("Quick switch", pid=proc.pid), 10, what="the switcher to hide after its action")
+
+    # Ctrl+Enter on a profile opens the console as it.
+    before = len(emu.control("GET", "/_emulator/console-logins").json())
+    xdotool("key", "ctrl+shift+l")
+    win = switcher_window(proc)
+    type_into(win, text="acme-staging/developer")
+    time.sleep(0.5)
+    type_into(win, "ctrl+Return")
+    wait_until(lambda: len(emu.control("GET", "/_emulator/console-logins").json()) > before, 30, what="the console sign-in")
+    login = emu.control("GET", "/_emulator/console-logins").json()[-1]
+    assert login["role"] == "Developer"
+    assert "SigninToken" not in argv_log.read_text()
+
+    # Escape with a query clears it; a second Escape hides the switcher.
+    xdotool("key", "ctrl+shift+l")
+    win = switcher_window(proc)
+    type_into(win, "Escape", text="zzz")
+    type_into(win, "Escape")
+    wait_until(lambda: not windows("Quick switch", pid=proc.pid), 10, what="Escape to hide the switcher")
+
+
+def test_background_clone_from_the_switcher_notifies(emu, app_with_tray, tmp_path):
+    env, tray, proc, _, home = app_with_tray
+    monitor = subprocess.Popen(["dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        time.sleep(1.0)
+        tray.choose(3)  # Quick switch…
+        win = switcher_window(proc)
+        type_into(win, text="payments-api")
+        time.sleep(0.5)
+        type_into(win, "Return")
+        clone = home / "codecommit/acme-dev/payments-api"
+        wait_until(lambda: (clone / ".git").is_dir() and not list(clone.parent.glob(".*.partial*")), 60, what="the background clone")
+        wait_until(lambda: subprocess.run(["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True).returncode == 0, 30, what="a checked-out clone")
+        time.sleep(2.0)
+    finally:
+        monitor.terminate()
+        seen = monitor.communicate(timeout=10)[0]
+    assert 'string "Cloned payments-api"' in seen, seen[-2000:]
+    assert str(clone) in seen
+
+
+def clear(wd, testid: str) -> None:
+    wd.execute(f"const e = document.querySelector('[data-testid=\"{testid}\"]'); e.value = ''; e.dispatchEvent(new Event('input', {{bubbles: true}}))")
+
+
+def test_settings_refuse_bad_values_start_at_login_and_copy_diagnostics(emu, tmp_path):
+    home = tmp_path / "home"
+    env = synced_home(emu, home)
+    cached = json.loads((home / ".aws/sso/cache" / (sha1("acme") + ".json")).read_text())
+    secrets = [cached[k] for k in ("accessToken", "refreshToken", "clientSecret")]
+    driver = TauriDriver(env, tmp_path / "tauri-driver.log")
+    wd = driver.session()
+    try:
+        wd.wait_for('nav[aria-label="Main"]', timeout=30)
+        wd.click(wd.find('[data-testid="nav-settings"]'))
+        root = wd.wait_for('[data-testid="settings-clone-root"]', timeout=10)
+        a_file = tmp_path / "a-file"
+        a_file.write_text("x")
+        clear(wd, "settings-clone-root")
+        wd.send_keys(root, str(a_file / "clones"))
+        wd.click(wd.find('[data-testid="settings-save"]'))
+        err = wd.wait_for('[data-testid="settings-error"]', timeout=10)
+        assert "is a file" in wd.text(err)
+        assert wd.property(root, "value") == str(a_file / "clones"), "the edit is kept"
+        assert not (home / ".local/share/lanyard/settings.json").exists()
+
+        clear(wd, "settings-clone-root")
+        wd.send_keys(root, str(tmp_path / "src"))
+        wd.click(wd.find('[data-testid="settings-start-at-login"]'))
+        wd.click(wd.find('[data-testid="settings-save"]'))
+        settings_file = home / ".local/share/lanyard/settings.json"
+        wait_until(lambda: settings_file.exists() or wd.find_all('[data-testid="settings-error"]'), 10, what="Save")
+        assert not wd.find_all('[data-testid="settings-error"]'), wd.text(wd.find('[data-testid="settings-error"]'))
+        saved = json.loads((home / ".local/share/lanyard/settings.json").read_text())
+        assert saved["cloneRoot"] == str(tmp_path / "src") and saved["startAtLogin"] is True
+        autostart = list((home / ".config/autostart").glob("*.desktop"))
+        assert autostart and str(app_binary()) in autostart[0].read_text()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        wd.screenshot(SHOTS / "settings.png")
+        wd.click(wd.find('[data-testid="settings-start-at-login"]'))
+        wd.click(wd.find('[data-testid="settings-save"]'))
+        wait_until(lambda: not list((home / ".config/autostart").glob("*.desktop")), 10, what="start at login to be turned off")
+
+        wd.click(wd.find('[data-testid="copy-diagnostics"]'))
+        wd.wait_for('[data-testid="diagnostics-copied"]', timeout=10)
+        text = wait_until(lambda: (c := clipboard(env)) and c, 10, what="diagnostics on the clipboard")
+        assert text.startswith("Lanyard ") and "identity acme" in text and "SignedIn" in text
+        assert not [s for s in secrets if s in text], "no token or client secret in diagnostics"
+        logs = list((home / ".local/share/lanyard/logs").glob("lanyard*.log"))
+        assert logs, "a log file"
+        for f in logs + [home / ".local/share/lanyard/settings.json"]:
+            assert not [s for s in secrets if s in f.read_text()]
+    finally:
+        wd.delete()
+        driver.stop()
+
+
+def test_a_hand_edit_of_the_config_shows_up_without_a_restart(tmp_path):
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    cfg = home / ".aws/config"
+    cfg.write_text("[profile mine]\nregion = eu-west-1\n")
+    driver = TauriDriver(app_env(home), tmp_path / "tauri-driver.log")
+    wd = driver.session()
+    try:
+        wd.wait_for('nav[aria-label="Main"]', timeout=30)
+        added = "\n# added by hand\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"
+        with open(cfg, "a") as f:
+            f.write(added)
+        wd.wait_for('[data-testid="identity-corp"]', timeout=15)
+        assert cfg.read_text() == "[profile mine]\nregion = eu-west-1\n" + added, "read, never rewritten"
+    finally:
+        wd.delete()
+        driver.stop()
+
+
+def test_a_second_launch_focuses_the_first(tmp_path):
+    env = app_env(tmp_path / "home")
+    env.pop("LANYARD_MULTI_INSTANCE")
+    first = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        win = wait_until(lambda: (windows("^Lanyard$", pid=first.pid) or [None])[0], 30, what="the first window")
+
+        def hidden():
+            if windows("^Lanyard$", pid=first.pid):
+                close_window(win)
+                return False
+            return True
+        wait_until(hidden, 20, interval=1.0, what="the window to hide")
+        second = subprocess.run([str(app_binary())], env=env, capture_output=True, timeout=30)
+        assert second.returncode == 0
+        wait_until(lambda: windows("^Lanyard$", pid=first.pid), 10, what="the first instance's window to come back")
+        assert first.poll() is None
+    finally:
+        first.terminate()
+        first.wait(15)
+
+
+def test_demo_mode_runs_the_emulator_in_process_and_never_touches_the_real_aws_dir(tmp_path):
+    home = tmp_path / "home"
+    env = app_env(home)
+    env.update(LANYARD_DEMO_AUTO_APPROVE="1", BROWSER=str(Path(__file__).with_name("fake_browser.sh")))
+    driver = TauriDriver(env, tmp_path / "tauri-driver.log")
+    wd = driver.session(["--demo"])
+    try:
+        wd.wait_for('[data-testid="demo-badge"]', timeout=30)
+        wd.wait_for('[data-testid="identity-acme"]', timeout=10)
+        wd.click(wd.find('[data-testid="sign-in-acme"]'))
+        wait_until(lambda: wd.text(wd.find('[data-testid="state-acme"]')) == "Signed in", 30, what="the demo sign-in")
+        wd.click(wd.find('[data-testid="nav-accounts"]'))
+        wd.wait_for('[data-testid="account-count"]', timeout=30)
+        assert not (home / ".aws").exists(), "demo mode writes only its sandbox"
+        sandbox = home / ".local/share/lanyard/demo"
+        assert (sandbox / ".aws/config").read_text().count("[sso-session acme]") == 1
+        cache = list((sandbox / ".aws/sso/cache").glob("*.json"))
+        assert cache and all(stat.S_IMODE(c.stat().st_mode) == 0o600 for c in cache)
+    finally:
+        wd.delete()
+        driver.stop()
