@@ -17,6 +17,11 @@ export default defineConfig(({ mode }) => ({
     // WebView2 (Chromium) on Windows, WebKitGTK on Linux, WKWebView on macOS 12+.
     target: ['es2021', 'safari15'],
     sourcemap: mode === 'development',
+    // Two pages (paths relative to the root, ui/): the main window and the quick switcher,
+    // which is its own small window.
+    rollupOptions: {
+      input: { main: 'index.html', switcher: 'switcher.html' },
+    },
   },
   // Component tests run in jsdom; Svelte 5 must resolve its browser (client) build there.
   resolve: mode === 'test' ? { conditions: ['browser'] } : {},

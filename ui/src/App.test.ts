@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import App from './App.svelte';
 import type { AppInfo } from './lib/bindings/AppInfo';
+import type { AppSettings } from './lib/bindings/AppSettings';
 
 const INFO: AppInfo = {
   version: '0.4.2',
@@ -15,6 +16,16 @@ const INFO: AppInfo = {
   dataDir: '/Users/dev/Library/Application Support/dev.lanyard',
   keyring: 'Secret Service',
   keyringNote: null,
+};
+
+const SETTINGS: AppSettings = {
+  cloneRoot: '/Users/dev/src',
+  template: '{account_name}-{role_name}',
+  regions: [],
+  refreshMinutes: 5,
+  startAtLogin: false,
+  notifications: true,
+  switcherShortcut: '',
 };
 
 /**
@@ -29,6 +40,7 @@ function mockShell(opts: { info?: Partial<AppInfo>; error?: unknown } = {}) {
       if (cmd === 'list_identities') return [];
       if (cmd === 'cached_repositories' || cmd === 'recent_clones') return [];
       if (cmd === 'helper_status') return { resolved: null, isLanyard: true, link: null, note: null };
+      if (cmd === 'get_settings') return SETTINGS;
       if (cmd !== 'app_info') throw new Error(`unexpected command ${cmd}`);
       if (opts.error !== undefined) throw opts.error;
       return { ...INFO, ...opts.info };
@@ -185,6 +197,7 @@ describe('Demo badge', () => {
 
     const badge = await screen.findByTestId('demo-badge');
     expect(badge.textContent).toBe('Demo');
+    expect(badge.getAttribute('title')).toBe('Sandboxed: the built-in emulator, not your ~/.aws');
   });
 
   it('is absent when demo=false', async () => {

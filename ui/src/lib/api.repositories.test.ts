@@ -181,4 +181,23 @@ describe('copyText', () => {
     const err = await copyText('x').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
   });
+
+  it('asks the shell inside Tauri, and the web Clipboard API outside it', async () => {
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+
+    const calls = mockShell({ copy_text: () => null });
+    await copyText('codecommit::eu-west-1://prod@ledger');
+    expect(calls).toEqual([{ cmd: 'copy_text', args: { text: 'codecommit::eu-west-1://prod@ledger' } }]);
+    expect(writeText).not.toHaveBeenCalled();
+
+    clearMocks();
+    await copyText('https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/ledger');
+    expect(writeText).toHaveBeenCalledWith('https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/ledger');
+    expect(calls).toHaveLength(1);
+
+    Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true });
+    await expect(copyText('x')).rejects.toMatchObject({ code: 'Unknown', message: 'The clipboard is not available' });
+    expect(calls).toHaveLength(1);
+  });
 });

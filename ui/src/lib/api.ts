@@ -10,9 +10,11 @@ import { listen } from '@tauri-apps/api/event';
 
 import type { AccountRoles } from './bindings/AccountRoles';
 import type { AppInfo } from './bindings/AppInfo';
+import type { AppSettings } from './bindings/AppSettings';
 import type { CloneProgress } from './bindings/CloneProgress';
 import type { CloneReport } from './bindings/CloneReport';
 import type { CloneRequest } from './bindings/CloneRequest';
+import type { Diagnostics } from './bindings/Diagnostics';
 import type { DiscoveryEvent } from './bindings/DiscoveryEvent';
 import type { HelperStatus } from './bindings/HelperStatus';
 import type { IdentityInput } from './bindings/IdentityInput';
@@ -25,16 +27,19 @@ import type { LogoutReport } from './bindings/LogoutReport';
 import type { OffboardReport } from './bindings/OffboardReport';
 import type { ProfileSettings } from './bindings/ProfileSettings';
 import type { RecentClone } from './bindings/RecentClone';
+import type { SwitcherEntry } from './bindings/SwitcherEntry';
 import type { SyncPlan } from './bindings/SyncPlan';
 import type { SyncReport } from './bindings/SyncReport';
 import { isView, type View } from './navigation';
 
 export type { AccountRoles } from './bindings/AccountRoles';
 export type { AppInfo } from './bindings/AppInfo';
+export type { AppSettings } from './bindings/AppSettings';
 export type { ClonePhase } from './bindings/ClonePhase';
 export type { CloneProgress } from './bindings/CloneProgress';
 export type { CloneReport } from './bindings/CloneReport';
 export type { CloneRequest } from './bindings/CloneRequest';
+export type { Diagnostics } from './bindings/Diagnostics';
 export type { DiscoveryEvent } from './bindings/DiscoveryEvent';
 export type { DiscoveryProgress } from './bindings/DiscoveryProgress';
 export type { ErrorCode } from './bindings/ErrorCode';
@@ -56,6 +61,8 @@ export type { ProfileSettings } from './bindings/ProfileSettings';
 export type { RecentClone } from './bindings/RecentClone';
 export type { Repository } from './bindings/Repository';
 export type { ScanNote } from './bindings/ScanNote';
+export type { SwitcherEntry } from './bindings/SwitcherEntry';
+export type { SwitcherKind } from './bindings/SwitcherKind';
 export type { SyncPlan } from './bindings/SyncPlan';
 export type { SyncReport } from './bindings/SyncReport';
 export type { SessionState } from './bindings/SessionState';
@@ -294,8 +301,63 @@ export function openFolder(path: string): Promise<void> {
   return call<void>('open_folder', { path });
 }
 
+/** Lanyard's own preferences (clone root, default template, regions, refresh, login, shortcut…). */
+export function getSettings(): Promise<AppSettings> {
+  return call<AppSettings>('get_settings');
+}
+
+/**
+ * Saves the preferences and resolves with them as stored. Rejects with code `InvalidInput` and a
+ * message naming the problem (e.g. "the clone root /x is not writable: …") for bad values.
+ */
+export function saveSettings(settings: AppSettings): Promise<AppSettings> {
+  return call<AppSettings>('save_settings', { settings });
+}
+
+/** Text for a bug report (versions, paths, the recent log), secrets already redacted. */
+export function diagnostics(): Promise<Diagnostics> {
+  return call<Diagnostics>('diagnostics');
+}
+
+/**
+ * Opens the AWS console in the browser, signed in as `profile`. Rejects with code `NotSignedIn`
+ * or `SessionExpired` when the profile's session cannot be used.
+ */
+export function openConsole(profile: string): Promise<void> {
+  return call<void>('open_console', { profile });
+}
+
+/** Puts `export AWS_PROFILE=<profile>` on the clipboard (from the shell) and resolves with that text. */
+export function copyExport(profile: string): Promise<string> {
+  return call<string>('copy_export', { profile });
+}
+
+/** Every profile and repository the quick switcher offers. */
+export function switcherEntries(): Promise<SwitcherEntry[]> {
+  return call<SwitcherEntry[]>('switcher_entries');
+}
+
+/** Hides the quick-switcher window. */
+export function hideSwitcher(): Promise<void> {
+  return call<void>('hide_switcher');
+}
+
+/**
+ * Starts a clone and resolves at once; the main window shows its progress and a notification
+ * says when it is done.
+ */
+export function cloneInBackground(request: CloneRequest): Promise<void> {
+  return call<void>('clone_in_background', { request });
+}
+
 /** Puts `text` on the clipboard (the web Clipboard API; no shell command). */
 export async function copyText(text: string): Promise<void> {
+  // In the app the shell writes the clipboard: WebKitGTK refuses navigator.clipboard once an
+  // awaited call has used up the click's user activation.
+  if (isTauri()) {
+    await call<void>('copy_text', { text });
+    return;
+  }
   const clipboard = typeof navigator === 'undefined' ? undefined : navigator.clipboard;
   if (typeof clipboard?.writeText !== 'function') {
     throw new AppError('Unknown', 'The clipboard is not available');

@@ -87,6 +87,7 @@ function shell(over: Handlers = {}, cached: AccountRoles[] = [PROD, DEV]) {
     get_profile_settings: () => SETTINGS,
     plan_profiles: (args) => planFor((args.settings as ProfileSettings).template),
     list_favourites: () => [],
+    copy_text: () => null,
     ...over,
   });
   return { calls, flight };
@@ -422,5 +423,60 @@ describe('Accounts: offboarding', () => {
     const alert = await within(screen.getByTestId('offboard')).findByRole('alert');
     expect(alert.textContent).toContain('config is locked');
     expect(screen.queryByTestId('confirm-offboard')).toBeNull();
+  });
+});
+
+describe('Accounts: console and export per profile', () => {
+  // planFor: the first profile exists (changed), the others are only planned (added).
+  const EXISTING = 'payments-prod-AdministratorAccess';
+  const PLANNED = 'payments-prod-ReadOnly';
+
+  it('offers Console and Copy export only for profiles already in the config', async () => {
+    shell();
+    render(AccountsView);
+    await screen.findByTestId('profile-diff');
+
+    expect(await screen.findByTestId(`console-${EXISTING}`)).toBeTruthy();
+    expect(screen.getByRole('button', { name: `Copy export AWS_PROFILE=${EXISTING}` })).toBeTruthy();
+    expect(screen.queryByTestId(`console-${PLANNED}`)).toBeNull();
+    expect(screen.queryByRole('button', { name: `Copy export AWS_PROFILE=${PLANNED}` })).toBeNull();
+  });
+
+  it('opens the console as the profile, busy while it opens', async () => {
+    const opening = deferred<null>();
+    const { calls } = shell({ open_console: () => opening.promise });
+    render(AccountsView);
+    const button = (await screen.findByTestId(`console-${EXISTING}`)) as HTMLButtonElement;
+    expect(button.getAttribute('aria-label')).toBe(`Console for ${EXISTING}`);
+
+    await fireEvent.click(button);
+    await waitFor(() => expect(button.disabled).toBe(true));
+    expect(button.textContent?.trim()).toBe('Opening…');
+    expect(calls.filter((c) => c.cmd === 'open_console').map((c) => c.args)).toEqual([{ profile: EXISTING }]);
+
+    opening.resolve(null);
+    await waitFor(() => expect(button.disabled).toBe(false));
+    expect(button.textContent?.trim()).toBe('Console');
+  });
+
+  it('shows why the console could not open, at the row', async () => {
+    shell({ open_console: () => Promise.reject({ code: 'NotSignedIn', message: 'not signed in to acme' }) });
+    render(AccountsView);
+    await fireEvent.click(await screen.findByTestId(`console-${EXISTING}`));
+
+    const error = await screen.findByTestId(`console-error-${EXISTING}`);
+    expect(error.getAttribute('role')).toBe('alert');
+    expect(error.textContent?.trim()).toBe('Could not open the console: not signed in to acme');
+  });
+
+  it('copies the export line', async () => {
+    const { calls } = shell();
+    render(AccountsView);
+    await fireEvent.click(await screen.findByRole('button', { name: `Copy export AWS_PROFILE=${EXISTING}` }));
+    await waitFor(() =>
+      expect(calls.filter((c) => c.cmd === 'copy_text').map((c) => c.args)).toEqual([
+        { text: `export AWS_PROFILE=${EXISTING}` },
+      ]),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { emit } from '@tauri-apps/api/event';
 import { clearMocks } from '@tauri-apps/api/mocks';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ChannelEnd, deferred, mockShell, status, type Handlers } from '../../test/shell';
 import { SESSIONS_CHANGED_EVENT } from '../api';
@@ -92,6 +92,7 @@ function shell(
     },
     cancel_clone: () => null,
     open_folder: () => null,
+    copy_text: () => null,
     recent_clones: () => [],
     helper_status: () => ({ resolved: null, isLanyard: true, link: null, note: null }),
     ...over,
@@ -108,19 +109,11 @@ const row = (name: string) => {
 const searchInput = () => document.getElementById('repo-search') as HTMLInputElement;
 const progressText = () => screen.getByTestId('scan-progress').textContent?.replace(/\s+/g, ' ').trim();
 
-let writeText: ReturnType<typeof vi.fn>;
-
-beforeEach(() => {
-  writeText = vi.fn(() => Promise.resolve());
-  Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
-});
-
 afterEach(async () => {
   cleanup();
   await new Promise((resolve) => setTimeout(resolve, 0));
   clearMocks();
   clones.reset();
-  delete (navigator as { clipboard?: unknown }).clipboard;
 });
 
 describe('Repositories: listing', () => {
@@ -327,7 +320,9 @@ describe('Repositories: cloning', () => {
     expect(calls.filter((c) => c.cmd === 'open_folder').map((c) => c.args)).toEqual([{ path: '/home/dev/src/ledger' }]);
 
     await fireEvent.click(within(row('ledger')).getByRole('button', { name: 'Copy clone URL of ledger' }));
-    expect(writeText).toHaveBeenCalledWith('codecommit::eu-west-1://payments-prod-Developer@ledger');
+    expect(calls.filter((c) => c.cmd === 'copy_text').map((c) => c.args)).toEqual([
+      { text: 'codecommit::eu-west-1://payments-prod-Developer@ledger' },
+    ]);
     expect(await within(row('ledger')).findByText('Copied')).toBeTruthy();
 
     // The clone is listed under Recent once it is done.
@@ -336,12 +331,12 @@ describe('Repositories: cloning', () => {
   });
 
   it('offers the HTTPS URL for rows not cloned yet', async () => {
-    shell();
+    const { calls } = shell();
     render(RepositoriesView);
     await waitFor(() => expect(rows()).toHaveLength(2));
 
     await fireEvent.click(within(row('web')).getByRole('button', { name: 'Copy HTTPS URL of web' }));
-    expect(writeText).toHaveBeenCalledWith(WEB.cloneUrlHttp);
+    expect(calls.filter((c) => c.cmd === 'copy_text').map((c) => c.args)).toEqual([{ text: WEB.cloneUrlHttp }]);
     expect(await within(row('web')).findByText('Copied')).toBeTruthy();
   });
 
