@@ -35,6 +35,7 @@ fn main() {
             "hide_switcher",
             "clone_in_background",
             "copy_text",
+            "ui_ready",
         ])),
     )
     .expect("tauri-build failed");

@@ -256,3 +256,11 @@ pub async fn clone_in_background<R: Runtime>(app: AppHandle<R>, request: CloneRe
 pub async fn copy_text<R: Runtime>(app: AppHandle<R>, text: String) -> Result<(), CmdError> {
     crate::copy_text(&app, &text).map_err(CmdError::unknown)
 }
+
+/// The page painted its first frame: logged with the time since the process started (the
+/// start-up benchmark reads it).
+#[tauri::command]
+pub async fn ui_ready<R: Runtime>(window: tauri::WebviewWindow<R>) -> Result<(), CmdError> {
+    tracing::info!(window = window.label(), "first paint {} ms after start", crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis()));
+    Ok(())
+}

@@ -55,6 +55,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::hide_switcher,
             commands::clone_in_background,
             commands::copy_text,
+            commands::ui_ready,
         ])
         .on_window_event(|window, event| match event {
             // Closing the window hides it; the tray keeps Lanyard running until Quit.
@@ -70,8 +71,12 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         })
 }
 
+/// When the process started (for the "first paint" log line).
+pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Starts the desktop app.
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     let logs = init_logging();
     let demo = std::env::args().any(|a| a == "--demo");
     let emulator = if demo {

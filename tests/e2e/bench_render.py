@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -41,12 +42,15 @@ def main() -> None:
     try:
         wd.wait_for('nav[aria-label="Main"]', timeout=60)
         times = []
-        for _ in range(5):
+        for i in range(7):
+            # A person's pace between visits, so the previous visit's profile preview is done.
+            time.sleep(1.0 if i else 0)
             wd.click(wd.find('[data-testid="nav-sessions"]'))
             wait_until(lambda: not wd.find_all('[data-testid="account-count"]'), 10, what="leaving the view")
             times.append(wd._call("POST", wd._s("/execute/async"), {"script": MEASURE, "args": []}))
+        first = times[0]
         times.sort()
-        print(json.dumps({"accounts": N, "median_ms": times[len(times) // 2], "max_ms": times[-1], "runs": times}))
+        print(json.dumps({"accounts": N, "first_ms": first, "median_ms": times[len(times) // 2], "max_ms": times[-1], "runs": times}))
     finally:
         wd.delete()
         driver.stop()

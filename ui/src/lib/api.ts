@@ -410,3 +410,8 @@ export function onSessionsChanged(cb: (list: IdentityStatus[]) => void): Promise
     if (Array.isArray(payload)) cb(payload);
   });
 }
+
+/** Tells the shell the first frame is painted (logged; the start-up benchmark reads it). */
+export function uiReady(): Promise<void> {
+  return call<void>('ui_ready');
+}

@@ -1,0 +1,84 @@
+"""Benchmark (run by `./dev bench`, not a test): cold start of the real app to its first painted
+frame, and the resident memory of every Lanyard process (WebKit's included) once it shows a
+signed-in identity of a 1,000-account world. Prints one JSON line."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from app import app_binary, app_env, bin_dir, descendants, wait_until  # noqa: E402
+from conftest import start_emulator  # noqa: E402
+
+RUNS = 5
+
+
+def memory_kib(pids) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS) in KiB: PSS splits shared pages, so it does not count WebKit's
+    shared libraries once per process."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        except OSError:
+            pass
+    return rss, pss
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="lanyard-bench-startup-"))
+    emu = start_emulator(tmp / "emu", args=["--accounts", "1000", "--roles-per-account", "3", "--repos-per-account", "0",
+                                            "--portal-tps", "0", "--auto-approve"])
+    try:
+        world = emu.control("GET", "/_emulator/world").json()
+        inst = world["instance"][0]
+        home = tmp / "home"
+        (home / ".aws").mkdir(parents=True)
+        env = app_env(home)
+        env.update(emu.env)
+        lanyard = str(bin_dir() / "lanyard")
+        r = subprocess.run([lanyard, "login", "--session", "big", "--start-url", inst["start_url"], "--region", inst["region"],
+                            "--device-code", "--no-browser"], env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        r = subprocess.run([lanyard, "accounts", "--session", "big", "--refresh", "--json"], env=env, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        accounts = len(json.loads(r.stdout))
+        starts, mem = [], (0, 0)
+        for i in range(RUNS):
+            t0 = time.monotonic()
+            proc = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            painted = None
+            for line in proc.stderr:
+                if m := re.search(r"first paint (\d+) ms after start", line):
+                    painted = (time.monotonic() - t0) * 1000
+                    break
+            assert painted is not None, "the app never reported its first paint"
+            starts.append(painted)
+            if i == RUNS - 1:
+                time.sleep(5)  # settle: the session check, the tray, WebKit's lazy work
+                pids = {proc.pid} | descendants(proc.pid)
+                mem = memory_kib(pids)
+                names = sorted(Path(f"/proc/{p}/comm").read_text().strip() for p in pids if Path(f"/proc/{p}/comm").exists())
+            proc.terminate()
+            proc.wait(15)
+        starts.sort()
+        print(json.dumps({"accounts": accounts, "start_ms_median": round(starts[len(starts) // 2]), "start_ms_max": round(starts[-1]),
+                          "starts": [round(s) for s in starts], "rss_mib": round(mem[0] / 1024, 1), "pss_mib": round(mem[1] / 1024, 1),
+                          "processes": names}))
+    finally:
+        emu.stop()
+
+
+if __name__ == "__main__":
+    main()
