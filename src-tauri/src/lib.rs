@@ -274,6 +274,33 @@ pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     }
 }
 
+/// A session warning with a "Sign in" button that signs in to that identity (Linux: through the
+/// notification server's actions; elsewhere the text points at the tray).
+pub(crate) fn notify_session<R: Runtime>(app: &AppHandle<R>, n: &lanyard_core::notices::Notice) {
+    if !app.state::<AppState>().settings().notifications {
+        return;
+    }
+    tracing::info!(title = n.title, "notification");
+    #[cfg(target_os = "linux")]
+    {
+        let (app, session, title, body) = (app.clone(), n.session.clone(), n.title.clone(), n.body.clone());
+        std::thread::spawn(move || {
+            let shown = notify_rust::Notification::new().appname("Lanyard").summary(&title).body(&body).icon("lanyard-app").action("default", "Sign in").action("sign-in", "Sign in").show();
+            match shown {
+                Ok(handle) => handle.wait_for_action(|action| {
+                    if action == "sign-in" || action == "default" {
+                        #[cfg(desktop)]
+                        tray::sign_in(&app, session.clone());
+                    }
+                }),
+                Err(e) => tracing::warn!("cannot show a notification: {e}"),
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    notify(app, &n.title, &format!("{} Sign in from Lanyard's tray menu.", n.body));
+}
+
 /// A notification only when the main window is not in front (the user is elsewhere).
 pub(crate) fn notify_if_away<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     let in_front = app.get_webview_window("main").is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
@@ -349,7 +376,7 @@ fn spawn_refresher<R: Runtime>(app: AppHandle<R>) {
             }
             if n % 15 == 0 {
                 for notice in state.due_notices() {
-                    notify(&app, &notice.title, &format!("{} Sign in from Lanyard's tray menu.", notice.body));
+                    notify_session(&app, &notice);
                 }
             }
             n += 1;

@@ -152,7 +152,8 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) {
     let _ = tray.set_tooltip(Some(tooltip));
 }
 
-fn sign_in<R: Runtime>(app: &AppHandle<R>, session: String) {
+/// Signs in to one identity in the background (tray item, notification button).
+pub(crate) fn sign_in<R: Runtime>(app: &AppHandle<R>, session: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();

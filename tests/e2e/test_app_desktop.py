@@ -310,3 +310,41 @@ def test_demo_mode_runs_the_emulator_in_process_and_never_touches_the_real_aws_d
     finally:
         wd.delete()
         driver.stop()
+
+
+def test_a_session_about_to_end_warns_and_its_sign_in_button_signs_in(tmp_path):
+    """A session without a refresh token and 10 minutes left: the notification says so, and its
+    Sign in button (clicked by the stand-in notification server) signs in again."""
+    import datetime as dt
+    import sys
+
+    from conftest import device_login, utcnow, write_token_cache
+
+    emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
+    log = tmp_path / "notifications.jsonl"
+    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_notifications.py")), str(log), "sign-in"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    app = None
+    try:
+        assert server.stdout.readline().strip() == "READY"
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        (home / ".aws/config").write_text(f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n")
+        login = device_login(emu, approve=False)  # the emulator auto-approves
+        login.pop("refreshToken", None)
+        cache = write_token_cache(home, login, session="acme", start_url=START, expires_at=utcnow() + dt.timedelta(minutes=10))
+        env = app_env(home)
+        env.update(emu.env)
+        env.update(BROWSER=str(Path(__file__).with_name("fake_browser.sh")))
+        app = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        notices = wait_until(lambda: log.exists() and [json.loads(l) for l in log.read_text().splitlines()], 30, what="a notification")
+        n = notices[0]
+        assert n["summary"] in ("acme: session ends in 10 min", "acme: session ends in 9 min"), n
+        assert "Sign in" in n["actions"] and "sign-in" in n["actions"]
+        wait_until(lambda: "refreshToken" in json.loads(cache.read_text()), 30, what="the notification's Sign in to sign in again")
+    finally:
+        if app:
+            app.terminate()
+            app.wait(15)
+        server.terminate()
+        emu.stop()

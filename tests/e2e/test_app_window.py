@@ -27,7 +27,9 @@ def test_window_renders_navigation_and_views(driver, tmp_path):
         labels = [wd.text(wd.find(f'[data-testid="nav-{v}"]')) for v in ("sessions", "accounts", "repositories", "settings")]
         assert labels == NAV
         assert heading(wd) == "Sessions"
-        wait_until(lambda: "No identities yet" in wd.text(wd.find("main")), 10, what="the empty state")
+        # Demo mode comes with the demo world's identity, signed out.
+        wd.wait_for('[data-testid="identity-acme"]', timeout=10)
+        assert wd.text(wd.find('[data-testid="state-acme"]')) == "Signed out"
         time.sleep(0.5)  # the compositor can lag the DOM by a frame
         SHOTS.mkdir(parents=True, exist_ok=True)
         wd.screenshot(SHOTS / "sessions.png")
