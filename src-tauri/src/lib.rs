@@ -130,8 +130,10 @@ pub fn run() {
                 })
                 .build(),
         );
+    // Before any window exists: a signal that arrives while the app starts must not kill it.
+    let signals = listen_for_signals();
     build(builder, state)
-        .setup(|app| {
+        .setup(move |app| {
             #[cfg(desktop)]
             tray::create(app.handle())?;
             let settings = app.state::<AppState>().settings();
@@ -139,6 +141,7 @@ pub fn run() {
                 tracing::warn!("{e}");
             }
             spawn_refresher(app.handle().clone());
+            spawn_signal_exit(app.handle().clone(), signals);
             if let Some(w) = app.get_webview_window("main") {
                 let _ = w.set_focus();
             }
@@ -346,6 +349,46 @@ pub(crate) fn clone_in_background<R: Runtime>(app: &AppHandle<R>, request: lanya
             Ok(r) => notify(&app, &format!("Cloned {repository}"), &r.path),
             Err(e) => notify(&app, &format!("Could not clone {repository}"), &e.to_string()),
         }
+    });
+}
+
+#[cfg(unix)]
+type Signals = Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>;
+#[cfg(not(unix))]
+type Signals = ();
+
+/// Installs the SIGTERM/SIGINT handlers now (the streams are awaited once the app runs).
+fn listen_for_signals() -> Signals {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _guard = tauri::async_runtime::handle().inner().enter();
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(t), Ok(i)) => Some((t, i)),
+            _ => None,
+        }
+    }
+}
+
+/// SIGTERM/SIGINT (logout, `kill`, Ctrl+C) exit like Quit: plugins save (window state), child
+/// processes end, and the exit code is 0.
+fn spawn_signal_exit<R: Runtime>(app: AppHandle<R>, signals: Signals) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            let Some((mut term, mut int)) = signals else { return };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let () = signals;
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("signal: exiting");
+        app.exit(0);
     });
 }
 

@@ -348,3 +348,66 @@ def test_a_session_about_to_end_warns_and_its_sign_in_button_signs_in(tmp_path):
             app.wait(15)
         server.terminate()
         emu.stop()
+
+
+def test_the_emulator_going_away_and_a_revoked_session_say_what_to_do(tmp_path):
+    """Mid-session, the service stops answering, then the session is ended server-side: the
+    window says so in words a person can act on, and the cached list stays on screen."""
+    emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
+    home = tmp_path / "home"
+    env = synced_home(emu, home)
+    assert lanyard(["accounts", "--refresh"], env).returncode == 0
+    driver = TauriDriver(env, tmp_path / "tauri-driver.log")
+    wd = driver.session()
+    try:
+        wd.wait_for('nav[aria-label="Main"]', timeout=30)
+        emu_env = dict(emu.env)
+        emu.stop()
+        wd.click(wd.find('[data-testid="nav-accounts"]'))
+        banner = wait_until(lambda: [b for b in wd.find_all('[role="alert"]') if "Could not discover accounts" in wd.text(b)], 40, what="the discovery error")[0]
+        message = wd.text(banner)
+        assert "cannot reach" in message and "Check your network" in message, message
+        assert wd.find_all('[data-testid="account-222222222222"]'), "the cached list stays"
+
+        # Back, then the session is revoked on the server (Logout from elsewhere) and can't be renewed.
+        emu2 = start_emulator(tmp_path / "emu2", args=["--auto-approve", "--addr", emu_env["LANYARD_EMULATOR_URL"].removeprefix("http://")])
+        try:
+            retry = [b for b in wd.find_all("button") if wd.text(b) == "Retry"]
+            wd.click(retry[0])
+            hint = wd.wait_for('[data-testid="sign-in-hint"]', timeout=40)
+            assert "Sign in" in wd.text(hint), wd.text(hint)
+        finally:
+            emu2.stop()
+    finally:
+        wd.delete()
+        driver.stop()
+
+
+def test_window_size_and_position_are_remembered(tmp_path):
+    env = app_env(tmp_path / "home")
+
+    def start():
+        p = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return p, wait_until(lambda: (windows("^Lanyard$", pid=p.pid) or [None])[0], 30, what="the window")
+
+    proc, win = start()
+    try:
+        time.sleep(1.0)
+        xdotool("windowsize", "--sync", str(win), "900", "600")
+        xdotool("windowmove", "--sync", str(win), "40", "30")
+        time.sleep(0.5)
+        from app import geometry
+        before = geometry(win)
+    finally:
+        proc.terminate()
+        assert proc.wait(15) == 0
+    proc, win = start()
+    try:
+        time.sleep(1.0)
+        from app import geometry
+        after = geometry(win)
+        assert after[2:] == before[2:] == (900, 600), (before, after)
+        assert abs(after[0] - before[0]) <= 2 and abs(after[1] - before[1]) <= 2, (before, after)
+    finally:
+        proc.terminate()
+        proc.wait(15)

@@ -52,7 +52,7 @@ def test_sigterm_exits_cleanly(tray_and_app):
     wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 30, what="the Lanyard window")
     helpers = descendants(proc.pid)
     proc.terminate()
-    proc.wait(15)
+    assert proc.wait(15) == 0, "SIGTERM exits like Quit"
     wait_until(lambda: not any(alive(p) for p in helpers), 15, what="WebKit helper processes to exit")
 
 
