@@ -57,7 +57,7 @@ def main() -> None:
         starts, mem = [], (0, 0)
         for i in range(RUNS):
             t0 = time.monotonic()
-            proc = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            proc = subprocess.Popen([str(app_binary())], env={**env, **{k: v for k, v in os.environ.items() if k.startswith("WEBKIT_")}}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             painted = None
             for line in proc.stderr:
                 if m := re.search(r"first paint (\d+) ms after start", line):
@@ -69,7 +69,7 @@ def main() -> None:
                 time.sleep(5)  # settle: the session check, the tray, WebKit's lazy work
                 pids = {proc.pid} | descendants(proc.pid)
                 mem = memory_kib(pids)
-                names = sorted(Path(f"/proc/{p}/comm").read_text().strip() for p in pids if Path(f"/proc/{p}/comm").exists())
+                names = {f"{Path(f'/proc/{p}/comm').read_text().strip()}": round(memory_kib([p])[1] / 1024, 1) for p in pids if Path(f"/proc/{p}/comm").exists()}
             proc.terminate()
             proc.wait(15)
         starts.sort()

@@ -259,6 +259,22 @@ describe('Accounts: profiles', () => {
     });
   });
 
+  it('lists the first 60 changes of a big diff and all of them on request', async () => {
+    const many = Array.from({ length: 150 }, (_, i) => `acct-${String(i).padStart(3, '0')}/Developer`);
+    shell({
+      plan_profiles: () => ({ ...planFor('{account_name}-{role_name}'), diff: { added: many, changed: [], removed: [], unchanged: 0 } }),
+    });
+    render(AccountsView);
+    const diff = await screen.findByTestId('profile-diff');
+    await waitFor(() => expect(within(diff).getByText('+150 added')).toBeTruthy());
+    expect(diff.querySelectorAll('li.added')).toHaveLength(60);
+    expect(within(diff).queryByText('+ acct-060/Developer')).toBeNull();
+    await fireEvent.click(within(diff).getByTestId('diff-show-all'));
+    expect(diff.querySelectorAll('li.added')).toHaveLength(150);
+    expect(within(diff).getByText('+ acct-149/Developer')).toBeTruthy();
+    expect(within(diff).queryByTestId('diff-show-all')).toBeNull();
+  });
+
   it('debounces typing into a single plan', async () => {
     const { calls } = shell();
     render(AccountsView);
@@ -382,7 +398,7 @@ describe('Accounts: offboarding', () => {
     render(AccountsView);
     await screen.findByTestId('account-111111111111');
 
-    await fireEvent.click(screen.getByRole('button', { name: 'Offboard…' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Offboard…' }));
     const preview = await screen.findByTestId('offboard-preview');
     expect(preview.textContent).toContain('Sign out of');
     expect(preview.textContent).toContain('[sso-session acme]');
@@ -404,7 +420,7 @@ describe('Accounts: offboarding', () => {
     render(AccountsView);
     await screen.findByTestId('account-111111111111');
 
-    await fireEvent.click(screen.getByRole('button', { name: 'Offboard…' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Offboard…' }));
     await screen.findByTestId('offboard-preview');
     await fireEvent.click(screen.getByTestId('cancel-offboard'));
 
@@ -419,7 +435,7 @@ describe('Accounts: offboarding', () => {
     render(AccountsView);
     await screen.findByTestId('account-111111111111');
 
-    await fireEvent.click(screen.getByRole('button', { name: 'Offboard…' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Offboard…' }));
     const alert = await within(screen.getByTestId('offboard')).findByRole('alert');
     expect(alert.textContent).toContain('config is locked');
     expect(screen.queryByTestId('confirm-offboard')).toBeNull();
