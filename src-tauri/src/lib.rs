@@ -171,6 +171,8 @@ fn init_logging() -> Option<std::path::PathBuf> {
     };
     let dir = lanyard_core::Paths::from_env(|k| std::env::var_os(k)).ok().map(|p| p.data_dir.join("logs"));
     let file = dir.as_ref().and_then(|d| {
+        // The appender prunes old files at start and complains when the folder is missing.
+        std::fs::create_dir_all(d).ok()?;
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("lanyard")

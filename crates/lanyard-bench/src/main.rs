@@ -182,7 +182,7 @@ fn e2e_script(name: &str) -> anyhow::Result<serde_json::Value> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize()?;
     let target = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| root.join("target"));
     let out = Command::new("dbus-run-session")
-        .args(["--", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
+        .args(["--", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24 -noreset"])
         .arg(root.join(".venv/bin/python"))
         .arg(root.join("tests/e2e").join(name))
         .env("LANYARD_BIN_DIR", target.join("release"))
