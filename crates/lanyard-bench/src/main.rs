@@ -214,6 +214,8 @@ fn accounts_render() -> anyhow::Result<()> {
     println!("accounts-render-3000 (real window, release build, cached list of 3,000 accounts)");
     println!("  first visit after start: {:.0} ms", v["first_ms"].as_f64().unwrap_or(f64::NAN));
     println!("  click Accounts & Profiles -> count and first rows rendered: median {median:.0} ms, max {:.0} ms over {} visits", v["max_ms"].as_f64().unwrap_or(f64::NAN), v["runs"].as_array().map_or(0, Vec::len));
-    println!("  target < 100 ms: {}\n", if median < 100.0 { "met" } else { "NOT met" });
+    let first = v["first_ms"].as_f64().unwrap_or(f64::NAN);
+    let verdict = |ms: f64| if ms < 100.0 { "met" } else { "NOT met" };
+    println!("  target < 100 ms: first visit after start {}, later visits {}\n", verdict(first), verdict(median));
     Ok(())
 }
