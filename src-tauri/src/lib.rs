@@ -97,7 +97,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    *state.log_file.lock().unwrap_or_else(|p| p.into_inner()) = logs;
+    *state.log_dir.lock().unwrap_or_else(|p| p.into_inner()) = logs;
     // Single instance first: a second launch only focuses the first (and exits). The end-to-end
     // harness runs many sandboxed apps in one D-Bus session and opts out with
     // LANYARD_MULTI_INSTANCE=1 (its single-instance test does not).
@@ -245,7 +245,6 @@ pub fn hide_switcher<R: Runtime>(app: &AppHandle<R>) {
 
 /// Applies the preferences that live outside Lanyard: start at login, the global shortcut.
 pub(crate) fn apply_settings<R: Runtime>(app: &AppHandle<R>, s: &lanyard_core::settings::AppSettings) -> Result<(), String> {
-    use tauri_plugin_autostart::ManagerExt as _;
     use tauri_plugin_global_shortcut::GlobalShortcutExt as _;
     let Some(autostart) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>() else { return Ok(()) };
     let on = autostart.is_enabled().unwrap_or(false);
@@ -258,7 +257,6 @@ pub(crate) fn apply_settings<R: Runtime>(app: &AppHandle<R>, s: &lanyard_core::s
         let r = if s.start_at_login { autostart.enable() } else { autostart.disable() };
         r.map_err(|e| format!("could not {} start at login: {e}", if s.start_at_login { "turn on" } else { "turn off" }))?;
     }
-    let _ = app.autolaunch();
     let shortcuts = app.global_shortcut();
     let _ = shortcuts.unregister_all();
     if !s.switcher_shortcut.is_empty() {

@@ -39,8 +39,8 @@ pub struct AppState {
     tracker: Mutex<notices::Tracker>,
     /// The AWS config's modification time when last looked at (hand edits reload the views).
     config_stamp: Mutex<Option<std::time::SystemTime>>,
-    /// The log file of this run (Copy diagnostics reads its tail).
-    pub log_file: Mutex<Option<std::path::PathBuf>>,
+    /// The log folder (Copy diagnostics reads the tail of its newest file).
+    pub log_dir: Mutex<Option<std::path::PathBuf>>,
     /// Demo mode's in-process emulator (kept alive with the state).
     _demo: Option<lanyard_emulator::Emulator>,
 }
@@ -124,7 +124,7 @@ impl AppState {
             settings,
             tracker: Mutex::default(),
             config_stamp,
-            log_file: Mutex::new(None),
+            log_dir: Mutex::new(None),
             _demo: None,
         }
     }
@@ -399,9 +399,7 @@ impl AppState {
 
     /// The console sign-in URL for a profile (a secret: only ever handed to the browser).
     pub async fn console_url(&self, profile: &str) -> Result<Secret> {
-        let text = sso::identity::read_config(&self.ctx.paths.aws_config_file)?;
-        let session = lanyard_core::console::profile_role(&text, profile)?.session;
-        lanyard_core::console::url_for_profile(&self.ctx, &self.role_creds, &self.limiter(&session), profile).await
+        lanyard_core::console::url_for_profile(&self.ctx, &self.role_creds, |session| self.limiter(session), profile).await
     }
 
     /// True once when the AWS config changed on disk since the last call (a hand edit, the CLI).
@@ -433,7 +431,10 @@ impl AppState {
         let h = self.helper_status(helper);
         let _ = writeln!(t, "git-remote-codecommit: {}", serde_json::to_string(&h).unwrap_or_default());
         let _ = writeln!(t, "settings: {}", serde_json::to_string(&self.settings()).unwrap_or_default());
-        let log = self.log_file.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        // The appender names files lanyard.DATE.log; the newest is today's.
+        let log = self.log_dir.lock().unwrap_or_else(|p| p.into_inner()).clone().and_then(|dir| {
+            std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("lanyard"))).max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        });
         if let Some(path) = &log {
             let text = std::fs::read_to_string(path).unwrap_or_default();
             let lines: Vec<&str> = text.lines().collect();

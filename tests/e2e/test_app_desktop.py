@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app import SHOTS, TauriDriver, Tray, app_binary, app_env, bin_dir, close_window, wait_until, windows, xdotool
+from app import SHOTS, TauriDriver, Tray, app_binary, app_env, bin_dir, close_window, geometry, wait_until, windows, xdotool
 from conftest import client_env, http, sha1, start_emulator
 
 START = "https://acme.awsapps.com/start"
@@ -238,6 +238,8 @@ def test_settings_refuse_bad_values_start_at_login_and_copy_diagnostics(emu, tmp
         wd.wait_for('[data-testid="diagnostics-copied"]', timeout=10)
         text = wait_until(lambda: (c := clipboard(env)) and c, 10, what="diagnostics on the clipboard")
         assert text.startswith("Lanyard ") and "identity acme" in text and "SignedIn" in text
+        assert "log lines of" in text and "first paint" in text, "the tail of this run's log file is included"
+        assert ".log" in wd.text(wd.find('[data-testid="diagnostics-copied"]')), "names the log file"
         assert not [s for s in secrets if s in text], "no token or client secret in diagnostics"
         logs = list((home / ".local/share/lanyard/logs").glob("lanyard*.log"))
         assert logs, "a log file"
@@ -396,7 +398,6 @@ def test_window_size_and_position_are_remembered(tmp_path):
         xdotool("windowsize", "--sync", str(win), "900", "600")
         xdotool("windowmove", "--sync", str(win), "40", "30")
         time.sleep(0.5)
-        from app import geometry
         before = geometry(win)
     finally:
         proc.terminate()
@@ -404,7 +405,6 @@ def test_window_size_and_position_are_remembered(tmp_path):
     proc, win = start()
     try:
         time.sleep(1.0)
-        from app import geometry
         after = geometry(win)
         assert after[2:] == before[2:] == (900, 600), (before, after)
         assert abs(after[0] - before[0]) <= 2 and abs(after[1] - before[1]) <= 2, (before, after)

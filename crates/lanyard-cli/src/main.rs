@@ -490,12 +490,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Console { profile, print } => {
             let ctx = context(paths, true);
-            let limiter = lanyard_core::accounts::RateLimiter::new(20.0);
             let creds = lanyard_core::codecommit::RoleCredentialsCache::default();
             if !print && !browser_available() {
                 anyhow::bail!("no browser can be shown here (no display, or over SSH): run `lanyard console {profile} --print` and open the URL in a browser");
             }
-            let url = lanyard_core::console::url_for_profile(&ctx, &creds, &limiter, &profile).await?;
+            let url = lanyard_core::console::url_for_profile(&ctx, &creds, |_| Arc::new(lanyard_core::accounts::RateLimiter::new(20.0)), &profile).await?;
             if print {
                 println!("{}", url.expose());
                 return Ok(());

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Bytes;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::aws_config::{self, SectionKind};
 use crate::codecommit::creds::RoleCredentials;
 use crate::secret::Secret;
 use crate::sso::Endpoints;
+use crate::sso::login::enc;
 use crate::{Error, Result};
 
 /// The IAM Identity Center role behind a profile.
@@ -77,12 +77,6 @@ pub fn destination(region: &str) -> String {
     format!("https://{host}/console/home?region={region}")
 }
 
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-fn enc(s: &str) -> String {
-    utf8_percent_encode(s, UNRESERVED).to_string()
-}
-
 /// `GET {base}/federation?Action=getSigninToken&Session=…`, then the `login` URL. No
 /// `SessionDuration`: the console session then lasts as long as the role credentials do (AWS
 /// refuses `SessionDuration` for some temporary credentials).
@@ -113,13 +107,18 @@ pub async fn signin_url(endpoints: &Endpoints, role: &ProfileRole, fallback_regi
     )))
 }
 
-/// The console sign-in URL for a profile: its role's credentials (cached, through the identity's
-/// rate limiter), then [`signin_url`].
-pub async fn url_for_profile(ctx: &crate::sso::SsoContext, creds: &crate::codecommit::RoleCredentialsCache, limiter: &crate::accounts::RateLimiter, profile: &str) -> Result<Secret> {
+/// The console sign-in URL for a profile: its role's credentials (cached, through the limiter
+/// `limiter_for` gives for the profile's sso-session), then [`signin_url`].
+pub async fn url_for_profile(
+    ctx: &crate::sso::SsoContext,
+    creds: &crate::codecommit::RoleCredentialsCache,
+    limiter_for: impl FnOnce(&str) -> std::sync::Arc<crate::accounts::RateLimiter>,
+    profile: &str,
+) -> Result<Secret> {
     let text = crate::sso::identity::read_config(&ctx.paths.aws_config_file)?;
     let role = profile_role(&text, profile)?;
     let identity = crate::sso::identity::find(&ctx.paths.aws_config_file, &role.session)?;
-    let c = creds.get(ctx, &identity, &role.account_id, &role.role_name, limiter).await?;
+    let c = creds.get(ctx, &identity, &role.account_id, &role.role_name, &limiter_for(&role.session)).await?;
     signin_url(&ctx.endpoints, &role, &identity.region, &c).await
 }
 

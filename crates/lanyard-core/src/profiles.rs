@@ -304,7 +304,7 @@ fn settings_path(paths: &Paths, session: &str) -> PathBuf {
 
 /// An identity's remembered profile settings (defaults when none or unreadable).
 pub fn load_settings(paths: &Paths, session: &str) -> ProfileSettings {
-    std::fs::read(settings_path(paths, session)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    load_settings_or(paths, session, DEFAULT_TEMPLATE)
 }
 
 /// An identity's remembered profile settings, or the defaults with `template` when it has none.

@@ -210,7 +210,7 @@ async fn create_token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
 
 // ---- portal ----------------------------------------------------------------------------------
 
-fn query_map(q: Option<String>) -> HashMap<String, String> {
+pub(crate) fn query_map(q: Option<String>) -> HashMap<String, String> {
     url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect()
 }
 

@@ -253,7 +253,7 @@ async fn set_knobs(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Resp
 /// role's credentials (the `Session` JSON) into a sign-in token; `login` with that token "signs
 /// in" and shows a landing page naming the account and role instead of the real console.
 async fn federation(State(app): State<Arc<App>>, axum::extract::RawQuery(q): axum::extract::RawQuery) -> Response {
-    let q: HashMap<String, String> = url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect();
+    let q = crate::http::query_map(q);
     let bad = |m: &str| (StatusCode::BAD_REQUEST, m.to_owned()).into_response();
     match q.get("Action").map(String::as_str) {
         Some("getSigninToken") => {

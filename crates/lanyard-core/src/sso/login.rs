@@ -200,7 +200,8 @@ async fn registration(ctx: &SsoContext, oidc: &Oidc, identity: &Identity, pkce: 
 
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-fn enc(s: &str) -> String {
+/// Percent-encodes everything but RFC 3986's unreserved characters (query values).
+pub(crate) fn enc(s: &str) -> String {
     utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
