@@ -3,24 +3,10 @@ import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { mockShell, type Handlers } from '../../test/shell';
+import { profile } from '../../test/switcher-entries';
 import type { CloneRequest } from '../bindings/CloneRequest';
 import type { SwitcherEntry } from '../bindings/SwitcherEntry';
 import Switcher from './Switcher.svelte';
-
-const profile = (title: string, over: Partial<SwitcherEntry> = {}): SwitcherEntry => ({
-  kind: 'profile',
-  key: `profile:${title}`,
-  title,
-  session: 'acme',
-  accountId: '111111111111',
-  accountName: 'payments-prod',
-  roleName: 'Developer',
-  region: 'eu-west-1',
-  favourite: false,
-  path: null,
-  clone: null,
-  ...over,
-});
 
 const CLONE: CloneRequest = {
   session: 'acme',

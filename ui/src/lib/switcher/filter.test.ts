@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { profile } from '../../test/switcher-entries';
 import type { SwitcherEntry } from '../bindings/SwitcherEntry';
 import { filterEntries, indexEntries, terms } from './filter';
-
-const profile = (title: string, over: Partial<SwitcherEntry> = {}): SwitcherEntry => ({
-  kind: 'profile',
-  key: `profile:${title}`,
-  title,
-  session: 'acme',
-  accountId: '111111111111',
-  accountName: 'payments-prod',
-  roleName: 'Developer',
-  region: 'eu-west-1',
-  favourite: false,
-  path: null,
-  clone: null,
-  ...over,
-});
 
 const repo = (title: string, over: Partial<SwitcherEntry> = {}): SwitcherEntry =>
   profile(title, { kind: 'repository', key: `repo:${title}`, ...over });
