@@ -257,10 +257,34 @@ pub async fn copy_text<R: Runtime>(app: AppHandle<R>, text: String) -> Result<()
     crate::copy_text(&app, &text).map_err(CmdError::unknown)
 }
 
+/// When the page's start-up steps happened, in ms from its navigation start (`performance.now()`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageMarks {
+    /// `performance.timeOrigin`: the navigation start, ms since the Unix epoch.
+    time_origin: f64,
+    script: f64,
+    mounted: f64,
+    first_frame: f64,
+    second_frame: f64,
+}
+
 /// The page painted its first frame: logged with the time since the process started (the
-/// start-up benchmark reads it).
+/// start-up benchmark reads it), and at debug level where the page's own time went.
 #[tauri::command]
-pub async fn ui_ready<R: Runtime>(window: tauri::WebviewWindow<R>) -> Result<(), CmdError> {
-    tracing::info!(window = window.label(), "first paint {} ms after start", crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis()));
+pub async fn ui_ready<R: Runtime>(window: tauri::WebviewWindow<R>, marks: Option<PageMarks>) -> Result<(), CmdError> {
+    if let (Some(m), Some(start)) = (marks, crate::STARTED_WALL.get()) {
+        let start = start.duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        tracing::debug!(
+            window = window.label(),
+            "page start-up: navigation {:.0} ms after start, then script +{:.0}, mounted +{:.0}, first frame +{:.0}, second frame +{:.0} ms",
+            m.time_origin - start,
+            m.script,
+            m.mounted,
+            m.first_frame,
+            m.second_frame
+        );
+    }
+    tracing::info!(window = window.label(), "first paint {} ms after start", crate::since_start());
     Ok(())
 }

@@ -57,6 +57,12 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::copy_text,
             commands::ui_ready,
         ])
+        .on_page_load(|webview, payload| {
+            tracing::debug!(window = webview.label(), "page load {:?} {} ms after start", payload.event(), since_start());
+            if webview.label() == "main" && payload.event() == tauri::webview::PageLoadEvent::Finished {
+                show_main_once(webview.app_handle());
+            }
+        })
         .on_window_event(|window, event| match event {
             // Closing the window hides it; the tray keeps Lanyard running until Quit.
             WindowEvent::CloseRequested { api, .. } if window.label() == "main" || window.label() == SWITCHER => {
@@ -74,10 +80,37 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
 /// When the process started (for the "first paint" log line).
 pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+pub(crate) static STARTED_WALL: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+
+/// Shows the main window the first time its page has loaded (or, failing that, a few seconds
+/// after start). Why not at once: WebKitGTK's first draw of an empty web view blocks the main
+/// thread for up to 500 ms waiting for a frame the page cannot render yet, because loading the
+/// page needs that same thread (measured: navigation started ~500 ms later). Hidden until loaded,
+/// the window's first frame is the page.
+pub(crate) fn show_main_once<R: Runtime>(app: &AppHandle<R>) {
+    static SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !SHOWN.swap(true, std::sync::atomic::Ordering::SeqCst)
+        && let Some(w) = app.get_webview_window("main")
+    {
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+/// Milliseconds since the process started (start-up timings in the log).
+pub(crate) fn since_start() -> u128 {
+    STARTED.get().map_or(0, |t| t.elapsed().as_millis())
+}
+
 /// Starts the desktop app.
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
+    STARTED_WALL.get_or_init(std::time::SystemTime::now);
+    let rendering = choose_rendering();
     let logs = init_logging();
+    if let Some(why) = rendering {
+        tracing::info!("WebKit draws on the CPU: {why} (LANYARD_GPU=1 uses the GPU path anyway)");
+    }
     let demo = std::env::args().any(|a| a == "--demo");
     let emulator = if demo {
         match tauri::async_runtime::block_on(start_demo_emulator()) {
@@ -98,6 +131,7 @@ pub fn run() {
         }
     };
     *state.log_dir.lock().unwrap_or_else(|p| p.into_inner()) = logs;
+    tracing::debug!("state ready {} ms after start", since_start());
     // Single instance first: a second launch only focuses the first (and exits). The end-to-end
     // harness runs many sandboxed apps in one D-Bus session and opts out with
     // LANYARD_MULTI_INSTANCE=1 (its single-instance test does not).
@@ -134,6 +168,7 @@ pub fn run() {
     let signals = listen_for_signals();
     build(builder, state)
         .setup(move |app| {
+            tracing::debug!("setup {} ms after start", since_start());
             #[cfg(desktop)]
             tray::create(app.handle())?;
             let settings = app.state::<AppState>().settings();
@@ -142,9 +177,12 @@ pub fn run() {
             }
             spawn_refresher(app.handle().clone());
             spawn_signal_exit(app.handle().clone(), signals);
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.set_focus();
-            }
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                show_main_once(&handle);
+            });
+            tracing::debug!("setup done {} ms after start", since_start());
             Ok(())
         })
         .build(tauri::generate_context!())
@@ -156,6 +194,37 @@ pub fn run() {
                 api.prevent_exit();
             }
         });
+}
+
+/// Without a GPU (no DRM render node: VMs, containers, remote and virtual displays), WebKitGTK's
+/// GPU path runs on Mesa's software rasterizer: measured under Xvfb, it compiles shaders with LLVM
+/// at start and holds 75 MiB more than drawing on the CPU, for a slower first frame. So there,
+/// Lanyard asks WebKit (and GTK) to draw on the CPU — unless the user set either knob or
+/// LANYARD_GPU=1. Returns why, when it did. Must run before any thread exists (it sets the
+/// environment WebKit and GTK read at start, and the web processes inherit).
+pub fn choose_rendering() -> Option<&'static str> {
+    #[cfg(target_os = "linux")]
+    {
+        let set = |k: &str| std::env::var_os(k).is_some();
+        if set("LANYARD_GPU") || set("WEBKIT_DISABLE_COMPOSITING_MODE") || set("WEBKIT_FORCE_COMPOSITING_MODE") {
+            return None;
+        }
+        let has_render_node = std::fs::read_dir("/dev/dri").is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")));
+        if has_render_node {
+            return None;
+        }
+        // SAFETY: called first thing in `run`, while the process has one thread, so nothing can
+        // read the environment concurrently.
+        unsafe {
+            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+            if !set("GDK_GL") {
+                std::env::set_var("GDK_GL", "disable");
+            }
+        }
+        Some("no GPU render node in /dev/dri")
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 /// Logs to stderr and to a daily-rotated file in the data directory (7 kept), both through the

@@ -411,7 +411,15 @@ export function onSessionsChanged(cb: (list: IdentityStatus[]) => void): Promise
   });
 }
 
-/** Tells the shell the first frame is painted (logged; the start-up benchmark reads it). */
-export function uiReady(): Promise<void> {
-  return call<void>('ui_ready');
+export interface PageMarks {
+  timeOrigin: number;
+  script: number;
+  mounted: number;
+  firstFrame: number;
+  secondFrame: number;
+}
+
+/** Tells the shell the first frame is painted, with where the page's start-up time went. */
+export function uiReady(marks?: PageMarks): Promise<void> {
+  return call<void>('ui_ready', { marks });
 }
