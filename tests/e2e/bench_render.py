@@ -1,6 +1,6 @@
 """Benchmark (run by `./dev bench`, not a test): how long the real window takes to show the
 cached account list of 3,000 accounts on a second start — from clicking Accounts & Profiles
-to the rendered count and first rows, measured inside the page with performance.now()."""
+to the count and first rows on screen and painted, measured inside the page with performance.now()."""
 
 from __future__ import annotations
 
@@ -18,10 +18,14 @@ MEASURE = """
 const done = arguments[arguments.length - 1];
 const t0 = performance.now();
 document.querySelector('[data-testid="nav-accounts"]').click();
+// On screen = laid out (a view kept hidden has no boxes). The time is taken by a task queued from
+// that frame's callback: it runs once the frame has been painted.
+const shown = (el) => el && el.getClientRects().length > 0;
 (function poll() {
   const c = document.querySelector('[data-testid="account-count"]');
   const row = document.querySelector('[data-testid="account-100000003000"], [data-testid="account-100000000001"]');
-  if (c && /3,?000/.test(c.textContent) && row) done(performance.now() - t0); else requestAnimationFrame(poll);
+  if (shown(c) && /3,?000/.test(c.textContent) && shown(row)) setTimeout(() => done(performance.now() - t0), 0);
+  else requestAnimationFrame(poll);
 })();
 """
 
@@ -46,7 +50,7 @@ def main() -> None:
             # A person's pace between visits, so the previous visit's profile preview is done.
             time.sleep(1.0)
             wd.click(wd.find('[data-testid="nav-sessions"]'))
-            wait_until(lambda: not wd.find_all('[data-testid="account-count"]'), 10, what="leaving the view")
+            wait_until(lambda: wd.text(wd.find('[data-testid="view-title"]')) == "Sessions", 10, what="leaving the view")
             time.sleep(1.0)  # and the Sessions view has settled, as it would have before a person's next click
             times.append(wd._call("POST", wd._s("/execute/async"), {"script": MEASURE, "args": []}))
         first = times[0]

@@ -141,6 +141,23 @@ describe('App frame', () => {
     expect(title().textContent).toBe('Repositories');
   });
 
+  it('mounts Accounts & Profiles hidden once the first screen has painted, and keeps it', async () => {
+    const calls = mockShell();
+    render(App);
+
+    // Hidden behind Sessions: in the document (so its first visit is warm), not on screen.
+    const kept = await screen.findByTestId('accounts-view', {}, { timeout: 2000 });
+    expect(kept.hidden).toBe(true);
+    expect(title().textContent).toBe('Sessions');
+    expect(calls).not.toContain('discover_accounts');
+
+    await fireEvent.click(nav('accounts'));
+    expect(screen.getByTestId('accounts-view')).toBe(kept);
+    expect(kept.hidden).toBe(false);
+    await fireEvent.click(nav('repositories'));
+    expect(screen.getByTestId('accounts-view').hidden).toBe(true);
+  });
+
   it('follows app://navigate events from the tray', async () => {
     mockShell();
     render(App);

@@ -131,6 +131,31 @@ describe('Accounts: discovery', () => {
     await waitFor(() => expect(progressText()).toBe('Up to date'));
   });
 
+  it('kept hidden, shows the cache without calling the portal; each visit then revalidates', async () => {
+    const { calls, flight } = shell();
+    const view = render(AccountsView, { active: false });
+
+    expect(await screen.findByTestId('account-111111111111')).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls.filter((c) => c.cmd === 'discover_accounts')).toHaveLength(0);
+    // Nor the profile preview (a plan of every profile) while nobody can see it.
+    expect(calls.filter((c) => c.cmd === 'plan_profiles')).toHaveLength(0);
+
+    await view.rerender({ active: true });
+    await waitFor(() => expect(flight.end).toBeDefined());
+    expect(calls.filter((c) => c.cmd === 'discover_accounts')).toHaveLength(1);
+    flight.done.resolve([PROD, DEV]);
+    await waitFor(() => expect(progressText()).toBe('Up to date'));
+
+    // Leaving and coming back revalidates again, keeping the list (and the search) on screen.
+    await fireEvent.input(searchInput(), { target: { value: 'dev' } });
+    await view.rerender({ active: false });
+    await view.rerender({ active: true });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'discover_accounts')).toHaveLength(2));
+    expect(searchInput().value).toBe('dev');
+    expect(rows()).toEqual(['account-222222222222']);
+  });
+
   it('offers going to Sessions when discovery rejects with NotSignedIn', async () => {
     mockShell({
       list_identities: () => [status('acme', { state: 'signedIn' })],
