@@ -144,7 +144,22 @@ class WebDriver:
     def execute(self, script: str, *args):
         return self._call("POST", self._s("/execute/sync"), {"script": script, "args": list(args)})
 
+    # WebKitGTK drawing without compositing (the app's choice without a GPU) takes a WebDriver
+    # screenshot at the next paint, and an idle page never paints: the call would hang. A 1 px,
+    # all but transparent dot in the corner changes for a second, so a paint comes.
+    NUDGE = """
+const dot = document.createElement('div');
+dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+document.body.appendChild(dot);
+let n = 0;
+(function flip() {
+  dot.style.background = n % 2 ? 'rgba(0,0,0,0)' : 'rgba(0,0,0,0.01)';
+  if (++n < 60) requestAnimationFrame(flip); else dot.remove();
+})();
+"""
+
     def screenshot(self, path: str | os.PathLike) -> bytes:
+        self.execute(self.NUDGE)
         png = base64.b64decode(self._call("GET", self._s("/screenshot")))
         with open(path, "wb") as f:
             f.write(png)
