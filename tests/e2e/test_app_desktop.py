@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app import SHOTS, TauriDriver, Tray, app_binary, app_env, bin_dir, close_window, geometry, wait_until, windows, xdotool
+from app import SHOTS, TauriDriver, Tray, app_binary, app_env, bin_dir, close_window, descendants, exe_of, geometry, wait_until, windows, xdotool
 from conftest import client_env, http, sha1, start_emulator
 
 START = "https://acme.awsapps.com/start"
@@ -289,6 +289,37 @@ def test_a_second_launch_focuses_the_first(tmp_path):
     finally:
         first.terminate()
         first.wait(15)
+
+
+def test_a_second_launch_during_a_sign_in_brings_the_first_forward_and_the_sign_in_goes_on(tmp_path):
+    emu = start_emulator(tmp_path / "emu")  # no auto-approve: the sign-in waits for the person
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws/config").write_text(f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n")
+    env = app_env(home)
+    env.update(emu.env)
+    env.pop("LANYARD_MULTI_INSTANCE")
+    env["BROWSER"] = str(logging_browser(tmp_path)[0])
+    driver = TauriDriver(env, tmp_path / "tauri-driver.log")
+    wd = driver.session()
+    try:
+        wd.wait_for('[data-testid="identity-acme"]', timeout=30)
+        wd.click(wd.find('[data-testid="sign-in-device-acme"]'))
+        code = wait_until(lambda: [wd.text(c) for c in wd.find_all('[data-testid="user-code"]') if wd.text(c)], 20, what="the device code")[0]
+
+        second = subprocess.run([str(app_binary())], env=env, capture_output=True, timeout=30)
+        assert second.returncode == 0, second.stderr
+        apps = [p for p in descendants(driver.proc.pid) if exe_of(p) == app_binary().resolve()]
+        assert len(apps) == 1, "the second launch did not stay"
+        assert windows("^Lanyard$", pid=apps[0]), "the first window is on screen"
+        # The sign-in in flight is untouched: same code, and approving it signs in.
+        assert wd.text(wd.find('[data-testid="user-code"]')) == code
+        emu.approve(code)
+        wait_until(lambda: wd.text(wd.find('[data-testid="state-acme"]')) == "Signed in", 30, what="the sign-in to finish")
+    finally:
+        wd.delete()
+        driver.stop()
+        emu.stop()
 
 
 def test_demo_mode_runs_the_emulator_in_process_and_never_touches_the_real_aws_dir(tmp_path):
