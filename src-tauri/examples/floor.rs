@@ -16,6 +16,13 @@ fn main() {
         .setup(move |app| {
             tauri::WebviewWindowBuilder::new(app, "floor", tauri::WebviewUrl::CustomProtocol("floor://localhost/".parse().expect("a URL")))
                 .inner_size(1100.0, 720.0)
+                // Shown once loaded, as the app's window is (see `show_main_once`).
+                .visible(false)
+                .on_page_load(|webview, payload| {
+                    if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                        let _ = webview.show();
+                    }
+                })
                 .on_document_title_changed(move |_, title| {
                     if title == "painted" {
                         eprintln!("first paint {} ms after start", started.elapsed().as_millis());

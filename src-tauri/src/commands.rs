@@ -286,5 +286,8 @@ pub async fn ui_ready<R: Runtime>(window: tauri::WebviewWindow<R>, marks: Option
         );
     }
     tracing::info!(window = window.label(), "first paint {} ms after start", crate::since_start());
+    if window.label() == "main" {
+        crate::after_first_paint(tauri::Manager::app_handle(&window));
+    }
     Ok(())
 }

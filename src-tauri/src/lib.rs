@@ -97,6 +97,28 @@ pub(crate) fn show_main_once<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// What can wait until the window has painted (or, failing that, a few seconds): the tray and
+/// the preferences that live outside Lanyard (start at login, the global shortcut). Measured: they
+/// held the main thread ~90 ms that the first frame needs.
+pub(crate) fn after_first_paint<R: Runtime>(app: &AppHandle<R>) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let handle = app.clone();
+    let _ = app.run_on_main_thread(move || {
+        #[cfg(desktop)]
+        if let Err(e) = tray::create(&handle) {
+            tracing::warn!("cannot create the tray icon: {e}");
+        }
+        let settings = handle.state::<AppState>().settings();
+        if let Err(e) = apply_settings(&handle, &settings) {
+            tracing::warn!("{e}");
+        }
+        tracing::debug!("tray and preferences {} ms after start", since_start());
+    });
+}
+
 /// Milliseconds since the process started (start-up timings in the log).
 pub(crate) fn since_start() -> u128 {
     STARTED.get().map_or(0, |t| t.elapsed().as_millis())
@@ -169,18 +191,13 @@ pub fn run() {
     build(builder, state)
         .setup(move |app| {
             tracing::debug!("setup {} ms after start", since_start());
-            #[cfg(desktop)]
-            tray::create(app.handle())?;
-            let settings = app.state::<AppState>().settings();
-            if let Err(e) = apply_settings(app.handle(), &settings) {
-                tracing::warn!("{e}");
-            }
             spawn_refresher(app.handle().clone());
             spawn_signal_exit(app.handle().clone(), signals);
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 tokio::time::sleep(Duration::from_secs(3)).await;
                 show_main_once(&handle);
+                after_first_paint(&handle);
             });
             tracing::debug!("setup done {} ms after start", since_start());
             Ok(())
