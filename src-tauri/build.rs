@@ -36,6 +36,7 @@ fn main() {
             "clone_in_background",
             "copy_text",
             "ui_ready",
+            "ui_timing",
         ])),
     )
     .expect("tauri-build failed");

@@ -291,3 +291,11 @@ pub async fn ui_ready<R: Runtime>(window: tauri::WebviewWindow<R>, marks: Option
     }
     Ok(())
 }
+
+/// How long an interaction took in the page, to the frame that showed it (debug log; the
+/// quick-switcher benchmark reads it).
+#[tauri::command]
+pub async fn ui_timing<R: Runtime>(window: tauri::WebviewWindow<R>, what: String, ms: f64) -> Result<(), CmdError> {
+    tracing::debug!(window = window.label(), "timing: {what} in {ms:.1} ms");
+    Ok(())
+}

@@ -56,6 +56,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::clone_in_background,
             commands::copy_text,
             commands::ui_ready,
+            commands::ui_timing,
         ])
         .on_page_load(|webview, payload| {
             tracing::debug!(window = webview.label(), "page load {:?} {} ms after start", payload.event(), since_start());

@@ -419,6 +419,11 @@ export interface PageMarks {
   secondFrame: number;
 }
 
+/** Logs (debug) how long an interaction took to its painted frame; never fails the caller. */
+export function reportTiming(what: string, ms: number): void {
+  if (isTauri()) void call<void>('ui_timing', { what, ms }).catch(() => {});
+}
+
 /** Tells the shell the first frame is painted, with where the page's start-up time went. */
 export function uiReady(marks?: PageMarks): Promise<void> {
   return call<void>('ui_ready', { marks });

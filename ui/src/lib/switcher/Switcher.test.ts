@@ -67,7 +67,8 @@ async function open(entries?: SwitcherEntry[], over?: Handlers) {
 
 /** Waits until the action in flight has finished. */
 const idle = () => waitFor(() => expect(screen.getByTestId('switcher').getAttribute('aria-busy')).toBe('false'));
-const commands = (calls: { cmd: string }[]) => calls.map((c) => c.cmd).filter((c) => c !== 'switcher_entries');
+const commands = (calls: { cmd: string }[]) =>
+  calls.map((c) => c.cmd).filter((c) => c !== 'switcher_entries' && c !== 'ui_timing');
 
 afterEach(async () => {
   cleanup();
@@ -142,6 +143,15 @@ describe('Switcher: list and navigation', () => {
     await fireEvent.input(input(), { target: { value: 'zzz' } });
     expect(keys()).toEqual([]);
     expect(screen.getByText('No profile or repository matches “zzz”.')).toBeTruthy();
+  });
+
+  it('logs how long each keystroke took to its painted rows', async () => {
+    const calls = await open();
+    await fireEvent.input(input(), { target: { value: 'led' } });
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'ui_timing')).toBe(true));
+    const timing = calls.find((c) => c.cmd === 'ui_timing')!.args as { what: string; ms: number };
+    expect(timing.what).toMatch(/^switcher: filtered \d+ entries$/);
+    expect(timing.ms).toBeGreaterThanOrEqual(0);
   });
 
   it('says what to do when there is nothing yet', async () => {
