@@ -4,7 +4,9 @@
 
 fn main() {
     let started = std::time::Instant::now();
-    lanyard_app::choose_rendering();
+    if let Some(why) = lanyard_app::choose_rendering() {
+        eprintln!("WebKit draws on the CPU: {why}");
+    }
     let mut context = tauri::generate_context!();
     context.config_mut().app.windows.clear();
     tauri::Builder::default()

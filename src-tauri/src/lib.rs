@@ -81,6 +81,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
 /// When the process started (for the "first paint" log line).
 pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// The same moment on the wall clock (the page's `performance.timeOrigin` is one).
 pub(crate) static STARTED_WALL: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
 
 /// Shows the main window the first time its page has loaded (or, failing that, a few seconds
