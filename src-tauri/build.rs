@@ -1,7 +1,7 @@
 fn main() {
     // App commands go through Tauri's permission system like plugin commands do.
-    tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
             "app_info",
             "list_identities",
             "save_identity",
@@ -37,7 +37,7 @@ fn main() {
             "copy_text",
             "ui_ready",
             "ui_timing",
-        ])),
-    )
+        ]),
+    ))
     .expect("tauri-build failed");
 }

@@ -1,13 +1,16 @@
 //! Tauri commands: thin adapters over `AppState`/`lanyard-core`. Names match `ui/src/lib/api.ts`.
 
 use lanyard_core::accounts::{AccountRoles, DiscoveryEvent};
+use lanyard_core::codecommit::{
+    CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, RecentClone,
+    helper::HelperStatus,
+};
 use lanyard_core::offboard::OffboardReport;
 use lanyard_core::profiles::{ProfileSettings, SyncPlan, SyncReport};
-use lanyard_core::sso::{IdentityInput, IdentityStatus, LoginMethod, LoginStep, LogoutReport};
-use lanyard_core::view::AppInfo;
-use lanyard_core::codecommit::{CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, RecentClone, helper::HelperStatus};
 use lanyard_core::settings::AppSettings;
+use lanyard_core::sso::{IdentityInput, IdentityStatus, LoginMethod, LoginStep, LogoutReport};
 use lanyard_core::switcher::SwitcherEntry;
+use lanyard_core::view::AppInfo;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
@@ -27,7 +30,11 @@ pub async fn list_identities(state: State<'_, AppState>) -> Result<Vec<IdentityS
 
 /// Adds or edits a Lanyard-managed identity.
 #[tauri::command]
-pub async fn save_identity<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, input: IdentityInput) -> Result<IdentityStatus, CmdError> {
+pub async fn save_identity<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    input: IdentityInput,
+) -> Result<IdentityStatus, CmdError> {
     let saved = state.save_identity(input)?;
     events::sessions_changed(&app);
     Ok(saved)
@@ -35,7 +42,11 @@ pub async fn save_identity<R: Runtime>(app: AppHandle<R>, state: State<'_, AppSt
 
 /// Signs out of and removes a Lanyard-managed identity.
 #[tauri::command]
-pub async fn remove_identity<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, session: String) -> Result<(), CmdError> {
+pub async fn remove_identity<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    session: String,
+) -> Result<(), CmdError> {
     state.remove_identity(&session).await?;
     events::sessions_changed(&app);
     Ok(())
@@ -50,7 +61,14 @@ pub async fn sign_in<R: Runtime>(
     method: LoginMethod,
     on_step: Channel<LoginStep>,
 ) -> Result<IdentityStatus, CmdError> {
-    let result = state.sign_in(&session, method, &|url| crate::open_in_browser(&app, url), &|s| drop(on_step.send(s))).await;
+    let result = state
+        .sign_in(
+            &session,
+            method,
+            &|url| crate::open_in_browser(&app, url),
+            &|s| drop(on_step.send(s)),
+        )
+        .await;
     events::sessions_changed(&app);
     Ok(result?)
 }
@@ -64,7 +82,11 @@ pub async fn cancel_sign_in(state: State<'_, AppState>, session: String) -> Resu
 
 /// Signs out: portal Logout, then the cached token and keyring items are removed.
 #[tauri::command]
-pub async fn sign_out<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, session: String) -> Result<LogoutReport, CmdError> {
+pub async fn sign_out<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    session: String,
+) -> Result<LogoutReport, CmdError> {
     let report = state.sign_out(&session).await?;
     events::sessions_changed(&app);
     Ok(report)
@@ -76,40 +98,67 @@ pub async fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), 
     if crate::open_in_browser(&app, &url) {
         Ok(())
     } else {
-        Err(CmdError::unknown(format!("could not open a browser for {url}; copy the link instead")))
+        Err(CmdError::unknown(format!(
+            "could not open a browser for {url}; copy the link instead"
+        )))
     }
 }
 
 /// The last discovery's accounts (instant).
 #[tauri::command]
-pub async fn cached_accounts(state: State<'_, AppState>, session: String) -> Result<Vec<AccountRoles>, CmdError> {
+pub async fn cached_accounts(
+    state: State<'_, AppState>,
+    session: String,
+) -> Result<Vec<AccountRoles>, CmdError> {
     Ok(state.cached_accounts(&session))
 }
 
 /// Discovers every account and role, streaming each on `on_event`.
 #[tauri::command]
-pub async fn discover_accounts(state: State<'_, AppState>, session: String, on_event: Channel<DiscoveryEvent>) -> Result<Vec<AccountRoles>, CmdError> {
-    Ok(state.discover_accounts(&session, &|e| drop(on_event.send(e))).await?)
+pub async fn discover_accounts(
+    state: State<'_, AppState>,
+    session: String,
+    on_event: Channel<DiscoveryEvent>,
+) -> Result<Vec<AccountRoles>, CmdError> {
+    Ok(state
+        .discover_accounts(&session, &|e| drop(on_event.send(e)))
+        .await?)
 }
 
 /// The identity's remembered profile settings.
 #[tauri::command]
-pub async fn get_profile_settings(state: State<'_, AppState>, session: String) -> Result<ProfileSettings, CmdError> {
+pub async fn get_profile_settings(
+    state: State<'_, AppState>,
+    session: String,
+) -> Result<ProfileSettings, CmdError> {
     Ok(state.profile_settings(&session))
 }
 
 /// Previews a sync: profiles, diff, warnings.
 #[tauri::command]
-pub async fn plan_profiles(state: State<'_, AppState>, session: String, settings: ProfileSettings) -> Result<SyncPlan, CmdError> {
+pub async fn plan_profiles(
+    state: State<'_, AppState>,
+    session: String,
+    settings: ProfileSettings,
+) -> Result<SyncPlan, CmdError> {
     Ok(state.plan_profiles(&session, &settings)?)
 }
 
 /// Writes the profiles into the AWS config.
 #[tauri::command]
-pub async fn apply_profiles<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, session: String, settings: ProfileSettings) -> Result<SyncReport, CmdError> {
+pub async fn apply_profiles<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    session: String,
+    settings: ProfileSettings,
+) -> Result<SyncReport, CmdError> {
     let report = state.apply_profiles(&session, &settings)?;
     events::sessions_changed(&app);
-    if let Some(n) = lanyard_core::notices::sync_notice(&session, report.diff.added.len(), report.diff.removed.len()) {
+    if let Some(n) = lanyard_core::notices::sync_notice(
+        &session,
+        report.diff.added.len(),
+        report.diff.removed.len(),
+    ) {
         crate::notify_if_away(&app, &n.title, &n.body);
     }
     Ok(report)
@@ -123,7 +172,12 @@ pub async fn list_favourites(state: State<'_, AppState>) -> Result<Vec<String>, 
 
 /// Stars or unstars a profile (the tray lists favourites).
 #[tauri::command]
-pub async fn set_favourite<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, profile: String, favourite: bool) -> Result<Vec<String>, CmdError> {
+pub async fn set_favourite<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    profile: String,
+    favourite: bool,
+) -> Result<Vec<String>, CmdError> {
     let list = state.set_favourite(&profile, favourite)?;
     events::sessions_changed(&app);
     Ok(list)
@@ -137,7 +191,10 @@ pub async fn preview_offboard(state: State<'_, AppState>) -> Result<OffboardRepo
 
 /// Signs out everywhere and removes everything Lanyard created.
 #[tauri::command]
-pub async fn offboard<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<OffboardReport, CmdError> {
+pub async fn offboard<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<OffboardReport, CmdError> {
     let report = state.offboard(false).await?;
     events::sessions_changed(&app);
     Ok(report)
@@ -151,16 +208,29 @@ pub async fn cached_repositories(state: State<'_, AppState>) -> Result<Vec<Inven
 
 /// Scans an identity's accounts for CodeCommit repositories, streaming each account on `on_event`.
 #[tauri::command]
-pub async fn scan_repositories(state: State<'_, AppState>, session: String, on_event: Channel<InventoryEvent>) -> Result<Inventory, CmdError> {
-    Ok(state.scan_repositories(&session, &|e| drop(on_event.send(e))).await?)
+pub async fn scan_repositories(
+    state: State<'_, AppState>,
+    session: String,
+    on_event: Channel<InventoryEvent>,
+) -> Result<Inventory, CmdError> {
+    Ok(state
+        .scan_repositories(&session, &|e| drop(on_event.send(e)))
+        .await?)
 }
 
 /// Clones a repository, reporting progress on `on_progress`.
 #[tauri::command]
-pub async fn clone_repository<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, request: CloneRequest, on_progress: Channel<CloneProgress>) -> Result<CloneReport, CmdError> {
+pub async fn clone_repository<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request: CloneRequest,
+    on_progress: Channel<CloneProgress>,
+) -> Result<CloneReport, CmdError> {
     let on = std::sync::Arc::new(move |p: &CloneProgress| drop(on_progress.send(p.clone())));
     let repository = request.repository.clone();
-    let report = state.clone_repository(request, &crate::helper_binary(), on).await;
+    let report = state
+        .clone_repository(request, &crate::helper_binary(), on)
+        .await;
     events::sessions_changed(&app); // the tray's recent clones
     if let Ok(r) = &report {
         crate::notify_if_away(&app, &format!("Cloned {repository}"), &r.path);
@@ -170,7 +240,10 @@ pub async fn clone_repository<R: Runtime>(app: AppHandle<R>, state: State<'_, Ap
 
 /// Cancels a clone in progress.
 #[tauri::command]
-pub async fn cancel_clone(state: State<'_, AppState>, request: CloneRequest) -> Result<(), CmdError> {
+pub async fn cancel_clone(
+    state: State<'_, AppState>,
+    request: CloneRequest,
+) -> Result<(), CmdError> {
     state.cancel_clone(&request);
     Ok(())
 }
@@ -201,7 +274,11 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<AppSettings, Cmd
 
 /// Checks and saves preferences; applies start-at-login and the switcher shortcut at once.
 #[tauri::command]
-pub async fn save_settings<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, settings: AppSettings) -> Result<AppSettings, CmdError> {
+pub async fn save_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    settings: AppSettings,
+) -> Result<AppSettings, CmdError> {
     let before = state.settings();
     let saved = state.save_settings(&settings)?;
     if let Err(e) = crate::apply_settings(&app, &saved) {
@@ -221,13 +298,20 @@ pub async fn diagnostics(state: State<'_, AppState>) -> Result<Diagnostics, CmdE
 
 /// Opens the AWS console signed in as a profile (the URL never reaches the UI).
 #[tauri::command]
-pub async fn open_console<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, profile: String) -> Result<(), CmdError> {
+pub async fn open_console<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    profile: String,
+) -> Result<(), CmdError> {
     Ok(crate::open_console(&app, &state, &profile).await?)
 }
 
 /// Puts `export AWS_PROFILE=…` on the clipboard and returns it.
 #[tauri::command]
-pub async fn copy_export<R: Runtime>(app: AppHandle<R>, profile: String) -> Result<String, CmdError> {
+pub async fn copy_export<R: Runtime>(
+    app: AppHandle<R>,
+    profile: String,
+) -> Result<String, CmdError> {
     crate::copy_export(&app, &profile).map_err(CmdError::unknown)
 }
 
@@ -246,7 +330,10 @@ pub async fn hide_switcher<R: Runtime>(app: AppHandle<R>) -> Result<(), CmdError
 
 /// Starts a clone without a window: progress in the tray tooltip, a notification at the end.
 #[tauri::command]
-pub async fn clone_in_background<R: Runtime>(app: AppHandle<R>, request: CloneRequest) -> Result<(), CmdError> {
+pub async fn clone_in_background<R: Runtime>(
+    app: AppHandle<R>,
+    request: CloneRequest,
+) -> Result<(), CmdError> {
     crate::clone_in_background(&app, request);
     Ok(())
 }
@@ -272,9 +359,14 @@ pub struct PageMarks {
 /// The page painted its first frame: logged with the time since the process started (the
 /// start-up benchmark reads it), and at debug level where the page's own time went.
 #[tauri::command]
-pub async fn ui_ready<R: Runtime>(window: tauri::WebviewWindow<R>, marks: Option<PageMarks>) -> Result<(), CmdError> {
+pub async fn ui_ready<R: Runtime>(
+    window: tauri::WebviewWindow<R>,
+    marks: Option<PageMarks>,
+) -> Result<(), CmdError> {
     if let (Some(m), Some(start)) = (marks, crate::STARTED_WALL.get()) {
-        let start = start.duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        let start = start
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
         tracing::debug!(
             window = window.label(),
             "page start-up: navigation {:.0} ms after start, then script +{:.0}, mounted +{:.0}, first frame +{:.0}, second frame +{:.0} ms",
@@ -285,7 +377,11 @@ pub async fn ui_ready<R: Runtime>(window: tauri::WebviewWindow<R>, marks: Option
             m.second_frame
         );
     }
-    tracing::info!(window = window.label(), "first paint {} ms after start", crate::since_start());
+    tracing::info!(
+        window = window.label(),
+        "first paint {} ms after start",
+        crate::since_start()
+    );
     if window.label() == "main" {
         crate::after_first_paint(tauri::Manager::app_handle(&window));
     }
@@ -295,7 +391,11 @@ pub async fn ui_ready<R: Runtime>(window: tauri::WebviewWindow<R>, marks: Option
 /// How long an interaction took in the page, to the frame that showed it (debug log; the
 /// quick-switcher benchmark reads it).
 #[tauri::command]
-pub async fn ui_timing<R: Runtime>(window: tauri::WebviewWindow<R>, what: String, ms: f64) -> Result<(), CmdError> {
+pub async fn ui_timing<R: Runtime>(
+    window: tauri::WebviewWindow<R>,
+    what: String,
+    ms: f64,
+) -> Result<(), CmdError> {
     tracing::debug!(window = window.label(), "timing: {what} in {ms:.1} ms");
     Ok(())
 }

@@ -17,7 +17,10 @@ pub struct CmdError {
 impl CmdError {
     /// An error the UI only displays.
     pub fn unknown(message: String) -> Self {
-        CmdError { code: ErrorCode::Unknown, message }
+        CmdError {
+            code: ErrorCode::Unknown,
+            message,
+        }
     }
 }
 
@@ -30,6 +33,9 @@ impl From<lanyard_core::Error> for CmdError {
             source = s.source();
         }
         tracing::warn!(code = ?e.code(), "{message}");
-        CmdError { code: e.code(), message }
+        CmdError {
+            code: e.code(),
+            message,
+        }
     }
 }

@@ -59,14 +59,23 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::ui_timing,
         ])
         .on_page_load(|webview, payload| {
-            tracing::debug!(window = webview.label(), "page load {:?} {} ms after start", payload.event(), since_start());
-            if webview.label() == "main" && payload.event() == tauri::webview::PageLoadEvent::Finished {
+            tracing::debug!(
+                window = webview.label(),
+                "page load {:?} {} ms after start",
+                payload.event(),
+                since_start()
+            );
+            if webview.label() == "main"
+                && payload.event() == tauri::webview::PageLoadEvent::Finished
+            {
                 show_main_once(webview.app_handle());
             }
         })
         .on_window_event(|window, event| match event {
             // Closing the window hides it; the tray keeps Lanyard running until Quit.
-            WindowEvent::CloseRequested { api, .. } if window.label() == "main" || window.label() == SWITCHER => {
+            WindowEvent::CloseRequested { api, .. }
+                if window.label() == "main" || window.label() == SWITCHER =>
+            {
                 api.prevent_close();
                 let _ = window.hide();
             }
@@ -82,7 +91,8 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
 pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 /// The same moment on the wall clock (the page's `performance.timeOrigin` is one).
-pub(crate) static STARTED_WALL: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+pub(crate) static STARTED_WALL: std::sync::OnceLock<std::time::SystemTime> =
+    std::sync::OnceLock::new();
 
 /// Shows the main window the first time its page has loaded (or, failing that, a few seconds
 /// after start). Why not at once: WebKitGTK's first draw of an empty web view blocks the main
@@ -173,10 +183,16 @@ pub fn run() {
         .plugin(
             tauri_plugin_window_state::Builder::default()
                 .with_denylist(&[SWITCHER])
-                .with_state_flags(tauri_plugin_window_state::StateFlags::all() - tauri_plugin_window_state::StateFlags::VISIBLE)
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::all()
+                        - tauri_plugin_window_state::StateFlags::VISIBLE,
+                )
                 .build(),
         )
-        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(
@@ -209,7 +225,10 @@ pub fn run() {
         .run(|_app, event| {
             // With the window hidden there are no windows left; stay alive in the tray.
             // An explicit exit (tray Quit, a signal) carries a code and is let through.
-            if let RunEvent::ExitRequested { api, code: None, .. } = event {
+            if let RunEvent::ExitRequested {
+                api, code: None, ..
+            } = event
+            {
                 api.prevent_exit();
             }
         });
@@ -225,10 +244,16 @@ pub fn choose_rendering() -> Option<&'static str> {
     #[cfg(target_os = "linux")]
     {
         let set = |k: &str| std::env::var_os(k).is_some();
-        if set("LANYARD_GPU") || set("WEBKIT_DISABLE_COMPOSITING_MODE") || set("WEBKIT_FORCE_COMPOSITING_MODE") {
+        if set("LANYARD_GPU")
+            || set("WEBKIT_DISABLE_COMPOSITING_MODE")
+            || set("WEBKIT_FORCE_COMPOSITING_MODE")
+        {
             return None;
         }
-        let has_render_node = std::fs::read_dir("/dev/dri").is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")));
+        let has_render_node = std::fs::read_dir("/dev/dri").is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        });
         if has_render_node {
             return None;
         }
@@ -254,10 +279,13 @@ fn init_logging() -> Option<std::path::PathBuf> {
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = || {
         tracing_subscriber::EnvFilter::new(lanyard_core::logging::filter_directives(
-            &std::env::var("LANYARD_LOG").unwrap_or_else(|_| "lanyard_app=info,lanyard_core=info".into()),
+            &std::env::var("LANYARD_LOG")
+                .unwrap_or_else(|_| "lanyard_app=info,lanyard_core=info".into()),
         ))
     };
-    let dir = lanyard_core::Paths::from_env(|k| std::env::var_os(k)).ok().map(|p| p.data_dir.join("logs"));
+    let dir = lanyard_core::Paths::from_env(|k| std::env::var_os(k))
+        .ok()
+        .map(|p| p.data_dir.join("logs"));
     let file = dir.as_ref().and_then(|d| {
         // The appender prunes old files at start and complains when the folder is missing.
         std::fs::create_dir_all(d).ok()?;
@@ -269,11 +297,16 @@ fn init_logging() -> Option<std::path::PathBuf> {
             .build(d)
             .ok()
     });
-    let stderr = tracing_subscriber::fmt::layer().with_writer(logwriter::Redacting(std::io::stderr)).with_filter(filter());
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(logwriter::Redacting(std::io::stderr))
+        .with_filter(filter());
     let registry = tracing_subscriber::registry().with(stderr);
     match file {
         Some(f) => {
-            let layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(logwriter::Redacting(std::sync::Mutex::new(f))).with_filter(filter());
+            let layer = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(logwriter::Redacting(std::sync::Mutex::new(f)))
+                .with_filter(filter());
             registry.with(layer).init();
             dir
         }
@@ -290,7 +323,10 @@ async fn start_demo_emulator() -> anyhow::Result<lanyard_emulator::Emulator> {
     // `LANYARD_DEMO_AUTO_APPROVE=1` (tests) skips the consent page.
     cfg.auto_approve = std::env::var_os("LANYARD_DEMO_AUTO_APPROVE").is_some_and(|v| v == "1");
     let emu = lanyard_emulator::Emulator::start(cfg).await?;
-    tracing::info!("demo mode: the built-in emulator serves {} (sign-in pages open in your browser)", emu.http_url);
+    tracing::info!(
+        "demo mode: the built-in emulator serves {} (sign-in pages open in your browser)",
+        emu.http_url
+    );
     Ok(emu)
 }
 
@@ -301,16 +337,20 @@ pub const SWITCHER: &str = "switcher";
 pub fn show_switcher<R: Runtime>(app: &AppHandle<R>) {
     let window = match app.get_webview_window(SWITCHER) {
         Some(w) => w,
-        None => match tauri::WebviewWindowBuilder::new(app, SWITCHER, tauri::WebviewUrl::App("switcher.html".into()))
-            .title("Lanyard — Quick switch")
-            .inner_size(640.0, 420.0)
-            .resizable(false)
-            .decorations(false)
-            .always_on_top(true)
-            .skip_taskbar(true)
-            .center()
-            .visible(false)
-            .build()
+        None => match tauri::WebviewWindowBuilder::new(
+            app,
+            SWITCHER,
+            tauri::WebviewUrl::App("switcher.html".into()),
+        )
+        .title("Lanyard — Quick switch")
+        .inner_size(640.0, 420.0)
+        .resizable(false)
+        .decorations(false)
+        .always_on_top(true)
+        .skip_taskbar(true)
+        .center()
+        .visible(false)
+        .build()
         {
             Ok(w) => w,
             Err(e) => {
@@ -332,23 +372,54 @@ pub fn hide_switcher<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// Applies the preferences that live outside Lanyard: start at login, the global shortcut.
-pub(crate) fn apply_settings<R: Runtime>(app: &AppHandle<R>, s: &lanyard_core::settings::AppSettings) -> Result<(), String> {
+pub(crate) fn apply_settings<R: Runtime>(
+    app: &AppHandle<R>,
+    s: &lanyard_core::settings::AppSettings,
+) -> Result<(), String> {
     use tauri_plugin_global_shortcut::GlobalShortcutExt as _;
-    let Some(autostart) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>() else { return Ok(()) };
+    let Some(autostart) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>() else {
+        return Ok(());
+    };
     let on = autostart.is_enabled().unwrap_or(false);
     if s.start_at_login != on {
         // The autostart crate writes ~/.config/autostart/*.desktop but does not create the folder.
         #[cfg(target_os = "linux")]
-        if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()).map(std::path::PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))) {
+        if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))
+            })
+        {
             let _ = std::fs::create_dir_all(dir.join("autostart"));
         }
-        let r = if s.start_at_login { autostart.enable() } else { autostart.disable() };
-        r.map_err(|e| format!("could not {} start at login: {e}", if s.start_at_login { "turn on" } else { "turn off" }))?;
+        let r = if s.start_at_login {
+            autostart.enable()
+        } else {
+            autostart.disable()
+        };
+        r.map_err(|e| {
+            format!(
+                "could not {} start at login: {e}",
+                if s.start_at_login {
+                    "turn on"
+                } else {
+                    "turn off"
+                }
+            )
+        })?;
     }
     let shortcuts = app.global_shortcut();
     let _ = shortcuts.unregister_all();
     if !s.switcher_shortcut.is_empty() {
-        shortcuts.register(s.switcher_shortcut.as_str()).map_err(|e| format!("the quick-switcher shortcut {} cannot be used ({e}); pick another in Settings", s.switcher_shortcut))?;
+        shortcuts
+            .register(s.switcher_shortcut.as_str())
+            .map_err(|e| {
+                format!(
+                    "the quick-switcher shortcut {} cannot be used ({e}); pick another in Settings",
+                    s.switcher_shortcut
+                )
+            })?;
     }
     Ok(())
 }
@@ -374,9 +445,21 @@ pub(crate) fn notify_session<R: Runtime>(app: &AppHandle<R>, n: &lanyard_core::n
     tracing::info!(title = n.title, "notification");
     #[cfg(target_os = "linux")]
     {
-        let (app, session, title, body) = (app.clone(), n.session.clone(), n.title.clone(), n.body.clone());
+        let (app, session, title, body) = (
+            app.clone(),
+            n.session.clone(),
+            n.title.clone(),
+            n.body.clone(),
+        );
         std::thread::spawn(move || {
-            let shown = notify_rust::Notification::new().appname("Lanyard").summary(&title).body(&body).icon("lanyard-app").action("default", "Sign in").action("sign-in", "Sign in").show();
+            let shown = notify_rust::Notification::new()
+                .appname("Lanyard")
+                .summary(&title)
+                .body(&body)
+                .icon("lanyard-app")
+                .action("default", "Sign in")
+                .action("sign-in", "Sign in")
+                .show();
             match shown {
                 Ok(handle) => handle.wait_for_action(|action| {
                     if action == "sign-in" || action == "default" {
@@ -389,12 +472,18 @@ pub(crate) fn notify_session<R: Runtime>(app: &AppHandle<R>, n: &lanyard_core::n
         });
     }
     #[cfg(not(target_os = "linux"))]
-    notify(app, &n.title, &format!("{} Sign in from Lanyard's tray menu.", n.body));
+    notify(
+        app,
+        &n.title,
+        &format!("{} Sign in from Lanyard's tray menu.", n.body),
+    );
 }
 
 /// A notification only when the main window is not in front (the user is elsewhere).
 pub(crate) fn notify_if_away<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
-    let in_front = app.get_webview_window("main").is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
+    let in_front = app
+        .get_webview_window("main")
+        .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
     if !in_front {
         notify(app, title, body);
     }
@@ -410,18 +499,33 @@ pub(crate) fn copy_export<R: Runtime>(app: &AppHandle<R>, profile: &str) -> Resu
 /// Puts text on the clipboard.
 pub(crate) fn copy_text<R: Runtime>(app: &AppHandle<R>, text: &str) -> Result<(), String> {
     use tauri_plugin_clipboard_manager::ClipboardExt as _;
-    app.clipboard().write_text(text.to_owned()).map_err(|e| format!("could not use the clipboard: {e}"))
+    app.clipboard()
+        .write_text(text.to_owned())
+        .map_err(|e| format!("could not use the clipboard: {e}"))
 }
 
 /// Opens the console as a profile; the sign-in URL goes to the browser through a one-time
 /// loopback redirect, never through argv or the UI.
-pub(crate) async fn open_console<R: Runtime>(app: &AppHandle<R>, state: &AppState, profile: &str) -> lanyard_core::Result<()> {
+pub(crate) async fn open_console<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    profile: &str,
+) -> lanyard_core::Result<()> {
     let url = state.console_url(profile).await?;
-    lanyard_core::console::open_once(profile, &url, &|u| open_in_browser(app, u), Duration::from_secs(60)).await
+    lanyard_core::console::open_once(
+        profile,
+        &url,
+        &|u| open_in_browser(app, u),
+        Duration::from_secs(60),
+    )
+    .await
 }
 
 /// A clone started from the quick switcher: progress in the tray tooltip, then a notification.
-pub(crate) fn clone_in_background<R: Runtime>(app: &AppHandle<R>, request: lanyard_core::codecommit::CloneRequest) {
+pub(crate) fn clone_in_background<R: Runtime>(
+    app: &AppHandle<R>,
+    request: lanyard_core::codecommit::CloneRequest,
+) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let repository = request.repository.clone();
@@ -429,13 +533,23 @@ pub(crate) fn clone_in_background<R: Runtime>(app: &AppHandle<R>, request: lanya
         let name = repository.clone();
         let on = std::sync::Arc::new(move |p: &lanyard_core::codecommit::CloneProgress| {
             #[cfg(desktop)]
-            tray::set_tooltip(&tray_app, &format!("Lanyard — cloning {name}: {}%", p.percent));
+            tray::set_tooltip(
+                &tray_app,
+                &format!("Lanyard — cloning {name}: {}%", p.percent),
+            );
         });
-        let result = app.state::<AppState>().clone_repository(request, &helper_binary(), on).await;
+        let result = app
+            .state::<AppState>()
+            .clone_repository(request, &helper_binary(), on)
+            .await;
         events::sessions_changed(&app);
         match result {
             Ok(r) => notify(&app, &format!("Cloned {repository}"), &r.path),
-            Err(e) => notify(&app, &format!("Could not clone {repository}"), &e.to_string()),
+            Err(e) => notify(
+                &app,
+                &format!("Could not clone {repository}"),
+                &e.to_string(),
+            ),
         }
     });
 }
@@ -451,7 +565,10 @@ fn listen_for_signals() -> Signals {
     {
         use tokio::signal::unix::{SignalKind, signal};
         let _guard = tauri::async_runtime::handle().inner().enter();
-        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
             (Ok(t), Ok(i)) => Some((t, i)),
             _ => None,
         }
@@ -464,7 +581,9 @@ fn spawn_signal_exit<R: Runtime>(app: AppHandle<R>, signals: Signals) {
     tauri::async_runtime::spawn(async move {
         #[cfg(unix)]
         {
-            let Some((mut term, mut int)) = signals else { return };
+            let Some((mut term, mut int)) = signals else {
+                return;
+            };
             tokio::select! {
                 _ = term.recv() => {}
                 _ = int.recv() => {}
@@ -521,8 +640,15 @@ pub(crate) fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool
         return false;
     }
     // $BROWSER first, as the CLI (and most Unix tools) do; xdg-open ignores it for URLs.
-    if let Some(browser) = std::env::var("BROWSER").ok().and_then(|b| b.split(':').next().map(str::to_owned)).filter(|b| !b.is_empty()) {
-        let mut parts = browser.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    if let Some(browser) = std::env::var("BROWSER")
+        .ok()
+        .and_then(|b| b.split(':').next().map(str::to_owned))
+        .filter(|b| !b.is_empty())
+    {
+        let mut parts = browser
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
         let program = parts.remove(0);
         let has_placeholder = parts.iter().any(|p| p.contains("%s"));
         let mut args: Vec<String> = parts.into_iter().map(|p| p.replace("%s", url)).collect();
@@ -537,7 +663,10 @@ pub(crate) fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool
             Err(_) => false,
         };
     }
-    if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
         return false;
     }
     app.opener().open_url(url, None::<&str>).is_ok()
@@ -554,18 +683,34 @@ mod tests {
     #[test]
     fn every_command_is_declared_and_allowed() {
         let lib = include_str!("lib.rs");
-        let start = lib.find("generate_handler![").expect("handler list") + "generate_handler![".len();
-        let registered: std::collections::BTreeSet<String> =
-            lib[start..start + lib[start..].find(']').unwrap()].split(',').map(|c| c.trim().trim_start_matches("commands::").to_owned()).filter(|c| !c.is_empty()).collect();
+        let start =
+            lib.find("generate_handler![").expect("handler list") + "generate_handler![".len();
+        let registered: std::collections::BTreeSet<String> = lib
+            [start..start + lib[start..].find(']').unwrap()]
+            .split(',')
+            .map(|c| c.trim().trim_start_matches("commands::").to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
         let build = include_str!("../build.rs");
-        let declared: std::collections::BTreeSet<String> = build.split('"').skip(1).step_by(2).filter(|s| s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')).map(str::to_owned).collect();
+        let declared: std::collections::BTreeSet<String> = build
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .map(str::to_owned)
+            .collect();
         assert_eq!(registered, declared, "build.rs AppManifest::commands");
-        let caps: serde_json::Value = serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+        let caps: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
         let allowed: std::collections::BTreeSet<String> = caps["permissions"]
             .as_array()
             .unwrap()
             .iter()
-            .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(|c| c.replace('-', "_")))
+            .filter_map(|p| {
+                p.as_str()?
+                    .strip_prefix("allow-")
+                    .map(|c| c.replace('-', "_"))
+            })
             .collect();
         assert_eq!(registered, allowed, "capabilities/default.json");
     }
@@ -574,7 +719,10 @@ mod tests {
         invoke_with(cmd, serde_json::json!({}))
     }
 
-    fn invoke_with(cmd: &str, args: serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
+    fn invoke_with(
+        cmd: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         let dir = tempfile_dir();
         let ctx = lanyard_core::sso::SsoContext::new(
             lanyard_core::Paths::sandboxed(&dir),
@@ -584,7 +732,9 @@ mod tests {
         let app = build(mock_builder(), AppState::new(ctx, true))
             .build(mock_context(noop_assets()))
             .unwrap();
-        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
         get_ipc_response(
             &webview,
             InvokeRequest {
@@ -603,14 +753,23 @@ mod tests {
     fn tempfile_dir() -> std::path::PathBuf {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
-        std::env::temp_dir().join(format!("lanyard-shell-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)))
+        std::env::temp_dir().join(format!(
+            "lanyard-shell-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ))
     }
 
     #[test]
     fn app_info_is_registered_and_camel_cased() {
         let v = invoke("app_info").expect("app_info answers");
         assert_eq!(v["demo"], true);
-        assert!(v["awsConfigFile"].as_str().unwrap().ends_with(".aws/config"));
+        assert!(
+            v["awsConfigFile"]
+                .as_str()
+                .unwrap()
+                .ends_with(".aws/config")
+        );
         assert_eq!(v["version"], lanyard_core::VERSION);
     }
 
@@ -634,18 +793,25 @@ mod tests {
 pub(crate) fn helper_binary() -> std::path::PathBuf {
     std::env::current_exe()
         .ok()
-        .and_then(|p| p.parent().map(|d| d.join(lanyard_core::codecommit::helper::HELPER_NAME)))
+        .and_then(|p| {
+            p.parent()
+                .map(|d| d.join(lanyard_core::codecommit::helper::HELPER_NAME))
+        })
         .unwrap_or_default()
 }
 
 /// Opens a local folder (a clone) in the file manager; only folders Lanyard cloned into.
 pub(crate) fn open_path<R: Runtime>(app: &AppHandle<R>, path: &str) -> Result<(), String> {
     let state = app.state::<AppState>();
-    if !state.recent_clones().iter().any(|c| c.path == path) && !std::path::Path::new(path).starts_with(state.clone_root()) {
+    if !state.recent_clones().iter().any(|c| c.path == path)
+        && !std::path::Path::new(path).starts_with(state.clone_root())
+    {
         return Err(format!("{path} is not a folder Lanyard cloned"));
     }
     if !std::path::Path::new(path).is_dir() {
         return Err(format!("{path} no longer exists"));
     }
-    app.opener().open_path(path, None::<&str>).map_err(|e| format!("could not open {path}: {e}"))
+    app.opener()
+        .open_path(path, None::<&str>)
+        .map_err(|e| format!("could not open {path}: {e}"))
 }

@@ -22,7 +22,8 @@ pub struct RedactingWriter<W>(W);
 impl<W: Write> Write for RedactingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        self.0.write_all(lanyard_core::logging::redact(&text).as_bytes())?;
+        self.0
+            .write_all(lanyard_core::logging::redact(&text).as_bytes())?;
         Ok(buf.len())
     }
 
@@ -40,13 +41,26 @@ mod tests {
         let sink = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
         let out = sink.clone();
         let make = move || SharedBuf(out.clone());
-        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(Redacting(make)).finish();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(Redacting(make))
+            .finish();
         tracing::subscriber::with_default(subscriber, || {
-            tracing::info!("fetched ASIAABCDEFGHIJKLMNOP with SigninToken=abcdef123456 for acme-dev");
+            tracing::info!(
+                "fetched ASIAABCDEFGHIJKLMNOP with SigninToken=abcdef123456 for acme-dev"
+            );
         });
         let text = String::from_utf8(sink.lock().unwrap().clone()).unwrap();
-        assert!(text.contains("ASIA…[redacted]") && text.contains("SigninToken=[redacted]") && text.contains("acme-dev"), "{text}");
-        assert!(!text.contains("ABCDEFGHIJKLMNOP") && !text.contains("abcdef123456"), "{text}");
+        assert!(
+            text.contains("ASIA…[redacted]")
+                && text.contains("SigninToken=[redacted]")
+                && text.contains("acme-dev"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("ABCDEFGHIJKLMNOP") && !text.contains("abcdef123456"),
+            "{text}"
+        );
     }
 
     struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);

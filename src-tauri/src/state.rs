@@ -4,18 +4,24 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lanyard_core::secret::{NoKeyring, SecretStore};
-use lanyard_core::sso::{self, Identity, IdentityInput, IdentityStatus, LoginMethod, LoginOptions, LoginStep, LoginUi, LogoutReport, SsoContext};
 use lanyard_core::accounts::{self, AccountRoles, DiscoveryEvent, RateLimiter};
+use lanyard_core::codecommit::{
+    self, CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, InventoryOptions,
+    RecentClone, RoleCredentialsCache,
+};
+use lanyard_core::notices::{self, Notice};
 use lanyard_core::offboard::{self, OffboardReport};
 use lanyard_core::profiles::{self, ProfileSettings, SyncPlan, SyncReport};
-use lanyard_core::codecommit::{self, CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, InventoryOptions, RecentClone, RoleCredentialsCache};
-use std::sync::atomic::{AtomicBool, Ordering};
-use lanyard_core::settings::{self, AppSettings};
-use lanyard_core::switcher::{self, SwitcherEntry};
-use lanyard_core::notices::{self, Notice};
 use lanyard_core::secret::Secret;
+use lanyard_core::secret::{NoKeyring, SecretStore};
+use lanyard_core::settings::{self, AppSettings};
+use lanyard_core::sso::{
+    self, Identity, IdentityInput, IdentityStatus, LoginMethod, LoginOptions, LoginStep, LoginUi,
+    LogoutReport, SsoContext,
+};
+use lanyard_core::switcher::{self, SwitcherEntry};
 use lanyard_core::{Error, Paths, Result, view::AppInfo};
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_util::sync::CancellationToken;
 
 /// Refresh access tokens this long before they expire: earlier than the SDKs' 5/15-minute
@@ -68,7 +74,12 @@ impl AppState {
                 let _ = std::fs::remove_dir_all(&sandbox);
                 let paths = Paths::sandboxed(&sandbox);
                 let first = &emu.app.state.world.instances[0];
-                let input = IdentityInput { session: first.name.clone(), start_url: first.start_url.clone(), region: first.region.clone(), scopes: vec![] };
+                let input = IdentityInput {
+                    session: first.name.clone(),
+                    start_url: first.start_url.clone(),
+                    region: first.region.clone(),
+                    scopes: vec![],
+                };
                 sso::identity::save(&paths, &input.into())?;
                 paths
             }
@@ -77,11 +88,19 @@ impl AppState {
         let choice = std::env::var("LANYARD_KEYRING").unwrap_or_default();
         let mut note = None;
         let dbus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
-        let secrets: Arc<dyn SecretStore> = match lanyard_core::secret::os_keyring_within(&choice, dbus, Duration::from_secs(3)) {
+        let secrets: Arc<dyn SecretStore> = match lanyard_core::secret::os_keyring_within(
+            &choice,
+            dbus,
+            Duration::from_secs(3),
+        ) {
             Ok(k) => Arc::new(k),
             Err(reason) => {
-                tracing::warn!("no OS keyring available ({reason}); tokens stay in the SSO cache files only");
-                note = Some(format!("No OS keyring is available ({reason}): tokens are kept in ~/.aws/sso/cache only."));
+                tracing::warn!(
+                    "no OS keyring available ({reason}); tokens stay in the SSO cache files only"
+                );
+                note = Some(format!(
+                    "No OS keyring is available ({reason}): tokens are kept in ~/.aws/sso/cache only."
+                ));
                 Arc::new(NoKeyring { reason })
             }
         };
@@ -110,7 +129,11 @@ impl AppState {
     pub fn new(ctx: SsoContext, demo: bool) -> Self {
         let keyring = (ctx.secrets.name().to_owned(), None);
         let settings = Mutex::new(settings::load(&ctx.paths));
-        let config_stamp = Mutex::new(std::fs::metadata(&ctx.paths.aws_config_file).and_then(|m| m.modified()).ok());
+        let config_stamp = Mutex::new(
+            std::fs::metadata(&ctx.paths.aws_config_file)
+                .and_then(|m| m.modified())
+                .ok(),
+        );
         AppState {
             ctx,
             demo,
@@ -131,11 +154,18 @@ impl AppState {
 
     /// What the Settings view shows.
     pub fn info(&self) -> AppInfo {
-        AppInfo::with_keyring(&self.ctx.paths, self.demo, &self.keyring.0, self.keyring.1.clone())
+        AppInfo::with_keyring(
+            &self.ctx.paths,
+            self.demo,
+            &self.keyring.0,
+            self.keyring.1.clone(),
+        )
     }
 
     fn identities(&self) -> Result<Vec<Identity>> {
-        Ok(sso::identity::from_config(&sso::identity::read_config(&self.ctx.paths.aws_config_file)?))
+        Ok(sso::identity::from_config(&sso::identity::read_config(
+            &self.ctx.paths.aws_config_file,
+        )?))
     }
 
     fn identity(&self, session: &str) -> Result<Identity> {
@@ -150,7 +180,12 @@ impl AppState {
     fn status(&self, identity: &Identity) -> IdentityStatus {
         let mut s = sso::status(&self.ctx, identity);
         if s.detail.is_none() {
-            s.detail = self.clock_notes.lock().unwrap_or_else(|p| p.into_inner()).get(&identity.session).cloned();
+            s.detail = self
+                .clock_notes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&identity.session)
+                .cloned();
         }
         s
     }
@@ -181,13 +216,22 @@ impl AppState {
     ) -> Result<IdentityStatus> {
         let identity = self.identity(session)?;
         let cancel = CancellationToken::new();
-        if let Some(previous) = self.logins.lock().unwrap_or_else(|p| p.into_inner()).insert(session.to_owned(), cancel.clone()) {
+        if let Some(previous) = self
+            .logins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(session.to_owned(), cancel.clone())
+        {
             previous.cancel(); // a second click restarts the flow
         }
         let step = |s: LoginStep| {
             let hint = match &s {
-                LoginStep::DeviceCode { user_code, .. } => Some(format!("Lanyard — sign in to {session}: confirm code {user_code}")),
-                LoginStep::OpenBrowser { .. } => Some(format!("Lanyard — approve the sign-in to {session} in your browser")),
+                LoginStep::DeviceCode { user_code, .. } => Some(format!(
+                    "Lanyard — sign in to {session}: confirm code {user_code}"
+                )),
+                LoginStep::OpenBrowser { .. } => Some(format!(
+                    "Lanyard — approve the sign-in to {session} in your browser"
+                )),
                 _ => None,
             };
             if hint.is_some() {
@@ -195,9 +239,22 @@ impl AppState {
             }
             on_step(s);
         };
-        let opts = LoginOptions { method, ..LoginOptions::default() };
-        let result = sso::login(&self.ctx, &identity, &opts, &LoginUi { open, step: &step }, &cancel).await;
-        self.logins.lock().unwrap_or_else(|p| p.into_inner()).remove(session);
+        let opts = LoginOptions {
+            method,
+            ..LoginOptions::default()
+        };
+        let result = sso::login(
+            &self.ctx,
+            &identity,
+            &opts,
+            &LoginUi { open, step: &step },
+            &cancel,
+        )
+        .await;
+        self.logins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(session);
         *self.login_hint.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let signed = result?;
         let mut notes = self.clock_notes.lock().unwrap_or_else(|p| p.into_inner());
@@ -219,7 +276,12 @@ impl AppState {
 
     /// Cancels a sign-in in progress (no-op when there is none).
     pub fn cancel_sign_in(&self, session: &str) {
-        if let Some(c) = self.logins.lock().unwrap_or_else(|p| p.into_inner()).remove(session) {
+        if let Some(c) = self
+            .logins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(session)
+        {
             c.cancel();
         }
     }
@@ -242,7 +304,9 @@ impl AppState {
                 Ok(sso::RefreshOutcome::NotNeeded) => {}
                 Ok(_) => changed = true,
                 Err(Error::SessionExpired { .. }) => changed = true,
-                Err(e) => tracing::warn!(session = identity.session, "background refresh failed: {e}"),
+                Err(e) => {
+                    tracing::warn!(session = identity.session, "background refresh failed: {e}")
+                }
             }
         }
         changed
@@ -252,7 +316,12 @@ impl AppState {
 impl AppState {
     fn limiter(&self, session: &str) -> Arc<RateLimiter> {
         // One limiter per identity, shared by every discovery of it (PROTOCOL.md §3.2: ~20 TPS).
-        self.limiters.lock().unwrap_or_else(|p| p.into_inner()).entry(session.to_owned()).or_insert_with(|| Arc::new(RateLimiter::new(20.0))).clone()
+        self.limiters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(session.to_owned())
+            .or_insert_with(|| Arc::new(RateLimiter::new(20.0)))
+            .clone()
     }
 
     /// The last discovery's accounts (empty when never discovered).
@@ -261,9 +330,18 @@ impl AppState {
     }
 
     /// Discovers every account and role, streaming each as it arrives.
-    pub async fn discover_accounts(&self, session: &str, on_event: &(dyn Fn(DiscoveryEvent) + Send + Sync)) -> Result<Vec<AccountRoles>> {
+    pub async fn discover_accounts(
+        &self,
+        session: &str,
+        on_event: &(dyn Fn(DiscoveryEvent) + Send + Sync),
+    ) -> Result<Vec<AccountRoles>> {
         let identity = self.identity(session)?;
-        let on = |a: &AccountRoles, p: &accounts::DiscoveryProgress| on_event(DiscoveryEvent { account: a.clone(), progress: p.clone() });
+        let on = |a: &AccountRoles, p: &accounts::DiscoveryProgress| {
+            on_event(DiscoveryEvent {
+                account: a.clone(),
+                progress: p.clone(),
+            })
+        };
         accounts::discover(&self.ctx, &identity, self.limiter(session), &on).await
     }
 
@@ -285,7 +363,10 @@ impl AppState {
     pub fn apply_profiles(&self, session: &str, settings: &ProfileSettings) -> Result<SyncReport> {
         // Applying an empty plan would prune every profile: only after a discovery.
         if accounts::cached(&self.ctx, session).is_none() {
-            return Err(Error::InvalidInput { field: "accounts", reason: format!("discover the accounts of {session} before writing profiles") });
+            return Err(Error::InvalidInput {
+                field: "accounts",
+                reason: format!("discover the accounts of {session} before writing profiles"),
+            });
         }
         let plan = self.plan_profiles(session, settings)?;
         let report = profiles::apply(&self.ctx.paths, &plan, (self.ctx.clock)())?;
@@ -310,44 +391,109 @@ impl AppState {
 
     /// Every identity's last repository scan (instant; empty for identities never scanned).
     pub fn cached_repositories(&self) -> Vec<Inventory> {
-        self.identities().unwrap_or_default().iter().filter_map(|i| codecommit::inventory::cached(&self.ctx, &i.session)).collect()
+        self.identities()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| codecommit::inventory::cached(&self.ctx, &i.session))
+            .collect()
     }
 
     /// Scans one identity's accounts (discovering them first when never discovered) for
     /// repositories, streaming each account's results.
-    pub async fn scan_repositories(&self, session: &str, on_event: &(dyn Fn(InventoryEvent) + Send + Sync)) -> Result<Inventory> {
+    pub async fn scan_repositories(
+        &self,
+        session: &str,
+        on_event: &(dyn Fn(InventoryEvent) + Send + Sync),
+    ) -> Result<Inventory> {
         let identity = self.identity(session)?;
         let list = match accounts::cached(&self.ctx, session) {
             Some(l) => l,
-            None => accounts::discover(&self.ctx, &identity, self.limiter(session), &|_, _| {}).await?,
+            None => {
+                accounts::discover(&self.ctx, &identity, self.limiter(session), &|_, _| {}).await?
+            }
         };
-        let mut regions = codecommit::inventory::default_regions(&identity, &self.profile_settings(session));
-        regions.extend(self.settings().regions.into_iter().filter(|r| !regions.contains(r)).collect::<Vec<_>>());
+        let mut regions =
+            codecommit::inventory::default_regions(&identity, &self.profile_settings(session));
+        regions.extend(
+            self.settings()
+                .regions
+                .into_iter()
+                .filter(|r| !regions.contains(r))
+                .collect::<Vec<_>>(),
+        );
         let on = |e: &InventoryEvent| on_event(e.clone());
-        codecommit::inventory::scan(&self.ctx, &identity, &list, self.limiter(session), self.role_creds.clone(), InventoryOptions::new(regions), &on).await
+        codecommit::inventory::scan(
+            &self.ctx,
+            &identity,
+            &list,
+            self.limiter(session),
+            self.role_creds.clone(),
+            InventoryOptions::new(regions),
+            &on,
+        )
+        .await
     }
 
     /// Where clones go by default.
     pub fn clone_root(&self) -> std::path::PathBuf {
-        std::env::var_os("LANYARD_CLONE_ROOT").map(Into::into).unwrap_or_else(|| self.settings().clone_root.into())
+        std::env::var_os("LANYARD_CLONE_ROOT")
+            .map(Into::into)
+            .unwrap_or_else(|| self.settings().clone_root.into())
     }
 
     /// Clones one repository; `cancel_clone` with the same key stops it.
-    pub async fn clone_repository(&self, req: CloneRequest, helper: &std::path::Path, on_progress: Arc<dyn Fn(&CloneProgress) + Send + Sync>) -> Result<CloneReport> {
+    pub async fn clone_repository(
+        &self,
+        req: CloneRequest,
+        helper: &std::path::Path,
+        on_progress: Arc<dyn Fn(&CloneProgress) + Send + Sync>,
+    ) -> Result<CloneReport> {
         let identity = self.identity(&req.session)?;
         let account = accounts::cached(&self.ctx, &req.session)
             .and_then(|l| l.into_iter().find(|a| a.account_id == req.account_id))
-            .unwrap_or(AccountRoles { account_id: req.account_id.clone(), account_name: req.account_name.clone(), email: String::new(), roles: vec![req.role_name.clone()] });
+            .unwrap_or(AccountRoles {
+                account_id: req.account_id.clone(),
+                account_name: req.account_name.clone(),
+                email: String::new(),
+                roles: vec![req.role_name.clone()],
+            });
         let key = clone_key(&req);
         let cancel = Arc::new(AtomicBool::new(false));
-        if self.clones.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), cancel.clone()).is_some() {
-            return Err(Error::InvalidInput { field: "clone", reason: format!("{} is already being cloned", req.repository) });
+        if self
+            .clones
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.clone(), cancel.clone())
+            .is_some()
+        {
+            return Err(Error::InvalidInput {
+                field: "clone",
+                reason: format!("{} is already being cloned", req.repository),
+            });
         }
         let limiter = self.limiter(&req.session);
-        let result = codecommit::clone::clone(&self.ctx, &identity, &req, &account, &self.clone_root(), &self.role_creds, &limiter, on_progress, cancel).await;
-        self.clones.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+        let result = codecommit::clone::clone(
+            &self.ctx,
+            &identity,
+            &req,
+            &account,
+            &self.clone_root(),
+            &self.role_creds,
+            &limiter,
+            on_progress,
+            cancel,
+        )
+        .await;
+        self.clones
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&key);
         if result.is_ok() {
-            if let Err(e) = codecommit::helper::ensure(&self.ctx.paths, std::env::var_os("PATH").as_deref(), helper) {
+            if let Err(e) = codecommit::helper::ensure(
+                &self.ctx.paths,
+                std::env::var_os("PATH").as_deref(),
+                helper,
+            ) {
                 tracing::warn!("git may not find git-remote-codecommit: {e}");
             }
         }
@@ -356,7 +502,12 @@ impl AppState {
 
     /// Stops a clone in progress (no-op when there is none).
     pub fn cancel_clone(&self, req: &CloneRequest) {
-        if let Some(c) = self.clones.lock().unwrap_or_else(|p| p.into_inner()).get(&clone_key(req)) {
+        if let Some(c) = self
+            .clones
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&clone_key(req))
+        {
             c.store(true, Ordering::Relaxed);
         }
     }
@@ -375,7 +526,10 @@ impl AppState {
 impl AppState {
     /// The app's preferences.
     pub fn settings(&self) -> AppSettings {
-        self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Checks and saves preferences; returns them as saved.
@@ -394,17 +548,31 @@ impl AppState {
                 names.insert(a.account_id, a.account_name);
             }
         }
-        Ok(switcher::entries(&text, &names, &self.favourites(), &self.cached_repositories(), &self.recent_clones()))
+        Ok(switcher::entries(
+            &text,
+            &names,
+            &self.favourites(),
+            &self.cached_repositories(),
+            &self.recent_clones(),
+        ))
     }
 
     /// The console sign-in URL for a profile (a secret: only ever handed to the browser).
     pub async fn console_url(&self, profile: &str) -> Result<Secret> {
-        lanyard_core::console::url_for_profile(&self.ctx, &self.role_creds, |session| self.limiter(session), profile).await
+        lanyard_core::console::url_for_profile(
+            &self.ctx,
+            &self.role_creds,
+            |session| self.limiter(session),
+            profile,
+        )
+        .await
     }
 
     /// True once when the AWS config changed on disk since the last call (a hand edit, the CLI).
     pub fn config_changed(&self) -> bool {
-        let now = std::fs::metadata(&self.ctx.paths.aws_config_file).and_then(|m| m.modified()).ok();
+        let now = std::fs::metadata(&self.ctx.paths.aws_config_file)
+            .and_then(|m| m.modified())
+            .ok();
         let mut stamp = self.config_stamp.lock().unwrap_or_else(|p| p.into_inner());
         let changed = *stamp != now;
         *stamp = now;
@@ -414,7 +582,10 @@ impl AppState {
     /// Session notifications due now.
     pub fn due_notices(&self) -> Vec<Notice> {
         let statuses = self.statuses().unwrap_or_default();
-        self.tracker.lock().unwrap_or_else(|p| p.into_inner()).due(&statuses, (self.ctx.clock)())
+        self.tracker
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .due(&statuses, (self.ctx.clock)())
     }
 
     /// A bug-report text: versions, paths, sessions (states only), helper, settings and the log's
@@ -423,33 +594,89 @@ impl AppState {
         use std::fmt::Write as _;
         let info = self.info();
         let mut t = String::new();
-        let _ = writeln!(t, "Lanyard {} on {} ({}){}", info.version, info.platform, std::env::consts::ARCH, if info.demo { ", demo mode" } else { "" });
-        let _ = writeln!(t, "AWS config: {}\nSSO cache: {}\nData: {}\nKeyring: {}", info.aws_config_file, info.sso_cache_dir, info.data_dir, info.keyring);
+        let _ = writeln!(
+            t,
+            "Lanyard {} on {} ({}){}",
+            info.version,
+            info.platform,
+            std::env::consts::ARCH,
+            if info.demo { ", demo mode" } else { "" }
+        );
+        let _ = writeln!(
+            t,
+            "AWS config: {}\nSSO cache: {}\nData: {}\nKeyring: {}",
+            info.aws_config_file, info.sso_cache_dir, info.data_dir, info.keyring
+        );
         for s in self.statuses().unwrap_or_default() {
-            let _ = writeln!(t, "identity {} ({}, {}): {:?}, refreshable {}, expires {}", s.identity.session, s.identity.start_url, s.identity.region, s.state, s.refreshable, s.access_token_expires_at.as_deref().unwrap_or("-"));
+            let _ = writeln!(
+                t,
+                "identity {} ({}, {}): {:?}, refreshable {}, expires {}",
+                s.identity.session,
+                s.identity.start_url,
+                s.identity.region,
+                s.state,
+                s.refreshable,
+                s.access_token_expires_at.as_deref().unwrap_or("-")
+            );
         }
         let h = self.helper_status(helper);
-        let _ = writeln!(t, "git-remote-codecommit: {}", serde_json::to_string(&h).unwrap_or_default());
-        let _ = writeln!(t, "settings: {}", serde_json::to_string(&self.settings()).unwrap_or_default());
+        let _ = writeln!(
+            t,
+            "git-remote-codecommit: {}",
+            serde_json::to_string(&h).unwrap_or_default()
+        );
+        let _ = writeln!(
+            t,
+            "settings: {}",
+            serde_json::to_string(&self.settings()).unwrap_or_default()
+        );
         // The appender names files lanyard.DATE.log; the newest is today's.
-        let log = self.log_dir.lock().unwrap_or_else(|p| p.into_inner()).clone().and_then(|dir| {
-            std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("lanyard"))).max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-        });
+        let log = self
+            .log_dir
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .and_then(|dir| {
+                std::fs::read_dir(dir)
+                    .ok()?
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("lanyard"))
+                    })
+                    .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+            });
         if let Some(path) = &log {
             let text = std::fs::read_to_string(path).unwrap_or_default();
             let lines: Vec<&str> = text.lines().collect();
-            let _ = writeln!(t, "\n-- last {} log lines of {} --", lines.len().min(200), path.display());
+            let _ = writeln!(
+                t,
+                "\n-- last {} log lines of {} --",
+                lines.len().min(200),
+                path.display()
+            );
             for l in &lines[lines.len().saturating_sub(200)..] {
                 let _ = writeln!(t, "{l}");
             }
         }
-        let text = t.lines().map(lanyard_core::logging::redact).collect::<Vec<_>>().join("\n");
-        Diagnostics { text, log_file: log.map(|p| p.display().to_string()).unwrap_or_default() }
+        let text = t
+            .lines()
+            .map(lanyard_core::logging::redact)
+            .collect::<Vec<_>>()
+            .join("\n");
+        Diagnostics {
+            text,
+            log_file: log.map(|p| p.display().to_string()).unwrap_or_default(),
+        }
     }
 }
 
 fn clone_key(req: &CloneRequest) -> String {
-    format!("{}/{}/{}/{}", req.session, req.account_id, req.region, req.repository)
+    format!(
+        "{}/{}/{}/{}",
+        req.session, req.account_id, req.region, req.repository
+    )
 }
 
 #[cfg(test)]
@@ -466,9 +693,26 @@ mod tests {
         cfg.auto_approve = true;
         let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
         let dir = std::env::temp_dir().join(format!("lanyard-refresher-{}", std::process::id()));
-        let endpoints = sso::Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()), codecommit: Some(emu.http_url.clone()), ..Default::default() };
-        let state = AppState::new(SsoContext::new(Paths::sandboxed(&dir), endpoints, Arc::new(MemoryStore::default())), false);
-        let input = IdentityInput { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![] };
+        let endpoints = sso::Endpoints {
+            oidc: Some(emu.http_url.clone()),
+            portal: Some(emu.http_url.clone()),
+            codecommit: Some(emu.http_url.clone()),
+            ..Default::default()
+        };
+        let state = AppState::new(
+            SsoContext::new(
+                Paths::sandboxed(&dir),
+                endpoints,
+                Arc::new(MemoryStore::default()),
+            ),
+            false,
+        );
+        let input = IdentityInput {
+            session: "acme".into(),
+            start_url: "https://acme.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+        };
         state.save_identity(input).unwrap();
         // Everything the commands send the UI (channel messages and replies), as JSON.
         let sent = Mutex::new(Vec::<String>::new());
@@ -478,37 +722,96 @@ mod tests {
             // What the tray tooltip shows while the sign-in waits: the code to confirm.
             if let LoginStep::DeviceCode { user_code, .. } = &s {
                 let hint = state.login_hint.lock().unwrap().clone().unwrap_or_default();
-                assert!(hint.contains(user_code.as_str()) && hint.contains("acme"), "{hint}");
+                assert!(
+                    hint.contains(user_code.as_str()) && hint.contains("acme"),
+                    "{hint}"
+                );
                 hints.lock().unwrap().push(hint);
             }
             keep(serde_json::to_value(s).unwrap());
         };
-        let status = state.sign_in("acme", LoginMethod::DeviceCode, &|_| false, &on_step).await.unwrap();
-        assert_eq!(hints.into_inner().unwrap().len(), 1, "the device code was shown");
-        assert!(state.login_hint.lock().unwrap().is_none(), "and cleared once signed in");
+        let status = state
+            .sign_in("acme", LoginMethod::DeviceCode, &|_| false, &on_step)
+            .await
+            .unwrap();
+        assert_eq!(
+            hints.into_inner().unwrap().len(),
+            1,
+            "the device code was shown"
+        );
+        assert!(
+            state.login_hint.lock().unwrap().is_none(),
+            "and cleared once signed in"
+        );
         keep(serde_json::to_value(&status).unwrap());
         keep(serde_json::to_value(state.statuses().unwrap()).unwrap());
-        let accounts = state.discover_accounts("acme", &|e| keep(serde_json::to_value(e).unwrap())).await.unwrap();
+        let accounts = state
+            .discover_accounts("acme", &|e| keep(serde_json::to_value(e).unwrap()))
+            .await
+            .unwrap();
         keep(serde_json::to_value(&accounts).unwrap());
-        keep(serde_json::to_value(state.plan_profiles("acme", &ProfileSettings::default()).unwrap()).unwrap());
-        let inv = state.scan_repositories("acme", &|e| keep(serde_json::to_value(e).unwrap())).await.unwrap();
+        keep(
+            serde_json::to_value(
+                state
+                    .plan_profiles("acme", &ProfileSettings::default())
+                    .unwrap(),
+            )
+            .unwrap(),
+        );
+        let inv = state
+            .scan_repositories("acme", &|e| keep(serde_json::to_value(e).unwrap()))
+            .await
+            .unwrap();
         keep(serde_json::to_value(&inv).unwrap());
         let path = sso::cache::token_path(&state.ctx.paths.sso_cache_dir, "acme");
         let before = sso::cache::read_token(&path).unwrap().unwrap();
-        let secrets = [before.access_token.expose().to_owned(), before.refresh_token.clone().unwrap().expose().to_owned(), before.client_secret.clone().unwrap().expose().to_owned()];
+        let secrets = [
+            before.access_token.expose().to_owned(),
+            before.refresh_token.clone().unwrap().expose().to_owned(),
+            before.client_secret.clone().unwrap().expose().to_owned(),
+        ];
         let sent = sent.into_inner().unwrap();
-        assert!(sent.len() > 10, "sign-in steps, statuses, accounts and repositories were sent");
+        assert!(
+            sent.len() > 10,
+            "sign-in steps, statuses, accounts and repositories were sent"
+        );
         for payload in &sent {
             for secret in &secrets {
-                assert!(!payload.contains(secret.as_str()), "a secret in an IPC payload: {payload}");
+                assert!(
+                    !payload.contains(secret.as_str()),
+                    "a secret in an IPC payload: {payload}"
+                );
             }
-            assert!(!payload.contains("ASIA"), "role credentials in an IPC payload: {payload}");
+            assert!(
+                !payload.contains("ASIA"),
+                "role credentials in an IPC payload: {payload}"
+            );
         }
-        assert!(state.refresh_all().await, "a 20-minute token is inside the 30-minute window");
+        assert!(
+            state.refresh_all().await,
+            "a 20-minute token is inside the 30-minute window"
+        );
         let after = sso::cache::read_token(&path).unwrap().unwrap();
-        assert_ne!(before.access_token.expose(), after.access_token.expose(), "a new access token was written");
-        assert!(after.expires_at >= before.expires_at, "not earlier (second resolution)");
-        assert_eq!(emu.app.realism.stats.lock().unwrap().requests.get("StartDeviceAuthorization"), Some(&1), "no new sign-in");
+        assert_ne!(
+            before.access_token.expose(),
+            after.access_token.expose(),
+            "a new access token was written"
+        );
+        assert!(
+            after.expires_at >= before.expires_at,
+            "not earlier (second resolution)"
+        );
+        assert_eq!(
+            emu.app
+                .realism
+                .stats
+                .lock()
+                .unwrap()
+                .requests
+                .get("StartDeviceAuthorization"),
+            Some(&1),
+            "no new sign-in"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -519,16 +822,39 @@ mod tests {
         cfg.auto_approve = true;
         let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
         let dir = std::env::temp_dir().join(format!("lanyard-skew-{}", std::process::id()));
-        let endpoints = sso::Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()), ..Default::default() };
-        let mut ctx = SsoContext::new(Paths::sandboxed(&dir), endpoints, Arc::new(MemoryStore::default()));
+        let endpoints = sso::Endpoints {
+            oidc: Some(emu.http_url.clone()),
+            portal: Some(emu.http_url.clone()),
+            ..Default::default()
+        };
+        let mut ctx = SsoContext::new(
+            Paths::sandboxed(&dir),
+            endpoints,
+            Arc::new(MemoryStore::default()),
+        );
         ctx.clock = Arc::new(|| time::OffsetDateTime::now_utc() + time::Duration::hours(2));
         let state = AppState::new(ctx, false);
-        let input = IdentityInput { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![] };
+        let input = IdentityInput {
+            session: "acme".into(),
+            start_url: "https://acme.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+        };
         state.save_identity(input).unwrap();
-        let status = state.sign_in("acme", LoginMethod::DeviceCode, &|_| false, &|_| {}).await.unwrap();
+        let status = state
+            .sign_in("acme", LoginMethod::DeviceCode, &|_| false, &|_| {})
+            .await
+            .unwrap();
         let detail = status.detail.expect("a warning");
-        assert!(detail.contains("120 min ahead of") && detail.contains("system time"), "{detail}");
-        assert_eq!(state.statuses().unwrap()[0].detail.as_deref(), Some(detail.as_str()), "kept with the identity");
+        assert!(
+            detail.contains("120 min ahead of") && detail.contains("system time"),
+            "{detail}"
+        );
+        assert_eq!(
+            state.statuses().unwrap()[0].detail.as_deref(),
+            Some(detail.as_str()),
+            "kept with the identity"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

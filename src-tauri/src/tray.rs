@@ -91,23 +91,53 @@ fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::R
     let menu = Menu::new(app)?;
     let favourites = app.state::<AppState>().favourites();
     for p in &favourites {
-        menu.append(&MenuItem::with_id(app, Item::Favourite(p.clone()).id(), format!("★ {p}"), true, None::<&str>)?)?;
+        menu.append(&MenuItem::with_id(
+            app,
+            Item::Favourite(p.clone()).id(),
+            format!("★ {p}"),
+            true,
+            None::<&str>,
+        )?)?;
     }
     if !favourites.is_empty() {
         let console = Submenu::with_id(app, "console-menu", "Open in AWS console", true)?;
         for p in &favourites {
-            console.append(&MenuItem::with_id(app, Item::Console(p.clone()).id(), p, true, None::<&str>)?)?;
+            console.append(&MenuItem::with_id(
+                app,
+                Item::Console(p.clone()).id(),
+                p,
+                true,
+                None::<&str>,
+            )?)?;
         }
         menu.append(&console)?;
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
     let now = time::OffsetDateTime::now_utc();
     for s in sessions {
-        menu.append(&MenuItem::with_id(app, format!("label:{}", s.identity.session), label(s, now), false, None::<&str>)?)?;
+        menu.append(&MenuItem::with_id(
+            app,
+            format!("label:{}", s.identity.session),
+            label(s, now),
+            false,
+            None::<&str>,
+        )?)?;
         let action = if s.state == SessionState::SignedIn || s.state == SessionState::Expiring {
-            MenuItem::with_id(app, Item::SignOut(s.identity.session.clone()).id(), format!("    Sign out of {}", s.identity.session), true, None::<&str>)?
+            MenuItem::with_id(
+                app,
+                Item::SignOut(s.identity.session.clone()).id(),
+                format!("    Sign out of {}", s.identity.session),
+                true,
+                None::<&str>,
+            )?
         } else {
-            MenuItem::with_id(app, Item::SignIn(s.identity.session.clone()).id(), format!("    Sign in to {}…", s.identity.session), true, None::<&str>)?
+            MenuItem::with_id(
+                app,
+                Item::SignIn(s.identity.session.clone()).id(),
+                format!("    Sign in to {}…", s.identity.session),
+                true,
+                None::<&str>,
+            )?
         };
         menu.append(&action)?;
     }
@@ -116,17 +146,53 @@ fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::R
     }
     let recent = app.state::<AppState>().recent_clones();
     if !recent.is_empty() {
-        menu.append(&MenuItem::with_id(app, "label:recent", "Recent repositories", false, None::<&str>)?)?;
+        menu.append(&MenuItem::with_id(
+            app,
+            "label:recent",
+            "Recent repositories",
+            false,
+            None::<&str>,
+        )?)?;
         for c in recent.iter().take(5) {
-            menu.append(&MenuItem::with_id(app, Item::Recent(c.path.clone()).id(), format!("    {} ({}, {})", c.repository, c.account_name, c.region), true, None::<&str>)?)?;
+            menu.append(&MenuItem::with_id(
+                app,
+                Item::Recent(c.path.clone()).id(),
+                format!("    {} ({}, {})", c.repository, c.account_name, c.region),
+                true,
+                None::<&str>,
+            )?)?;
         }
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
-    menu.append(&MenuItem::with_id(app, Item::Switcher.id(), "Quick switch…", true, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(app, Item::Open.id(), "Open Lanyard", true, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(app, Item::Settings.id(), "Settings…", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        Item::Switcher.id(),
+        "Quick switch…",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        Item::Open.id(),
+        "Open Lanyard",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        Item::Settings.id(),
+        "Settings…",
+        true,
+        None::<&str>,
+    )?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(app, Item::Quit.id(), "Quit Lanyard", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        Item::Quit.id(),
+        "Quit Lanyard",
+        true,
+        None::<&str>,
+    )?)?;
     Ok(menu)
 }
 
@@ -139,16 +205,27 @@ pub fn set_tooltip<R: Runtime>(app: &AppHandle<R>, text: &str) {
 
 /// Rebuilds the menu and tooltip from the current sessions.
 pub fn update<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
     match menu(app, sessions) {
         Ok(m) => {
             let _ = tray.set_menu(Some(m));
         }
         Err(e) => tracing::warn!("cannot rebuild the tray menu: {e}"),
     }
-    let hint = app.state::<AppState>().login_hint.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let signed_in = sessions.iter().filter(|s| s.state == SessionState::SignedIn).count();
-    let tooltip = hint.unwrap_or_else(|| format!("Lanyard — {signed_in} of {} signed in", sessions.len()));
+    let hint = app
+        .state::<AppState>()
+        .login_hint
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let signed_in = sessions
+        .iter()
+        .filter(|s| s.state == SessionState::SignedIn)
+        .count();
+    let tooltip =
+        hint.unwrap_or_else(|| format!("Lanyard — {signed_in} of {} signed in", sessions.len()));
     let _ = tray.set_tooltip(Some(tooltip));
 }
 
@@ -164,7 +241,15 @@ pub(crate) fn sign_in<R: Runtime>(app: &AppHandle<R>, session: String) {
                 update(&tray_app, &list);
             }
         };
-        if let Err(e) = state.sign_in(&session, LoginMethod::Auto, &|url| crate::open_in_browser(&app, url), &on_step).await {
+        if let Err(e) = state
+            .sign_in(
+                &session,
+                LoginMethod::Auto,
+                &|url| crate::open_in_browser(&app, url),
+                &on_step,
+            )
+            .await
+        {
             tracing::warn!(session, "sign-in from the tray failed: {e}");
         }
         events::sessions_changed(&app);
@@ -215,7 +300,11 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                     let state = app.state::<AppState>();
                     if let Err(e) = crate::open_console(&app, &state, &p).await {
                         tracing::warn!("console from the tray: {e}");
-                        crate::notify(&app, &format!("Could not open the console as {p}"), &e.to_string());
+                        crate::notify(
+                            &app,
+                            &format!("Could not open the console as {p}"),
+                            &e.to_string(),
+                        );
                     }
                 });
             }
@@ -223,7 +312,12 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             None => {}
         })
         .on_tray_icon_event(|tray, event| {
-            if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
                 show_main(tray.app_handle());
             }
         })
@@ -238,7 +332,17 @@ mod tests {
 
     #[test]
     fn ids_round_trip() {
-        for item in [Item::Open, Item::Settings, Item::Quit, Item::SignIn("a.b-c".into()), Item::SignOut("x".into()), Item::Favourite("acme-dev/Developer".into()), Item::Console("acme-dev/Developer".into()), Item::Switcher, Item::Recent("/home/u/codecommit/acme-dev/api".into())] {
+        for item in [
+            Item::Open,
+            Item::Settings,
+            Item::Quit,
+            Item::SignIn("a.b-c".into()),
+            Item::SignOut("x".into()),
+            Item::Favourite("acme-dev/Developer".into()),
+            Item::Console("acme-dev/Developer".into()),
+            Item::Switcher,
+            Item::Recent("/home/u/codecommit/acme-dev/api".into()),
+        ] {
             assert_eq!(Item::parse(&item.id()), Some(item));
         }
         assert_eq!(Item::parse("label:acme"), None);
@@ -248,16 +352,46 @@ mod tests {
     fn labels_show_state_and_countdown() {
         let now = time::macros::datetime!(2026-11-25 10:00 UTC);
         let s = |state, exp: Option<&str>, refreshable| IdentityStatus {
-            identity: Identity { session: "acme".into(), start_url: String::new(), region: String::new(), scopes: vec![], managed: true },
+            identity: Identity {
+                session: "acme".into(),
+                start_url: String::new(),
+                region: String::new(),
+                scopes: vec![],
+                managed: true,
+            },
             state,
             access_token_expires_at: exp.map(str::to_owned),
             refreshable,
             detail: None,
         };
-        assert_eq!(label(&s(SessionState::SignedIn, Some("2026-11-25T10:52:00Z"), true), now), "acme — signed in · renews automatically");
-        assert_eq!(label(&s(SessionState::SignedIn, Some("2026-11-25T10:52:00Z"), false), now), "acme — signed in · 52 min left");
-        assert_eq!(label(&s(SessionState::Expiring, Some("2026-11-25T10:09:30Z"), false), now), "acme — expires in 9 min — sign in");
-        assert_eq!(label(&s(SessionState::Expired, None, false), now), "acme — expired — sign in");
-        assert_eq!(label(&s(SessionState::SignedOut, None, false), now), "acme — signed out");
+        assert_eq!(
+            label(
+                &s(SessionState::SignedIn, Some("2026-11-25T10:52:00Z"), true),
+                now
+            ),
+            "acme — signed in · renews automatically"
+        );
+        assert_eq!(
+            label(
+                &s(SessionState::SignedIn, Some("2026-11-25T10:52:00Z"), false),
+                now
+            ),
+            "acme — signed in · 52 min left"
+        );
+        assert_eq!(
+            label(
+                &s(SessionState::Expiring, Some("2026-11-25T10:09:30Z"), false),
+                now
+            ),
+            "acme — expires in 9 min — sign in"
+        );
+        assert_eq!(
+            label(&s(SessionState::Expired, None, false), now),
+            "acme — expired — sign in"
+        );
+        assert_eq!(
+            label(&s(SessionState::SignedOut, None, false), now),
+            "acme — signed out"
+        );
     }
 }

@@ -21,13 +21,20 @@ pub fn run(action: &str) -> ExitCode {
         .collect();
     let get = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let (label, region, repo, host) = (var("LANYARD_GRC_LABEL").unwrap_or_default(), var("LANYARD_GRC_REGION").unwrap_or_default(), var("LANYARD_GRC_REPO").unwrap_or_default(), var("LANYARD_GRC_HOST").unwrap_or_default());
+    let (label, region, repo, host) = (
+        var("LANYARD_GRC_LABEL").unwrap_or_default(),
+        var("LANYARD_GRC_REGION").unwrap_or_default(),
+        var("LANYARD_GRC_REPO").unwrap_or_default(),
+        var("LANYARD_GRC_HOST").unwrap_or_default(),
+    );
     match action {
         "get" => {}
         // Nothing is stored: every request signs afresh.
         "store" => return ExitCode::SUCCESS,
         "erase" => {
-            eprintln!("git-remote-codecommit: CodeCommit rejected the signed credentials of profile {label} for {repo} in {region}.");
+            eprintln!(
+                "git-remote-codecommit: CodeCommit rejected the signed credentials of profile {label} for {repo} in {region}."
+            );
             return ExitCode::SUCCESS;
         }
         _ => return ExitCode::SUCCESS,
@@ -36,7 +43,10 @@ pub fn run(action: &str) -> ExitCode {
     if get("host") != Some(host.as_str()) || get("protocol").is_some_and(|p| p != "https") {
         return ExitCode::SUCCESS;
     }
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return quit(&format!("git-remote-codecommit: cannot start: {e}")),
     };
@@ -44,22 +54,56 @@ pub fn run(action: &str) -> ExitCode {
     let creds = rt.block_on(async {
         let provider: aws_credential_types::provider::SharedCredentialsProvider = match &profile {
             // An explicit profile uses that profile alone (botocore also ignores AWS_ACCESS_KEY_ID then).
-            Some(p) => aws_credential_types::provider::SharedCredentialsProvider::new(aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(p).build()),
-            None => match aws_config::defaults(BehaviorVersion::latest()).region(aws_config::Region::new(region.clone())).load().await.credentials_provider() {
+            Some(p) => aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(p)
+                    .build(),
+            ),
+            None => match aws_config::defaults(BehaviorVersion::latest())
+                .region(aws_config::Region::new(region.clone()))
+                .load()
+                .await
+                .credentials_provider()
+            {
                 Some(p) => p,
                 None => return Err("no credential provider is configured".to_owned()),
             },
         };
-        provider.provide_credentials().await.map_err(|e| describe(&e))
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| describe(&e))
     });
     let creds = match creds {
         Ok(c) => c,
-        Err(why) => return quit(&explain(&label, &repo, &region, var("LANYARD_GRC_SSO_SESSION").as_deref(), &why)),
+        Err(why) => {
+            return quit(&explain(
+                &label,
+                &repo,
+                &region,
+                var("LANYARD_GRC_SSO_SESSION").as_deref(),
+                &why,
+            ));
+        }
     };
     let now = time::OffsetDateTime::now_utc();
-    let signed = url::git_credentials(&host, &repo, &region, creds.access_key_id(), creds.secret_access_key(), creds.session_token(), &url::timestamp(now));
+    let signed = url::git_credentials(
+        &host,
+        &repo,
+        &region,
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        creds.session_token(),
+        &url::timestamp(now),
+    );
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "username={}\npassword={}\npassword_expiry_utc={}", signed.username, signed.password, now.unix_timestamp() + VALID_SECS);
+    let _ = writeln!(
+        out,
+        "username={}\npassword={}\npassword_expiry_utc={}",
+        signed.username,
+        signed.password,
+        now.unix_timestamp() + VALID_SECS
+    );
     ExitCode::SUCCESS
 }
 
@@ -89,6 +133,8 @@ fn explain(label: &str, repo: &str, region: &str, sso_session: Option<&str>, why
         Some(s) => format!(
             "git-remote-codecommit: no credentials for profile {label} (repository {repo}, {region}): the IAM Identity Center session {s} has expired or is not signed in — run `lanyard login --session {s}` or click Sign in in the Lanyard tray, then retry. ({why})"
         ),
-        None => format!("git-remote-codecommit: no credentials for profile {label} (repository {repo}, {region}): {why}. Configure credentials for this profile and retry."),
+        None => format!(
+            "git-remote-codecommit: no credentials for profile {label} (repository {repo}, {region}): {why}. Configure credentials for this profile and retry."
+        ),
     }
 }

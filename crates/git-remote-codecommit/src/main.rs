@@ -19,7 +19,14 @@ mod credential;
 /// Set in the child's environment; its presence means "you are the credential helper".
 const ROLE: &str = "LANYARD_GRC_CREDENTIAL";
 /// What the credential helper needs to know (no secrets).
-const KEYS: [&str; 6] = ["LANYARD_GRC_PROFILE", "LANYARD_GRC_LABEL", "LANYARD_GRC_REGION", "LANYARD_GRC_REPO", "LANYARD_GRC_HOST", "LANYARD_GRC_SSO_SESSION"];
+const KEYS: [&str; 6] = [
+    "LANYARD_GRC_PROFILE",
+    "LANYARD_GRC_LABEL",
+    "LANYARD_GRC_REGION",
+    "LANYARD_GRC_REPO",
+    "LANYARD_GRC_HOST",
+    "LANYARD_GRC_SSO_SESSION",
+];
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -30,16 +37,31 @@ fn main() -> ExitCode {
         return fail("Too few arguments. This hook requires the git command and remote.");
     }
     if args.len() > 3 {
-        let shown: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-        return fail(&format!("Too many arguments. Hook only accepts the git command and remote, but argv was: '{}'", shown.join("', '")));
+        let shown: Vec<String> = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return fail(&format!(
+            "Too many arguments. Hook only accepts the git command and remote, but argv was: '{}'",
+            shown.join("', '")
+        ));
     }
     let env = |k: &str| std::env::var(k).ok();
-    let home = env("HOME").or_else(|| env("USERPROFILE")).unwrap_or_default();
+    let home = env("HOME")
+        .or_else(|| env("USERPROFILE"))
+        .unwrap_or_default();
     let file = |var: &str, rel: &str| {
-        let p = env(var).filter(|v| !v.is_empty()).unwrap_or_else(|| format!("{home}/.aws/{rel}"));
+        let p = env(var)
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| format!("{home}/.aws/{rel}"));
         std::fs::read_to_string(p).unwrap_or_default()
     };
-    let target = match remote::resolve(&args[2].to_string_lossy(), &env, &file("AWS_CONFIG_FILE", "config"), &file("AWS_SHARED_CREDENTIALS_FILE", "credentials")) {
+    let target = match remote::resolve(
+        &args[2].to_string_lossy(),
+        &env,
+        &file("AWS_CONFIG_FILE", "config"),
+        &file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    ) {
         Ok(t) => t,
         Err(e) => return fail(&e.to_string()),
     };
@@ -59,30 +81,61 @@ fn shell_quote(s: &str) -> String {
 fn hand_to_git(remote_name: &OsString, t: &Target) -> ExitCode {
     let me = match std::env::current_exe() {
         Ok(p) => p,
-        Err(e) => return fail(&format!("git-remote-codecommit cannot find its own executable: {e}")),
+        Err(e) => {
+            return fail(&format!(
+                "git-remote-codecommit cannot find its own executable: {e}"
+            ));
+        }
     };
-    let url = format!("https://{}{}", t.host, lanyard_core::codecommit::url::repo_path(&t.repository));
+    let url = format!(
+        "https://{}{}",
+        t.host,
+        lanyard_core::codecommit::url::repo_path(&t.repository)
+    );
     let mut cmd = Command::new("git");
     cmd.arg("remote-http").arg(remote_name).arg(&url);
     // Appended after any GIT_CONFIG_* the user's git already passes down: the empty value resets
     // the helper list (osxkeychain, manager, store…), then only this binary answers.
-    let base: usize = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
-    let entries = [("credential.helper", String::new()), ("credential.helper", format!("!{}", shell_quote(&me.to_string_lossy())))];
+    let base: usize = std::env::var("GIT_CONFIG_COUNT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let entries = [
+        ("credential.helper", String::new()),
+        (
+            "credential.helper",
+            format!("!{}", shell_quote(&me.to_string_lossy())),
+        ),
+    ];
     for (i, (k, v)) in entries.iter().enumerate() {
-        cmd.env(format!("GIT_CONFIG_KEY_{}", base + i), k).env(format!("GIT_CONFIG_VALUE_{}", base + i), v);
+        cmd.env(format!("GIT_CONFIG_KEY_{}", base + i), k)
+            .env(format!("GIT_CONFIG_VALUE_{}", base + i), v);
     }
     cmd.env("GIT_CONFIG_COUNT", (base + entries.len()).to_string());
     // There is never anything to type: a missing credential is an error, not a prompt.
     cmd.env("GIT_TERMINAL_PROMPT", "0");
-    let values = [t.profile.clone().unwrap_or_default(), t.profile_label.clone(), t.region.clone(), t.repository.clone(), t.host.clone(), t.sso_session.clone().unwrap_or_default()];
+    let values = [
+        t.profile.clone().unwrap_or_default(),
+        t.profile_label.clone(),
+        t.region.clone(),
+        t.repository.clone(),
+        t.host.clone(),
+        t.sso_session.clone().unwrap_or_default(),
+    ];
     cmd.env(ROLE, "1");
     for (k, v) in KEYS.iter().zip(values) {
         cmd.env(k, v);
     }
-    cmd.stdin(Stdio::inherit()).stdout(Stdio::inherit()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::piped());
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => return fail(&format!("git-remote-codecommit could not run `git remote-http` ({e}); is git installed and on PATH?")),
+        Err(e) => {
+            return fail(&format!(
+                "git-remote-codecommit could not run `git remote-http` ({e}); is git installed and on PATH?"
+            ));
+        }
     };
     // Git's messages pass through as they come (progress included); a 403 or 404 gets a hint.
     let mut seen = String::new();
@@ -101,7 +154,11 @@ fn hand_to_git(remote_name: &OsString, t: &Target) -> ExitCode {
     }
     let status = match child.wait() {
         Ok(s) => s,
-        Err(e) => return fail(&format!("git-remote-codecommit lost `git remote-http`: {e}")),
+        Err(e) => {
+            return fail(&format!(
+                "git-remote-codecommit lost `git remote-http`: {e}"
+            ));
+        }
     };
     if !status.success() {
         if let Some(h) = hint(&seen, t) {
@@ -114,13 +171,19 @@ fn hand_to_git(remote_name: &OsString, t: &Target) -> ExitCode {
 /// What a failed transfer means for CodeCommit users (LANDSCAPE.md §3c).
 fn hint(stderr: &str, t: &Target) -> Option<String> {
     let (p, repo, region) = (&t.profile_label, &t.repository, &t.region);
-    let line = stderr.lines().rev().find(|l| l.contains("returned error") || l.contains("not found") || l.contains("Authentication failed"))?;
+    let line = stderr.lines().rev().find(|l| {
+        l.contains("returned error")
+            || l.contains("not found")
+            || l.contains("Authentication failed")
+    })?;
     if line.contains("error: 403") {
         Some(format!(
             "git-remote-codecommit: CodeCommit refused profile {p} for repository {repo} in {region} (HTTP 403): its role lacks codecommit:GitPull (or codecommit:GitPush to push) on the repository, or its credentials are no longer valid. Use a profile whose role may access it."
         ))
     } else if line.contains("error: 404") || line.contains("not found") {
-        Some(format!("git-remote-codecommit: repository {repo} does not exist in {region} for the account of profile {p}: check the name and the region in the remote URL (`git remote -v`)."))
+        Some(format!(
+            "git-remote-codecommit: repository {repo} does not exist in {region} for the account of profile {p}: check the name and the region in the remote URL (`git remote -v`)."
+        ))
     } else {
         None
     }
@@ -131,13 +194,23 @@ mod tests {
     use super::*;
 
     fn target() -> Target {
-        Target { profile: Some("dev".into()), profile_label: "dev".into(), region: "us-east-1".into(), repository: "api".into(), host: "h".into(), sso_session: None }
+        Target {
+            profile: Some("dev".into()),
+            profile_label: "dev".into(),
+            region: "us-east-1".into(),
+            repository: "api".into(),
+            host: "h".into(),
+            sso_session: None,
+        }
     }
 
     #[test]
     fn hints_name_profile_repo_and_fix() {
         let h = hint("fatal: unable to access 'https://h/v1/repos/api/': The requested URL returned error: 403\n", &target()).unwrap();
-        assert!(h.contains("profile dev") && h.contains("api") && h.contains("GitPull"), "{h}");
+        assert!(
+            h.contains("profile dev") && h.contains("api") && h.contains("GitPull"),
+            "{h}"
+        );
         let h = hint("fatal: unable to access 'https://h/v1/repos/api/': The requested URL returned error: 404\n", &target()).unwrap();
         assert!(h.contains("does not exist in us-east-1"), "{h}");
         assert_eq!(hint("fatal: something else\n", &target()), None);
@@ -145,6 +218,9 @@ mod tests {
 
     #[test]
     fn quoting_survives_spaces_and_quotes() {
-        assert_eq!(shell_quote("/opt/My App/it's/git-remote-codecommit"), r"'/opt/My App/it'\''s/git-remote-codecommit'");
+        assert_eq!(
+            shell_quote("/opt/My App/it's/git-remote-codecommit"),
+            r"'/opt/My App/it'\''s/git-remote-codecommit'"
+        );
     }
 }

@@ -14,20 +14,37 @@ struct Tools {
 }
 
 fn tools() -> anyhow::Result<Tools> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize()?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     let release = target.join("release");
     for bin in ["lanyard", "git-remote-codecommit"] {
-        anyhow::ensure!(release.join(bin).exists(), "build it first: cargo build --release ({} missing)", release.join(bin).display());
+        anyhow::ensure!(
+            release.join(bin).exists(),
+            "build it first: cargo build --release ({} missing)",
+            release.join(bin).display()
+        );
     }
-    anyhow::ensure!(root.join(".venv/bin/git-remote-codecommit").exists(), "the Python helper is installed by scripts/setup.sh into .venv");
+    anyhow::ensure!(
+        root.join(".venv/bin/git-remote-codecommit").exists(),
+        "the Python helper is installed by scripts/setup.sh into .venv"
+    );
     Ok(Tools { root, release })
 }
 
 /// Runs `cmd` `n` times from a Python loop for the mean wall time (the same launcher for both
 /// sides), then once under GNU time for its peak resident set. (getrusage's children figure
 /// would count the launcher's own pages copied before exec: ~11 MiB even for /bin/true.)
-fn measure(n: u32, argv: &[String], env: &[(String, String)], stdin: &str, py: &Path) -> anyhow::Result<(f64, f64)> {
+fn measure(
+    n: u32,
+    argv: &[String],
+    env: &[(String, String)],
+    stdin: &str,
+    py: &Path,
+) -> anyhow::Result<(f64, f64)> {
     const CODE: &str = r#"
 import json, subprocess, sys, time
 n, stdin, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
@@ -36,8 +53,19 @@ for _ in range(n):
     subprocess.run(argv, input=stdin.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(json.dumps({"wall": (time.perf_counter() - t) / n}))
 "#;
-    let out = Command::new(py).arg("-c").arg(CODE).arg(n.to_string()).arg(stdin).args(argv).envs(env.iter().cloned()).output()?;
-    anyhow::ensure!(out.status.success(), "measuring {argv:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(py)
+        .arg("-c")
+        .arg(CODE)
+        .arg(n.to_string())
+        .arg(stdin)
+        .args(argv)
+        .envs(env.iter().cloned())
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "measuring {argv:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let mut child = Command::new("/usr/bin/time")
         .args(["-f", "maxrss=%M"])
@@ -47,12 +75,23 @@ print(json.dumps({"wall": (time.perf_counter() - t) / n}))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .map_err(|e| anyhow::anyhow!("GNU time (/usr/bin/time, Debian package `time`) is needed: {e}"))?;
+        .map_err(|e| {
+            anyhow::anyhow!("GNU time (/usr/bin/time, Debian package `time`) is needed: {e}")
+        })?;
     use std::io::Write;
-    child.stdin.take().expect("piped").write_all(stdin.as_bytes())?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stdin.as_bytes())?;
     let timed = child.wait_with_output()?;
     let err = String::from_utf8_lossy(&timed.stderr);
-    let kib: f64 = err.lines().rev().find_map(|l| l.strip_prefix("maxrss=")).and_then(|k| k.trim().parse().ok()).unwrap_or(f64::NAN);
+    let kib: f64 = err
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("maxrss="))
+        .and_then(|k| k.trim().parse().ok())
+        .unwrap_or(f64::NAN);
     Ok((v["wall"].as_f64().unwrap_or(0.0), kib / 1024.0))
 }
 
@@ -62,38 +101,102 @@ print(json.dumps({"wall": (time.perf_counter() - t) / n}))
 pub async fn helper_overhead() -> anyhow::Result<()> {
     let t = tools()?;
     let home = crate::tempfile_dir("grc-overhead")?;
-    std::fs::write(home.join(".aws/credentials"), "[p]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = secret\naws_session_token = token\n")?;
-    std::fs::write(home.join(".aws/config"), "[profile p]\nregion = us-east-1\n")?;
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[p]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = secret\naws_session_token = token\n",
+    )?;
+    std::fs::write(
+        home.join(".aws/config"),
+        "[profile p]\nregion = us-east-1\n",
+    )?;
     let stub = home.join("stub-bin");
     std::fs::create_dir_all(&stub)?;
     std::fs::write(stub.join("git"), "#!/bin/sh\nexit 0\n")?;
     let mut perm = std::fs::metadata(stub.join("git"))?.permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
     std::fs::set_permissions(stub.join("git"), perm)?;
-    let path = format!("{}:{}", stub.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        stub.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let base = vec![
         ("HOME".to_owned(), home.display().to_string()),
-        ("AWS_CONFIG_FILE".to_owned(), home.join(".aws/config").display().to_string()),
-        ("AWS_SHARED_CREDENTIALS_FILE".to_owned(), home.join(".aws/credentials").display().to_string()),
+        (
+            "AWS_CONFIG_FILE".to_owned(),
+            home.join(".aws/config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+            home.join(".aws/credentials").display().to_string(),
+        ),
         ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
         ("PATH".to_owned(), path),
     ];
     let py = t.root.join(".venv/bin/python");
-    let url = "codecommit::us-east-1://p@repo".trim_start_matches("codecommit::").to_owned();
+    let url = "codecommit::us-east-1://p@repo"
+        .trim_start_matches("codecommit::")
+        .to_owned();
     let n = 20;
-    let python = measure(n, &[t.root.join(".venv/bin/git-remote-codecommit").display().to_string(), "origin".into(), url.clone()], &base, "", &py)?;
-    let rust_bin = t.release.join("git-remote-codecommit").display().to_string();
+    let python = measure(
+        n,
+        &[
+            t.root
+                .join(".venv/bin/git-remote-codecommit")
+                .display()
+                .to_string(),
+            "origin".into(),
+            url.clone(),
+        ],
+        &base,
+        "",
+        &py,
+    )?;
+    let rust_bin = t
+        .release
+        .join("git-remote-codecommit")
+        .display()
+        .to_string();
     let main = measure(n, &[rust_bin.clone(), "origin".into(), url], &base, "", &py)?;
     let mut cred_env = base.clone();
-    for (k, v) in [("LANYARD_GRC_CREDENTIAL", "1"), ("LANYARD_GRC_PROFILE", "p"), ("LANYARD_GRC_LABEL", "p"), ("LANYARD_GRC_REGION", "us-east-1"), ("LANYARD_GRC_REPO", "repo"), ("LANYARD_GRC_HOST", "git-codecommit.us-east-1.amazonaws.com")] {
+    for (k, v) in [
+        ("LANYARD_GRC_CREDENTIAL", "1"),
+        ("LANYARD_GRC_PROFILE", "p"),
+        ("LANYARD_GRC_LABEL", "p"),
+        ("LANYARD_GRC_REGION", "us-east-1"),
+        ("LANYARD_GRC_REPO", "repo"),
+        ("LANYARD_GRC_HOST", "git-codecommit.us-east-1.amazonaws.com"),
+    ] {
         cred_env.push((k.into(), v.into()));
     }
-    let cred = measure(n, &[rust_bin, "get".into()], &cred_env, "protocol=https\nhost=git-codecommit.us-east-1.amazonaws.com\n\n", &py)?;
+    let cred = measure(
+        n,
+        &[rust_bin, "get".into()],
+        &cred_env,
+        "protocol=https\nhost=git-codecommit.us-east-1.amazonaws.com\n\n",
+        &py,
+    )?;
     let (rust_wall, rust_rss) = (main.0 + cred.0, main.1.max(cred.1));
     println!("helper-overhead-vs-python (static credentials, stub git, mean of {n})");
-    println!("  Python git-remote-codecommit:        {:7.1} ms  {:6.1} MiB", python.0 * 1e3, python.1);
-    println!("  Lanyard helper (hand-off + signing): {:7.1} ms  {:6.1} MiB  (hand-off {:.1} ms / {:.1} MiB, credential helper {:.1} ms / {:.1} MiB)", rust_wall * 1e3, rust_rss, main.0 * 1e3, main.1, cred.0 * 1e3, cred.1);
-    println!("  {:.0}x faster, {:.2}x the memory (targets: >= 40x faster, <= 0.2x the memory)\n", python.0 / rust_wall, rust_rss / python.1);
+    println!(
+        "  Python git-remote-codecommit:        {:7.1} ms  {:6.1} MiB",
+        python.0 * 1e3,
+        python.1
+    );
+    println!(
+        "  Lanyard helper (hand-off + signing): {:7.1} ms  {:6.1} MiB  (hand-off {:.1} ms / {:.1} MiB, credential helper {:.1} ms / {:.1} MiB)",
+        rust_wall * 1e3,
+        rust_rss,
+        main.0 * 1e3,
+        main.1,
+        cred.0 * 1e3,
+        cred.1
+    );
+    println!(
+        "  {:.0}x faster, {:.2}x the memory (targets: >= 40x faster, <= 0.2x the memory)\n",
+        python.0 / rust_wall,
+        rust_rss / python.1
+    );
     let _ = std::fs::remove_dir_all(&home);
     Ok(())
 }
@@ -124,25 +227,44 @@ size_mb = 50
 fn env_of(emu: &Emulator, home: &Path, extra_path: Option<&Path>) -> Vec<(String, String)> {
     let mut v = emu.env();
     v.push(("HOME".into(), home.display().to_string()));
-    v.push(("AWS_CONFIG_FILE".into(), home.join(".aws/config").display().to_string()));
-    v.push(("AWS_SHARED_CREDENTIALS_FILE".into(), home.join(".aws/credentials").display().to_string()));
+    v.push((
+        "AWS_CONFIG_FILE".into(),
+        home.join(".aws/config").display().to_string(),
+    ));
+    v.push((
+        "AWS_SHARED_CREDENTIALS_FILE".into(),
+        home.join(".aws/credentials").display().to_string(),
+    ));
     v.push(("LANYARD_KEYRING".into(), "none".into()));
     v.push(("GIT_TERMINAL_PROMPT".into(), "0".into()));
     v.push(("GIT_CONFIG_NOSYSTEM".into(), "1".into()));
-    v.push(("GIT_CONFIG_GLOBAL".into(), home.join(".gitconfig").display().to_string()));
-    v.push(("LANYARD_CLONE_ROOT".into(), home.join("src").display().to_string()));
+    v.push((
+        "GIT_CONFIG_GLOBAL".into(),
+        home.join(".gitconfig").display().to_string(),
+    ));
+    v.push((
+        "LANYARD_CLONE_ROOT".into(),
+        home.join("src").display().to_string(),
+    ));
     let path = std::env::var("PATH").unwrap_or_default();
-    v.push(("PATH".into(), match extra_path {
-        Some(p) => format!("{}:{path}", p.display()),
-        None => path,
-    }));
+    v.push((
+        "PATH".into(),
+        match extra_path {
+            Some(p) => format!("{}:{path}", p.display()),
+            None => path,
+        },
+    ));
     v
 }
 
 fn timed(cmd: &mut Command) -> anyhow::Result<f64> {
     let t = Instant::now();
     let out = cmd.output()?;
-    anyhow::ensure!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    anyhow::ensure!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Ok(t.elapsed().as_secs_f64())
 }
 
@@ -159,34 +281,92 @@ pub async fn clone_vs_python() -> anyhow::Result<()> {
     let env = env_of(&emu, &home, None);
     let lanyard = t.release.join("lanyard");
     let (t_lanyard, t_python) = tokio::task::block_in_place(|| -> anyhow::Result<(f64, f64)> {
-        timed(Command::new(&lanyard).args(["login", "--session", "bench", "--start-url", "https://bench.awsapps.com/start", "--region", "us-east-1", "--device-code", "--no-browser"]).envs(env.iter().cloned()))?;
-        timed(Command::new(&lanyard).args(["sync", "--template", "{account_name}-{role_name}"]).envs(env.iter().cloned()))?;
+        timed(
+            Command::new(&lanyard)
+                .args([
+                    "login",
+                    "--session",
+                    "bench",
+                    "--start-url",
+                    "https://bench.awsapps.com/start",
+                    "--region",
+                    "us-east-1",
+                    "--device-code",
+                    "--no-browser",
+                ])
+                .envs(env.iter().cloned()),
+        )?;
+        timed(
+            Command::new(&lanyard)
+                .args(["sync", "--template", "{account_name}-{role_name}"])
+                .envs(env.iter().cloned()),
+        )?;
         let py_env = env_of(&emu, &home, Some(&t.root.join(".venv/bin")));
         // Warm-up (not timed): the emulator generates and packs the repository on first access.
-        timed(Command::new("git").args(["ls-remote", "codecommit::us-east-1://bench-Developer@big"]).envs(py_env.iter().cloned()))?;
-        timed(Command::new("git").args(["clone", "-q", "codecommit::us-east-1://bench-Developer@big"]).arg(home.join("warm")).envs(py_env.iter().cloned()))?;
-        let t_python = timed(Command::new("git").args(["clone", "-q", "codecommit::us-east-1://bench-Developer@big"]).arg(home.join("py")).envs(py_env.iter().cloned()))?;
-        let t_lanyard = timed(Command::new(&lanyard).args(["clone", "big"]).envs(env.iter().cloned()))?;
+        timed(
+            Command::new("git")
+                .args(["ls-remote", "codecommit::us-east-1://bench-Developer@big"])
+                .envs(py_env.iter().cloned()),
+        )?;
+        timed(
+            Command::new("git")
+                .args(["clone", "-q", "codecommit::us-east-1://bench-Developer@big"])
+                .arg(home.join("warm"))
+                .envs(py_env.iter().cloned()),
+        )?;
+        let t_python = timed(
+            Command::new("git")
+                .args(["clone", "-q", "codecommit::us-east-1://bench-Developer@big"])
+                .arg(home.join("py"))
+                .envs(py_env.iter().cloned()),
+        )?;
+        let t_lanyard = timed(
+            Command::new(&lanyard)
+                .args(["clone", "big"])
+                .envs(env.iter().cloned()),
+        )?;
         Ok((t_lanyard, t_python))
     })?;
     let size: u64 = walk_size(&home.join("py/.git"));
-    println!("clone-vs-python-helper (repository of {:.0} MiB packed, 30 commits)", size as f64 / 1048576.0);
+    println!(
+        "clone-vs-python-helper (repository of {:.0} MiB packed, 30 commits)",
+        size as f64 / 1048576.0
+    );
     println!("  lanyard clone (git2):                      {t_lanyard:6.2} s");
     println!("  git clone via Python git-remote-codecommit: {t_python:6.2} s");
-    println!("  ratio {:.2}x its wall time (target <= 1.0x)\n", t_lanyard / t_python);
+    println!(
+        "  ratio {:.2}x its wall time (target <= 1.0x)\n",
+        t_lanyard / t_python
+    );
     let _ = std::fs::remove_dir_all(&home);
     Ok(())
 }
 
 fn walk_size(p: &Path) -> u64 {
-    std::fs::read_dir(p).map(|rd| rd.flatten().map(|e| if e.path().is_dir() { walk_size(&e.path()) } else { e.metadata().map(|m| m.len()).unwrap_or(0) }).sum()).unwrap_or(0)
+    std::fs::read_dir(p)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk_size(&e.path())
+                    } else {
+                        e.metadata().map(|m| m.len()).unwrap_or(0)
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 /// 50 accounts x 4 regions: `lanyard repos --refresh` vs a shell loop of
 /// `aws codecommit list-repositories` (awscli v1) per account and region, 50 ms latency.
 pub async fn inventory_vs_awscli() -> anyhow::Result<()> {
     let t = tools()?;
-    let mut cfg = Config::new(World::generated(Generated { accounts: 50, roles_per_account: 2, repos_per_account: 3 }));
+    let mut cfg = Config::new(World::generated(Generated {
+        accounts: 50,
+        roles_per_account: 2,
+        repos_per_account: 3,
+    }));
     cfg.auto_approve = true;
     cfg.knobs.portal_tps = 20.0;
     cfg.knobs.latency_ms = 50;
@@ -196,25 +376,65 @@ pub async fn inventory_vs_awscli() -> anyhow::Result<()> {
     let lanyard = t.release.join("lanyard");
     let regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"];
     let aws = t.root.join(".venv/bin/aws");
-    let (t_lanyard, t_aws, found) = tokio::task::block_in_place(|| -> anyhow::Result<(f64, f64, usize)> {
-        timed(Command::new(&lanyard).args(["login", "--session", "large", "--start-url", "https://large.awsapps.com/start", "--region", "us-east-1", "--device-code", "--no-browser"]).envs(env.iter().cloned()))?;
-        timed(Command::new(&lanyard).args(["sync", "--template", "{account_name}-{role_name}"]).envs(env.iter().cloned()))?;
-        let start = Instant::now();
-        let out = Command::new(&lanyard).args(["repos", "--refresh", "--json", "--region", &regions.join(",")]).envs(env.iter().cloned()).output()?;
-        anyhow::ensure!(out.status.success(), "lanyard repos: {}", String::from_utf8_lossy(&out.stderr));
-        let t_lanyard = start.elapsed().as_secs_f64();
-        let inv: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-        let found = inv[0]["repositories"].as_array().map_or(0, Vec::len);
-        let mut script = String::new();
-        for a in 1..=50 {
-            for r in regions {
-                script.push_str(&format!("{} codecommit list-repositories --profile account-{a:04}-AdministratorAccess --region {r} --output json > /dev/null || exit 1\n", aws.display()));
+    let (t_lanyard, t_aws, found) = tokio::task::block_in_place(
+        || -> anyhow::Result<(f64, f64, usize)> {
+            timed(
+                Command::new(&lanyard)
+                    .args([
+                        "login",
+                        "--session",
+                        "large",
+                        "--start-url",
+                        "https://large.awsapps.com/start",
+                        "--region",
+                        "us-east-1",
+                        "--device-code",
+                        "--no-browser",
+                    ])
+                    .envs(env.iter().cloned()),
+            )?;
+            timed(
+                Command::new(&lanyard)
+                    .args(["sync", "--template", "{account_name}-{role_name}"])
+                    .envs(env.iter().cloned()),
+            )?;
+            let start = Instant::now();
+            let out = Command::new(&lanyard)
+                .args([
+                    "repos",
+                    "--refresh",
+                    "--json",
+                    "--region",
+                    &regions.join(","),
+                ])
+                .envs(env.iter().cloned())
+                .output()?;
+            anyhow::ensure!(
+                out.status.success(),
+                "lanyard repos: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let t_lanyard = start.elapsed().as_secs_f64();
+            let inv: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+            let found = inv[0]["repositories"].as_array().map_or(0, Vec::len);
+            let mut script = String::new();
+            for a in 1..=50 {
+                for r in regions {
+                    script.push_str(&format!("{} codecommit list-repositories --profile account-{a:04}-AdministratorAccess --region {r} --output json > /dev/null || exit 1\n", aws.display()));
+                }
             }
-        }
-        let t_aws = timed(Command::new("sh").arg("-c").arg(script).envs(env.iter().cloned()))?;
-        Ok((t_lanyard, t_aws, found))
-    })?;
-    println!("inventory-vs-awscli (50 accounts x 4 regions, 50 ms latency, portal 20 TPS; {found} repositories)");
+            let t_aws = timed(
+                Command::new("sh")
+                    .arg("-c")
+                    .arg(script)
+                    .envs(env.iter().cloned()),
+            )?;
+            Ok((t_lanyard, t_aws, found))
+        },
+    )?;
+    println!(
+        "inventory-vs-awscli (50 accounts x 4 regions, 50 ms latency, portal 20 TPS; {found} repositories)"
+    );
     println!("  lanyard repos --refresh:                       {t_lanyard:6.1} s");
     println!("  shell loop of aws codecommit list-repositories: {t_aws:6.1} s (200 invocations)");
     println!("  {:.0}x faster (target >= 20x)\n", t_aws / t_lanyard);

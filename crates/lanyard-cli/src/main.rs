@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use lanyard_core::sso::{self, Identity, IdentityStatus, LoginMethod, LoginOptions, LoginStep, LoginUi, SessionState, SsoContext};
+use lanyard_core::sso::{
+    self, Identity, IdentityStatus, LoginMethod, LoginOptions, LoginStep, LoginUi, SessionState,
+    SsoContext,
+};
 use lanyard_core::{Error, ErrorCode, Paths, view::AppInfo};
 use tokio_util::sync::CancellationToken;
 
@@ -16,7 +19,11 @@ mod repos;
 mod secrets;
 
 #[derive(Parser)]
-#[command(name = "lanyard", version, about = "IAM Identity Center sign-in, AWS profiles and CodeCommit, without the busywork")]
+#[command(
+    name = "lanyard",
+    version,
+    about = "IAM Identity Center sign-in, AWS profiles and CodeCommit, without the busywork"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -171,13 +178,18 @@ enum Command {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(lanyard_core::logging::filter_directives(
-            &std::env::var("LANYARD_LOG").unwrap_or_default(),
-        )))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            lanyard_core::logging::filter_directives(
+                &std::env::var("LANYARD_LOG").unwrap_or_default(),
+            ),
+        ))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -202,7 +214,11 @@ pub(crate) fn env(k: &str) -> Option<std::ffi::OsString> {
 
 pub(crate) fn context(paths: Paths, quiet_keyring: bool) -> SsoContext {
     let config = sso::identity::read_config(&paths.aws_config_file).unwrap_or_default();
-    SsoContext::new(paths, sso::Endpoints::from_env_and_config(env, &config), secrets::store(quiet_keyring))
+    SsoContext::new(
+        paths,
+        sso::Endpoints::from_env_and_config(env, &config),
+        secrets::store(quiet_keyring),
+    )
 }
 
 /// The identity named by --session, or the only one there is.
@@ -210,23 +226,51 @@ fn pick(paths: &Paths, session: Option<&str>) -> anyhow::Result<Identity> {
     let text = sso::identity::read_config(&paths.aws_config_file)?;
     let all = sso::identity::from_config(&text);
     match session {
-        Some(s) => Ok(all.into_iter().find(|i| i.session == s).ok_or_else(|| Error::UnknownIdentity { session: s.into() })?),
+        Some(s) => Ok(all
+            .into_iter()
+            .find(|i| i.session == s)
+            .ok_or_else(|| Error::UnknownIdentity { session: s.into() })?),
         None if all.len() == 1 => Ok(all.into_iter().next().expect("one")),
-        None if all.is_empty() => anyhow::bail!("no identities yet: add one with `lanyard login --session NAME --start-url URL --region REGION`"),
-        None => anyhow::bail!("several identities ({}): choose one with --session", all.iter().map(|i| i.session.as_str()).collect::<Vec<_>>().join(", ")),
+        None if all.is_empty() => anyhow::bail!(
+            "no identities yet: add one with `lanyard login --session NAME --start-url URL --region REGION`"
+        ),
+        None => anyhow::bail!(
+            "several identities ({}): choose one with --session",
+            all.iter()
+                .map(|i| i.session.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
-pub(crate) async fn discover(ctx: &SsoContext, identity: &Identity, rate: f64) -> anyhow::Result<Vec<lanyard_core::accounts::AccountRoles>> {
+pub(crate) async fn discover(
+    ctx: &SsoContext,
+    identity: &Identity,
+    rate: f64,
+) -> anyhow::Result<Vec<lanyard_core::accounts::AccountRoles>> {
     use std::io::IsTerminal;
     let tty = std::io::stderr().is_terminal();
-    let on = |_: &lanyard_core::accounts::AccountRoles, p: &lanyard_core::accounts::DiscoveryProgress| {
+    let on = |_: &lanyard_core::accounts::AccountRoles,
+              p: &lanyard_core::accounts::DiscoveryProgress| {
         if tty {
-            let eta = p.eta_secs.map(|s| format!(", ETA {s} s")).unwrap_or_default();
-            eprint!("\raccounts {}/{}{}   ", p.accounts_done, p.accounts_total, eta);
+            let eta = p
+                .eta_secs
+                .map(|s| format!(", ETA {s} s"))
+                .unwrap_or_default();
+            eprint!(
+                "\raccounts {}/{}{}   ",
+                p.accounts_done, p.accounts_total, eta
+            );
         }
     };
-    let list = lanyard_core::accounts::discover(ctx, identity, Arc::new(lanyard_core::accounts::RateLimiter::new(rate)), &on).await?;
+    let list = lanyard_core::accounts::discover(
+        ctx,
+        identity,
+        Arc::new(lanyard_core::accounts::RateLimiter::new(rate)),
+        &on,
+    )
+    .await?;
     if tty {
         eprintln!();
     }
@@ -247,7 +291,12 @@ fn print_offboard(r: &lanyard_core::offboard::OffboardReport) {
 }
 
 fn local(t: &str) -> String {
-    t.replace('T', " ").trim_end_matches('Z').get(..16).unwrap_or(t).to_owned() + " UTC"
+    t.replace('T', " ")
+        .trim_end_matches('Z')
+        .get(..16)
+        .unwrap_or(t)
+        .to_owned()
+        + " UTC"
 }
 
 /// Whether this machine can show a browser (no display over SSH means no).
@@ -274,13 +323,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status { json } => {
             let ctx = context(paths.clone(), true);
             let text = sso::identity::read_config(&paths.aws_config_file)?;
-            let statuses: Vec<IdentityStatus> = sso::identity::from_config(&text).iter().map(|i| sso::status(&ctx, i)).collect();
+            let statuses: Vec<IdentityStatus> = sso::identity::from_config(&text)
+                .iter()
+                .map(|i| sso::status(&ctx, i))
+                .collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&statuses)?);
             } else if statuses.is_empty() {
-                println!("No identities yet. Add one: lanyard login --session NAME --start-url URL --region REGION");
+                println!(
+                    "No identities yet. Add one: lanyard login --session NAME --start-url URL --region REGION"
+                );
             } else {
-                println!("{:<20} {:<11} {:<21} START URL", "SESSION", "STATE", "ACCESS TOKEN UNTIL");
+                println!(
+                    "{:<20} {:<11} {:<21} START URL",
+                    "SESSION", "STATE", "ACCESS TOKEN UNTIL"
+                );
                 for s in &statuses {
                     let state = match s.state {
                         SessionState::SignedIn => "signed in",
@@ -288,28 +345,68 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         SessionState::Expiring => "expiring",
                         SessionState::Expired => "expired",
                     };
-                    let until = s.access_token_expires_at.as_deref().map(local).unwrap_or_else(|| "-".into());
+                    let until = s
+                        .access_token_expires_at
+                        .as_deref()
+                        .map(local)
+                        .unwrap_or_else(|| "-".into());
                     let note = match (&s.detail, s.refreshable, s.state) {
                         (Some(d), _, _) => format!("  ({d})"),
-                        (None, true, SessionState::SignedIn) => "  (refreshes automatically)".into(),
-                        (None, _, SessionState::Expired | SessionState::Expiring) => format!("  (sign in: lanyard login --session {})", s.identity.session),
+                        (None, true, SessionState::SignedIn) => {
+                            "  (refreshes automatically)".into()
+                        }
+                        (None, _, SessionState::Expired | SessionState::Expiring) => format!(
+                            "  (sign in: lanyard login --session {})",
+                            s.identity.session
+                        ),
                         _ => String::new(),
                     };
-                    println!("{:<20} {:<11} {:<21} {}{}", s.identity.session, state, until, s.identity.start_url, note);
+                    println!(
+                        "{:<20} {:<11} {:<21} {}{}",
+                        s.identity.session, state, until, s.identity.start_url, note
+                    );
                 }
             }
         }
-        Command::Login { session, start_url, region, scopes, device_code, no_browser, timeout } => {
+        Command::Login {
+            session,
+            start_url,
+            region,
+            scopes,
+            device_code,
+            no_browser,
+            timeout,
+        } => {
             let identity = match (start_url, region) {
                 (Some(url), Some(region)) => {
                     let session = session.context("--session is required with --start-url")?;
-                    let wanted = Identity { session, start_url: url, region, scopes, managed: true };
+                    let wanted = Identity {
+                        session,
+                        start_url: url,
+                        region,
+                        scopes,
+                        managed: true,
+                    };
                     let text = sso::identity::read_config(&paths.aws_config_file)?;
-                    match sso::identity::from_config(&text).into_iter().find(|i| i.session == wanted.session) {
-                        Some(existing) if existing.start_url == wanted.start_url && existing.region == wanted.region => existing,
+                    match sso::identity::from_config(&text)
+                        .into_iter()
+                        .find(|i| i.session == wanted.session)
+                    {
+                        Some(existing)
+                            if existing.start_url == wanted.start_url
+                                && existing.region == wanted.region =>
+                        {
+                            existing
+                        }
                         _ => {
                             let saved = sso::identity::save(&paths, &wanted)?;
-                            eprintln!("Saved identity {} ({}, {}) in {}.", saved.session, saved.start_url, saved.region, paths.aws_config_file.display());
+                            eprintln!(
+                                "Saved identity {} ({}, {}) in {}.",
+                                saved.session,
+                                saved.start_url,
+                                saved.region,
+                                paths.aws_config_file.display()
+                            );
                             saved
                         }
                     }
@@ -317,8 +414,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => pick(&paths, session.as_deref())?,
             };
             let ctx = context(paths, false);
-            let method = if device_code { LoginMethod::DeviceCode } else { LoginMethod::Auto };
-            let opts = LoginOptions { method, timeout: Duration::from_secs(timeout), open_browser: !no_browser && browser_available() };
+            let method = if device_code {
+                LoginMethod::DeviceCode
+            } else {
+                LoginMethod::Auto
+            };
+            let opts = LoginOptions {
+                method,
+                timeout: Duration::from_secs(timeout),
+                open_browser: !no_browser && browser_available(),
+            };
             let cancel = CancellationToken::new();
             let c = cancel.clone();
             tokio::spawn(async move {
@@ -330,30 +435,68 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let step = move |s: LoginStep| match s {
                 LoginStep::OpenBrowser { url, opened } => {
                     if opened {
-                        eprintln!("Opened your browser to sign in to {session}. If it did not open, visit:\n\n  {url}\n");
+                        eprintln!(
+                            "Opened your browser to sign in to {session}. If it did not open, visit:\n\n  {url}\n"
+                        );
                     } else {
-                        eprintln!("To sign in to {session}, open this URL in a browser on this machine:\n\n  {url}\n");
+                        eprintln!(
+                            "To sign in to {session}, open this URL in a browser on this machine:\n\n  {url}\n"
+                        );
                     }
                     eprintln!("Waiting for approval (Ctrl-C to cancel)…");
                 }
-                LoginStep::DeviceCode { user_code, verification_uri_complete, expires_at, .. } => {
-                    eprintln!("To sign in to {session}, open:\n\n  {verification_uri_complete}\n\nand check that it shows this code:\n\n      {user_code}\n");
-                    eprintln!("Waiting for approval until {} (Ctrl-C to cancel)…", local(&expires_at));
+                LoginStep::DeviceCode {
+                    user_code,
+                    verification_uri_complete,
+                    expires_at,
+                    ..
+                } => {
+                    eprintln!(
+                        "To sign in to {session}, open:\n\n  {verification_uri_complete}\n\nand check that it shows this code:\n\n      {user_code}\n"
+                    );
+                    eprintln!(
+                        "Waiting for approval until {} (Ctrl-C to cancel)…",
+                        local(&expires_at)
+                    );
                 }
-                LoginStep::SlowDown { interval_secs } => tracing::info!("the service asked to poll every {interval_secs} s"),
+                LoginStep::SlowDown { interval_secs } => {
+                    tracing::info!("the service asked to poll every {interval_secs} s")
+                }
                 LoginStep::Exchanging => {}
             };
             let open = |url: &str| webbrowser::open(url).is_ok();
-            let signed = sso::login(&ctx, &identity, &opts, &LoginUi { open: &open, step: &step }, &cancel).await?;
+            let signed = sso::login(
+                &ctx,
+                &identity,
+                &opts,
+                &LoginUi {
+                    open: &open,
+                    step: &step,
+                },
+                &cancel,
+            )
+            .await?;
             if let Some(skew) = signed.clock_skew_secs {
-                let (minutes, way) = (skew.abs() / 60, if skew > 0 { "behind" } else { "ahead of" });
-                eprintln!("warning: this computer's clock is {minutes} min {way} IAM Identity Center's ({}); signed AWS requests such as CodeCommit's fail until you correct the system time (e.g. enable NTP).", identity.session);
+                let (minutes, way) = (
+                    skew.abs() / 60,
+                    if skew > 0 { "behind" } else { "ahead of" },
+                );
+                eprintln!(
+                    "warning: this computer's clock is {minutes} min {way} IAM Identity Center's ({}); signed AWS requests such as CodeCommit's fail until you correct the system time (e.g. enable NTP).",
+                    identity.session
+                );
             }
             let until = local(&sso::cache::format_time(signed.expires_at));
             if signed.refreshable {
-                eprintln!("Signed in to {}. Lanyard and the AWS SDKs refresh the session automatically (access token valid until {until}).", identity.session);
+                eprintln!(
+                    "Signed in to {}. Lanyard and the AWS SDKs refresh the session automatically (access token valid until {until}).",
+                    identity.session
+                );
             } else {
-                eprintln!("Signed in to {} until {until} (no refresh token was issued; sign in again then).", identity.session);
+                eprintln!(
+                    "Signed in to {} until {until} (no refresh token was issued; sign in again then).",
+                    identity.session
+                );
             }
         }
         Command::Logout { session, all } => {
@@ -365,15 +508,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             for identity in targets {
                 let report = sso::logout(&ctx, &identity).await?;
-                let server = if report.signed_out_server_side { "portal session ended".to_owned() } else { report.server_side_note.unwrap_or_default() };
-                let files = if report.removed_files.is_empty() { "no cached token".to_owned() } else { format!("removed {}", report.removed_files.join(", ")) };
+                let server = if report.signed_out_server_side {
+                    "portal session ended".to_owned()
+                } else {
+                    report.server_side_note.unwrap_or_default()
+                };
+                let files = if report.removed_files.is_empty() {
+                    "no cached token".to_owned()
+                } else {
+                    format!("removed {}", report.removed_files.join(", "))
+                };
                 println!("Signed out of {} ({server}; {files}).", identity.session);
             }
         }
-        Command::Accounts { session, refresh, json } => {
+        Command::Accounts {
+            session,
+            refresh,
+            json,
+        } => {
             let ctx = context(paths.clone(), true);
             let identity = pick(&paths, session.as_deref())?;
-            let list = match (refresh, lanyard_core::accounts::cached(&ctx, &identity.session)) {
+            let list = match (
+                refresh,
+                lanyard_core::accounts::cached(&ctx, &identity.session),
+            ) {
                 (false, Some(list)) => list,
                 _ => discover(&ctx, &identity, 20.0).await?,
             };
@@ -381,21 +539,48 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 for a in &list {
-                    println!("{:<14} {:<32} {}", a.account_id, a.account_name, a.roles.join(", "));
+                    println!(
+                        "{:<14} {:<32} {}",
+                        a.account_id,
+                        a.account_name,
+                        a.roles.join(", ")
+                    );
                 }
-                eprintln!("{} accounts, {} roles", list.len(), list.iter().map(|a| a.roles.len()).sum::<usize>());
+                eprintln!(
+                    "{} accounts, {} roles",
+                    list.len(),
+                    list.iter().map(|a| a.roles.len()).sum::<usize>()
+                );
             }
         }
-        Command::Sync { session, dry_run, template, renames, default_region, account_regions, output, rate } => {
+        Command::Sync {
+            session,
+            dry_run,
+            template,
+            renames,
+            default_region,
+            account_regions,
+            output,
+            rate,
+        } => {
             let ctx = context(paths.clone(), true);
             let identity = pick(&paths, session.as_deref())?;
             let mut settings = lanyard_core::profiles::load_settings(&paths, &identity.session);
             if let Some(t) = template {
                 settings.template = t;
             }
-            for (flag, pairs, map) in [("--rename", &renames, &mut settings.overrides), ("--account-region", &account_regions, &mut settings.account_regions)] {
+            for (flag, pairs, map) in [
+                ("--rename", &renames, &mut settings.overrides),
+                (
+                    "--account-region",
+                    &account_regions,
+                    &mut settings.account_regions,
+                ),
+            ] {
                 for pair in pairs {
-                    let (key, value) = pair.split_once('=').with_context(|| format!("{flag} wants KEY=VALUE, got {pair:?}"))?;
+                    let (key, value) = pair
+                        .split_once('=')
+                        .with_context(|| format!("{flag} wants KEY=VALUE, got {pair:?}"))?;
                     if value.is_empty() {
                         map.remove(key);
                     } else {
@@ -425,23 +610,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for n in &d.removed {
                 println!("- {n}");
             }
-            println!("{} to add, {} to change, {} to remove, {} unchanged ({})", d.added.len(), d.changed.len(), d.removed.len(), d.unchanged, plan.config_file);
+            println!(
+                "{} to add, {} to change, {} to remove, {} unchanged ({})",
+                d.added.len(),
+                d.changed.len(),
+                d.removed.len(),
+                d.unchanged,
+                plan.config_file
+            );
             if !dry_run {
-                let report = lanyard_core::profiles::apply(&paths, &plan, time::OffsetDateTime::now_utc())?;
+                let report =
+                    lanyard_core::profiles::apply(&paths, &plan, time::OffsetDateTime::now_utc())?;
                 lanyard_core::profiles::save_settings(&paths, &identity.session, &settings)?;
                 if let Some(b) = report.backup {
                     eprintln!("Backup of the previous file: {b}");
                 }
-                eprintln!("Wrote {} profiles for {}.", plan.profiles.len(), identity.session);
+                eprintln!(
+                    "Wrote {} profiles for {}.",
+                    plan.profiles.len(),
+                    identity.session
+                );
             }
         }
         Command::Profiles { json } => {
             let text = sso::identity::read_config(&paths.aws_config_file)?;
             let mut rows = vec![];
             for i in sso::identity::from_config(&text) {
-                if let Some(r) = lanyard_core::aws_config::find_block(&text, &lanyard_core::profiles::block_id(&i.session)) {
+                if let Some(r) = lanyard_core::aws_config::find_block(
+                    &text,
+                    &lanyard_core::profiles::block_id(&i.session),
+                ) {
                     for s in lanyard_core::aws_config::sections(&text[r]) {
-                        if let lanyard_core::aws_config::SectionKind::Profile(name) = s.kind.clone() {
+                        if let lanyard_core::aws_config::SectionKind::Profile(name) = s.kind.clone()
+                        {
                             rows.push(serde_json::json!({"name": name, "session": i.session, "accountId": s.get("sso_account_id"), "roleName": s.get("sso_role_name"), "region": s.get("region")}));
                         }
                     }
@@ -451,7 +652,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 for r in &rows {
-                    println!("{:<40} {:<12} {} {}", r["name"].as_str().unwrap_or(""), r["session"].as_str().unwrap_or(""), r["accountId"].as_str().unwrap_or(""), r["roleName"].as_str().unwrap_or(""));
+                    println!(
+                        "{:<40} {:<12} {} {}",
+                        r["name"].as_str().unwrap_or(""),
+                        r["session"].as_str().unwrap_or(""),
+                        r["accountId"].as_str().unwrap_or(""),
+                        r["roleName"].as_str().unwrap_or("")
+                    );
                 }
             }
         }
@@ -465,7 +672,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !yes {
                 use std::io::{BufRead, IsTerminal, Write};
                 if !std::io::stdin().is_terminal() {
-                    anyhow::bail!("not removing anything without confirmation: run `lanyard offboard --yes` (or --dry-run to preview)");
+                    anyhow::bail!(
+                        "not removing anything without confirmation: run `lanyard offboard --yes` (or --dry-run to preview)"
+                    );
                 }
                 eprint!("Sign out and remove all of the above? [y/N] ");
                 std::io::stderr().flush()?;
@@ -480,11 +689,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("Done.");
             print_offboard(&done);
         }
-        Command::Repos { session, refresh, region, prefer_role, json } => {
+        Command::Repos {
+            session,
+            refresh,
+            region,
+            prefer_role,
+            json,
+        } => {
             let ctx = context(paths.clone(), true);
-            repos::list(&ctx, session.as_deref(), refresh, &region, &prefer_role, json).await?;
+            repos::list(
+                &ctx,
+                session.as_deref(),
+                refresh,
+                &region,
+                &prefer_role,
+                json,
+            )
+            .await?;
         }
-        Command::Clone { target, dest, region } => {
+        Command::Clone {
+            target,
+            dest,
+            region,
+        } => {
             let ctx = context(paths.clone(), true);
             repos::clone(&ctx, &target, dest, region.as_deref()).await?;
         }
@@ -492,15 +719,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let ctx = context(paths, true);
             let creds = lanyard_core::codecommit::RoleCredentialsCache::default();
             if !print && !browser_available() {
-                anyhow::bail!("no browser can be shown here (no display, or over SSH): run `lanyard console {profile} --print` and open the URL in a browser");
+                anyhow::bail!(
+                    "no browser can be shown here (no display, or over SSH): run `lanyard console {profile} --print` and open the URL in a browser"
+                );
             }
-            let url = lanyard_core::console::url_for_profile(&ctx, &creds, |_| Arc::new(lanyard_core::accounts::RateLimiter::new(20.0)), &profile).await?;
+            let url = lanyard_core::console::url_for_profile(
+                &ctx,
+                &creds,
+                |_| Arc::new(lanyard_core::accounts::RateLimiter::new(20.0)),
+                &profile,
+            )
+            .await?;
             if print {
                 println!("{}", url.expose());
                 return Ok(());
             }
             let open = |u: &str| webbrowser::open(u).is_ok();
-            lanyard_core::console::open_once(&profile, &url, &open, Duration::from_secs(60)).await?;
+            lanyard_core::console::open_once(&profile, &url, &open, Duration::from_secs(60))
+                .await?;
             eprintln!("Opened the AWS console as {profile}.");
         }
         Command::Refresh { session } => {
@@ -508,12 +744,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let identity = pick(&paths, session.as_deref())?;
             match sso::refresh(&ctx, &identity, Duration::ZERO, true).await? {
                 sso::RefreshOutcome::Refreshed(t) | sso::RefreshOutcome::NewerOnDisk(t) => {
-                    println!("{}: access token valid until {}", identity.session, local(&sso::cache::format_time(t)))
+                    println!(
+                        "{}: access token valid until {}",
+                        identity.session,
+                        local(&sso::cache::format_time(t))
+                    )
                 }
-                sso::RefreshOutcome::NotNeeded => println!("{}: nothing to refresh", identity.session),
+                sso::RefreshOutcome::NotNeeded => {
+                    println!("{}: nothing to refresh", identity.session)
+                }
             }
         }
     }
     Ok(())
 }
-

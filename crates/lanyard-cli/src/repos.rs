@@ -6,15 +6,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
 use lanyard_core::accounts::{self, AccountRoles, RateLimiter};
-use lanyard_core::codecommit::{self, Inventory, InventoryOptions, Repository, RoleCredentialsCache, clone, helper, inventory};
+use lanyard_core::codecommit::{
+    self, Inventory, InventoryOptions, Repository, RoleCredentialsCache, clone, helper, inventory,
+};
 use lanyard_core::sso::{self, Identity, SsoContext};
 use lanyard_core::{Error, aws_config, profiles};
 
 fn identities(ctx: &SsoContext, session: Option<&str>) -> anyhow::Result<Vec<Identity>> {
     let all = sso::identity::from_config(&sso::identity::read_config(&ctx.paths.aws_config_file)?);
     match session {
-        Some(s) => Ok(vec![all.into_iter().find(|i| i.session == s).ok_or_else(|| Error::UnknownIdentity { session: s.into() })?]),
-        None if all.is_empty() => bail!("no identities yet: add one with `lanyard login --session NAME --start-url URL --region REGION`"),
+        Some(s) => {
+            Ok(vec![all.into_iter().find(|i| i.session == s).ok_or_else(
+                || Error::UnknownIdentity { session: s.into() },
+            )?])
+        }
+        None if all.is_empty() => bail!(
+            "no identities yet: add one with `lanyard login --session NAME --start-url URL --region REGION`"
+        ),
         None => Ok(all),
     }
 }
@@ -28,26 +36,49 @@ async fn accounts_of(ctx: &SsoContext, identity: &Identity) -> anyhow::Result<Ve
 
 fn regions_for(ctx: &SsoContext, identity: &Identity, asked: &[String]) -> Vec<String> {
     match asked {
-        [] => inventory::default_regions(identity, &profiles::load_settings(&ctx.paths, &identity.session)),
+        [] => inventory::default_regions(
+            identity,
+            &profiles::load_settings(&ctx.paths, &identity.session),
+        ),
         [all] if all == "all" => inventory::all_regions(),
         some => some.to_vec(),
     }
 }
 
-async fn scan(ctx: &SsoContext, identity: &Identity, regions: Vec<String>, prefer: &[String]) -> anyhow::Result<Inventory> {
+async fn scan(
+    ctx: &SsoContext,
+    identity: &Identity,
+    regions: Vec<String>,
+    prefer: &[String],
+) -> anyhow::Result<Inventory> {
     use std::io::IsTerminal;
     let list = accounts_of(ctx, identity).await?;
     let tty = std::io::stderr().is_terminal();
     let on = |e: &codecommit::InventoryEvent| {
         if tty {
             let p = &e.progress;
-            let eta = p.eta_secs.map(|s| format!(", ETA {s} s")).unwrap_or_default();
-            eprint!("\r{}: accounts {}/{}, {} repositories{eta}   ", identity.session, p.accounts_done, p.accounts_total, p.repositories);
+            let eta = p
+                .eta_secs
+                .map(|s| format!(", ETA {s} s"))
+                .unwrap_or_default();
+            eprint!(
+                "\r{}: accounts {}/{}, {} repositories{eta}   ",
+                identity.session, p.accounts_done, p.accounts_total, p.repositories
+            );
         }
     };
     let mut opts = InventoryOptions::new(regions);
     opts.role_preference.splice(0..0, prefer.iter().cloned());
-    let inv = inventory::scan(ctx, identity, &list, Arc::new(RateLimiter::new(20.0)), Arc::default(), opts, &on).await?;
+    let inv = inventory::scan(
+        ctx,
+        identity,
+        &list,
+        Arc::new(RateLimiter::new(20.0)),
+        Arc::default(),
+        opts,
+        &on,
+    )
+    .await?;
     if tty {
         eprintln!();
     }
@@ -59,18 +90,32 @@ fn profile_of(config: &str, r: &Repository) -> Option<String> {
     clone::find_profile(config, &r.session, &r.account_id, &r.role_name)
 }
 
-pub async fn list(ctx: &SsoContext, session: Option<&str>, refresh: bool, region: &[String], prefer: &[String], json: bool) -> anyhow::Result<()> {
+pub async fn list(
+    ctx: &SsoContext,
+    session: Option<&str>,
+    refresh: bool,
+    region: &[String],
+    prefer: &[String],
+    json: bool,
+) -> anyhow::Result<()> {
     let mut all: Vec<Inventory> = vec![];
     let explicit = session.is_some();
     for identity in identities(ctx, session)? {
         let regions = regions_for(ctx, &identity, region);
-        let cached = inventory::cached(ctx, &identity.session).filter(|c| regions.iter().all(|r| c.regions.contains(r)));
+        let cached = inventory::cached(ctx, &identity.session)
+            .filter(|c| regions.iter().all(|r| c.regions.contains(r)));
         let inv = match (refresh || !prefer.is_empty(), cached) {
             (false, Some(c)) => c,
             _ => match scan(ctx, &identity, regions, prefer).await {
                 Ok(inv) => inv,
                 // With every identity, one that is signed out is skipped, not fatal.
-                Err(e) if !explicit && matches!(e.downcast_ref::<Error>(), Some(Error::NotSignedIn { .. } | Error::SessionExpired { .. })) => {
+                Err(e)
+                    if !explicit
+                        && matches!(
+                            e.downcast_ref::<Error>(),
+                            Some(Error::NotSignedIn { .. } | Error::SessionExpired { .. })
+                        ) =>
+                {
                     eprintln!("skipping {}: {e}", identity.session);
                     continue;
                 }
@@ -84,27 +129,49 @@ pub async fn list(ctx: &SsoContext, session: Option<&str>, refresh: bool, region
         return Ok(());
     }
     let config = sso::identity::read_config(&ctx.paths.aws_config_file)?;
-    println!("{:<24} {:<12} {:<28} {:<10} {:<11} CLONE WITH", "ACCOUNT", "REGION", "REPOSITORY", "BRANCH", "MODIFIED");
+    println!(
+        "{:<24} {:<12} {:<28} {:<10} {:<11} CLONE WITH",
+        "ACCOUNT", "REGION", "REPOSITORY", "BRANCH", "MODIFIED"
+    );
     let mut count = 0;
     for inv in &all {
         for r in &inv.repositories {
             count += 1;
-            let modified = r.last_modified.as_deref().and_then(|t| t.get(..10)).unwrap_or("-");
+            let modified = r
+                .last_modified
+                .as_deref()
+                .and_then(|t| t.get(..10))
+                .unwrap_or("-");
             let how = match profile_of(&config, r) {
                 Some(p) => format!("lanyard clone {p}/{}", r.name),
                 None => format!("lanyard clone {}", r.name),
             };
-            println!("{:<24} {:<12} {:<28} {:<10} {:<11} {how}", r.account_name, r.region, r.name, r.default_branch.as_deref().unwrap_or("-"), modified);
+            println!(
+                "{:<24} {:<12} {:<28} {:<10} {:<11} {how}",
+                r.account_name,
+                r.region,
+                r.name,
+                r.default_branch.as_deref().unwrap_or("-"),
+                modified
+            );
         }
     }
     let notes: usize = all.iter().map(|i| i.notes.len()).sum();
-    let quiet = if notes > 0 { format!("; {notes} account/region(s) without access or CodeCommit (see --json)") } else { String::new() };
+    let quiet = if notes > 0 {
+        format!("; {notes} account/region(s) without access or CodeCommit (see --json)")
+    } else {
+        String::new()
+    };
     eprintln!("{count} repositories{quiet}");
     Ok(())
 }
 
 /// Finds the inventory row for a clone target.
-async fn locate(ctx: &SsoContext, target: &str, region: Option<&str>) -> anyhow::Result<(Identity, Repository)> {
+async fn locate(
+    ctx: &SsoContext,
+    target: &str,
+    region: Option<&str>,
+) -> anyhow::Result<(Identity, Repository)> {
     let config = sso::identity::read_config(&ctx.paths.aws_config_file)?;
     let (profile, repo) = match target.rsplit_once('/') {
         Some((p, r)) => (Some(p), r),
@@ -119,8 +186,14 @@ async fn locate(ctx: &SsoContext, target: &str, region: Option<&str>) -> anyhow:
                 .into_iter()
                 .find(|s| matches!(&s.kind, aws_config::SectionKind::Profile(n) if n == p))
                 .with_context(|| format!("no profile {p} in {}: run `lanyard sync`, or `lanyard repos` to see what you can clone", ctx.paths.aws_config_file.display()))?;
-            let (Some(session), Some(account), Some(role)) = (s.get("sso_session"), s.get("sso_account_id"), s.get("sso_role_name")) else {
-                bail!("profile {p} is not an IAM Identity Center profile; clone it with git itself: git clone codecommit::REGION://{p}@{repo}");
+            let (Some(session), Some(account), Some(role)) = (
+                s.get("sso_session"),
+                s.get("sso_account_id"),
+                s.get("sso_role_name"),
+            ) else {
+                bail!(
+                    "profile {p} is not an IAM Identity Center profile; clone it with git itself: git clone codecommit::REGION://{p}@{repo}"
+                );
             };
             Some((session.to_owned(), account.to_owned(), role.to_owned()))
         }
@@ -154,7 +227,10 @@ async fn locate(ctx: &SsoContext, target: &str, region: Option<&str>) -> anyhow:
     }
     match matches.len() {
         1 => Ok(matches.remove(0)),
-        0 => bail!("no repository {repo} in your inventory{}: run `lanyard repos --refresh` (add `--region all` to look everywhere)", region.map(|r| format!(" in {r}")).unwrap_or_default()),
+        0 => bail!(
+            "no repository {repo} in your inventory{}: run `lanyard repos --refresh` (add `--region all` to look everywhere)",
+            region.map(|r| format!(" in {r}")).unwrap_or_default()
+        ),
         _ => {
             let choices: Vec<String> = matches
                 .iter()
@@ -163,20 +239,32 @@ async fn locate(ctx: &SsoContext, target: &str, region: Option<&str>) -> anyhow:
                     None => format!("  {} ({}) in {}", r.name, r.account_name, r.region),
                 })
                 .collect();
-            bail!("{repo} exists in several places; pick one:\n{}", choices.join("\n"))
+            bail!(
+                "{repo} exists in several places; pick one:\n{}",
+                choices.join("\n")
+            )
         }
     }
 }
 
-pub async fn clone(ctx: &SsoContext, target: &str, dest: Option<PathBuf>, region: Option<&str>) -> anyhow::Result<()> {
+pub async fn clone(
+    ctx: &SsoContext,
+    target: &str,
+    dest: Option<PathBuf>,
+    region: Option<&str>,
+) -> anyhow::Result<()> {
     let (identity, r) = locate(ctx, target, region).await?;
     let accounts = accounts_of(ctx, &identity).await?;
-    let account = accounts.iter().find(|a| a.account_id == r.account_id).cloned().unwrap_or(AccountRoles {
-        account_id: r.account_id.clone(),
-        account_name: r.account_name.clone(),
-        email: String::new(),
-        roles: vec![r.role_name.clone()],
-    });
+    let account = accounts
+        .iter()
+        .find(|a| a.account_id == r.account_id)
+        .cloned()
+        .unwrap_or(AccountRoles {
+            account_id: r.account_id.clone(),
+            account_name: r.account_name.clone(),
+            email: String::new(),
+            roles: vec![r.role_name.clone()],
+        });
     let req = codecommit::CloneRequest {
         session: identity.session.clone(),
         account_id: r.account_id.clone(),
@@ -187,14 +275,23 @@ pub async fn clone(ctx: &SsoContext, target: &str, dest: Option<PathBuf>, region
         dest: dest.map(|d| d.display().to_string()),
     };
     let bar = indicatif::ProgressBar::new(100);
-    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos:>3}%").expect("template").progress_chars("=> "));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos:>3}%")
+            .expect("template")
+            .progress_chars("=> "),
+    );
     bar.set_message(format!("cloning {}", r.name));
     let b = bar.clone();
     let on = Arc::new(move |p: &codecommit::CloneProgress| {
         b.set_position(u64::from(p.percent));
         let msg = match p.phase {
             codecommit::clone::ClonePhase::Connecting => "connecting".to_owned(),
-            codecommit::clone::ClonePhase::Receiving => format!("objects {}/{} · {:.1} MiB", p.received_objects, p.total_objects, p.received_bytes as f64 / 1048576.0),
+            codecommit::clone::ClonePhase::Receiving => format!(
+                "objects {}/{} · {:.1} MiB",
+                p.received_objects,
+                p.total_objects,
+                p.received_bytes as f64 / 1048576.0
+            ),
             codecommit::clone::ClonePhase::Resolving => "resolving deltas".to_owned(),
             codecommit::clone::ClonePhase::Checkout => "checking out".to_owned(),
         };
@@ -207,11 +304,27 @@ pub async fn clone(ctx: &SsoContext, target: &str, dest: Option<PathBuf>, region
             c.store(true, Ordering::Relaxed);
         }
     });
-    let root = std::env::var_os("LANYARD_CLONE_ROOT").map(PathBuf::from).unwrap_or_else(|| clone::default_clone_root(&ctx.paths));
-    let result = clone::clone(ctx, &identity, &req, &account, &root, &RoleCredentialsCache::default(), &RateLimiter::new(20.0), on, cancel).await;
+    let root = std::env::var_os("LANYARD_CLONE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| clone::default_clone_root(&ctx.paths));
+    let result = clone::clone(
+        ctx,
+        &identity,
+        &req,
+        &account,
+        &root,
+        &RoleCredentialsCache::default(),
+        &RateLimiter::new(20.0),
+        on,
+        cancel,
+    )
+    .await;
     bar.finish_and_clear();
     let report = result?;
-    let ours = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(helper::HELPER_NAME))).unwrap_or_default();
+    let ours = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join(helper::HELPER_NAME)))
+        .unwrap_or_default();
     match helper::ensure(&ctx.paths, crate::env("PATH").as_deref(), &ours) {
         Ok(s) => {
             if let Some(note) = s.note {
@@ -221,8 +334,15 @@ pub async fn clone(ctx: &SsoContext, target: &str, dest: Option<PathBuf>, region
         Err(e) => eprintln!("note: git may not find git-remote-codecommit: {e}"),
     }
     if report.profile_written {
-        eprintln!("Added profile {} to {}.", report.profile, ctx.paths.aws_config_file.display());
+        eprintln!(
+            "Added profile {} to {}.",
+            report.profile,
+            ctx.paths.aws_config_file.display()
+        );
     }
-    println!("Cloned {} into {} (origin {}).", r.name, report.path, report.remote_url);
+    println!(
+        "Cloned {} into {} (origin {}).",
+        r.name, report.path, report.remote_url
+    );
     Ok(())
 }

@@ -7,11 +7,22 @@ use aws_credential_types::provider::ProvideCredentials;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let profile = std::env::args().nth(1).expect("usage: sdk_credentials PROFILE");
-    let config = aws_config::defaults(BehaviorVersion::latest()).profile_name(&profile).load().await;
-    let provider = config.credentials_provider().expect("a credentials provider");
+    let profile = std::env::args()
+        .nth(1)
+        .expect("usage: sdk_credentials PROFILE");
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(&profile)
+        .load()
+        .await;
+    let provider = config
+        .credentials_provider()
+        .expect("a credentials provider");
     match provider.provide_credentials().await {
-        Ok(c) => println!("{{\"accessKeyIdPrefix\": \"{}\", \"length\": {}}}", &c.access_key_id()[..4], c.access_key_id().len()),
+        Ok(c) => println!(
+            "{{\"accessKeyIdPrefix\": \"{}\", \"length\": {}}}",
+            &c.access_key_id()[..4],
+            c.access_key_id().len()
+        ),
         Err(e) => {
             eprintln!("credentials for {profile}: {}", aws_smithy_types_error(&e));
             std::process::exit(1);

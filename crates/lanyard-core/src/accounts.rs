@@ -78,7 +78,15 @@ struct LimiterState {
 impl RateLimiter {
     /// A limiter allowing at most `max_rate` requests per second (bursts of one second's worth).
     pub fn new(max_rate: f64) -> Self {
-        RateLimiter { max_rate, state: Mutex::new(LimiterState { rate: max_rate, tokens: max_rate, last: Instant::now(), throttled: 0 }) }
+        RateLimiter {
+            max_rate,
+            state: Mutex::new(LimiterState {
+                rate: max_rate,
+                tokens: max_rate,
+                last: Instant::now(),
+                throttled: 0,
+            }),
+        }
     }
 
     /// Waits for a slot.
@@ -87,7 +95,8 @@ impl RateLimiter {
             let wait = {
                 let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
                 let now = Instant::now();
-                s.tokens = (s.tokens + now.duration_since(s.last).as_secs_f64() * s.rate).min(s.rate.max(1.0));
+                s.tokens = (s.tokens + now.duration_since(s.last).as_secs_f64() * s.rate)
+                    .min(s.rate.max(1.0));
                 s.last = now;
                 if s.tokens >= 1.0 {
                     s.tokens -= 1.0;
@@ -120,13 +129,19 @@ impl RateLimiter {
 
     /// Throttling answers seen.
     pub fn throttled_count(&self) -> u32 {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).throttled
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .throttled
     }
 }
 
 /// Where an identity's discovered accounts are cached (stale-while-revalidate).
 pub fn cache_path(ctx: &SsoContext, session: &str) -> PathBuf {
-    ctx.paths.data_dir.join("accounts").join(format!("{session}.json"))
+    ctx.paths
+        .data_dir
+        .join("accounts")
+        .join(format!("{session}.json"))
 }
 
 /// The last discovery's result, if any (a corrupt cache counts as none: it is only a cache).
@@ -141,11 +156,19 @@ enum Attempt<T> {
 
 /// Runs one portal call through the limiter with retries on throttling, 5xx and dropped
 /// connections (exponential backoff with full jitter). Unauthorized is final.
-pub(crate) async fn call<T, E, F, Fut>(identity: &Identity, endpoint: &str, op: &'static str, limiter: &RateLimiter, mut f: F) -> Result<T>
+pub(crate) async fn call<T, E, F, Fut>(
+    identity: &Identity,
+    endpoint: &str,
+    op: &'static str,
+    limiter: &RateLimiter,
+    mut f: F,
+) -> Result<T>
 where
     E: ProvideErrorMetadata + std::fmt::Debug,
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = std::result::Result<T, SdkError<E, aws_sdk_sso::config::http::HttpResponse>>>,
+    Fut: std::future::Future<
+            Output = std::result::Result<T, SdkError<E, aws_sdk_sso::config::http::HttpResponse>>,
+        >,
 {
     let mut backoff = Duration::from_millis(200);
     for attempt in 1..=10 {
@@ -156,14 +179,23 @@ where
                 Attempt::Done(v)
             }
             Err(SdkError::ServiceError(s)) if s.err().code() == Some("UnauthorizedException") => {
-                return Err(Error::SessionExpired { session: identity.session.clone() });
+                return Err(Error::SessionExpired {
+                    session: identity.session.clone(),
+                });
             }
-            Err(SdkError::ServiceError(s)) if s.err().code() == Some("TooManyRequestsException") || s.raw().status().as_u16() == 429 => {
+            Err(SdkError::ServiceError(s))
+                if s.err().code() == Some("TooManyRequestsException")
+                    || s.raw().status().as_u16() == 429 =>
+            {
                 limiter.throttled();
                 Attempt::Retry
             }
             Err(SdkError::ServiceError(s)) if s.raw().status().is_server_error() => Attempt::Retry,
-            Err(SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)) if attempt < 10 => Attempt::Retry,
+            Err(
+                SdkError::DispatchFailure(_)
+                | SdkError::TimeoutError(_)
+                | SdkError::ResponseError(_),
+            ) if attempt < 10 => Attempt::Retry,
             Err(e) => return Err(crate::sso::client::sdk_error(identity, endpoint, op, e)),
         };
         match outcome {
@@ -175,7 +207,12 @@ where
             }
         }
     }
-    Err(Error::Aws { session: identity.session.clone(), op, code: "Throttled".into(), message: "still throttled after 10 attempts".into() })
+    Err(Error::Aws {
+        session: identity.session.clone(),
+        op,
+        code: "Throttled".into(),
+        message: "still throttled after 10 attempts".into(),
+    })
 }
 
 /// Lists every account and its roles. `on_account` sees each account as soon as its roles are
@@ -199,36 +236,67 @@ pub async fn discover(
     );
     let access = access_token.expose().to_owned();
     let started = Instant::now();
-    let progress = Arc::new(Mutex::new(DiscoveryProgress { accounts_done: 0, accounts_total: 0, listing_complete: false, throttled: 0, eta_secs: None }));
+    let progress = Arc::new(Mutex::new(DiscoveryProgress {
+        accounts_done: 0,
+        accounts_total: 0,
+        listing_complete: false,
+        throttled: 0,
+        eta_secs: None,
+    }));
     let results: Arc<Mutex<Vec<AccountRoles>>> = Arc::default();
     let in_flight = Arc::new(Semaphore::new(8));
     let mut tasks = tokio::task::JoinSet::new();
     let mut next: Option<String> = None;
     loop {
         let page = call(identity, &endpoint, "ListAccounts", &limiter, || {
-            client.list_accounts().access_token(&access).max_results(100).set_next_token(next.clone()).send()
+            client
+                .list_accounts()
+                .access_token(&access)
+                .max_results(100)
+                .set_next_token(next.clone())
+                .send()
         })
         .await?;
         for a in page.account_list() {
-            let (client, access, limiter, identity, endpoint) = (client.clone(), access.clone(), limiter.clone(), identity.clone(), endpoint.clone());
-            let (progress, results, in_flight) = (progress.clone(), results.clone(), in_flight.clone());
+            let (client, access, limiter, identity, endpoint) = (
+                client.clone(),
+                access.clone(),
+                limiter.clone(),
+                identity.clone(),
+                endpoint.clone(),
+            );
+            let (progress, results, in_flight) =
+                (progress.clone(), results.clone(), in_flight.clone());
             let account = AccountRoles {
                 account_id: a.account_id().unwrap_or_default().to_owned(),
                 account_name: a.account_name().unwrap_or_default().to_owned(),
                 email: a.email_address().unwrap_or_default().to_owned(),
                 roles: vec![],
             };
-            progress.lock().unwrap_or_else(|p| p.into_inner()).accounts_total += 1;
+            progress
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .accounts_total += 1;
             tasks.spawn(async move {
                 let _slot = in_flight.acquire().await.expect("semaphore open");
                 let mut roles = vec![];
                 let mut next: Option<String> = None;
                 loop {
                     let out = call(&identity, &endpoint, "ListAccountRoles", &limiter, || {
-                        client.list_account_roles().access_token(&access).account_id(&account.account_id).max_results(100).set_next_token(next.clone()).send()
+                        client
+                            .list_account_roles()
+                            .access_token(&access)
+                            .account_id(&account.account_id)
+                            .max_results(100)
+                            .set_next_token(next.clone())
+                            .send()
                     })
                     .await?;
-                    roles.extend(out.role_list().iter().filter_map(|r| r.role_name().map(str::to_owned)));
+                    roles.extend(
+                        out.role_list()
+                            .iter()
+                            .filter_map(|r| r.role_name().map(str::to_owned)),
+                    );
                     next = out.next_token().map(str::to_owned);
                     if next.is_none() {
                         break;
@@ -236,7 +304,10 @@ pub async fn discover(
                 }
                 roles.sort();
                 let done = AccountRoles { roles, ..account };
-                results.lock().unwrap_or_else(|p| p.into_inner()).push(done.clone());
+                results
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(done.clone());
                 let mut p = progress.lock().unwrap_or_else(|p| p.into_inner());
                 p.accounts_done += 1;
                 p.throttled = limiter.throttled_count();
@@ -252,13 +323,23 @@ pub async fn discover(
             break;
         }
     }
-    progress.lock().unwrap_or_else(|p| p.into_inner()).listing_complete = true;
+    progress
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .listing_complete = true;
     while let Some(r) = tasks.join_next().await {
         report(r, &progress, started, on_account)?;
     }
     let mut all = std::mem::take(&mut *results.lock().unwrap_or_else(|p| p.into_inner()));
-    all.sort_by(|a, b| a.account_name.cmp(&b.account_name).then(a.account_id.cmp(&b.account_id)));
-    let bytes = serde_json::to_vec(&all).map_err(|e| Error::Config { path: cache_path(ctx, &identity.session), reason: e.to_string() })?;
+    all.sort_by(|a, b| {
+        a.account_name
+            .cmp(&b.account_name)
+            .then(a.account_id.cmp(&b.account_id))
+    });
+    let bytes = serde_json::to_vec(&all).map_err(|e| Error::Config {
+        path: cache_path(ctx, &identity.session),
+        reason: e.to_string(),
+    })?;
     crate::fsx::write_private(&cache_path(ctx, &identity.session), &bytes)?;
     Ok(all)
 }
@@ -269,7 +350,10 @@ fn report(
     started: Instant,
     on_account: &(dyn Fn(&AccountRoles, &DiscoveryProgress) + Send + Sync),
 ) -> Result<()> {
-    let (account, mut p) = r.map_err(|e| Error::Config { path: PathBuf::new(), reason: format!("discovery task failed: {e}") })??;
+    let (account, mut p) = r.map_err(|e| Error::Config {
+        path: PathBuf::new(),
+        reason: format!("discovery task failed: {e}"),
+    })??;
     let live = progress.lock().unwrap_or_else(|p| p.into_inner()).clone();
     p.listing_complete = live.listing_complete;
     p.accounts_total = live.accounts_total;
@@ -293,7 +377,10 @@ mod tests {
             l.acquire().await;
         }
         let took = start.elapsed().as_secs_f64();
-        assert!((0.9..1.2).contains(&took), "20 burst + 20 at 20/s ≈ 1 s, took {took}");
+        assert!(
+            (0.9..1.2).contains(&took),
+            "20 burst + 20 at 20/s ≈ 1 s, took {took}"
+        );
         l.throttled();
         assert_eq!(l.rate(), 10.0);
         l.throttled();
@@ -304,7 +391,11 @@ mod tests {
         for _ in 0..100 {
             l.succeeded();
         }
-        assert!((5.9..6.1).contains(&l.rate()), "recovers slowly: {}", l.rate());
+        assert!(
+            (5.9..6.1).contains(&l.rate()),
+            "recovers slowly: {}",
+            l.rate()
+        );
         assert_eq!(l.throttled_count(), 5);
     }
 }

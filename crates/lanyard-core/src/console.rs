@@ -33,21 +33,53 @@ pub struct ProfileRole {
 }
 
 fn console_error(profile: &str, reason: impl Into<String>) -> Error {
-    Error::Console { profile: profile.to_owned(), reason: reason.into() }
+    Error::Console {
+        profile: profile.to_owned(),
+        reason: reason.into(),
+    }
 }
 
 /// Reads `[profile NAME]` from the config text; it must be an `sso_session` profile.
 pub fn profile_role(config_text: &str, profile: &str) -> Result<ProfileRole> {
     let sections = aws_config::sections(config_text);
-    let Some(section) = sections.iter().find(|s| s.kind == SectionKind::Profile(profile.to_owned())) else {
-        let names: Vec<String> = sections.iter().filter_map(|s| match &s.kind { SectionKind::Profile(n) => Some(n.clone()), _ => None }).collect();
-        let hint = if names.is_empty() { "there are no profiles yet: apply profiles in Lanyard or run `lanyard sync`".to_owned() } else { format!("profiles are: {}", names.join(", ")) };
-        return Err(console_error(profile, format!("there is no [profile {profile}] in the AWS config; {hint}")));
+    let Some(section) = sections
+        .iter()
+        .find(|s| s.kind == SectionKind::Profile(profile.to_owned()))
+    else {
+        let names: Vec<String> = sections
+            .iter()
+            .filter_map(|s| match &s.kind {
+                SectionKind::Profile(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        let hint = if names.is_empty() {
+            "there are no profiles yet: apply profiles in Lanyard or run `lanyard sync`".to_owned()
+        } else {
+            format!("profiles are: {}", names.join(", "))
+        };
+        return Err(console_error(
+            profile,
+            format!("there is no [profile {profile}] in the AWS config; {hint}"),
+        ));
     };
     let get = |k: &str| section.get(k).map(str::to_owned).filter(|v| !v.is_empty());
-    match (get("sso_session"), get("sso_account_id"), get("sso_role_name")) {
-        (Some(session), Some(account_id), Some(role_name)) => Ok(ProfileRole { profile: profile.to_owned(), session, account_id, role_name, region: get("region") }),
-        _ => Err(console_error(profile, "it is not an IAM Identity Center profile (it needs sso_session, sso_account_id and sso_role_name)")),
+    match (
+        get("sso_session"),
+        get("sso_account_id"),
+        get("sso_role_name"),
+    ) {
+        (Some(session), Some(account_id), Some(role_name)) => Ok(ProfileRole {
+            profile: profile.to_owned(),
+            session,
+            account_id,
+            role_name,
+            region: get("region"),
+        }),
+        _ => Err(console_error(
+            profile,
+            "it is not an IAM Identity Center profile (it needs sso_session, sso_account_id and sso_role_name)",
+        )),
     }
 }
 
@@ -80,8 +112,16 @@ pub fn destination(region: &str) -> String {
 /// `GET {base}/federation?Action=getSigninToken&Session=…`, then the `login` URL. No
 /// `SessionDuration`: the console session then lasts as long as the role credentials do (AWS
 /// refuses `SessionDuration` for some temporary credentials).
-pub async fn signin_url(endpoints: &Endpoints, role: &ProfileRole, fallback_region: &str, creds: &RoleCredentials) -> Result<Secret> {
-    let region = role.region.clone().unwrap_or_else(|| fallback_region.to_owned());
+pub async fn signin_url(
+    endpoints: &Endpoints,
+    role: &ProfileRole,
+    fallback_region: &str,
+    creds: &RoleCredentials,
+) -> Result<Secret> {
+    let region = role
+        .region
+        .clone()
+        .unwrap_or_else(|| fallback_region.to_owned());
     let base = signin_base(endpoints, &region);
     let session = serde_json::json!({
         "sessionId": creds.access_key_id,
@@ -89,14 +129,28 @@ pub async fn signin_url(endpoints: &Endpoints, role: &ProfileRole, fallback_regi
         "sessionToken": creds.session_token.expose(),
     })
     .to_string();
-    let url = format!("{base}/federation?Action=getSigninToken&Session={}", enc(&session));
+    let url = format!(
+        "{base}/federation?Action=getSigninToken&Session={}",
+        enc(&session)
+    );
     let (status, body) = get(&url).await.map_err(|e| console_error(&role.profile, format!("cannot reach {base}/federation ({e}); check your network or AWS_ENDPOINT_URL_SIGNIN")))?;
-    let token = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["SigninToken"].as_str().map(str::to_owned));
+    let token = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["SigninToken"].as_str().map(str::to_owned));
     let token = match (status, token) {
         (200, Some(t)) if !t.is_empty() => Secret::new(t),
         (s, _) => {
-            let hint: String = String::from_utf8_lossy(&body).chars().filter(|c| !c.is_control()).take(120).collect();
-            return Err(console_error(&role.profile, format!("the federation endpoint {base}/federation refused the role's credentials (HTTP {s}: {hint})")));
+            let hint: String = String::from_utf8_lossy(&body)
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(120)
+                .collect();
+            return Err(console_error(
+                &role.profile,
+                format!(
+                    "the federation endpoint {base}/federation refused the role's credentials (HTTP {s}: {hint})"
+                ),
+            ));
         }
     };
     Ok(Secret::new(format!(
@@ -118,7 +172,15 @@ pub async fn url_for_profile(
     let text = crate::sso::identity::read_config(&ctx.paths.aws_config_file)?;
     let role = profile_role(&text, profile)?;
     let identity = crate::sso::identity::find(&ctx.paths.aws_config_file, &role.session)?;
-    let c = creds.get(ctx, &identity, &role.account_id, &role.role_name, &limiter_for(&role.session)).await?;
+    let c = creds
+        .get(
+            ctx,
+            &identity,
+            &role.account_id,
+            &role.role_name,
+            &limiter_for(&role.session),
+        )
+        .await?;
     signin_url(&ctx.endpoints, &role, &identity.region, &c).await
 }
 
@@ -129,36 +191,69 @@ async fn get(url: &str) -> std::result::Result<(u16, Bytes), String> {
         .https_or_http()
         .enable_http1()
         .build();
-    let client: hyper_util::client::legacy::Client<_, Empty<Bytes>> = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
-    let uri: hyper::Uri = url.parse().map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?;
+    let client: hyper_util::client::legacy::Client<_, Empty<Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(https);
+    let uri: hyper::Uri = url
+        .parse()
+        .map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?;
     let fut = client.get(uri);
     // The error text of a failed request never includes the URL's query (it holds the session).
-    let resp = tokio::time::timeout(Duration::from_secs(20), fut).await.map_err(|_| "no answer within 20 s".to_owned())?.map_err(|e| {
-        use std::error::Error as _;
-        e.source().map(|s| s.to_string()).unwrap_or_else(|| "connection failed".into())
-    })?;
+    let resp = tokio::time::timeout(Duration::from_secs(20), fut)
+        .await
+        .map_err(|_| "no answer within 20 s".to_owned())?
+        .map_err(|e| {
+            use std::error::Error as _;
+            e.source()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "connection failed".into())
+        })?;
     let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
     Ok((status, body))
 }
 
 /// Opens `url` in the browser without putting it in any argv: `open` gets a loopback address
 /// (`http://127.0.0.1:PORT/console/<nonce>`) that answers once with a redirect to `url`, then
 /// closes. Returns when the browser fetched it, or fails after `timeout`.
-pub async fn open_once(profile: &str, url: &Secret, open: &(dyn Fn(&str) -> bool + Send + Sync), timeout: Duration) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| console_error(profile, format!("cannot listen on loopback: {e}")))?;
-    let port = listener.local_addr().map_err(|e| console_error(profile, e.to_string()))?.port();
+pub async fn open_once(
+    profile: &str,
+    url: &Secret,
+    open: &(dyn Fn(&str) -> bool + Send + Sync),
+    timeout: Duration,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| console_error(profile, format!("cannot listen on loopback: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| console_error(profile, e.to_string()))?
+        .port();
     let nonce = crate::sso::login::pkce_verifier();
     let path = format!("/console/{}", &nonce[..32]);
     let local = format!("http://127.0.0.1:{port}{path}");
     if !open(&local) {
-        return Err(console_error(profile, "no browser could be started; use `lanyard console PROFILE --print` and paste the URL into a browser"));
+        return Err(console_error(
+            profile,
+            "no browser could be started; use `lanyard console PROFILE --print` and paste the URL into a browser",
+        ));
     }
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
         let Ok(Ok((stream, _))) = accepted else {
-            return Err(console_error(profile, format!("the browser did not open the console within {} s", timeout.as_secs())));
+            return Err(console_error(
+                profile,
+                format!(
+                    "the browser did not open the console within {} s",
+                    timeout.as_secs()
+                ),
+            ));
         };
         let (tx, mut rx) = tokio::sync::mpsc::channel::<bool>(1);
         let (target, want) = (url.expose().to_owned(), path.clone());
@@ -166,13 +261,22 @@ pub async fn open_once(profile: &str, url: &Secret, open: &(dyn Fn(&str) -> bool
             let hit = req.uri().path() == want;
             let _ = tx.try_send(hit);
             let resp = if hit {
-                hyper::Response::builder().status(302).header("location", target.clone()).header("cache-control", "no-store").body(Full::new(Bytes::new()))
+                hyper::Response::builder()
+                    .status(302)
+                    .header("location", target.clone())
+                    .header("cache-control", "no-store")
+                    .body(Full::new(Bytes::new()))
             } else {
-                hyper::Response::builder().status(404).body(Full::new(Bytes::from_static(b"not found")))
+                hyper::Response::builder()
+                    .status(404)
+                    .body(Full::new(Bytes::from_static(b"not found")))
             };
             async move { Ok::<_, std::convert::Infallible>(resp.expect("static response")) }
         });
-        let _ = hyper::server::conn::http1::Builder::new().keep_alive(false).serve_connection(hyper_util::rt::TokioIo::new(stream), svc).await;
+        let _ = hyper::server::conn::http1::Builder::new()
+            .keep_alive(false)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+            .await;
         if rx.recv().await == Some(true) {
             return Ok(());
         }
@@ -188,23 +292,54 @@ mod tests {
     #[test]
     fn profiles_resolve_or_say_why_not() {
         let r = profile_role(CONFIG, "dev").unwrap();
-        assert_eq!((r.session.as_str(), r.account_id.as_str(), r.role_name.as_str(), r.region.as_deref()), ("acme", "111122223333", "Developer", Some("eu-west-1")));
+        assert_eq!(
+            (
+                r.session.as_str(),
+                r.account_id.as_str(),
+                r.role_name.as_str(),
+                r.region.as_deref()
+            ),
+            ("acme", "111122223333", "Developer", Some("eu-west-1"))
+        );
         let e = profile_role(CONFIG, "nope").unwrap_err().to_string();
-        assert!(e.contains("no [profile nope]") && e.contains("dev, static"), "{e}");
+        assert!(
+            e.contains("no [profile nope]") && e.contains("dev, static"),
+            "{e}"
+        );
         let e = profile_role(CONFIG, "static").unwrap_err().to_string();
         assert!(e.contains("not an IAM Identity Center profile"), "{e}");
-        assert!(profile_role("", "x").unwrap_err().to_string().contains("lanyard sync"));
+        assert!(
+            profile_role("", "x")
+                .unwrap_err()
+                .to_string()
+                .contains("lanyard sync")
+        );
     }
 
     #[test]
     fn partitions_pick_their_endpoints() {
         let none = Endpoints::default();
-        assert_eq!(signin_base(&none, "eu-west-1"), "https://signin.aws.amazon.com");
-        assert_eq!(signin_base(&none, "us-gov-west-1"), "https://signin.amazonaws-us-gov.com");
-        assert_eq!(signin_base(&none, "cn-north-1"), "https://signin.amazonaws.cn");
-        let custom = Endpoints { signin: Some("http://127.0.0.1:9/".into()), ..Endpoints::default() };
+        assert_eq!(
+            signin_base(&none, "eu-west-1"),
+            "https://signin.aws.amazon.com"
+        );
+        assert_eq!(
+            signin_base(&none, "us-gov-west-1"),
+            "https://signin.amazonaws-us-gov.com"
+        );
+        assert_eq!(
+            signin_base(&none, "cn-north-1"),
+            "https://signin.amazonaws.cn"
+        );
+        let custom = Endpoints {
+            signin: Some("http://127.0.0.1:9/".into()),
+            ..Endpoints::default()
+        };
         assert_eq!(signin_base(&custom, "eu-west-1"), "http://127.0.0.1:9");
-        assert_eq!(destination("eu-west-1"), "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1");
+        assert_eq!(
+            destination("eu-west-1"),
+            "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"
+        );
     }
 
     #[tokio::test]
@@ -217,27 +352,59 @@ mod tests {
             std::thread::spawn(move || {
                 // A stray request first (a browser asking for /favicon.ico), then the real one.
                 let base = u.rsplit_once("/console/").unwrap().0.to_owned();
-                let _ = std::process::Command::new("curl").args(["-s", "-o", "/dev/null", &format!("{base}/favicon.ico")]).status();
-                let out = std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", &u]).output().unwrap();
-                std::fs::write(std::env::temp_dir().join(format!("lanyard-console-test-{}", std::process::id())), out.stdout).unwrap();
+                let _ = std::process::Command::new("curl")
+                    .args(["-s", "-o", "/dev/null", &format!("{base}/favicon.ico")])
+                    .status();
+                let out = std::process::Command::new("curl")
+                    .args([
+                        "-s",
+                        "-o",
+                        "/dev/null",
+                        "-w",
+                        "%{http_code} %{redirect_url}",
+                        &u,
+                    ])
+                    .output()
+                    .unwrap();
+                std::fs::write(
+                    std::env::temp_dir()
+                        .join(format!("lanyard-console-test-{}", std::process::id())),
+                    out.stdout,
+                )
+                .unwrap();
             });
             true
         };
-        open_once("dev", &url, &open, Duration::from_secs(10)).await.unwrap();
+        open_once("dev", &url, &open, Duration::from_secs(10))
+            .await
+            .unwrap();
         let local = opened.lock().unwrap().clone();
-        assert!(local.starts_with("http://127.0.0.1:") && !local.contains("SECRET"), "{local}");
-        let file = std::env::temp_dir().join(format!("lanyard-console-test-{}", std::process::id()));
+        assert!(
+            local.starts_with("http://127.0.0.1:") && !local.contains("SECRET"),
+            "{local}"
+        );
+        let file =
+            std::env::temp_dir().join(format!("lanyard-console-test-{}", std::process::id()));
         for _ in 0..50 {
             if file.exists() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("302 {}", url.expose()));
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            format!("302 {}", url.expose())
+        );
         let _ = std::fs::remove_file(file);
-        let err = open_once("dev", &url, &|_| false, Duration::from_secs(1)).await.unwrap_err().to_string();
+        let err = open_once("dev", &url, &|_| false, Duration::from_secs(1))
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--print"), "{err}");
-        let err = open_once("dev", &url, &|_| true, Duration::from_millis(300)).await.unwrap_err().to_string();
+        let err = open_once("dev", &url, &|_| true, Duration::from_millis(300))
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("did not open the console"), "{err}");
     }
 }

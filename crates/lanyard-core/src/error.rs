@@ -51,13 +51,17 @@ pub enum Error {
         reason: String,
     },
     /// No sso-session of that name.
-    #[error("no identity named {session:?}: add it with `lanyard login --session {session} --start-url URL --region REGION`")]
+    #[error(
+        "no identity named {session:?}: add it with `lanyard login --session {session} --start-url URL --region REGION`"
+    )]
     UnknownIdentity {
         /// The sso-session name.
         session: String,
     },
     /// The sso-session was written by the user; Lanyard only reads it.
-    #[error("[sso-session {session}] is your own section ({path}, line {line}); Lanyard does not edit it — change it there")]
+    #[error(
+        "[sso-session {session}] is your own section ({path}, line {line}); Lanyard does not edit it — change it there"
+    )]
     NotManaged {
         /// The sso-session name.
         session: String,
@@ -73,19 +77,25 @@ pub enum Error {
         session: String,
     },
     /// The token is expired and cannot be refreshed.
-    #[error("the {session} session has expired: run `lanyard login --session {session}` or click Sign in in the tray")]
+    #[error(
+        "the {session} session has expired: run `lanyard login --session {session}` or click Sign in in the tray"
+    )]
     SessionExpired {
         /// The sso-session name.
         session: String,
     },
     /// The person clicked Deny.
-    #[error("sign-in to {session} was denied in the browser; run `lanyard login --session {session}` to try again")]
+    #[error(
+        "sign-in to {session} was denied in the browser; run `lanyard login --session {session}` to try again"
+    )]
     LoginDenied {
         /// The sso-session name.
         session: String,
     },
     /// The device code or the browser wait ran out.
-    #[error("sign-in to {session} was not completed within {seconds} s; run `lanyard login --session {session}` to try again")]
+    #[error(
+        "sign-in to {session} was not completed within {seconds} s; run `lanyard login --session {session}` to try again"
+    )]
     LoginExpired {
         /// The sso-session name.
         session: String,
@@ -107,7 +117,9 @@ pub enum Error {
         reason: String,
     },
     /// The endpoint could not be reached.
-    #[error("cannot reach {endpoint} for {session}: {reason}. Check your network (or the endpoint settings AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO)")]
+    #[error(
+        "cannot reach {endpoint} for {session}: {reason}. Check your network (or the endpoint settings AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO)"
+    )]
     Unreachable {
         /// The sso-session name.
         session: String,
@@ -117,7 +129,9 @@ pub enum Error {
         reason: String,
     },
     /// The endpoint answered something that is not an AWS response (an HTML page, a proxy error).
-    #[error("{endpoint} gave an unexpected answer for {session} ({detail}); is it an IAM Identity Center endpoint for region {region}?")]
+    #[error(
+        "{endpoint} gave an unexpected answer for {session} ({detail}); is it an IAM Identity Center endpoint for region {region}?"
+    )]
     Protocol {
         /// The sso-session name.
         session: String,
@@ -197,7 +211,10 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::NoHome => ErrorCode::NoHome,
-            Error::InvalidInput { .. } | Error::UnknownIdentity { .. } | Error::NotManaged { .. } | Error::DestinationExists { .. } => ErrorCode::InvalidInput,
+            Error::InvalidInput { .. }
+            | Error::UnknownIdentity { .. }
+            | Error::NotManaged { .. }
+            | Error::DestinationExists { .. } => ErrorCode::InvalidInput,
             Error::NotSignedIn { .. } => ErrorCode::NotSignedIn,
             Error::SessionExpired { .. } => ErrorCode::SessionExpired,
             Error::LoginCancelled { .. } | Error::Cancelled { .. } => ErrorCode::Cancelled,

@@ -5,7 +5,18 @@
 //! those crates at `info` whatever the user asks for.
 
 /// Crates whose `debug`/`trace` output can contain credentials.
-const CAPPED: &[&str] = &["aws_smithy", "aws_sdk", "aws_config", "aws_runtime", "aws_sigv4", "hyper", "h2", "rustls", "reqwest", "tower"];
+const CAPPED: &[&str] = &[
+    "aws_smithy",
+    "aws_sdk",
+    "aws_config",
+    "aws_runtime",
+    "aws_sigv4",
+    "hyper",
+    "h2",
+    "rustls",
+    "reqwest",
+    "tower",
+];
 
 /// The user's `RUST_LOG`-style directives with the SDK and HTTP crates capped at `info`.
 pub fn filter_directives(user: &str) -> String {
@@ -33,15 +44,30 @@ pub fn filter_directives(user: &str) -> String {
 /// never logs secrets itself; this is the second line of defence for what other crates print.
 pub fn redact(line: &str) -> String {
     const KEYS: &[&str] = &[
-        "signintoken=", "x-amz-signature=", "signature=", "x-amz-security-token=", "session=", "password=", "token=",
-        "sessionkey", "sessiontoken", "secretaccesskey", "accesstoken", "refreshtoken", "clientsecret",
-        "x-amz-sso_bearer_token:", "authorization:", "bearer ",
+        "signintoken=",
+        "x-amz-signature=",
+        "signature=",
+        "x-amz-security-token=",
+        "session=",
+        "password=",
+        "token=",
+        "sessionkey",
+        "sessiontoken",
+        "secretaccesskey",
+        "accesstoken",
+        "refreshtoken",
+        "clientsecret",
+        "x-amz-sso_bearer_token:",
+        "authorization:",
+        "bearer ",
     ];
     let lower = line.to_ascii_lowercase();
     let bytes = line.as_bytes();
     let mut out = String::with_capacity(line.len());
     let mut i = 0;
-    let is_tok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'%');
+    let is_tok = |b: u8| {
+        b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'%')
+    };
     while i < bytes.len() {
         // A secret-bearing key: keep it, mask its value (after optional quotes, colons, spaces).
         if let Some(k) = KEYS.iter().find(|k| lower[i..].starts_with(**k)) {
@@ -75,8 +101,14 @@ pub fn redact(line: &str) -> String {
             if n > 0 {
                 out.push('/');
             }
-            let key_id = seg.len() == 20 && (seg.starts_with("ASIA") || seg.starts_with("AKIA")) && seg.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-            let opaque = seg.len() >= 40 && seg.bytes().any(|b| b.is_ascii_digit()) && seg.bytes().any(|b| b.is_ascii_alphabetic());
+            let key_id = seg.len() == 20
+                && (seg.starts_with("ASIA") || seg.starts_with("AKIA"))
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            let opaque = seg.len() >= 40
+                && seg.bytes().any(|b| b.is_ascii_digit())
+                && seg.bytes().any(|b| b.is_ascii_alphabetic());
             if key_id {
                 out.push_str(&seg[..4]);
                 out.push_str("…[redacted]");
@@ -95,17 +127,37 @@ mod tests {
     #[test]
     fn redacts_keys_tokens_and_secret_parameters() {
         let r = super::redact;
-        assert_eq!(r("using ASIAABCDEFGHIJKLMNOP for dev"), "using ASIA…[redacted] for dev");
-        assert_eq!(r("GET /federation?Action=login&SigninToken=abc123XYZ&x=1"), "GET /federation?Action=login&SigninToken=[redacted]&x=1");
-        assert_eq!(r(r#"{"accessToken":"aoaAAAA1234","expiresAt":"2026"}"#), r#"{"accessToken":"[redacted]","expiresAt":"2026"}"#);
-        assert_eq!(r("x-amz-sso_bearer_token: tok.en-1"), "x-amz-sso_bearer_token: [redacted]");
-        assert_eq!(r("https://u:20261201T120000Z0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2@git"), "https://u:[redacted]@git");
+        assert_eq!(
+            r("using ASIAABCDEFGHIJKLMNOP for dev"),
+            "using ASIA…[redacted] for dev"
+        );
+        assert_eq!(
+            r("GET /federation?Action=login&SigninToken=abc123XYZ&x=1"),
+            "GET /federation?Action=login&SigninToken=[redacted]&x=1"
+        );
+        assert_eq!(
+            r(r#"{"accessToken":"aoaAAAA1234","expiresAt":"2026"}"#),
+            r#"{"accessToken":"[redacted]","expiresAt":"2026"}"#
+        );
+        assert_eq!(
+            r("x-amz-sso_bearer_token: tok.en-1"),
+            "x-amz-sso_bearer_token: [redacted]"
+        );
+        assert_eq!(
+            r(
+                "https://u:20261201T120000Z0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2@git"
+            ),
+            "https://u:[redacted]@git"
+        );
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
         assert_eq!(r(&format!("token {jwt} end")), "token [redacted] end");
         // Ordinary text, paths, URLs and ids stay readable.
         let plain = "cloned payments-api into /home/me/codecommit/acme-dev/payments-api (account 111122223333, eu-west-1) — ok";
         assert_eq!(r(plain), plain);
-        assert_eq!(r("https://portal.sso.us-east-1.amazonaws.com/assignment/accounts"), "https://portal.sso.us-east-1.amazonaws.com/assignment/accounts");
+        assert_eq!(
+            r("https://portal.sso.us-east-1.amazonaws.com/assignment/accounts"),
+            "https://portal.sso.us-east-1.amazonaws.com/assignment/accounts"
+        );
     }
 
     #[test]

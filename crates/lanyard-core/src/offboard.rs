@@ -29,16 +29,28 @@ pub struct OffboardReport {
 }
 
 /// The AWS CLI's cached role credentials for an sso-session profile (PROTOCOL.md §4.3).
-pub fn cli_cache_path(cli_cache_dir: &Path, account_id: &str, role: &str, session: &str) -> PathBuf {
+pub fn cli_cache_path(
+    cli_cache_dir: &Path,
+    account_id: &str,
+    role: &str,
+    session: &str,
+) -> PathBuf {
     // sort_keys=True, separators=(',', ':')
-    let key = json!({"accountId": account_id, "roleName": role, "sessionName": session}).to_string();
-    cli_cache_dir.join(format!("{}.json", hex::encode(Sha1::digest(key.as_bytes()))))
+    let key =
+        json!({"accountId": account_id, "roleName": role, "sessionName": session}).to_string();
+    cli_cache_dir.join(format!(
+        "{}.json",
+        hex::encode(Sha1::digest(key.as_bytes()))
+    ))
 }
 
 /// Offboards; with `dry_run` only reports.
 pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport> {
     let paths = &ctx.paths;
-    let mut report = OffboardReport { dry_run, ..Default::default() };
+    let mut report = OffboardReport {
+        dry_run,
+        ..Default::default()
+    };
     let mut text = identity::read_config(&paths.aws_config_file)?;
     let identities = identity::from_config(&text);
     let mut files: Vec<PathBuf> = vec![];
@@ -54,17 +66,35 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
                     Some(note) => format!("{} ({note})", i.session),
                 });
             }
-            report.removed.push(format!("token cache {}", token.display()));
+            report
+                .removed
+                .push(format!("token cache {}", token.display()));
         }
         for scopes in [None, (!i.scopes.is_empty()).then_some(i.scopes.as_slice())] {
-            files.push(cache::registration_path(&paths.sso_cache_dir, &i.start_url, &i.region, scopes, &i.session));
+            files.push(cache::registration_path(
+                &paths.sso_cache_dir,
+                &i.start_url,
+                &i.region,
+                scopes,
+                &i.session,
+            ));
         }
-        for block in [profiles::block_id(&i.session), identity::block_id(&i.session)] {
+        for block in [
+            profiles::block_id(&i.session),
+            identity::block_id(&i.session),
+        ] {
             if let Some(range) = aws_config::find_block(&text, &block) {
                 for s in aws_config::sections(&text[range.clone()]) {
                     if let SectionKind::Profile(name) = &s.kind {
-                        if let (Some(acct), Some(role)) = (s.get("sso_account_id"), s.get("sso_role_name")) {
-                            files.push(cli_cache_path(&paths.cli_cache_dir, acct, role, &i.session));
+                        if let (Some(acct), Some(role)) =
+                            (s.get("sso_account_id"), s.get("sso_role_name"))
+                        {
+                            files.push(cli_cache_path(
+                                &paths.cli_cache_dir,
+                                acct,
+                                role,
+                                &i.session,
+                            ));
                         }
                         report.removed.push(format!("profile {name}"));
                     }
@@ -89,7 +119,10 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
         // Removed from what is on disk now, so an edit made while signing out is kept.
         let mut now = identity::read_config(&paths.aws_config_file)?;
         for i in &identities {
-            for block in [profiles::block_id(&i.session), identity::block_id(&i.session)] {
+            for block in [
+                profiles::block_id(&i.session),
+                identity::block_id(&i.session),
+            ] {
                 now = aws_config::remove_block(&now, &block);
             }
         }
@@ -104,21 +137,41 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
         }
     }
     if let Some(link) = crate::codecommit::helper::uninstall(paths, dry_run)? {
-        report.removed.push(format!("git-remote-codecommit link {}", link.display()));
+        report
+            .removed
+            .push(format!("git-remote-codecommit link {}", link.display()));
     }
     for c in crate::codecommit::clone::recent(paths) {
-        report.left.push(format!("your clone {} (its remote needs a git-remote-codecommit on PATH)", c.path));
+        report.left.push(format!(
+            "your clone {} (its remote needs a git-remote-codecommit on PATH)",
+            c.path
+        ));
     }
-    let own = ["accounts", "profiles", "codecommit", "recent-clones.json", "config.lock", "manifest.json"].map(|n| paths.data_dir.join(n));
+    let own = [
+        "accounts",
+        "profiles",
+        "codecommit",
+        "recent-clones.json",
+        "config.lock",
+        "manifest.json",
+    ]
+    .map(|n| paths.data_dir.join(n));
     for p in own.iter().filter(|p| p.exists()) {
         report.removed.push(format!("Lanyard data {}", p.display()));
         if !dry_run {
-            let _ = if p.is_dir() { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) };
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(p)
+            } else {
+                std::fs::remove_file(p)
+            };
         }
     }
     let backups = paths.data_dir.join("backups");
     if backups.exists() {
-        report.left.push(format!("config backups in {} (delete them when you no longer need them)", backups.display()));
+        report.left.push(format!(
+            "config backups in {} (delete them when you no longer need them)",
+            backups.display()
+        ));
     }
     Ok(report)
 }
@@ -128,6 +181,9 @@ mod tests {
     #[test]
     fn cli_cache_key_matches_protocol_vector() {
         let p = super::cli_cache_path(std::path::Path::new("/c"), "111122223333", "Dev", "my-sso");
-        assert_eq!(p, std::path::Path::new("/c/3bdc3e969f516e6ff9dff58a351324edb0b36466.json"));
+        assert_eq!(
+            p,
+            std::path::Path::new("/c/3bdc3e969f516e6ff9dff58a351324edb0b36466.json")
+        );
     }
 }

@@ -31,7 +31,9 @@ impl Paths {
     /// Resolves paths from an environment lookup (the caller passes `std::env::var_os`, a test a map).
     pub fn from_env(env: impl Fn(&str) -> Option<OsString>) -> Result<Paths> {
         let var = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let home = var("HOME").or_else(|| var("USERPROFILE")).ok_or(Error::NoHome)?;
+        let home = var("HOME")
+            .or_else(|| var("USERPROFILE"))
+            .ok_or(Error::NoHome)?;
         let aws = home.join(".aws");
         let data_dir = var("LANYARD_DATA_DIR").unwrap_or_else(|| default_data_dir(&home, &var));
         Ok(Paths {
@@ -61,7 +63,10 @@ impl Paths {
 
 fn default_bin_dir(home: &Path, var: &impl Fn(&str) -> Option<PathBuf>) -> PathBuf {
     if cfg!(windows) {
-        var("LOCALAPPDATA").unwrap_or_else(|| home.join("AppData/Local")).join("Lanyard").join("bin")
+        var("LOCALAPPDATA")
+            .unwrap_or_else(|| home.join("AppData/Local"))
+            .join("Lanyard")
+            .join("bin")
     } else {
         home.join(".local").join("bin")
     }
@@ -71,9 +76,13 @@ fn default_data_dir(home: &Path, var: &impl Fn(&str) -> Option<PathBuf>) -> Path
     if cfg!(target_os = "macos") {
         home.join("Library/Application Support/dev.lanyard.app")
     } else if cfg!(windows) {
-        var("APPDATA").unwrap_or_else(|| home.join("AppData/Roaming")).join("Lanyard")
+        var("APPDATA")
+            .unwrap_or_else(|| home.join("AppData/Roaming"))
+            .join("Lanyard")
     } else {
-        var("XDG_DATA_HOME").unwrap_or_else(|| home.join(".local/share")).join("lanyard")
+        var("XDG_DATA_HOME")
+            .unwrap_or_else(|| home.join(".local/share"))
+            .join("lanyard")
     }
 }
 
@@ -83,7 +92,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
-        let m: HashMap<String, OsString> = pairs.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
+        let m: HashMap<String, OsString> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
         move |k| m.get(k).cloned()
     }
 
@@ -107,7 +119,11 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(p.aws_config_file, PathBuf::from("/etc/aws.cfg"));
-        assert_eq!(p.sso_cache_dir, PathBuf::from("/home/u/.aws/sso/cache"), "AWS_CONFIG_FILE does not move the cache");
+        assert_eq!(
+            p.sso_cache_dir,
+            PathBuf::from("/home/u/.aws/sso/cache"),
+            "AWS_CONFIG_FILE does not move the cache"
+        );
         assert_eq!(p.data_dir, PathBuf::from("/d"));
     }
 
@@ -121,7 +137,14 @@ mod tests {
     #[test]
     fn sandbox_keeps_everything_under_its_root() {
         let p = Paths::sandboxed(Path::new("/tmp/demo"));
-        for path in [&p.aws_config_file, &p.sso_cache_dir, &p.cli_cache_dir, &p.data_dir, &p.home, &p.bin_dir] {
+        for path in [
+            &p.aws_config_file,
+            &p.sso_cache_dir,
+            &p.cli_cache_dir,
+            &p.data_dir,
+            &p.home,
+            &p.bin_dir,
+        ] {
             assert!(path.starts_with("/tmp/demo"), "{}", path.display());
         }
     }

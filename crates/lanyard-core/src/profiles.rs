@@ -35,7 +35,13 @@ pub struct ProfileSettings {
 
 impl Default for ProfileSettings {
     fn default() -> Self {
-        ProfileSettings { template: DEFAULT_TEMPLATE.into(), default_region: None, account_regions: BTreeMap::new(), output: None, overrides: BTreeMap::new() }
+        ProfileSettings {
+            template: DEFAULT_TEMPLATE.into(),
+            default_region: None,
+            account_regions: BTreeMap::new(),
+            output: None,
+            overrides: BTreeMap::new(),
+        }
     }
 }
 
@@ -118,7 +124,10 @@ pub fn render(template: &str, session: &str, a: &AccountRoles, role: &str) -> Re
     let mut rest = template;
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
-        let end = rest[start..].find('}').ok_or_else(|| Error::InvalidInput { field: "template", reason: format!("unclosed '{{' in {template:?}") })? + start;
+        let end = rest[start..].find('}').ok_or_else(|| Error::InvalidInput {
+            field: "template",
+            reason: format!("unclosed '{{' in {template:?}"),
+        })? + start;
         out.push_str(&match &rest[start + 1..end] {
             "account_name" => slug(&a.account_name),
             "account_id" => a.account_id.clone(),
@@ -136,18 +145,28 @@ pub fn render(template: &str, session: &str, a: &AccountRoles, role: &str) -> Re
     out.push_str(rest);
     let name = slug(&out);
     if name.is_empty() {
-        return Err(Error::InvalidInput { field: "template", reason: format!("{template:?} gives an empty profile name") });
+        return Err(Error::InvalidInput {
+            field: "template",
+            reason: format!("{template:?} gives an empty profile name"),
+        });
     }
     Ok(name)
 }
 
 /// Checks a template by rendering it for a sample role (the Settings view's validation).
 pub fn check_template(template: &str) -> std::result::Result<(), String> {
-    let sample = AccountRoles { account_id: "111122223333".into(), account_name: "Sample Account".into(), email: String::new(), roles: vec![] };
-    render(template, "session", &sample, "Developer").map(|_| ()).map_err(|e| match e {
-        Error::InvalidInput { reason, .. } => reason,
-        other => other.to_string(),
-    })
+    let sample = AccountRoles {
+        account_id: "111122223333".into(),
+        account_name: "Sample Account".into(),
+        email: String::new(),
+        roles: vec![],
+    };
+    render(template, "session", &sample, "Developer")
+        .map(|_| ())
+        .map_err(|e| match e {
+            Error::InvalidInput { reason, .. } => reason,
+            other => other.to_string(),
+        })
 }
 
 /// The managed-block id of an identity's profiles.
@@ -166,11 +185,19 @@ fn profile_names_in(text: &str) -> Vec<(String, usize)> {
 }
 
 fn block_text(text: &str, id: &str) -> String {
-    aws_config::find_block(text, id).map(|r| text[r].to_owned()).unwrap_or_default()
+    aws_config::find_block(text, id)
+        .map(|r| text[r].to_owned())
+        .unwrap_or_default()
 }
 
 /// Computes the profiles for an identity's accounts, against the config text as it is now.
-pub fn plan(paths: &Paths, identity: &Identity, accounts: &[AccountRoles], settings: &ProfileSettings, config_text: &str) -> Result<SyncPlan> {
+pub fn plan(
+    paths: &Paths,
+    identity: &Identity,
+    accounts: &[AccountRoles],
+    settings: &ProfileSettings,
+    config_text: &str,
+) -> Result<SyncPlan> {
     let mut rendered: Vec<PlannedProfile> = vec![];
     for a in accounts {
         for role in &a.roles {
@@ -185,7 +212,12 @@ pub fn plan(paths: &Paths, identity: &Identity, accounts: &[AccountRoles], setti
                 account_id: a.account_id.clone(),
                 account_name: a.account_name.clone(),
                 role_name: role.clone(),
-                region: settings.account_regions.get(&a.account_id).cloned().or_else(|| settings.default_region.clone()).or_else(|| Some(identity.region.clone())),
+                region: settings
+                    .account_regions
+                    .get(&a.account_id)
+                    .cloned()
+                    .or_else(|| settings.default_region.clone())
+                    .or_else(|| Some(identity.region.clone())),
                 output: settings.output.clone(),
             });
         }
@@ -193,17 +225,27 @@ pub fn plan(paths: &Paths, identity: &Identity, accounts: &[AccountRoles], setti
     // Two accounts that slug to the same name both get a short id suffix.
     let mut by_name: HashMap<String, BTreeSet<String>> = HashMap::new();
     for p in &rendered {
-        by_name.entry(p.name.clone()).or_default().insert(p.account_id.clone());
+        by_name
+            .entry(p.name.clone())
+            .or_default()
+            .insert(p.account_id.clone());
     }
     for p in &mut rendered {
         if by_name[&p.name].len() > 1 {
-            p.name = format!("{}-{}", p.name, &p.account_id[p.account_id.len().saturating_sub(4)..]);
+            p.name = format!(
+                "{}-{}",
+                p.name,
+                &p.account_id[p.account_id.len().saturating_sub(4)..]
+            );
         }
     }
     // Never a name that exists outside this identity's blocks: suffix it and say so.
     let own = block_text(config_text, &block_id(&identity.session));
     let own_names: BTreeSet<String> = profile_names_in(&own).into_iter().map(|(n, _)| n).collect();
-    let taken: HashMap<String, usize> = profile_names_in(config_text).into_iter().filter(|(n, _)| !own_names.contains(n)).collect();
+    let taken: HashMap<String, usize> = profile_names_in(config_text)
+        .into_iter()
+        .filter(|(n, _)| !own_names.contains(n))
+        .collect();
     let mut warnings = vec![];
     let mut used: BTreeSet<String> = BTreeSet::new();
     for p in &mut rendered {
@@ -214,18 +256,33 @@ pub fn plan(paths: &Paths, identity: &Identity, accounts: &[AccountRoles], setti
             p.name = format!("{original}-{n}");
         }
         if p.name != original {
-            let why = taken.get(&original).map_or_else(|| "is already used".to_owned(), |line| format!("already exists in your config (line {line})"));
-            warnings.push(format!("profile {original} {why}; Lanyard's is named {}", p.name));
+            let why = taken.get(&original).map_or_else(
+                || "is already used".to_owned(),
+                |line| format!("already exists in your config (line {line})"),
+            );
+            warnings.push(format!(
+                "profile {original} {why}; Lanyard's is named {}",
+                p.name
+            ));
         }
         used.insert(p.name.clone());
     }
     rendered.sort_by(|a, b| a.name.cmp(&b.name));
     let diff = diff(&own, &rendered);
-    Ok(SyncPlan { session: identity.session.clone(), profiles: rendered, diff, warnings, config_file: paths.aws_config_file.display().to_string() })
+    Ok(SyncPlan {
+        session: identity.session.clone(),
+        profiles: rendered,
+        diff,
+        warnings,
+        config_file: paths.aws_config_file.display().to_string(),
+    })
 }
 
 fn section_body(p: &PlannedProfile) -> String {
-    let mut s = format!("[profile {}]\nsso_session = {}\nsso_account_id = {}\nsso_role_name = {}\n", p.name, p.session, p.account_id, p.role_name);
+    let mut s = format!(
+        "[profile {}]\nsso_session = {}\nsso_account_id = {}\nsso_role_name = {}\n",
+        p.name, p.session, p.account_id, p.role_name
+    );
     if let Some(r) = &p.region {
         s.push_str(&format!("region = {r}\n"));
     }
@@ -250,11 +307,19 @@ fn diff(old_block: &str, new: &[PlannedProfile]) -> ProfileDiff {
             None => d.added.push(p.name.clone()),
             Some(keys) => {
                 let want = aws_config::sections(&section_body(p)).remove(0).keys;
-                if *keys == want { d.unchanged += 1 } else { d.changed.push(p.name.clone()) }
+                if *keys == want {
+                    d.unchanged += 1
+                } else {
+                    d.changed.push(p.name.clone())
+                }
             }
         }
     }
-    d.removed = old.keys().filter(|n| !new_names.contains(n.as_str())).cloned().collect();
+    d.removed = old
+        .keys()
+        .filter(|n| !new_names.contains(n.as_str()))
+        .cloned()
+        .collect();
     d.removed.sort();
     d
 }
@@ -271,7 +336,10 @@ pub fn render_config(config_text: &str, plan: &SyncPlan) -> String {
 pub fn validate(path: &Path, text: &str) -> Result<()> {
     match aws_config::botocore_problem(text) {
         None => Ok(()),
-        Some((line, reason)) => Err(Error::Config { path: path.to_owned(), reason: format!("line {line}: {reason}") }),
+        Some((line, reason)) => Err(Error::Config {
+            path: path.to_owned(),
+            reason: format!("line {line}: {reason}"),
+        }),
     }
 }
 
@@ -279,10 +347,19 @@ pub fn validate(path: &Path, text: &str) -> Result<()> {
 /// Lanyard processes — a sync and a sign-in that adds an identity, say — never interleave their
 /// read-modify-write of the same file.
 pub fn lock_config(paths: &Paths) -> Result<std::fs::File> {
-    let io = |what, path: &Path, source| Error::Io { what, path: path.to_owned(), source };
+    let io = |what, path: &Path, source| Error::Io {
+        what,
+        path: path.to_owned(),
+        source,
+    };
     std::fs::create_dir_all(&paths.data_dir).map_err(|e| io("creating", &paths.data_dir, e))?;
     let lock_path = paths.data_dir.join("config.lock");
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| io("opening", &lock_path, e))?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| io("opening", &lock_path, e))?;
     lock.lock().map_err(|e| io("locking", &lock_path, e))?;
     Ok(lock)
 }
@@ -299,7 +376,10 @@ pub struct SyncReport {
 }
 
 fn settings_path(paths: &Paths, session: &str) -> PathBuf {
-    paths.data_dir.join("profiles").join(format!("{session}.json"))
+    paths
+        .data_dir
+        .join("profiles")
+        .join(format!("{session}.json"))
 }
 
 /// An identity's remembered profile settings (defaults when none or unreadable).
@@ -309,15 +389,24 @@ pub fn load_settings(paths: &Paths, session: &str) -> ProfileSettings {
 
 /// An identity's remembered profile settings, or the defaults with `template` when it has none.
 pub fn load_settings_or(paths: &Paths, session: &str, template: &str) -> ProfileSettings {
-    match std::fs::read(settings_path(paths, session)).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+    match std::fs::read(settings_path(paths, session))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+    {
         Some(s) => s,
-        None => ProfileSettings { template: template.to_owned(), ..ProfileSettings::default() },
+        None => ProfileSettings {
+            template: template.to_owned(),
+            ..ProfileSettings::default()
+        },
     }
 }
 
 /// Remembers an identity's profile settings.
 pub fn save_settings(paths: &Paths, session: &str, settings: &ProfileSettings) -> Result<()> {
-    let bytes = serde_json::to_vec_pretty(settings).map_err(|e| Error::Config { path: settings_path(paths, session), reason: e.to_string() })?;
+    let bytes = serde_json::to_vec_pretty(settings).map_err(|e| Error::Config {
+        path: settings_path(paths, session),
+        reason: e.to_string(),
+    })?;
     crate::fsx::write_private(&settings_path(paths, session), &bytes)
 }
 
@@ -327,7 +416,10 @@ fn favourites_path(paths: &Paths) -> PathBuf {
 
 /// Favourite profile names, in the order they were starred.
 pub fn favourites(paths: &Paths) -> Vec<String> {
-    std::fs::read(favourites_path(paths)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    std::fs::read(favourites_path(paths))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
 }
 
 /// Stars or unstars a profile; returns the new list.
@@ -337,7 +429,10 @@ pub fn set_favourite(paths: &Paths, profile: &str, favourite: bool) -> Result<Ve
     if favourite {
         list.push(profile.to_owned());
     }
-    let bytes = serde_json::to_vec(&list).map_err(|e| Error::Config { path: favourites_path(paths), reason: e.to_string() })?;
+    let bytes = serde_json::to_vec(&list).map_err(|e| Error::Config {
+        path: favourites_path(paths),
+        reason: e.to_string(),
+    })?;
     crate::fsx::write_private(&favourites_path(paths), &bytes)?;
     Ok(list)
 }
@@ -352,7 +447,8 @@ pub fn apply(paths: &Paths, plan: &SyncPlan, now: time::OffsetDateTime) -> Resul
     if std::fs::metadata(&paths.aws_config_file).is_ok_and(|m| m.permissions().readonly()) {
         return Err(Error::Config {
             path: paths.aws_config_file.clone(),
-            reason: "is read-only; Lanyard leaves it alone (make it writable to sync profiles)".into(),
+            reason: "is read-only; Lanyard leaves it alone (make it writable to sync profiles)"
+                .into(),
         });
     }
     let current = identity::read_config(&paths.aws_config_file)?;
@@ -360,17 +456,28 @@ pub fn apply(paths: &Paths, plan: &SyncPlan, now: time::OffsetDateTime) -> Resul
     let fresh = plan_against(paths, plan, &current)?;
     let updated = render_config(&current, &fresh);
     validate(&paths.aws_config_file, &updated)?;
-    let backup = if current.is_empty() || updated == current { None } else { Some(backup(paths, &current, now)?) };
+    let backup = if current.is_empty() || updated == current {
+        None
+    } else {
+        Some(backup(paths, &current, now)?)
+    };
     if updated != current {
         identity::write_config(&paths.aws_config_file, &updated)?;
     }
-    Ok(SyncReport { diff: fresh.diff, backup: backup.map(|p| p.display().to_string()) })
+    Ok(SyncReport {
+        diff: fresh.diff,
+        backup: backup.map(|p| p.display().to_string()),
+    })
 }
 
 /// Recomputes the diff against the file as it is right now (it may have changed since the preview).
 fn plan_against(paths: &Paths, plan: &SyncPlan, current: &str) -> Result<SyncPlan> {
     let own = block_text(current, &block_id(&plan.session));
-    Ok(SyncPlan { diff: diff(&own, &plan.profiles), config_file: paths.aws_config_file.display().to_string(), ..plan.clone() })
+    Ok(SyncPlan {
+        diff: diff(&own, &plan.profiles),
+        config_file: paths.aws_config_file.display().to_string(),
+        ..plan.clone()
+    })
 }
 
 fn backup(paths: &Paths, text: &str, now: time::OffsetDateTime) -> Result<PathBuf> {
@@ -387,7 +494,9 @@ fn backup(paths: &Paths, text: &str, now: time::OffsetDateTime) -> Result<PathBu
         n += 1;
     };
     crate::fsx::write_private(&path, text.as_bytes())?;
-    let mut old: Vec<PathBuf> = std::fs::read_dir(&dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    let mut old: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
     old.sort();
     for p in old.iter().take(old.len().saturating_sub(BACKUPS_KEPT)) {
         let _ = std::fs::remove_file(p);
@@ -400,11 +509,22 @@ mod tests {
     use super::*;
 
     fn acct(id: &str, name: &str, roles: &[&str]) -> AccountRoles {
-        AccountRoles { account_id: id.into(), account_name: name.into(), email: String::new(), roles: roles.iter().map(|r| (*r).into()).collect() }
+        AccountRoles {
+            account_id: id.into(),
+            account_name: name.into(),
+            email: String::new(),
+            roles: roles.iter().map(|r| (*r).into()).collect(),
+        }
     }
 
     fn id() -> Identity {
-        Identity { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: true }
+        Identity {
+            session: "acme".into(),
+            start_url: "https://acme.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+            managed: true,
+        }
     }
 
     #[test]
@@ -418,28 +538,58 @@ mod tests {
     #[test]
     fn template_placeholders_and_errors() {
         let a = acct("111122223333", "Acme Dev", &["Developer"]);
-        assert_eq!(render(DEFAULT_TEMPLATE, "acme", &a, "Developer").unwrap(), "Acme-Dev/Developer");
-        assert_eq!(render("{session}-{account_id}-{role_name}", "acme", &a, "Dev Ops").unwrap(), "acme-111122223333-Dev-Ops");
-        assert!(render("{nope}", "acme", &a, "x").unwrap_err().to_string().contains("unknown placeholder {nope}"));
+        assert_eq!(
+            render(DEFAULT_TEMPLATE, "acme", &a, "Developer").unwrap(),
+            "Acme-Dev/Developer"
+        );
+        assert_eq!(
+            render("{session}-{account_id}-{role_name}", "acme", &a, "Dev Ops").unwrap(),
+            "acme-111122223333-Dev-Ops"
+        );
+        assert!(
+            render("{nope}", "acme", &a, "x")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown placeholder {nope}")
+        );
         assert!(render("{account_name", "acme", &a, "x").is_err());
     }
 
     #[test]
     fn collisions_get_suffixes_and_user_names_are_never_taken() {
-        let accounts = [acct("111111111111", "Audit", &["ReadOnly"]), acct("222222222222", "Audit", &["ReadOnly"]), acct("333333333333", "dev", &["Admin"])];
+        let accounts = [
+            acct("111111111111", "Audit", &["ReadOnly"]),
+            acct("222222222222", "Audit", &["ReadOnly"]),
+            acct("333333333333", "dev", &["Admin"]),
+        ];
         let user = "[profile dev/Admin]\nregion = eu-west-1\n";
-        let p = plan(&Paths::sandboxed(Path::new("/x")), &id(), &accounts, &ProfileSettings::default(), user).unwrap();
+        let p = plan(
+            &Paths::sandboxed(Path::new("/x")),
+            &id(),
+            &accounts,
+            &ProfileSettings::default(),
+            user,
+        )
+        .unwrap();
         let names: Vec<&str> = p.profiles.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["Audit/ReadOnly-1111", "Audit/ReadOnly-2222", "dev/Admin-2"]);
+        assert_eq!(
+            names,
+            ["Audit/ReadOnly-1111", "Audit/ReadOnly-2222", "dev/Admin-2"]
+        );
         assert!(p.warnings[0].contains("dev/Admin already exists in your config (line 1)"));
     }
 
     #[test]
     fn overrides_survive_and_regions_apply() {
         let accounts = [acct("111111111111", "prod", &["Admin", "ReadOnly"])];
-        let mut s = ProfileSettings { output: Some("json".into()), ..Default::default() };
-        s.overrides.insert("111111111111/Admin".into(), "prod-admin".into());
-        s.account_regions.insert("111111111111".into(), "eu-central-1".into());
+        let mut s = ProfileSettings {
+            output: Some("json".into()),
+            ..Default::default()
+        };
+        s.overrides
+            .insert("111111111111/Admin".into(), "prod-admin".into());
+        s.account_regions
+            .insert("111111111111".into(), "eu-central-1".into());
         let p = plan(&Paths::sandboxed(Path::new("/x")), &id(), &accounts, &s, "").unwrap();
         assert_eq!(p.profiles[0].name, "prod-admin");
         assert_eq!(p.profiles[0].region.as_deref(), Some("eu-central-1"));
@@ -464,24 +614,39 @@ mod tests {
 
         let one = [acct("111111111111", "prod", &["Admin"])];
         let p = plan(&paths, &id(), &one, &ProfileSettings::default(), &text).unwrap();
-        assert_eq!((p.diff.removed.clone(), p.diff.unchanged), (vec!["prod/ReadOnly".to_owned()], 1));
+        assert_eq!(
+            (p.diff.removed.clone(), p.diff.unchanged),
+            (vec!["prod/ReadOnly".to_owned()], 1)
+        );
         apply(&paths, &p, now).unwrap();
         let text = std::fs::read_to_string(&paths.aws_config_file).unwrap();
         assert!(!text.contains("ReadOnly"));
-        assert_eq!(aws_config::remove_block(&text, &block_id("acme")), original, "byte-identical outside the block");
+        assert_eq!(
+            aws_config::remove_block(&text, &block_id("acme")),
+            original,
+            "byte-identical outside the block"
+        );
     }
 
     #[test]
     fn refuses_what_botocore_cannot_read() {
         let p = Path::new("config");
         assert!(validate(p, "[default]\n[profile a]\n").is_ok());
-        let e = validate(p, "[profile a]\nx=1\n[profile a]\n").unwrap_err().to_string();
-        assert!(e.contains("line 3") && e.contains("already defined on line 1"), "{e}");
+        let e = validate(p, "[profile a]\nx=1\n[profile a]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 3") && e.contains("already defined on line 1"),
+            "{e}"
+        );
         assert!(validate(p, "[profile a b]\n").is_err());
         assert!(validate(p, "[profile a\n").is_err());
         // Each case checked against Python's configparser.RawConfigParser (what botocore uses).
         let table: &[(&str, Option<&str>)] = &[
-            ("[services x]\nsso =\n  endpoint_url = http://x\n  other = 1\n[profile a]\nservices = x\n", None),
+            (
+                "[services x]\nsso =\n  endpoint_url = http://x\n  other = 1\n[profile a]\nservices = x\n",
+                None,
+            ),
             ("[profile a]\nregion: us-east-1\n", None),
             ("[profile a]\n  region = x\n", None),
             ("[profile a]\nsso =\n# c\n  x = 1\n", None),
@@ -489,10 +654,22 @@ mod tests {
             ("[profile a] trailing\nregion = x\n", None),
             ("[profile a]\nregion = x\n[profile b]\nregion = y\n", None),
             ("[profile a]\nregion = x\n  region = y\n", None),
-            ("region = us-east-1\n[default]\n", Some("line 1: \"region = us-east-1\" comes before any [section]")),
-            ("[profile a]\njust words\n", Some("line 2: \"just words\" in [profile a] is not `key = value`")),
-            ("[profile a]\nregion = x\nregion = y\n", Some("line 3: `region` is already set in [profile a] on line 2")),
-            ("[profile a]\r\nRegion = x\r\nregion = y\r\n", Some("`region` is already set")),
+            (
+                "region = us-east-1\n[default]\n",
+                Some("line 1: \"region = us-east-1\" comes before any [section]"),
+            ),
+            (
+                "[profile a]\njust words\n",
+                Some("line 2: \"just words\" in [profile a] is not `key = value`"),
+            ),
+            (
+                "[profile a]\nregion = x\nregion = y\n",
+                Some("line 3: `region` is already set in [profile a] on line 2"),
+            ),
+            (
+                "[profile a]\r\nRegion = x\r\nregion = y\r\n",
+                Some("`region` is already set"),
+            ),
             ("[profile a]\n= x\n", Some("a value without a key")),
         ];
         for (text, want) in table {
@@ -513,15 +690,34 @@ mod property {
     use rand::{Rng, SeedableRng, rngs::StdRng};
 
     const PIECES: &[&str] = &[
-        "[default]", "[profile a]", "[profile b/c]", "[sso-session s]", "[services x]", "[plugins]", "# comment", "; semi",
-        "region = us-east-1", "output=json", "  nested = 1", "sso =", "key: value", "", "   ", "\t", "[weird header]", "x = ünï",
-        "# >>> not a lanyard marker", "[profile acme/Dev]",
+        "[default]",
+        "[profile a]",
+        "[profile b/c]",
+        "[sso-session s]",
+        "[services x]",
+        "[plugins]",
+        "# comment",
+        "; semi",
+        "region = us-east-1",
+        "output=json",
+        "  nested = 1",
+        "sso =",
+        "key: value",
+        "",
+        "   ",
+        "\t",
+        "[weird header]",
+        "x = ünï",
+        "# >>> not a lanyard marker",
+        "[profile acme/Dev]",
     ];
 
     fn random_config(rng: &mut StdRng) -> String {
         let eol = if rng.random_bool(0.3) { "\r\n" } else { "\n" };
         let n = rng.random_range(0..25);
-        let mut s: String = (0..n).map(|_| format!("{}{eol}", PIECES[rng.random_range(0..PIECES.len())])).collect();
+        let mut s: String = (0..n)
+            .map(|_| format!("{}{eol}", PIECES[rng.random_range(0..PIECES.len())]))
+            .collect();
         if rng.random_bool(0.3) {
             s.truncate(s.trim_end_matches(['\r', '\n']).len()); // no trailing newline
         }
@@ -531,7 +727,13 @@ mod property {
     #[test]
     fn sync_resync_and_removal_keep_every_outside_byte() {
         let mut rng = StdRng::seed_from_u64(0x1a7a_7d);
-        let id = Identity { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: true };
+        let id = Identity {
+            session: "acme".into(),
+            start_url: "https://acme.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+            managed: true,
+        };
         let paths = Paths::sandboxed(Path::new("/nowhere"));
         for case in 0..2000 {
             let original = random_config(&mut rng);
@@ -541,21 +743,50 @@ mod property {
                     account_id: format!("{:012}", 100 + i),
                     account_name: ["Acme Dev", "acme/Dev", "x", "Audit", "Audit"][i % 5].into(),
                     email: String::new(),
-                    roles: vec!["Dev".into(), "ReadOnly".into()][..rng.random_range(1..=2)].to_vec(),
+                    roles: vec!["Dev".into(), "ReadOnly".into()][..rng.random_range(1..=2)]
+                        .to_vec(),
                 })
                 .collect();
-            let first = plan(&paths, &id, &accounts, &ProfileSettings::default(), &original).unwrap();
+            let first = plan(
+                &paths,
+                &id,
+                &accounts,
+                &ProfileSettings::default(),
+                &original,
+            )
+            .unwrap();
             let once = render_config(&original, &first);
             assert!(once.starts_with(&original), "case {case}: prefix");
-            let second = plan(&paths, &id, &accounts[..accounts.len() / 2], &ProfileSettings::default(), &once).unwrap();
+            let second = plan(
+                &paths,
+                &id,
+                &accounts[..accounts.len() / 2],
+                &ProfileSettings::default(),
+                &once,
+            )
+            .unwrap();
             let twice = render_config(&once, &second);
-            assert!(twice.starts_with(&original), "case {case}: prefix after re-sync");
-            assert_eq!(aws_config::remove_block(&twice, &block_id("acme")), original, "case {case}");
+            assert!(
+                twice.starts_with(&original),
+                "case {case}: prefix after re-sync"
+            );
+            assert_eq!(
+                aws_config::remove_block(&twice, &block_id("acme")),
+                original,
+                "case {case}"
+            );
             // Lanyard's names never collide with the user's.
-            let user: BTreeSet<String> = profile_names_in(&original).into_iter().map(|(n, _)| n).collect();
-            assert!(first.profiles.iter().all(|p| !user.contains(&p.name)), "case {case}: {original:?}");
+            let user: BTreeSet<String> = profile_names_in(&original)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
+            assert!(
+                first.profiles.iter().all(|p| !user.contains(&p.name)),
+                "case {case}: {original:?}"
+            );
             if validate(Path::new("c"), &original).is_ok() {
-                validate(Path::new("c"), &twice).unwrap_or_else(|e| panic!("case {case}: {e}: {twice:?}"));
+                validate(Path::new("c"), &twice)
+                    .unwrap_or_else(|e| panic!("case {case}: {e}: {twice:?}"));
             }
         }
     }

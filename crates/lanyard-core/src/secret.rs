@@ -47,7 +47,9 @@ pub struct Keyring {
 impl Keyring {
     /// A keyring whose default credential builder the caller has already selected.
     pub fn new(backend: impl Into<String>) -> Self {
-        Keyring { backend: backend.into() }
+        Keyring {
+            backend: backend.into(),
+        }
     }
 
     /// Round-trips a probe value; `Err` says why this keyring can't be used.
@@ -56,7 +58,11 @@ impl Keyring {
         self.set(key, "probe")?;
         let got = self.get(key)?;
         self.delete(key)?;
-        if got.as_deref() == Some("probe") { Ok(()) } else { Err("the keyring did not return what was stored".into()) }
+        if got.as_deref() == Some("probe") {
+            Ok(())
+        } else {
+            Err("the keyring did not return what was stored".into())
+        }
     }
 }
 
@@ -66,7 +72,10 @@ impl SecretStore for Keyring {
     }
     fn set(&self, key: &str, value: &str) -> Result<(), String> {
         if value.len() > MAX_SECRET_BYTES {
-            return Err(format!("secret {key} is {} bytes, over the {MAX_SECRET_BYTES}-byte keyring limit", value.len()));
+            return Err(format!(
+                "secret {key} is {} bytes, over the {MAX_SECRET_BYTES}-byte keyring limit",
+                value.len()
+            ));
         }
         let entry = keyring::Entry::new("lanyard", key).map_err(|e| e.to_string())?;
         entry.set_password(value).map_err(|e| e.to_string())
@@ -102,7 +111,9 @@ pub fn os_keyring(choice: &str, dbus_session: bool) -> Result<Keyring, String> {
     {
         let mut errors = vec![];
         if choice != "keyutils" && dbus_session {
-            keyring::set_default_credential_builder(keyring::secret_service::default_credential_builder());
+            keyring::set_default_credential_builder(
+                keyring::secret_service::default_credential_builder(),
+            );
             let k = Keyring::new("Secret Service");
             match k.probe() {
                 Ok(()) => return Ok(k),
@@ -122,20 +133,33 @@ pub fn os_keyring(choice: &str, dbus_session: bool) -> Result<Keyring, String> {
     #[cfg(not(target_os = "linux"))]
     {
         let _ = dbus_session;
-        let k = Keyring::new(if cfg!(target_os = "macos") { "Keychain" } else { "Credential Manager" });
+        let k = Keyring::new(if cfg!(target_os = "macos") {
+            "Keychain"
+        } else {
+            "Credential Manager"
+        });
         k.probe().map(|()| k)
     }
 }
 
 /// [`os_keyring`] with a time limit: a keyring daemon that is D-Bus-activated but cannot unlock
 /// (no prompter on a headless session) can block for tens of seconds, and start-up must not.
-pub fn os_keyring_within(choice: &str, dbus_session: bool, limit: std::time::Duration) -> Result<Keyring, String> {
+pub fn os_keyring_within(
+    choice: &str,
+    dbus_session: bool,
+    limit: std::time::Duration,
+) -> Result<Keyring, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     let choice = choice.to_owned();
     std::thread::spawn(move || {
         let _ = tx.send(os_keyring(&choice, dbus_session));
     });
-    rx.recv_timeout(limit).unwrap_or_else(|_| Err(format!("the keyring did not answer within {} s", limit.as_secs())))
+    rx.recv_timeout(limit).unwrap_or_else(|_| {
+        Err(format!(
+            "the keyring did not answer within {} s",
+            limit.as_secs()
+        ))
+    })
 }
 
 /// No keyring: Lanyard works from the token cache file alone.
@@ -166,7 +190,13 @@ pub struct MemoryStore(Mutex<HashMap<String, String>>);
 impl MemoryStore {
     /// The keys currently held (to check what a logout removed).
     pub fn keys(&self) -> Vec<String> {
-        let mut k: Vec<String> = self.0.lock().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect();
+        let mut k: Vec<String> = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect();
         k.sort();
         k
     }
@@ -180,11 +210,19 @@ impl SecretStore for MemoryStore {
         if value.len() > MAX_SECRET_BYTES {
             return Err("too large".into());
         }
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(key.into(), value.into());
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.into(), value.into());
         Ok(())
     }
     fn get(&self, key: &str) -> Result<Option<String>, String> {
-        Ok(self.0.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned())
+        Ok(self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned())
     }
     fn delete(&self, key: &str) -> Result<(), String> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key);

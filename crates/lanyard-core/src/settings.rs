@@ -54,9 +54,14 @@ fn path(paths: &Paths) -> PathBuf {
 /// The saved settings with defaults filled in (`clone_root` defaults to `~/codecommit`). A
 /// missing or unreadable file gives the defaults: preferences are never worth refusing to start.
 pub fn load(paths: &Paths) -> AppSettings {
-    let mut s: AppSettings = std::fs::read(path(paths)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let mut s: AppSettings = std::fs::read(path(paths))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
     if s.clone_root.trim().is_empty() {
-        s.clone_root = crate::codecommit::clone::default_clone_root(paths).display().to_string();
+        s.clone_root = crate::codecommit::clone::default_clone_root(paths)
+            .display()
+            .to_string();
     }
     if s.template.trim().is_empty() {
         s.template = crate::profiles::DEFAULT_TEMPLATE.into();
@@ -69,7 +74,10 @@ pub fn load(paths: &Paths) -> AppSettings {
 /// saves them; returns what was saved. Nothing is written when a field is invalid.
 pub fn save(paths: &Paths, settings: &AppSettings) -> Result<AppSettings> {
     let s = normalize(paths, settings)?;
-    let bytes = serde_json::to_vec_pretty(&s).map_err(|e| Error::Config { path: path(paths), reason: e.to_string() })?;
+    let bytes = serde_json::to_vec_pretty(&s).map_err(|e| Error::Config {
+        path: path(paths),
+        reason: e.to_string(),
+    })?;
     crate::fsx::write_private(&path(paths), &bytes)?;
     Ok(s)
 }
@@ -87,16 +95,32 @@ fn normalize(paths: &Paths, settings: &AppSettings) -> Result<AppSettings> {
         None => PathBuf::from(root),
     };
     if root.as_os_str().is_empty() || !root.is_absolute() {
-        return Err(invalid("cloneRoot", format!("the clone root must be an absolute folder (e.g. {}), not {:?}", crate::codecommit::clone::default_clone_root(paths).display(), s.clone_root)));
+        return Err(invalid(
+            "cloneRoot",
+            format!(
+                "the clone root must be an absolute folder (e.g. {}), not {:?}",
+                crate::codecommit::clone::default_clone_root(paths).display(),
+                s.clone_root
+            ),
+        ));
     }
     check_writable(&root)?;
     s.clone_root = root.display().to_string();
     s.template = s.template.trim().to_owned();
     crate::profiles::check_template(&s.template).map_err(|reason| invalid("template", reason))?;
     let mut regions: Vec<String> = Vec::new();
-    for r in s.regions.iter().flat_map(|r| r.split([',', ' '])).map(|r| r.trim().to_ascii_lowercase()).filter(|r| !r.is_empty()) {
+    for r in s
+        .regions
+        .iter()
+        .flat_map(|r| r.split([',', ' ']))
+        .map(|r| r.trim().to_ascii_lowercase())
+        .filter(|r| !r.is_empty())
+    {
         if !crate::codecommit::url::is_region(&r) {
-            return Err(invalid("regions", format!("{r} is not a region CodeCommit runs in (e.g. us-east-1, eu-west-1)")));
+            return Err(invalid(
+                "regions",
+                format!("{r} is not a region CodeCommit runs in (e.g. us-east-1, eu-west-1)"),
+            ));
         }
         if !regions.contains(&r) {
             regions.push(r);
@@ -104,7 +128,13 @@ fn normalize(paths: &Paths, settings: &AppSettings) -> Result<AppSettings> {
     }
     s.regions = regions;
     if !(1..=60).contains(&s.refresh_minutes) {
-        return Err(invalid("refreshMinutes", format!("the refresh cadence must be 1 to 60 minutes, not {}", s.refresh_minutes)));
+        return Err(invalid(
+            "refreshMinutes",
+            format!(
+                "the refresh cadence must be 1 to 60 minutes, not {}",
+                s.refresh_minutes
+            ),
+        ));
     }
     s.switcher_shortcut = s.switcher_shortcut.trim().to_owned();
     Ok(s)
@@ -115,10 +145,18 @@ fn normalize(paths: &Paths, settings: &AppSettings) -> Result<AppSettings> {
 pub fn check_writable(root: &Path) -> Result<()> {
     let mut dir = root;
     while !dir.exists() {
-        dir = dir.parent().ok_or_else(|| invalid("cloneRoot", format!("{} has no existing parent folder", root.display())))?;
+        dir = dir.parent().ok_or_else(|| {
+            invalid(
+                "cloneRoot",
+                format!("{} has no existing parent folder", root.display()),
+            )
+        })?;
     }
     if !dir.is_dir() {
-        return Err(invalid("cloneRoot", format!("{} is a file, not a folder", dir.display())));
+        return Err(invalid(
+            "cloneRoot",
+            format!("{} is a file, not a folder", dir.display()),
+        ));
     }
     let probe = dir.join(format!(".lanyard-write-test-{}", std::process::id()));
     match std::fs::File::create(&probe) {
@@ -126,7 +164,13 @@ pub fn check_writable(root: &Path) -> Result<()> {
             let _ = std::fs::remove_file(&probe);
             Ok(())
         }
-        Err(e) => Err(invalid("cloneRoot", format!("the clone root {} is not writable ({e}): pick a folder you own", dir.display()))),
+        Err(e) => Err(invalid(
+            "cloneRoot",
+            format!(
+                "the clone root {} is not writable ({e}): pick a folder you own",
+                dir.display()
+            ),
+        )),
     }
 }
 
@@ -135,7 +179,8 @@ mod tests {
     use super::*;
 
     fn sandbox(name: &str) -> (PathBuf, Paths) {
-        let dir = std::env::temp_dir().join(format!("lanyard-settings-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("lanyard-settings-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         (dir.clone(), Paths::sandboxed(&dir))
@@ -145,7 +190,10 @@ mod tests {
     fn defaults_then_a_saved_round_trip() {
         let (dir, paths) = sandbox("round");
         let d = load(&paths);
-        assert_eq!(d.clone_root, paths.home.join("codecommit").display().to_string());
+        assert_eq!(
+            d.clone_root,
+            paths.home.join("codecommit").display().to_string()
+        );
         assert_eq!(d.template, crate::profiles::DEFAULT_TEMPLATE);
         assert!(d.notifications && !d.start_at_login);
         let mut s = d.clone();
@@ -153,7 +201,10 @@ mod tests {
         s.regions = vec!["EU-WEST-1, us-east-2".into(), "eu-west-1".into()];
         s.refresh_minutes = 5;
         let saved = save(&paths, &s).unwrap();
-        assert_eq!(saved.clone_root, paths.home.join("src/aws").display().to_string());
+        assert_eq!(
+            saved.clone_root,
+            paths.home.join("src/aws").display().to_string()
+        );
         assert_eq!(saved.regions, ["eu-west-1", "us-east-2"]);
         assert_eq!(load(&paths), saved);
         let _ = std::fs::remove_dir_all(dir);
@@ -174,7 +225,9 @@ mod tests {
         assert!(bad(&|s| s.template = "{nope}".into()).contains("nope"));
         let file = dir.join("a-file");
         std::fs::write(&file, "x").unwrap();
-        assert!(bad(&|s| s.clone_root = file.join("sub").display().to_string()).contains("is a file"));
+        assert!(
+            bad(&|s| s.clone_root = file.join("sub").display().to_string()).contains("is a file")
+        );
         assert!(!path(&paths).exists(), "nothing saved");
         // A corrupt file: defaults, not a refusal to start.
         std::fs::create_dir_all(&paths.data_dir).unwrap();

@@ -51,13 +51,25 @@ pub struct SwitcherEntry {
 
 /// Builds the list: profiles first (favourites first, then by name), then repositories.
 /// `account_names` maps account ids to names (from the discovery caches).
-pub fn entries(config_text: &str, account_names: &HashMap<String, String>, favourites: &[String], inventories: &[Inventory], recent: &[RecentClone]) -> Vec<SwitcherEntry> {
+pub fn entries(
+    config_text: &str,
+    account_names: &HashMap<String, String>,
+    favourites: &[String],
+    inventories: &[Inventory],
+    recent: &[RecentClone],
+) -> Vec<SwitcherEntry> {
     let mut profiles: Vec<SwitcherEntry> = aws_config::sections(config_text)
         .into_iter()
         .filter_map(|s| {
-            let SectionKind::Profile(name) = &s.kind else { return None };
+            let SectionKind::Profile(name) = &s.kind else {
+                return None;
+            };
             let get = |k: &str| s.get(k).map(str::to_owned).filter(|v| !v.is_empty());
-            let (session, account_id, role_name) = (get("sso_session")?, get("sso_account_id")?, get("sso_role_name")?);
+            let (session, account_id, role_name) = (
+                get("sso_session")?,
+                get("sso_account_id")?,
+                get("sso_role_name")?,
+            );
             Some(SwitcherEntry {
                 kind: SwitcherKind::Profile,
                 key: format!("profile:{name}"),
@@ -73,31 +85,49 @@ pub fn entries(config_text: &str, account_names: &HashMap<String, String>, favou
             })
         })
         .collect();
-    profiles.sort_by(|a, b| b.favourite.cmp(&a.favourite).then_with(|| a.title.cmp(&b.title)));
+    profiles.sort_by(|a, b| {
+        b.favourite
+            .cmp(&a.favourite)
+            .then_with(|| a.title.cmp(&b.title))
+    });
     let cloned = |repo: &str, account: &str, region: &str| {
-        recent.iter().find(|c| c.repository == repo && c.account_name == account && c.region == region && std::path::Path::new(&c.path).is_dir()).map(|c| c.path.clone())
+        recent
+            .iter()
+            .find(|c| {
+                c.repository == repo
+                    && c.account_name == account
+                    && c.region == region
+                    && std::path::Path::new(&c.path).is_dir()
+            })
+            .map(|c| c.path.clone())
     };
-    let repos = inventories.iter().flat_map(|inv| inv.repositories.iter()).map(|r| SwitcherEntry {
-        kind: SwitcherKind::Repository,
-        key: format!("repo:{}/{}/{}/{}", r.session, r.account_id, r.region, r.name),
-        title: r.name.clone(),
-        session: r.session.clone(),
-        account_id: r.account_id.clone(),
-        account_name: r.account_name.clone(),
-        role_name: r.role_name.clone(),
-        region: Some(r.region.clone()),
-        favourite: false,
-        path: cloned(&r.name, &r.account_name, &r.region),
-        clone: Some(CloneRequest {
+    let repos = inventories
+        .iter()
+        .flat_map(|inv| inv.repositories.iter())
+        .map(|r| SwitcherEntry {
+            kind: SwitcherKind::Repository,
+            key: format!(
+                "repo:{}/{}/{}/{}",
+                r.session, r.account_id, r.region, r.name
+            ),
+            title: r.name.clone(),
             session: r.session.clone(),
             account_id: r.account_id.clone(),
             account_name: r.account_name.clone(),
             role_name: r.role_name.clone(),
-            region: r.region.clone(),
-            repository: r.name.clone(),
-            dest: None,
-        }),
-    });
+            region: Some(r.region.clone()),
+            favourite: false,
+            path: cloned(&r.name, &r.account_name, &r.region),
+            clone: Some(CloneRequest {
+                session: r.session.clone(),
+                account_id: r.account_id.clone(),
+                account_name: r.account_name.clone(),
+                role_name: r.role_name.clone(),
+                region: r.region.clone(),
+                repository: r.name.clone(),
+                dest: None,
+            }),
+        });
     profiles.extend(repos);
     profiles
 }
@@ -105,7 +135,10 @@ pub fn entries(config_text: &str, account_names: &HashMap<String, String>, favou
 /// The shell line a profile's primary action copies.
 pub fn export_line(profile: &str) -> String {
     // Profile names are slugged to [A-Za-z0-9._/-] by Lanyard; hand-written ones may hold more.
-    if profile.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/-+@:".contains(&b)) {
+    if profile
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._/-+@:".contains(&b))
+    {
         format!("export AWS_PROFILE={profile}")
     } else {
         format!("export AWS_PROFILE='{}'", profile.replace('\'', r"'\''"))
@@ -135,23 +168,49 @@ mod tests {
             clone_url_http: None,
             arn: None,
         };
-        let inv = Inventory { session: "acme".into(), scanned_at: String::new(), regions: vec![], repositories: vec![repo("api"), repo("web")], notes: vec![] };
+        let inv = Inventory {
+            session: "acme".into(),
+            scanned_at: String::new(),
+            regions: vec![],
+            repositories: vec![repo("api"), repo("web")],
+            notes: vec![],
+        };
         let here = std::env::temp_dir();
-        let recent = vec![RecentClone { path: here.display().to_string(), repository: "web".into(), account_name: "zed".into(), region: "us-east-1".into(), profile: "zed/Dev".into(), cloned_at: String::new() }];
+        let recent = vec![RecentClone {
+            path: here.display().to_string(),
+            repository: "web".into(),
+            account_name: "zed".into(),
+            region: "us-east-1".into(),
+            profile: "zed/Dev".into(),
+            cloned_at: String::new(),
+        }];
         let list = entries(config, &names, &["zed/Dev".into()], &[inv], &recent);
         let titles: Vec<&str> = list.iter().map(|e| e.title.as_str()).collect();
-        assert_eq!(titles, ["zed/Dev", "acme-prod/Admin", "api", "web"], "favourite first, static profile left out");
+        assert_eq!(
+            titles,
+            ["zed/Dev", "acme-prod/Admin", "api", "web"],
+            "favourite first, static profile left out"
+        );
         assert_eq!(list[0].account_name, "zed");
         assert_eq!(list[1].region.as_deref(), Some("eu-west-1"));
         assert!(list[2].path.is_none() && list[2].clone.as_ref().unwrap().repository == "api");
-        assert_eq!(list[3].path.as_deref(), Some(here.display().to_string().as_str()));
+        assert_eq!(
+            list[3].path.as_deref(),
+            Some(here.display().to_string().as_str())
+        );
         let keys: std::collections::HashSet<_> = list.iter().map(|e| &e.key).collect();
         assert_eq!(keys.len(), list.len(), "unique keys");
     }
 
     #[test]
     fn export_lines_are_shell_safe() {
-        assert_eq!(export_line("acme-dev/Developer"), "export AWS_PROFILE=acme-dev/Developer");
-        assert_eq!(export_line("it's mine"), r"export AWS_PROFILE='it'\''s mine'");
+        assert_eq!(
+            export_line("acme-dev/Developer"),
+            "export AWS_PROFILE=acme-dev/Developer"
+        );
+        assert_eq!(
+            export_line("it's mine"),
+            r"export AWS_PROFILE='it'\''s mine'"
+        );
     }
 }

@@ -35,7 +35,12 @@ impl AppInfo {
     }
 
     /// Describes an installation including its keyring backend.
-    pub fn with_keyring(paths: &Paths, demo: bool, keyring: &str, keyring_note: Option<String>) -> Self {
+    pub fn with_keyring(
+        paths: &Paths,
+        demo: bool,
+        keyring: &str,
+        keyring_note: Option<String>,
+    ) -> Self {
         AppInfo {
             version: crate::VERSION.to_owned(),
             demo,

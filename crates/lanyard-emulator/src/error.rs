@@ -38,7 +38,12 @@ impl AwsError {
             "TooManyRequestsException" => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         };
-        AwsError { service: Service::Oidc, status, code, message: message.into() }
+        AwsError {
+            service: Service::Oidc,
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// A portal error with the model's status codes.
@@ -51,28 +56,50 @@ impl AwsError {
             "ServiceUnavailableException" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
-        AwsError { service: Service::Portal, status, code, message: message.into() }
+        AwsError {
+            service: Service::Portal,
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// A CodeCommit error. Authentication failures are 403, throttling 400, service faults 5xx.
     pub fn codecommit(code: &'static str, message: impl Into<String>) -> Self {
         let status = match code {
-            "InvalidSignatureException" | "UnrecognizedClientException" | "ExpiredTokenException"
-            | "MissingAuthenticationTokenException" | "IncompleteSignatureException" => StatusCode::FORBIDDEN,
+            "InvalidSignatureException"
+            | "UnrecognizedClientException"
+            | "ExpiredTokenException"
+            | "MissingAuthenticationTokenException"
+            | "IncompleteSignatureException" => StatusCode::FORBIDDEN,
             "ServiceUnavailableException" => StatusCode::SERVICE_UNAVAILABLE,
             "InternalFailure" => StatusCode::INTERNAL_SERVER_ERROR,
             "RequestEntityTooLargeException" => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,
         };
-        AwsError { service: Service::CodeCommit, status, code, message: message.into() }
+        AwsError {
+            service: Service::CodeCommit,
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// The server-side fault used for fault injection.
     pub fn fault(service: Service) -> Self {
         match service {
-            Service::Oidc => Self::oidc("InternalServerException", "An internal error occurred (injected fault)"),
-            Service::Portal => Self::portal("ServiceUnavailableException", "Service Unavailable (injected fault)"),
-            Service::CodeCommit => Self::codecommit("ServiceUnavailableException", "Service Unavailable (injected fault)"),
+            Service::Oidc => Self::oidc(
+                "InternalServerException",
+                "An internal error occurred (injected fault)",
+            ),
+            Service::Portal => Self::portal(
+                "ServiceUnavailableException",
+                "Service Unavailable (injected fault)",
+            ),
+            Service::CodeCommit => Self::codecommit(
+                "ServiceUnavailableException",
+                "Service Unavailable (injected fault)",
+            ),
         }
     }
 
@@ -112,12 +139,18 @@ impl IntoResponse for AwsError {
         let (content_type, error_type, body) = match self.service {
             Service::Oidc => (
                 "application/json",
-                format!("{}:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/", self.code),
+                format!(
+                    "{}:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/",
+                    self.code
+                ),
                 json!({"error": oauth_error(self.code), "error_description": self.message}),
             ),
             Service::Portal => (
                 "application/json",
-                format!("{}:http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/", self.code),
+                format!(
+                    "{}:http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/",
+                    self.code
+                ),
                 json!({"message": self.message, "__type": format!("com.amazonaws.switchboard.portal#{}", self.code)}),
             ),
             Service::CodeCommit => (
@@ -132,7 +165,10 @@ impl IntoResponse for AwsError {
         if let Ok(v) = HeaderValue::from_str(&error_type) {
             h.insert("x-amzn-errortype", v);
         }
-        h.insert("x-amzn-requestid", HeaderValue::from_str(&crate::state::request_id()).expect("ascii"));
+        h.insert(
+            "x-amzn-requestid",
+            HeaderValue::from_str(&crate::state::request_id()).expect("ascii"),
+        );
         resp
     }
 }

@@ -35,21 +35,39 @@ fn text(status: StatusCode, msg: &str) -> Response {
 
 fn challenge() -> Response {
     let mut r = text(StatusCode::UNAUTHORIZED, "Authentication required");
-    r.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"CodeCommit\""));
+    r.headers_mut().insert(
+        "www-authenticate",
+        HeaderValue::from_static("Basic realm=\"CodeCommit\""),
+    );
     r
 }
 
 impl GitStore {
     /// A store rooted at `root` (created on demand).
     pub fn new(root: PathBuf) -> Self {
-        GitStore { root, ready: Mutex::new(HashMap::new()) }
+        GitStore {
+            root,
+            ready: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The repository's directory, generating it on first use.
     async fn ensure(&self, key: &RepoKey, meta: &RepoMeta) -> Result<PathBuf, String> {
-        let cell = self.ready.lock().unwrap_or_else(|p| p.into_inner()).entry(key.clone()).or_default().clone();
-        let dir = self.root.join(&key.1).join(&key.2).join(format!("{}.git", key.3));
-        cell.get_or_init(|| async { generate(&dir, meta).await.map(|()| dir.clone()) }).await.clone()
+        let cell = self
+            .ready
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let dir = self
+            .root
+            .join(&key.1)
+            .join(&key.2)
+            .join(format!("{}.git", key.3));
+        cell.get_or_init(|| async { generate(&dir, meta).await.map(|()| dir.clone()) })
+            .await
+            .clone()
     }
 }
 
@@ -58,7 +76,9 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     let rest = path.strip_prefix("/v1/repos/").unwrap_or("");
     let (raw_name, tail) = rest.split_once('/').unwrap_or((rest, ""));
-    let name = percent_encoding::percent_decode_str(raw_name).decode_utf8_lossy().into_owned();
+    let name = percent_encoding::percent_decode_str(raw_name)
+        .decode_utf8_lossy()
+        .into_owned();
     if !valid_repository_name(&name) || raw_name != name {
         return text(StatusCode::NOT_FOUND, "Repository not found");
     }
@@ -68,7 +88,12 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
         ("GET", "info/refs") => false,
         ("POST", "git-upload-pack") => false,
         ("POST", "git-receive-pack") => true,
-        _ => return text(StatusCode::NOT_FOUND, "Not found (only the smart HTTP protocol is served)"),
+        _ => {
+            return text(
+                StatusCode::NOT_FOUND,
+                "Not found (only the smart HTTP protocol is served)",
+            );
+        }
     };
 
     // Header borrows end before the first await: `Body` is not `Sync`.
@@ -85,7 +110,12 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
     };
     let dir = match app.git.ensure(&key, &meta).await {
         Ok(d) => d,
-        Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, &format!("could not prepare repository: {e}")),
+        Err(e) => {
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("could not prepare repository: {e}"),
+            );
+        }
     };
     let resp = cgi(&dir, req, tail, &query).await;
     if push && tail == "git-receive-pack" {
@@ -95,7 +125,13 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
 }
 
 /// Checks Basic credentials like CodeCommit; returns the repository or the HTTP answer.
-fn authorize(app: &App, header: &str, host: &str, name: &str, push: bool) -> Result<(RepoKey, RepoMeta), Response> {
+fn authorize(
+    app: &App,
+    header: &str,
+    host: &str,
+    name: &str,
+    push: bool,
+) -> Result<(RepoKey, RepoMeta), Response> {
     let forbidden = |m: &str| text(StatusCode::FORBIDDEN, m);
     let b64 = header.strip_prefix("Basic ").ok_or_else(challenge)?;
     let decoded = base64::engine::general_purpose::STANDARD
@@ -103,20 +139,35 @@ fn authorize(app: &App, header: &str, host: &str, name: &str, push: bool) -> Res
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| forbidden("Malformed Basic credentials"))?;
-    let (user, password) = decoded.split_once(':').ok_or_else(|| forbidden("Malformed Basic credentials"))?;
-    let (akid, token) = user.split_once('%').map_or((user, None), |(a, t)| (a, Some(t)));
-    let creds = app.state.credentials(akid).ok_or_else(|| forbidden("The security token included in the request is invalid"))?;
+    let (user, password) = decoded
+        .split_once(':')
+        .ok_or_else(|| forbidden("Malformed Basic credentials"))?;
+    let (akid, token) = user
+        .split_once('%')
+        .map_or((user, None), |(a, t)| (a, Some(t)));
+    let creds = app
+        .state
+        .credentials(akid)
+        .ok_or_else(|| forbidden("The security token included in the request is invalid"))?;
     if token != Some(creds.session_token.as_str()) {
-        return Err(forbidden("The security token included in the request is invalid"));
+        return Err(forbidden(
+            "The security token included in the request is invalid",
+        ));
     }
     if creds.expires_at <= now() {
-        return Err(forbidden("The security token included in the request is expired"));
+        return Err(forbidden(
+            "The security token included in the request is expired",
+        ));
     }
-    let pw = lanyard_sigv4::parse_git_password(password).ok_or_else(|| forbidden("Malformed password"))?;
-    let signed_at = time::PrimitiveDateTime::parse(pw.timestamp, time::macros::format_description!("[year][month][day]T[hour][minute][second]"))
-        .map_err(|_| forbidden("Malformed password"))?
-        .assume_utc()
-        .unix_timestamp() as f64;
+    let pw = lanyard_sigv4::parse_git_password(password)
+        .ok_or_else(|| forbidden("Malformed password"))?;
+    let signed_at = time::PrimitiveDateTime::parse(
+        pw.timestamp,
+        time::macros::format_description!("[year][month][day]T[hour][minute][second]"),
+    )
+    .map_err(|_| forbidden("Malformed password"))?
+    .assume_utc()
+    .unix_timestamp() as f64;
     if (now() - signed_at).abs() > PASSWORD_TOLERANCE_SECS {
         return Err(forbidden("Signature expired"));
     }
@@ -129,18 +180,40 @@ fn authorize(app: &App, header: &str, host: &str, name: &str, push: bool) -> Res
             let expected = lanyard_sigv4::git_password(host, &path, r, &creds.secret, pw.timestamp);
             lanyard_sigv4::signatures_match(&expected, password)
         })
-        .ok_or_else(|| forbidden("The request signature we calculated does not match the signature you provided"))?;
+        .ok_or_else(|| {
+            forbidden(
+                "The request signature we calculated does not match the signature you provided",
+            )
+        })?;
     let action = if push { "GitPush" } else { "GitPull" };
-    let allowed = app.state.permission_set(&creds).is_some_and(|p| p.allows(action));
-    let meta = app.state.repository(creds.instance, &creds.account, region, name);
+    let allowed = app
+        .state
+        .permission_set(&creds)
+        .is_some_and(|p| p.allows(action));
+    let meta = app
+        .state
+        .repository(creds.instance, &creds.account, region, name);
     if !allowed {
         return Err(forbidden(&format!(
             "User: arn:aws:sts::{}:assumed-role/AWSReservedSSO_{}/{} is not authorized to perform: codecommit:{action} on resource: arn:aws:codecommit:{region}:{}:{name}",
             creds.account, creds.role, creds.user, creds.account
         )));
     }
-    let meta = meta.ok_or_else(|| text(StatusCode::NOT_FOUND, &format!("Repository {name} does not exist in {region}")))?;
-    Ok(((creds.instance, creds.account.clone(), region.to_string(), name.to_owned()), meta))
+    let meta = meta.ok_or_else(|| {
+        text(
+            StatusCode::NOT_FOUND,
+            &format!("Repository {name} does not exist in {region}"),
+        )
+    })?;
+    Ok((
+        (
+            creds.instance,
+            creds.account.clone(),
+            region.to_string(),
+            name.to_owned(),
+        ),
+        meta,
+    ))
 }
 
 /// Runs `git http-backend` for one request and streams its answer back.
@@ -149,7 +222,13 @@ async fn cgi(dir: &Path, req: Request, tail: &str, query: &str) -> Response {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "bad repository path");
     };
     let (content_type, content_encoding, protocol) = {
-        let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let h = |n: &str| {
+            req.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
         (h("content-type"), h("content-encoding"), h("git-protocol"))
     };
     let mut cmd = tokio::process::Command::new("git");
@@ -173,7 +252,12 @@ async fn cgi(dir: &Path, req: Request, tail: &str, query: &str) -> Response {
         .kill_on_drop(true);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, &format!("git http-backend: {e}")),
+        Err(e) => {
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("git http-backend: {e}"),
+            );
+        }
     };
     let mut stdin = child.stdin.take().expect("piped");
     let body = req.into_body();
@@ -204,7 +288,12 @@ async fn cgi(dir: &Path, req: Request, tail: &str, query: &str) -> Response {
         }
         if let Some((k, v)) = line.split_once(':') {
             if k.eq_ignore_ascii_case("status") {
-                status = v.trim().get(..3).and_then(|c| c.parse().ok()).and_then(|c| StatusCode::from_u16(c).ok()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                status = v
+                    .trim()
+                    .get(..3)
+                    .and_then(|c| c.parse().ok())
+                    .and_then(|c| StatusCode::from_u16(c).ok())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             } else {
                 headers.push((k.trim().to_owned(), v.trim().to_owned()));
             }
@@ -216,7 +305,10 @@ async fn cgi(dir: &Path, req: Request, tail: &str, query: &str) -> Response {
     let mut resp = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(out)));
     *resp.status_mut() = status;
     for (k, v) in headers {
-        if let (Ok(k), Ok(v)) = (axum::http::HeaderName::try_from(k), HeaderValue::from_str(&v)) {
+        if let (Ok(k), Ok(v)) = (
+            axum::http::HeaderName::try_from(k),
+            HeaderValue::from_str(&v),
+        ) {
             resp.headers_mut().append(k, v);
         }
     }
@@ -270,7 +362,11 @@ pub fn fast_import_stream(meta: &RepoMeta) -> Vec<u8> {
             push(format!("from :{}\n", i - 1).as_bytes());
         }
         if i == 1 {
-            let readme = format!("# {}\n\n{}\n", r.name, r.description.as_deref().unwrap_or(""));
+            let readme = format!(
+                "# {}\n\n{}\n",
+                r.name,
+                r.description.as_deref().unwrap_or("")
+            );
             push(b"M 100644 inline README.md\n");
             push(&data(readme.as_bytes()));
             if r.size_mb > 0 {
@@ -283,11 +379,18 @@ pub fn fast_import_stream(meta: &RepoMeta) -> Vec<u8> {
         push(&data(changelog.as_bytes()));
         let module = format!("src/module_{}.txt", i % 5);
         push(format!("M 100644 inline {module}\n").as_bytes());
-        push(&data(format!("// {module}, revision {i}\nfn step_{i}() {{}}\n").as_bytes()));
+        push(&data(
+            format!("// {module}, revision {i}\nfn step_{i}() {{}}\n").as_bytes(),
+        ));
         push(b"\n");
     }
     let base_mark = r.commits.div_ceil(2).max(1);
-    for (k, branch) in r.branches.iter().filter(|b| **b != r.default_branch).enumerate() {
+    for (k, branch) in r
+        .branches
+        .iter()
+        .filter(|b| **b != r.default_branch)
+        .enumerate()
+    {
         let (author, email) = AUTHORS[k % AUTHORS.len()];
         let when = base_time + (r.commits as i64 + k as i64 + 1) * 3 * 86_400;
         push(format!("commit refs/heads/{branch}\n").as_bytes());
@@ -305,7 +408,9 @@ pub fn fast_import_stream(meta: &RepoMeta) -> Vec<u8> {
 
 /// Deterministic incompressible bytes (xorshift64*), seeded by the repository name.
 fn noise(seed: &str, len: usize) -> Vec<u8> {
-    let mut x = seed.bytes().fold(0x9E37_79B9_7F4A_7C15u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01B3));
+    let mut x = seed.bytes().fold(0x9E37_79B9_7F4A_7C15u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01B3)
+    });
     let mut out = Vec::with_capacity(len + 8);
     while out.len() < len {
         x ^= x >> 12;
@@ -323,14 +428,22 @@ async fn generate(dir: &Path, meta: &RepoMeta) -> Result<(), String> {
     }
     let tmp = dir.with_extension("tmp");
     let _ = tokio::fs::remove_dir_all(&tmp).await;
-    tokio::fs::create_dir_all(&tmp).await.map_err(|e| e.to_string())?;
+    tokio::fs::create_dir_all(&tmp)
+        .await
+        .map_err(|e| e.to_string())?;
     let run = |args: &[&str]| {
         let mut c = tokio::process::Command::new("git");
-        c.args(args).env("GIT_DIR", &tmp).env("GIT_CONFIG_NOSYSTEM", "1").env("GIT_CONFIG_GLOBAL", "/dev/null");
+        c.args(args)
+            .env("GIT_DIR", &tmp)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null");
         c
     };
     let branch = format!("--initial-branch={}", meta.decl.default_branch);
-    let st = run(&["init", "--bare", "--quiet", &branch]).status().await.map_err(|e| e.to_string())?;
+    let st = run(&["init", "--bare", "--quiet", &branch])
+        .status()
+        .await
+        .map_err(|e| e.to_string())?;
     if !st.success() {
         return Err("git init failed".into());
     }
@@ -350,7 +463,9 @@ async fn generate(dir: &Path, meta: &RepoMeta) -> Result<(), String> {
             return Err("git fast-import failed".into());
         }
     }
-    tokio::fs::rename(&tmp, dir).await.map_err(|e| e.to_string())
+    tokio::fs::rename(&tmp, dir)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -361,7 +476,9 @@ mod tests {
     #[test]
     fn stream_is_deterministic_and_sized() {
         let s = crate::state::State::new(World::demo(), Default::default());
-        let m = s.repository(0, "222222222222", "us-east-1", "payments-api").unwrap();
+        let m = s
+            .repository(0, "222222222222", "us-east-1", "payments-api")
+            .unwrap();
         assert_eq!(fast_import_stream(&m), fast_import_stream(&m));
         let mut big = m.clone();
         big.decl.size_mb = 2;
@@ -374,13 +491,30 @@ mod tests {
     async fn generated_repository_has_commits_and_branches() {
         let tmp = tempfile::tempdir().unwrap();
         let s = crate::state::State::new(World::demo(), Default::default());
-        let m = s.repository(0, "222222222222", "us-east-1", "payments-api").unwrap();
+        let m = s
+            .repository(0, "222222222222", "us-east-1", "payments-api")
+            .unwrap();
         let dir = tmp.path().join("payments-api.git");
         generate(&dir, &m).await.unwrap();
-        let out = std::process::Command::new("git").args(["--git-dir", dir.to_str().unwrap(), "rev-list", "--count", "main"]).output().unwrap();
+        let out = std::process::Command::new("git")
+            .args([
+                "--git-dir",
+                dir.to_str().unwrap(),
+                "rev-list",
+                "--count",
+                "main",
+            ])
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "24");
-        let out = std::process::Command::new("git").args(["--git-dir", dir.to_str().unwrap(), "branch", "--list"]).output().unwrap();
+        let out = std::process::Command::new("git")
+            .args(["--git-dir", dir.to_str().unwrap(), "branch", "--list"])
+            .output()
+            .unwrap();
         let branches = String::from_utf8_lossy(&out.stdout);
-        assert!(branches.contains("develop") && branches.contains("feature/3ds2"), "{branches}");
+        assert!(
+            branches.contains("develop") && branches.contains("feature/3ds2"),
+            "{branches}"
+        );
     }
 }

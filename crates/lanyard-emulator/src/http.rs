@@ -10,8 +10,8 @@ use axum::extract::{DefaultBodyLimit, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::error::{AwsError, Service};
@@ -49,7 +49,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", post(codecommit).get(crate::pages::index))
         .route("/v1/repos/{*rest}", any(crate::git::serve))
         .merge(crate::pages::routes())
-        .layer(axum::middleware::from_fn_with_state(app.clone(), crate::knobs::apply))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::knobs::apply,
+        ))
         .layer(DefaultBodyLimit::disable())
         .with_state(app)
 }
@@ -61,13 +64,29 @@ async fn json_body<T: DeserializeOwned>(service: Service, body: Body) -> Result<
         Service::Portal => AwsError::portal(code, m),
         Service::CodeCommit => AwsError::codecommit(code, m),
     };
-    let bytes = axum::body::to_bytes(body, MAX_API_BODY).await.map_err(|_| match service {
-        Service::CodeCommit => AwsError::codecommit("RequestEntityTooLargeException", "Request body is too large"),
-        _ => err("InvalidRequestException", "Request body is too large".into()),
-    })?;
-    let bytes = if bytes.is_empty() { axum::body::Bytes::from_static(b"{}") } else { bytes };
+    let bytes = axum::body::to_bytes(body, MAX_API_BODY)
+        .await
+        .map_err(|_| match service {
+            Service::CodeCommit => AwsError::codecommit(
+                "RequestEntityTooLargeException",
+                "Request body is too large",
+            ),
+            _ => err(
+                "InvalidRequestException",
+                "Request body is too large".into(),
+            ),
+        })?;
+    let bytes = if bytes.is_empty() {
+        axum::body::Bytes::from_static(b"{}")
+    } else {
+        bytes
+    };
     serde_json::from_slice(&bytes).map_err(|e| {
-        let code = if service == Service::CodeCommit { "SerializationException" } else { "InvalidRequestException" };
+        let code = if service == Service::CodeCommit {
+            "SerializationException"
+        } else {
+            "InvalidRequestException"
+        };
         err(code, format!("Malformed request body: {e}"))
     })
 }
@@ -88,15 +107,17 @@ fn require<'a>(service: Service, v: &'a Option<String>, name: &str) -> Result<&'
 
 fn ok_json(v: Value) -> Response {
     let mut r = (StatusCode::OK, v.to_string()).into_response();
-    r.headers_mut().insert("content-type", "application/json".parse().expect("static"));
+    r.headers_mut()
+        .insert("content-type", "application/json".parse().expect("static"));
     r
 }
 
 fn oidc_content_type_ok(headers: &HeaderMap) -> Result<(), AwsError> {
     match headers.get("content-type").and_then(|v| v.to_str().ok()) {
-        Some(ct) if !ct.to_ascii_lowercase().contains("json") => {
-            Err(AwsError::oidc("InvalidRequestException", format!("Unsupported Content-Type {ct}; expected application/json")))
-        }
+        Some(ct) if !ct.to_ascii_lowercase().contains("json") => Err(AwsError::oidc(
+            "InvalidRequestException",
+            format!("Unsupported Content-Type {ct}; expected application/json"),
+        )),
         _ => Ok(()),
     }
 }
@@ -115,21 +136,48 @@ struct RegisterClientReq {
     issuer_url: Option<String>,
 }
 
-async fn register_client(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Result<Response, AwsError> {
+async fn register_client(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AwsError> {
     oidc_content_type_ok(&headers)?;
     let req: RegisterClientReq = json_body(Service::Oidc, body).await?;
     require(Service::Oidc, &req.client_name, "clientName")?;
     if require(Service::Oidc, &req.client_type, "clientType")? != "public" {
-        return Err(AwsError::oidc("InvalidClientMetadataException", "Invalid client type: only 'public' is supported"));
+        return Err(AwsError::oidc(
+            "InvalidClientMetadataException",
+            "Invalid client type: only 'public' is supported",
+        ));
     }
-    const GRANTS: &[&str] = &["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"];
-    if let Some(g) = req.grant_types.iter().find(|g| !GRANTS.contains(&g.as_str())) {
-        return Err(AwsError::oidc("InvalidClientMetadataException", format!("Invalid grant type: {g}")));
+    const GRANTS: &[&str] = &[
+        "authorization_code",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ];
+    if let Some(g) = req
+        .grant_types
+        .iter()
+        .find(|g| !GRANTS.contains(&g.as_str()))
+    {
+        return Err(AwsError::oidc(
+            "InvalidClientMetadataException",
+            format!("Invalid grant type: {g}"),
+        ));
     }
-    if let Some(r) = req.redirect_uris.iter().find(|r| url::Url::parse(r).is_err()) {
-        return Err(AwsError::oidc("InvalidRedirectUriException", format!("Invalid redirect URI: {r}")));
+    if let Some(r) = req
+        .redirect_uris
+        .iter()
+        .find(|r| url::Url::parse(r).is_err())
+    {
+        return Err(AwsError::oidc(
+            "InvalidRedirectUriException",
+            format!("Invalid redirect URI: {r}"),
+        ));
     }
-    let (id, c) = app.state.register_client(req.redirect_uris, req.grant_types, req.issuer_url);
+    let (id, c) = app
+        .state
+        .register_client(req.redirect_uris, req.grant_types, req.issuer_url);
     Ok(ok_json(json!({
         "clientId": id,
         "clientSecret": c.secret,
@@ -146,7 +194,11 @@ struct StartDeviceReq {
     start_url: Option<String>,
 }
 
-async fn start_device_authorization(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Result<Response, AwsError> {
+async fn start_device_authorization(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AwsError> {
     oidc_content_type_ok(&headers)?;
     let req: StartDeviceReq = json_body(Service::Oidc, body).await?;
     let (code, dev) = app.state.start_device_authorization(
@@ -155,7 +207,9 @@ async fn start_device_authorization(State(app): State<Arc<App>>, headers: Header
         require(Service::Oidc, &req.start_url, "startUrl")?,
     )?;
     if app.auto_approve {
-        app.state.decide_device(&dev.user_code, Some("")).map_err(|m| AwsError::oidc("InternalServerException", m))?;
+        app.state
+            .decide_device(&dev.user_code, Some(""))
+            .map_err(|m| AwsError::oidc("InternalServerException", m))?;
     }
     let uri = format!("{}/device", app.http_base);
     Ok(ok_json(json!({
@@ -181,16 +235,27 @@ struct CreateTokenReq {
     code_verifier: Option<String>,
 }
 
-async fn create_token(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Result<Response, AwsError> {
+async fn create_token(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AwsError> {
     oidc_content_type_ok(&headers)?;
     let req: CreateTokenReq = json_body(Service::Oidc, body).await?;
     let s = Service::Oidc;
-    let (id, secret) = (require(s, &req.client_id, "clientId")?, require(s, &req.client_secret, "clientSecret")?);
+    let (id, secret) = (
+        require(s, &req.client_id, "clientId")?,
+        require(s, &req.client_secret, "clientSecret")?,
+    );
     let t = match require(s, &req.grant_type, "grantType")? {
         "urn:ietf:params:oauth:grant-type:device_code" => {
-            app.state.token_device(id, secret, require(s, &req.device_code, "deviceCode")?)?
+            app.state
+                .token_device(id, secret, require(s, &req.device_code, "deviceCode")?)?
         }
-        "refresh_token" => app.state.token_refresh(id, secret, require(s, &req.refresh_token, "refreshToken")?)?,
+        "refresh_token" => {
+            app.state
+                .token_refresh(id, secret, require(s, &req.refresh_token, "refreshToken")?)?
+        }
         "authorization_code" => app.state.token_code(
             id,
             secret,
@@ -198,7 +263,12 @@ async fn create_token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
             require(s, &req.redirect_uri, "redirectUri")?,
             require(s, &req.code_verifier, "codeVerifier")?,
         )?,
-        other => return Err(AwsError::oidc("UnsupportedGrantTypeException", format!("Unsupported grant type: {other}"))),
+        other => {
+            return Err(AwsError::oidc(
+                "UnsupportedGrantTypeException",
+                format!("Unsupported grant type: {other}"),
+            ));
+        }
     };
     Ok(ok_json(json!({
         "accessToken": t.access_token,
@@ -211,22 +281,36 @@ async fn create_token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
 // ---- portal ----------------------------------------------------------------------------------
 
 pub(crate) fn query_map(q: Option<String>) -> HashMap<String, String> {
-    url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get("x-amz-sso_bearer_token").and_then(|v| v.to_str().ok())
+    headers
+        .get("x-amz-sso_bearer_token")
+        .and_then(|v| v.to_str().ok())
 }
 
 /// Pages a list with `max_result` (1–100, default 20) and an opaque `next_token`.
-fn paginate<T: Clone>(items: &[T], q: &HashMap<String, String>) -> Result<(Vec<T>, Option<String>), AwsError> {
+fn paginate<T: Clone>(
+    items: &[T],
+    q: &HashMap<String, String>,
+) -> Result<(Vec<T>, Option<String>), AwsError> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let max = match q.get("max_result") {
         None => 20,
-        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
-            AwsError::portal("InvalidRequestException", "ResultSize parameter must be within the valid limits of: 1-100")
-        })?,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                AwsError::portal(
+                    "InvalidRequestException",
+                    "ResultSize parameter must be within the valid limits of: 1-100",
+                )
+            })?,
     };
     let start = match q.get("next_token") {
         None => 0,
@@ -234,7 +318,10 @@ fn paginate<T: Clone>(items: &[T], q: &HashMap<String, String>) -> Result<(Vec<T
             .decode(t)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| s.strip_prefix("offset:").and_then(|n| n.parse::<usize>().ok()))
+            .and_then(|s| {
+                s.strip_prefix("offset:")
+                    .and_then(|n| n.parse::<usize>().ok())
+            })
             .filter(|n| *n <= items.len())
             .ok_or_else(|| AwsError::portal("InvalidRequestException", "Invalid next token"))?,
     };
@@ -243,7 +330,11 @@ fn paginate<T: Clone>(items: &[T], q: &HashMap<String, String>) -> Result<(Vec<T
     Ok((items[start..end].to_vec(), next))
 }
 
-async fn list_accounts(State(app): State<Arc<App>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, AwsError> {
+async fn list_accounts(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AwsError> {
     let (inst, user) = app.state.bearer(bearer(&headers))?;
     let q = query_map(q);
     let accounts: Vec<Value> = app
@@ -261,7 +352,11 @@ async fn list_accounts(State(app): State<Arc<App>>, headers: HeaderMap, RawQuery
     Ok(ok_json(out))
 }
 
-async fn list_account_roles(State(app): State<Arc<App>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, AwsError> {
+async fn list_account_roles(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AwsError> {
     let (inst, user) = app.state.bearer(bearer(&headers))?;
     let q = query_map(q);
     let account = require(Service::Portal, &q.get("account_id").cloned(), "account_id")?.to_owned();
@@ -280,7 +375,11 @@ async fn list_account_roles(State(app): State<Arc<App>>, headers: HeaderMap, Raw
     Ok(ok_json(out))
 }
 
-async fn get_role_credentials(State(app): State<Arc<App>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, AwsError> {
+async fn get_role_credentials(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AwsError> {
     let (inst, user) = app.state.bearer(bearer(&headers))?;
     let q = query_map(q);
     let account = require(Service::Portal, &q.get("account_id").cloned(), "account_id")?.to_owned();
@@ -316,43 +415,99 @@ pub struct Caller {
 }
 
 /// Verifies a SigV4 header-signed request against the credentials the portal issued.
-fn verify_sigv4(app: &App, req_head: &axum::http::request::Parts, body: &[u8]) -> Result<Caller, AwsError> {
-
-    let h = |n: &str| req_head.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let Some(authz) = h("authorization") else {
-        return Err(cc("MissingAuthenticationTokenException", "Missing Authentication Token"));
+fn verify_sigv4(
+    app: &App,
+    req_head: &axum::http::request::Parts,
+    body: &[u8],
+) -> Result<Caller, AwsError> {
+    let h = |n: &str| {
+        req_head
+            .headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     };
-    let auth = lanyard_sigv4::parse_authorization(&authz).map_err(|err| cc("IncompleteSignatureException", err.to_string()))?;
-    let amz_date = h("x-amz-date").ok_or_else(|| cc("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."))?;
+    let Some(authz) = h("authorization") else {
+        return Err(cc(
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        ));
+    };
+    let auth = lanyard_sigv4::parse_authorization(&authz)
+        .map_err(|err| cc("IncompleteSignatureException", err.to_string()))?;
+    let amz_date = h("x-amz-date").ok_or_else(|| {
+        cc(
+            "IncompleteSignatureException",
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+        )
+    })?;
     if auth.service != "codecommit" {
-        return Err(cc("InvalidSignatureException", format!("Credential should be scoped to correct service: 'codecommit'. ")));
+        return Err(cc(
+            "InvalidSignatureException",
+            format!("Credential should be scoped to correct service: 'codecommit'. "),
+        ));
     }
     if !CODECOMMIT_REGIONS.contains(&auth.region.as_str()) {
-        return Err(cc("InvalidSignatureException", format!("Credential should be scoped to a valid region, not '{}'. ", auth.region)));
+        return Err(cc(
+            "InvalidSignatureException",
+            format!(
+                "Credential should be scoped to a valid region, not '{}'. ",
+                auth.region
+            ),
+        ));
     }
-    let signed_at = time::PrimitiveDateTime::parse(&amz_date, time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"))
-        .map_err(|_| cc("IncompleteSignatureException", format!("Invalid X-Amz-Date {amz_date}")))?
-        .assume_utc()
-        .unix_timestamp() as f64;
+    let signed_at = time::PrimitiveDateTime::parse(
+        &amz_date,
+        time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"),
+    )
+    .map_err(|_| {
+        cc(
+            "IncompleteSignatureException",
+            format!("Invalid X-Amz-Date {amz_date}"),
+        )
+    })?
+    .assume_utc()
+    .unix_timestamp() as f64;
     if (now() - signed_at).abs() > 15.0 * 60.0 {
-        return Err(cc("InvalidSignatureException", format!("Signature expired: {amz_date} is now earlier or later than the allowed 15 minutes.")));
+        return Err(cc(
+            "InvalidSignatureException",
+            format!(
+                "Signature expired: {amz_date} is now earlier or later than the allowed 15 minutes."
+            ),
+        ));
     }
-    let creds = app
-        .state
-        .credentials(&auth.access_key_id)
-        .ok_or_else(|| cc("UnrecognizedClientException", "The security token included in the request is invalid."))?;
+    let creds = app.state.credentials(&auth.access_key_id).ok_or_else(|| {
+        cc(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
+    })?;
     if h("x-amz-security-token").as_deref() != Some(creds.session_token.as_str()) {
-        return Err(cc("UnrecognizedClientException", "The security token included in the request is invalid."));
+        return Err(cc(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ));
     }
     if creds.expires_at <= now() {
-        return Err(cc("ExpiredTokenException", "The security token included in the request is expired"));
+        return Err(cc(
+            "ExpiredTokenException",
+            "The security token included in the request is expired",
+        ));
     }
     if !auth.signed_headers.iter().any(|s| s == "host") {
-        return Err(cc("InvalidSignatureException", "'Host' must be a 'SignedHeader' in the AWS Authorization."));
+        return Err(cc(
+            "InvalidSignatureException",
+            "'Host' must be a 'SignedHeader' in the AWS Authorization.",
+        ));
     }
     let payload_hash = h("x-amz-content-sha256").unwrap_or_else(|| lanyard_sigv4::sha256_hex(body));
     let header = |name: &str| {
-        let vals: Vec<&str> = req_head.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
+        let vals: Vec<&str> = req_head
+            .headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         (!vals.is_empty()).then(|| vals.join(","))
     };
     let creq = lanyard_sigv4::canonical_request(
@@ -364,14 +519,21 @@ fn verify_sigv4(app: &App, req_head: &axum::http::request::Parts, body: &[u8]) -
         &payload_hash,
     );
     let sts = lanyard_sigv4::string_to_sign(&amz_date, &auth, &creq);
-    let expected = lanyard_sigv4::signature(&creds.secret, &auth.date, &auth.region, &auth.service, &sts);
+    let expected =
+        lanyard_sigv4::signature(&creds.secret, &auth.date, &auth.region, &auth.service, &sts);
     if !lanyard_sigv4::signatures_match(&expected, &auth.signature) {
         return Err(cc(
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
         ));
     }
-    Ok(Caller { instance: creds.instance, account: creds.account, region: auth.region, role: creds.role, user: creds.user })
+    Ok(Caller {
+        instance: creds.instance,
+        account: creds.account,
+        region: auth.region,
+        role: creds.role,
+        user: creds.user,
+    })
 }
 
 fn partition_dns(region: &str) -> (&'static str, &'static str) {
@@ -417,20 +579,45 @@ struct CcReq {
 }
 
 async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Response, AwsError> {
-
     let (head, body) = req.into_parts();
-    let ct = head.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = head
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !ct.starts_with("application/x-amz-json-1.1") {
-        return Err(cc("SerializationException", format!("Unsupported Content-Type '{ct}'; expected application/x-amz-json-1.1")));
+        return Err(cc(
+            "SerializationException",
+            format!("Unsupported Content-Type '{ct}'; expected application/x-amz-json-1.1"),
+        ));
     }
-    let target = head.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let target = head
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let op = match target.strip_prefix("CodeCommit_20150413.") {
-        Some(op @ ("ListRepositories" | "BatchGetRepositories" | "GetRepository" | "CreateRepository")) => op,
-        _ => return Err(cc("UnknownOperationException", format!("Unknown operation {target:?}"))),
+        Some(
+            op @ ("ListRepositories"
+            | "BatchGetRepositories"
+            | "GetRepository"
+            | "CreateRepository"),
+        ) => op,
+        _ => {
+            return Err(cc(
+                "UnknownOperationException",
+                format!("Unknown operation {target:?}"),
+            ));
+        }
     };
     let bytes = axum::body::to_bytes(body, MAX_API_BODY)
         .await
-        .map_err(|_| cc("RequestEntityTooLargeException", "Request body is too large"))?;
+        .map_err(|_| {
+            cc(
+                "RequestEntityTooLargeException",
+                "Request body is too large",
+            )
+        })?;
     let caller = verify_sigv4(&app, &head, &bytes)?;
     let req: CcReq = json_body(Service::CodeCommit, Body::from(bytes)).await?;
     let role = app
@@ -458,11 +645,24 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
             ),
         ));
     }
-    let repos = || app.state.repositories(caller.instance, &caller.account, &caller.region);
+    let repos = || {
+        app.state
+            .repositories(caller.instance, &caller.account, &caller.region)
+    };
     let check_name = |n: &Option<String>| -> Result<String, AwsError> {
-        let n = n.clone().filter(|n| !n.is_empty()).ok_or_else(|| cc("RepositoryNameRequiredException", "A repository name is required, but was not specified."))?;
+        let n = n.clone().filter(|n| !n.is_empty()).ok_or_else(|| {
+            cc(
+                "RepositoryNameRequiredException",
+                "A repository name is required, but was not specified.",
+            )
+        })?;
         if !valid_repository_name(&n) {
-            return Err(cc("InvalidRepositoryNameException", format!("The repository name {n:?} is not valid. Repository names can be any valid combination of letters, numbers, periods, underscores, and dashes between 1 and 100 characters in length.")));
+            return Err(cc(
+                "InvalidRepositoryNameException",
+                format!(
+                    "The repository name {n:?} is not valid. Repository names can be any valid combination of letters, numbers, periods, underscores, and dashes between 1 and 100 characters in length."
+                ),
+            ));
         }
         Ok(n)
     };
@@ -471,13 +671,25 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
             let mut list = repos();
             match req.sort_by.as_deref() {
                 None | Some("repositoryName") => list.sort_by(|a, b| a.decl.name.cmp(&b.decl.name)),
-                Some("lastModifiedDate") => list.sort_by(|a, b| a.last_modified.total_cmp(&b.last_modified)),
-                Some(other) => return Err(cc("InvalidSortByException", format!("The specified sort by value {other:?} is not valid."))),
+                Some("lastModifiedDate") => {
+                    list.sort_by(|a, b| a.last_modified.total_cmp(&b.last_modified))
+                }
+                Some(other) => {
+                    return Err(cc(
+                        "InvalidSortByException",
+                        format!("The specified sort by value {other:?} is not valid."),
+                    ));
+                }
             }
             match req.order.as_deref() {
                 None | Some("ascending") => {}
                 Some("descending") => list.reverse(),
-                Some(other) => return Err(cc("InvalidOrderException", format!("The specified sort order {other:?} is not valid."))),
+                Some(other) => {
+                    return Err(cc(
+                        "InvalidOrderException",
+                        format!("The specified sort order {other:?} is not valid."),
+                    ));
+                }
             }
             let start = match req.next_token.as_deref() {
                 None => 0,
@@ -485,7 +697,12 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
                     .strip_prefix("cc-")
                     .and_then(|n| n.parse::<usize>().ok())
                     .filter(|n| *n <= list.len())
-                    .ok_or_else(|| cc("InvalidContinuationTokenException", "The specified continuation token is not valid."))?,
+                    .ok_or_else(|| {
+                        cc(
+                            "InvalidContinuationTokenException",
+                            "The specified continuation token is not valid.",
+                        )
+                    })?,
             };
             let end = (start + 1000).min(list.len());
             let page: Vec<Value> = list[start..end]
@@ -499,16 +716,30 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
             out
         }
         "BatchGetRepositories" => {
-            let names = req.repository_names.ok_or_else(|| cc("RepositoryNamesRequiredException", "At least one repository name is required."))?;
+            let names = req.repository_names.ok_or_else(|| {
+                cc(
+                    "RepositoryNamesRequiredException",
+                    "At least one repository name is required.",
+                )
+            })?;
             if names.is_empty() {
-                return Err(cc("RepositoryNamesRequiredException", "At least one repository name is required."));
+                return Err(cc(
+                    "RepositoryNamesRequiredException",
+                    "At least one repository name is required.",
+                ));
             }
             if names.len() > 100 {
-                return Err(cc("MaximumRepositoryNamesExceededException", "The maximum number of allowed repository names was exceeded. Currently, this number is 100."));
+                return Err(cc(
+                    "MaximumRepositoryNamesExceededException",
+                    "The maximum number of allowed repository names was exceeded. Currently, this number is 100.",
+                ));
             }
             let (mut found, mut missing) = (vec![], vec![]);
             for n in names {
-                match app.state.repository(caller.instance, &caller.account, &caller.region, &n) {
+                match app
+                    .state
+                    .repository(caller.instance, &caller.account, &caller.region, &n)
+                {
                     Some(m) => found.push(repository_metadata(&m)),
                     None => missing.push(json!(n)),
                 }
@@ -520,13 +751,25 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
             let m = app
                 .state
                 .repository(caller.instance, &caller.account, &caller.region, &n)
-                .ok_or_else(|| cc("RepositoryDoesNotExistException", format!("{n} does not exist")))?;
+                .ok_or_else(|| {
+                    cc(
+                        "RepositoryDoesNotExistException",
+                        format!("{n} does not exist"),
+                    )
+                })?;
             json!({"repositoryMetadata": repository_metadata(&m)})
         }
         _ => {
             let n = check_name(&req.repository_name)?;
-            if req.repository_description.as_ref().is_some_and(|d| d.chars().count() > 1000) {
-                return Err(cc("InvalidRepositoryDescriptionException", "The description for the repository is not valid."));
+            if req
+                .repository_description
+                .as_ref()
+                .is_some_and(|d| d.chars().count() > 1000)
+            {
+                return Err(cc(
+                    "InvalidRepositoryDescriptionException",
+                    "The description for the repository is not valid.",
+                ));
             }
             let decl = Repository {
                 account: caller.account.clone(),
@@ -541,12 +784,20 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
             let m = app
                 .state
                 .create_repository(caller.instance, decl)
-                .map_err(|()| cc("RepositoryNameExistsException", format!("Repository named {n} already exists")))?;
+                .map_err(|()| {
+                    cc(
+                        "RepositoryNameExistsException",
+                        format!("Repository named {n} already exists"),
+                    )
+                })?;
             json!({"repositoryMetadata": repository_metadata(&m)})
         }
     };
     let mut r = (StatusCode::OK, out.to_string()).into_response();
-    r.headers_mut().insert("content-type", "application/x-amz-json-1.1".parse().expect("static"));
+    r.headers_mut().insert(
+        "content-type",
+        "application/x-amz-json-1.1".parse().expect("static"),
+    );
     Ok(r)
 }
 
@@ -557,13 +808,27 @@ mod tests {
     #[test]
     fn paginate_bounds_and_tokens() {
         let items: Vec<u32> = (0..45).collect();
-        let q = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let q = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
         let (p, next) = paginate(&items, &q(&[("max_result", "20")])).unwrap();
         assert_eq!(p.len(), 20);
-        let (p2, next2) = paginate(&items, &q(&[("max_result", "100"), ("next_token", &next.unwrap())])).unwrap();
+        let (p2, next2) = paginate(
+            &items,
+            &q(&[("max_result", "100"), ("next_token", &next.unwrap())]),
+        )
+        .unwrap();
         assert_eq!((p2.len(), p2[0], next2), (25, 20, None));
         for bad in ["0", "101", "x", "-1"] {
-            assert_eq!(paginate(&items, &q(&[("max_result", bad)])).unwrap_err().code, "InvalidRequestException");
+            assert_eq!(
+                paginate(&items, &q(&[("max_result", bad)]))
+                    .unwrap_err()
+                    .code,
+                "InvalidRequestException"
+            );
         }
         assert!(paginate(&items, &q(&[("next_token", "garbage!")])).is_err());
     }
@@ -571,10 +836,18 @@ mod tests {
     #[test]
     fn metadata_uses_partition_specific_hosts() {
         let s = Emu::new(crate::world::World::demo(), Default::default());
-        let m = s.repository(0, "222222222222", "us-east-1", "payments-api").unwrap();
+        let m = s
+            .repository(0, "222222222222", "us-east-1", "payments-api")
+            .unwrap();
         let v = repository_metadata(&m);
-        assert_eq!(v["Arn"], "arn:aws:codecommit:us-east-1:222222222222:payments-api");
-        assert_eq!(v["cloneUrlHttp"], "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/payments-api");
+        assert_eq!(
+            v["Arn"],
+            "arn:aws:codecommit:us-east-1:222222222222:payments-api"
+        );
+        assert_eq!(
+            v["cloneUrlHttp"],
+            "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/payments-api"
+        );
         assert_eq!(partition_dns("cn-north-1"), ("aws-cn", "amazonaws.com.cn"));
     }
 }

@@ -2,10 +2,10 @@
 //! request log, applied to every AWS API request by one middleware in front of the handlers.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future as _;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::future::Future as _;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -57,7 +57,16 @@ impl Knobs {
     /// Applies the fields a patch sets.
     pub fn apply(&mut self, p: KnobsPatch) {
         macro_rules! set { ($($f:ident),*) => { $( if let Some(v) = p.$f { self.$f = v; } )* } }
-        set!(latency_ms, jitter_ms, portal_tps, oidc_tps, codecommit_tps, fault_rate, reset_rate, slow_body_ms);
+        set!(
+            latency_ms,
+            jitter_ms,
+            portal_tps,
+            oidc_tps,
+            codecommit_tps,
+            fault_rate,
+            reset_rate,
+            slow_body_ms
+        );
     }
 }
 
@@ -91,7 +100,10 @@ impl Stats {
         *self.requests.entry(op.to_owned()).or_default() += 1;
         self.total += 1;
         let second = crate::state::now() as u64;
-        let cur = self.current.entry(service.to_owned()).or_insert((second, 0));
+        let cur = self
+            .current
+            .entry(service.to_owned())
+            .or_insert((second, 0));
         if cur.0 != second {
             *cur = (second, 0);
         }
@@ -114,7 +126,10 @@ pub struct Realism {
 impl Realism {
     /// Realism starting from the given knobs.
     pub fn new(knobs: Knobs) -> Self {
-        Realism { knobs: Mutex::new(knobs), ..Default::default() }
+        Realism {
+            knobs: Mutex::new(knobs),
+            ..Default::default()
+        }
     }
 
     /// Takes one token from a bucket; false when empty.
@@ -124,7 +139,10 @@ impl Realism {
         }
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let b = buckets.entry((service, key)).or_insert(Bucket { tokens: rate.max(1.0), last: now });
+        let b = buckets.entry((service, key)).or_insert(Bucket {
+            tokens: rate.max(1.0),
+            last: now,
+        });
         b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(rate.max(1.0));
         b.last = now;
         if b.tokens >= 1.0 {
@@ -151,8 +169,14 @@ pub fn classify(req: &Request) -> Option<(Service, String)> {
         "/federation/credentials" if get => op(Service::Portal, "GetRoleCredentials"),
         "/logout" if post => op(Service::Portal, "Logout"),
         "/" if post => {
-            let target = req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
-            let name = target.strip_prefix("CodeCommit_20150413.").unwrap_or("UnknownOperation");
+            let target = req
+                .headers()
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let name = target
+                .strip_prefix("CodeCommit_20150413.")
+                .unwrap_or("UnknownOperation");
             op(Service::CodeCommit, name)
         }
         _ => None,
@@ -165,39 +189,74 @@ pub async fn apply(State(app): State<Arc<crate::http::App>>, req: Request, next:
         return next.run(req).await;
     };
     let realism = &app.realism;
-    let knobs = realism.knobs.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let knobs = realism
+        .knobs
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let service_name = format!("{service:?}");
-    realism.stats.lock().unwrap_or_else(|p| p.into_inner()).record(&op, &service_name);
+    realism
+        .stats
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .record(&op, &service_name);
 
     let (rate, key) = match service {
         Service::Portal => {
             // One bucket per Identity Center instance, shared by every portal call.
-            let token = req.headers().get("x-amz-sso_bearer_token").and_then(|v| v.to_str().ok()).unwrap_or("");
-            (knobs.portal_tps, app.state.instance_of_token(token).unwrap_or(0).to_string())
+            let token = req
+                .headers()
+                .get("x-amz-sso_bearer_token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            (
+                knobs.portal_tps,
+                app.state.instance_of_token(token).unwrap_or(0).to_string(),
+            )
         }
         Service::Oidc => (knobs.oidc_tps, String::new()),
         Service::CodeCommit => (knobs.codecommit_tps, String::new()),
     };
     if !realism.admit(service, key, rate) {
-        realism.stats.lock().unwrap_or_else(|p| p.into_inner()).throttled += 1;
+        realism
+            .stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .throttled += 1;
         return AwsError::throttled(service).into_response();
     }
 
-    let delay = knobs.latency_ms + if knobs.jitter_ms > 0 { rand::rng().random_range(0..=knobs.jitter_ms) } else { 0 };
+    let delay = knobs.latency_ms
+        + if knobs.jitter_ms > 0 {
+            rand::rng().random_range(0..=knobs.jitter_ms)
+        } else {
+            0
+        };
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     let (fault, reset) = {
         let mut rng = rand::rng();
-        (rng.random::<f64>() < knobs.fault_rate, rng.random::<f64>() < knobs.reset_rate)
+        (
+            rng.random::<f64>() < knobs.fault_rate,
+            rng.random::<f64>() < knobs.reset_rate,
+        )
     };
     if fault {
-        realism.stats.lock().unwrap_or_else(|p| p.into_inner()).faults += 1;
+        realism
+            .stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .faults += 1;
         return AwsError::fault(service).into_response();
     }
     let resp = next.run(req).await;
     if reset {
-        realism.stats.lock().unwrap_or_else(|p| p.into_inner()).faults += 1;
+        realism
+            .stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .faults += 1;
         // Headers go out, then the body errors: hyper aborts the connection mid-response,
         // which clients see as a reset/incomplete read.
         let (mut parts, _) = resp.into_parts();
@@ -206,11 +265,17 @@ pub async fn apply(State(app): State<Arc<crate::http::App>>, req: Request, next:
     }
     if knobs.slow_body_ms > 0 {
         let (mut parts, body) = resp.into_parts();
-        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
         parts.headers.remove("content-length");
         return Response::from_parts(
             parts,
-            Body::new(Slow { data: bytes, delay: Duration::from_millis(knobs.slow_body_ms), sleep: None }),
+            Body::new(Slow {
+                data: bytes,
+                delay: Duration::from_millis(knobs.slow_body_ms),
+                sleep: None,
+            }),
         );
     }
     resp
@@ -222,8 +287,14 @@ struct Aborted;
 impl http_body::Body for Aborted {
     type Data = Bytes;
     type Error = std::io::Error;
-    fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset"))))
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected reset",
+        ))))
     }
 }
 
@@ -237,12 +308,17 @@ struct Slow {
 impl http_body::Body for Slow {
     type Data = Bytes;
     type Error = std::io::Error;
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
         if self.data.is_empty() {
             return Poll::Ready(None);
         }
         let delay = self.delay;
-        let sleep = self.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(delay)));
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(delay)));
         if sleep.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
@@ -253,8 +329,6 @@ impl http_body::Body for Slow {
     }
 }
 
-
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,10 +336,18 @@ mod tests {
     #[test]
     fn bucket_admits_burst_then_refuses() {
         let r = Realism::default();
-        let admitted = (0..50).filter(|_| r.admit(Service::Portal, "0".into(), 20.0)).count();
+        let admitted = (0..50)
+            .filter(|_| r.admit(Service::Portal, "0".into(), 20.0))
+            .count();
         assert!((20..=21).contains(&admitted), "{admitted}");
-        assert!(r.admit(Service::Portal, "1".into(), 20.0), "buckets are per key");
-        assert!((0..1000).all(|_| r.admit(Service::Oidc, String::new(), 0.0)), "0 = unlimited");
+        assert!(
+            r.admit(Service::Portal, "1".into(), 20.0),
+            "buckets are per key"
+        );
+        assert!(
+            (0..1000).all(|_| r.admit(Service::Oidc, String::new(), 0.0)),
+            "0 = unlimited"
+        );
     }
 
     #[test]
@@ -281,7 +363,10 @@ mod tests {
 
     #[test]
     fn knobs_patch_sets_only_given_fields() {
-        let mut k = Knobs { portal_tps: 20.0, ..Default::default() };
+        let mut k = Knobs {
+            portal_tps: 20.0,
+            ..Default::default()
+        };
         k.apply(serde_json::from_str(r#"{"latencyMs": 120}"#).unwrap());
         assert_eq!((k.latency_ms, k.portal_tps), (120, 20.0));
         assert!(serde_json::from_str::<KnobsPatch>(r#"{"bogus": 1}"#).is_err());

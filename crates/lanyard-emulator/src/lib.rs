@@ -58,7 +58,10 @@ impl Config {
             https_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             state_dir: None,
             auto_approve: false,
-            knobs: Knobs { portal_tps: 20.0, ..Knobs::default() },
+            knobs: Knobs {
+                portal_tps: 20.0,
+                ..Knobs::default()
+            },
             lifetimes: Lifetimes::default(),
         }
     }
@@ -95,7 +98,9 @@ impl Emulator {
                 (None, d.canonicalize()?)
             }
             None => {
-                let t = tempfile::Builder::new().prefix("lanyard-emulator-").tempdir()?;
+                let t = tempfile::Builder::new()
+                    .prefix("lanyard-emulator-")
+                    .tempdir()?;
                 let p = t.path().to_path_buf();
                 (Some(t), p)
             }
@@ -124,10 +129,14 @@ impl Emulator {
         let acceptor = tokio_rustls::TlsAcceptor::from(tls);
         tasks.push(tokio::spawn(async move {
             loop {
-                let Ok((tcp, _)) = https_listener.accept().await else { continue };
+                let Ok((tcp, _)) = https_listener.accept().await else {
+                    continue;
+                };
                 let (acceptor, router) = (acceptor.clone(), router.clone());
                 tokio::spawn(async move {
-                    let Ok(stream) = acceptor.accept(tcp).await else { return };
+                    let Ok(stream) = acceptor.accept(tcp).await else {
+                        return;
+                    };
                     let service = TowerToHyperService::new(router);
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -135,7 +144,15 @@ impl Emulator {
                 });
             }
         }));
-        Ok(Emulator { http_url, https_url, ca_file, state_dir, app, tasks, _tmp: tmp })
+        Ok(Emulator {
+            http_url,
+            https_url,
+            ca_file,
+            state_dir,
+            app,
+            tasks,
+            _tmp: tmp,
+        })
     }
 
     /// What a client needs, as `KEY=value` pairs (README "Run it by hand").
@@ -149,7 +166,10 @@ impl Emulator {
             ("AWS_ENDPOINT_URL_SSO_OIDC", self.http_url.clone()),
             ("AWS_ENDPOINT_URL_CODECOMMIT", self.http_url.clone()),
             ("AWS_ENDPOINT_URL_SIGNIN", self.http_url.clone()),
-            ("CODE_COMMIT_ENDPOINT", self.https_url.trim_start_matches("https://").to_owned()),
+            (
+                "CODE_COMMIT_ENDPOINT",
+                self.https_url.trim_start_matches("https://").to_owned(),
+            ),
             ("GIT_SSL_CAINFO", ca.clone()),
             ("SSL_CERT_FILE", ca.clone()),
             ("AWS_CA_BUNDLE", ca),

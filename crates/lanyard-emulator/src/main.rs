@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use lanyard_emulator::{Config, Emulator, Generated, Knobs, Lifetimes, World};
 
 #[derive(Parser)]
-#[command(name = "lanyard-emulator", version, about = "A local AWS IAM Identity Center + CodeCommit for Lanyard")]
+#[command(
+    name = "lanyard-emulator",
+    version,
+    about = "A local AWS IAM Identity Center + CodeCommit for Lanyard"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -115,7 +119,9 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(s) => {
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             let result = rt.block_on(serve(s));
             // tokio's stdin reader is a blocking thread that a signal cannot interrupt; don't
             // wait for it on the way out.
@@ -165,9 +171,14 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let emulator = Emulator::start(config).await?;
-    let env: String = emulator.env().iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    let env: String = emulator
+        .env()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}\n"))
+        .collect();
     if let Some(path) = &s.env_file {
-        lanyard_emulator::write_private(path, env.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+        lanyard_emulator::write_private(path, env.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     print!("{env}READY\n");
     use std::io::Write;

@@ -28,8 +28,14 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/_emulator/world", get(world))
         .route("/_emulator/approve", post(approve))
         .route("/_emulator/deny", post(deny))
-        .route("/_emulator/expire-access-tokens", post(expire_access_tokens))
-        .route("/_emulator/expire-role-credentials", post(expire_role_credentials))
+        .route(
+            "/_emulator/expire-access-tokens",
+            post(expire_access_tokens),
+        )
+        .route(
+            "/_emulator/expire-role-credentials",
+            post(expire_role_credentials),
+        )
         .route("/_emulator/expire-clients", post(expire_clients))
         .route("/_emulator/knobs", get(get_knobs).post(set_knobs))
         .route("/_emulator/stats", get(stats))
@@ -38,7 +44,11 @@ pub fn routes() -> Router<Arc<App>> {
 
 /// Escapes text for HTML bodies and attribute values.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn page(title: &str, body: &str) -> Html<String> {
@@ -64,7 +74,9 @@ fn user_select(app: &App, instance: usize) -> String {
         .iter()
         .map(|u| format!(r#"<option value="{0}">{0}</option>"#, escape(&u.name)))
         .collect();
-    format!(r#"<label for="user">Sign in as</label><select id="user" name="user">{options}</select>"#)
+    format!(
+        r#"<label for="user">Sign in as</label><select id="user" name="user">{options}</select>"#
+    )
 }
 
 /// `GET /`: what this server is.
@@ -74,9 +86,19 @@ pub async fn index(State(app): State<Arc<App>>) -> Html<String> {
         .world
         .instances
         .iter()
-        .map(|i| format!("<li><code>{}</code> — {} ({})</li>", escape(&i.start_url), escape(&i.name), escape(&i.region)))
+        .map(|i| {
+            format!(
+                "<li><code>{}</code> — {} ({})</li>",
+                escape(&i.start_url),
+                escape(&i.name),
+                escape(&i.region)
+            )
+        })
         .collect();
-    page("Lanyard emulator", &format!("<h1>Lanyard emulator</h1><p>Identity Center instances:</p><ul>{instances}</ul>"))
+    page(
+        "Lanyard emulator",
+        &format!("<h1>Lanyard emulator</h1><p>Identity Center instances:</p><ul>{instances}</ul>"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -135,34 +157,77 @@ fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
         Ok(u) => u,
         Err(_) => return (StatusCode::BAD_REQUEST, "invalid redirect_uri").into_response(),
     };
-    url.query_pairs_mut().extend_pairs(params.iter().filter(|(_, v)| !v.is_empty()));
+    url.query_pairs_mut()
+        .extend_pairs(params.iter().filter(|(_, v)| !v.is_empty()));
     Redirect::to(url.as_str()).into_response()
 }
 
-async fn authorize_page(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn authorize_page(
+    State(app): State<Arc<App>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     let (client_id, redirect_uri, state) = (get("client_id"), get("redirect_uri"), get("state"));
-    let bad = |m: String| (StatusCode::BAD_REQUEST, page("Invalid request", &format!(r#"<h1 id="result">Invalid request</h1><p class="err">{}</p>"#, escape(&m)))).into_response();
+    let bad = |m: String| {
+        (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Invalid request",
+                &format!(
+                    r#"<h1 id="result">Invalid request</h1><p class="err">{}</p>"#,
+                    escape(&m)
+                ),
+            ),
+        )
+            .into_response()
+    };
     let instance = match app.state.check_authorize(client_id, redirect_uri) {
         Ok(i) => i,
         // An unverified redirect URI must not receive the error (RFC 6749 §4.1.2.1): show it here.
         Err(m) => return bad(m),
     };
     if get("response_type") != "code" {
-        return redirect_with(redirect_uri, &[("error", "unsupported_response_type"), ("state", state)]);
+        return redirect_with(
+            redirect_uri,
+            &[("error", "unsupported_response_type"), ("state", state)],
+        );
     }
     if get("code_challenge_method") != "S256" || get("code_challenge").len() < 43 {
-        return redirect_with(redirect_uri, &[("error", "invalid_request"), ("error_description", "PKCE S256 code_challenge is required"), ("state", state)]);
+        return redirect_with(
+            redirect_uri,
+            &[
+                ("error", "invalid_request"),
+                ("error_description", "PKCE S256 code_challenge is required"),
+                ("state", state),
+            ],
+        );
     }
     if app.auto_approve {
         let user = app.state.instance(instance).users[0].name.clone();
-        let code = app.state.issue_code(client_id, redirect_uri, get("code_challenge"), &user, instance);
+        let code = app.state.issue_code(
+            client_id,
+            redirect_uri,
+            get("code_challenge"),
+            &user,
+            instance,
+        );
         return redirect_with(redirect_uri, &[("code", &code), ("state", state)]);
     }
-    let hidden: String = ["client_id", "redirect_uri", "state", "code_challenge", "scopes"]
-        .iter()
-        .map(|k| format!(r#"<input type="hidden" name="{k}" value="{}">"#, escape(get(k))))
-        .collect();
+    let hidden: String = [
+        "client_id",
+        "redirect_uri",
+        "state",
+        "code_challenge",
+        "scopes",
+    ]
+    .iter()
+    .map(|k| {
+        format!(
+            r#"<input type="hidden" name="{k}" value="{}">"#,
+            escape(get(k))
+        )
+    })
+    .collect();
     let inst = app.state.instance(instance);
     page(
         "Allow access",
@@ -178,19 +243,49 @@ async fn authorize_page(State(app): State<Arc<App>>, Query(q): Query<HashMap<Str
     .into_response()
 }
 
-async fn authorize_decision(State(app): State<Arc<App>>, Form(f): Form<HashMap<String, String>>) -> Response {
+async fn authorize_decision(
+    State(app): State<Arc<App>>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let (client_id, redirect_uri, state) = (get("client_id"), get("redirect_uri"), get("state"));
     let instance = match app.state.check_authorize(client_id, redirect_uri) {
         Ok(i) => i,
-        Err(m) => return (StatusCode::BAD_REQUEST, page("Invalid request", &format!(r#"<p class="err">{}</p>"#, escape(&m)))).into_response(),
+        Err(m) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                page(
+                    "Invalid request",
+                    &format!(r#"<p class="err">{}</p>"#, escape(&m)),
+                ),
+            )
+                .into_response();
+        }
     };
     if get("decision") != "approve" {
-        return redirect_with(redirect_uri, &[("error", "access_denied"), ("error_description", "The user denied the request"), ("state", state)]);
+        return redirect_with(
+            redirect_uri,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "The user denied the request"),
+                ("state", state),
+            ],
+        );
     }
     let users = &app.state.instance(instance).users;
-    let user = users.iter().find(|u| u.name == get("user")).unwrap_or(&users[0]).name.clone();
-    let code = app.state.issue_code(client_id, redirect_uri, get("code_challenge"), &user, instance);
+    let user = users
+        .iter()
+        .find(|u| u.name == get("user"))
+        .unwrap_or(&users[0])
+        .name
+        .clone();
+    let code = app.state.issue_code(
+        client_id,
+        redirect_uri,
+        get("code_challenge"),
+        &user,
+        instance,
+    );
     redirect_with(redirect_uri, &[("code", &code), ("state", state)])
 }
 
@@ -218,7 +313,11 @@ async fn deny(State(app): State<Arc<App>>, Json(b): Json<UserCode>) -> Response 
 fn decide(app: &App, code: &str, user: Option<&str>) -> Response {
     match app.state.decide_device(code, user) {
         Ok(()) => Json(json!({"ok": true})).into_response(),
-        Err(m) => (StatusCode::NOT_FOUND, Json(json!({"ok": false, "message": m}))).into_response(),
+        Err(m) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"ok": false, "message": m})),
+        )
+            .into_response(),
     }
 }
 
@@ -235,7 +334,10 @@ async fn expire_clients(State(app): State<Arc<App>>) -> Json<serde_json::Value> 
 }
 
 async fn get_knobs(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
-    Json(serde_json::to_value(&*app.realism.knobs.lock().unwrap_or_else(|p| p.into_inner())).unwrap_or_default())
+    Json(
+        serde_json::to_value(&*app.realism.knobs.lock().unwrap_or_else(|p| p.into_inner()))
+            .unwrap_or_default(),
+    )
 }
 
 async fn set_knobs(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
@@ -245,26 +347,46 @@ async fn set_knobs(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Resp
             k.apply(p);
             Json(serde_json::to_value(&*k).unwrap_or_default()).into_response()
         }
-        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"message": e.to_string()}))).into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": e.to_string()})),
+        )
+            .into_response(),
     }
 }
 
 /// The console federation endpoint (`signin.aws.amazon.com/federation`): `getSigninToken` turns a
 /// role's credentials (the `Session` JSON) into a sign-in token; `login` with that token "signs
 /// in" and shows a landing page naming the account and role instead of the real console.
-async fn federation(State(app): State<Arc<App>>, axum::extract::RawQuery(q): axum::extract::RawQuery) -> Response {
+async fn federation(
+    State(app): State<Arc<App>>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Response {
     let q = crate::http::query_map(q);
     let bad = |m: &str| (StatusCode::BAD_REQUEST, m.to_owned()).into_response();
     match q.get("Action").map(String::as_str) {
         Some("getSigninToken") => {
-            let Some(session) = q.get("Session").and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
-                return bad("Session must be a JSON object with sessionId, sessionKey and sessionToken");
+            let Some(session) = q
+                .get("Session")
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            else {
+                return bad(
+                    "Session must be a JSON object with sessionId, sessionKey and sessionToken",
+                );
             };
             let field = |k: &str| session[k].as_str().unwrap_or_default().to_owned();
-            if q.contains_key("SessionDuration") && q["SessionDuration"].parse::<u32>().map_or(true, |d| !(900..=43200).contains(&d)) {
+            if q.contains_key("SessionDuration")
+                && q["SessionDuration"]
+                    .parse::<u32>()
+                    .map_or(true, |d| !(900..=43200).contains(&d))
+            {
                 return bad("SessionDuration must be 900 to 43200 seconds");
             }
-            match app.state.signin_token(&field("sessionId"), &field("sessionKey"), &field("sessionToken")) {
+            match app.state.signin_token(
+                &field("sessionId"),
+                &field("sessionKey"),
+                &field("sessionToken"),
+            ) {
                 Some(token) => Json(serde_json::json!({"SigninToken": token})).into_response(),
                 // AWS answers 400 with an HTML error page; a short text is enough here.
                 None => bad("The credentials in Session are invalid or expired"),
@@ -272,13 +394,27 @@ async fn federation(State(app): State<Arc<App>>, axum::extract::RawQuery(q): axu
         }
         Some("login") => {
             let destination = q.get("Destination").cloned().unwrap_or_default();
-            let Some(c) = q.get("SigninToken").and_then(|t| app.state.console_login(t, &destination)) else {
+            let Some(c) = q
+                .get("SigninToken")
+                .and_then(|t| app.state.console_login(t, &destination))
+            else {
                 return (StatusCode::BAD_REQUEST, page("Sign-in failed", "<h1>Sign-in link expired</h1><p>The console sign-in token is invalid or older than 15 minutes.</p>")).into_response();
             };
-            let account = app.state.instance(c.instance).accounts.iter().find(|a| a.id == c.account).map(|a| a.name.clone()).unwrap_or_default();
+            let account = app
+                .state
+                .instance(c.instance)
+                .accounts
+                .iter()
+                .find(|a| a.id == c.account)
+                .map(|a| a.name.clone())
+                .unwrap_or_default();
             let body = format!(
                 r#"<h1 data-testid="console-title">AWS Management Console</h1><p>Signed in as <b data-testid="console-role">{}</b> in <b data-testid="console-account">{} ({})</b>, user {}.</p><p class="muted">Destination: <span data-testid="console-destination">{}</span></p>"#,
-                escape(&c.role), escape(&account), escape(&c.account), escape(&c.user), escape(&destination)
+                escape(&c.role),
+                escape(&account),
+                escape(&c.account),
+                escape(&c.user),
+                escape(&destination)
             );
             page("Console", &body).into_response()
         }
@@ -291,7 +427,10 @@ async fn console_logins(State(app): State<Arc<App>>) -> Json<serde_json::Value> 
 }
 
 async fn stats(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
-    Json(serde_json::to_value(&*app.realism.stats.lock().unwrap_or_else(|p| p.into_inner())).unwrap_or_default())
+    Json(
+        serde_json::to_value(&*app.realism.stats.lock().unwrap_or_else(|p| p.into_inner()))
+            .unwrap_or_default(),
+    )
 }
 
 async fn reset_stats(State(app): State<Arc<App>>) -> StatusCode {

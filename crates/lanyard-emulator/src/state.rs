@@ -52,14 +52,24 @@ impl Default for Lifetimes {
 
 /// Seconds since the Unix epoch, with sub-second precision.
 pub fn now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs_f64()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs_f64()
 }
 
 /// A random request id in AWS's UUID form.
 pub fn request_id() -> String {
     let b: [u8; 16] = rand::rng().random();
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 fn random(len: usize) -> String {
@@ -216,7 +226,10 @@ pub fn pkce_challenge(verifier: &str) -> String {
 pub fn redirect_matches(registered: &str, given: &str) -> bool {
     match (url::Url::parse(registered), url::Url::parse(given)) {
         (Ok(r), Ok(g)) => {
-            r.scheme() == g.scheme() && r.host_str() == g.host_str() && r.path() == g.path() && r.query() == g.query()
+            r.scheme() == g.scheme()
+                && r.host_str() == g.host_str()
+                && r.path() == g.path()
+                && r.query() == g.query()
         }
         _ => false,
     }
@@ -225,11 +238,24 @@ pub fn redirect_matches(registered: &str, given: &str) -> bool {
 fn repo_meta(decl: Repository) -> RepoMeta {
     let digest = Sha256::digest(format!("{}/{}/{}", decl.account, decl.region, decl.name));
     let h = hex::encode(&digest[..16]);
-    let id = format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]);
+    let id = format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    );
     // Deterministic dates in the past few years so lists sort the same way every run.
-    let created = 1_640_000_000.0 + (u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 60_000_000) as f64;
+    let created = 1_640_000_000.0
+        + (u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 60_000_000) as f64;
     let last_modified = created + decl.commits as f64 * 86_400.0 * 3.0;
-    RepoMeta { decl, id, created, last_modified }
+    RepoMeta {
+        decl,
+        id,
+        created,
+        last_modified,
+    }
 }
 
 impl State {
@@ -238,11 +264,17 @@ impl State {
         let mut data = Data::default();
         for (i, inst) in world.instances.iter().enumerate() {
             for r in &inst.repositories {
-                data.repos
-                    .insert((i, r.account.clone(), r.region.clone(), r.name.clone()), repo_meta(r.clone()));
+                data.repos.insert(
+                    (i, r.account.clone(), r.region.clone(), r.name.clone()),
+                    repo_meta(r.clone()),
+                );
             }
         }
-        State { world, lifetimes, data: Mutex::new(data) }
+        State {
+            world,
+            lifetimes,
+            data: Mutex::new(data),
+        }
     }
 
     fn data(&self) -> std::sync::MutexGuard<'_, Data> {
@@ -260,7 +292,10 @@ impl State {
     ) -> (String, Client) {
         let now = now() as u64;
         let client = Client {
-            secret: format!("eyJraWQiOiJrZXktMTU2NDAyODA5OSIsImFsZyI6IkhTMzg0In0.{}", random(700)),
+            secret: format!(
+                "eyJraWQiOiJrZXktMTU2NDAyODA5OSIsImFsZyI6IkhTMzg0In0.{}",
+                random(700)
+            ),
             issued_at: now,
             expires_at: now + self.lifetimes.client,
             redirect_uris,
@@ -273,13 +308,21 @@ impl State {
     }
 
     fn check_client(data: &Data, id: &str, secret: &str) -> Result<Client, AwsError> {
-        let invalid = || AwsError::oidc("InvalidClientException", "Invalid client credentials provided");
+        let invalid = || {
+            AwsError::oidc(
+                "InvalidClientException",
+                "Invalid client credentials provided",
+            )
+        };
         let client = data.clients.get(id).ok_or_else(invalid)?;
         if !crate::constant_time_eq(&client.secret, secret) {
             return Err(invalid());
         }
         if (client.expires_at as f64) <= now() {
-            return Err(AwsError::oidc("InvalidClientException", "Client registration has expired"));
+            return Err(AwsError::oidc(
+                "InvalidClientException",
+                "Client registration has expired",
+            ));
         }
         Ok(client.clone())
     }
@@ -294,14 +337,20 @@ impl State {
         let mut data = self.data();
         Self::check_client(&data, client_id, secret)?;
         let instance = self.world.instance_by_start_url(start_url).ok_or_else(|| {
-            AwsError::oidc("InvalidRequestException", format!("Invalid start url: {start_url}"))
+            AwsError::oidc(
+                "InvalidRequestException",
+                format!("Invalid start url: {start_url}"),
+            )
         })?;
         let device = Device {
             client_id: client_id.to_owned(),
             user_code: user_code(),
             instance,
             expires_at: now() + self.lifetimes.device_code as f64,
-            interval: self.lifetimes.device_interval.max(self.lifetimes.device_enforced_interval),
+            interval: self
+                .lifetimes
+                .device_interval
+                .max(self.lifetimes.device_enforced_interval),
             last_poll: None,
             status: DeviceStatus::Pending,
         };
@@ -313,7 +362,11 @@ impl State {
     /// Finds a pending device authorization by the code the user sees.
     pub fn device_by_user_code(&self, user_code: &str) -> Option<(String, Device)> {
         let want = user_code.trim().to_ascii_uppercase();
-        self.data().devices.iter().find(|(_, d)| d.user_code == want).map(|(k, d)| (k.clone(), d.clone()))
+        self.data()
+            .devices
+            .iter()
+            .find(|(_, d)| d.user_code == want)
+            .map(|(k, d)| (k.clone(), d.clone()))
     }
 
     /// The user approved (Some(user)) or denied (None) on the verification page.
@@ -326,7 +379,9 @@ impl State {
             .find(|d| d.user_code == want)
             .ok_or_else(|| format!("No sign-in request with code {want}."))?;
         if device.expires_at <= now() {
-            return Err("This code has expired. Start the sign-in again from your application.".into());
+            return Err(
+                "This code has expired. Start the sign-in again from your application.".into(),
+            );
         }
         if device.status != DeviceStatus::Pending {
             return Err("This code was already used.".into());
@@ -334,7 +389,11 @@ impl State {
         let instance = &self.world.instances[device.instance];
         device.status = match user {
             Some(u) => {
-                let u = if u.is_empty() { instance.users[0].name.as_str() } else { u };
+                let u = if u.is_empty() {
+                    instance.users[0].name.as_str()
+                } else {
+                    u
+                };
                 if !instance.users.iter().any(|x| x.name == u) {
                     return Err(format!("Unknown user {u}."));
                 }
@@ -354,24 +413,48 @@ impl State {
         let session_end = session.expires_at;
         data.access.insert(
             access.clone(),
-            Token { session: session_id.clone(), client_id: client_id.into(), expires_at: now() + expires_in as f64 },
+            Token {
+                session: session_id.clone(),
+                client_id: client_id.into(),
+                expires_at: now() + expires_in as f64,
+            },
         );
-        data.refresh
-            .insert(refresh.clone(), Token { session: session_id, client_id: client_id.into(), expires_at: session_end });
-        IssuedTokens { access_token: access, refresh_token: refresh, expires_in }
+        data.refresh.insert(
+            refresh.clone(),
+            Token {
+                session: session_id,
+                client_id: client_id.into(),
+                expires_at: session_end,
+            },
+        );
+        IssuedTokens {
+            access_token: access,
+            refresh_token: refresh,
+            expires_in,
+        }
     }
 
     fn new_session(&self, data: &mut Data, user: String, instance: usize) -> String {
         let id = random(32);
         data.sessions.insert(
             id.clone(),
-            Session { user, instance, expires_at: now() + self.lifetimes.refresh_token as f64, logged_out: false },
+            Session {
+                user,
+                instance,
+                expires_at: now() + self.lifetimes.refresh_token as f64,
+                logged_out: false,
+            },
         );
         id
     }
 
     /// CreateToken with the device-code grant.
-    pub fn token_device(&self, client_id: &str, secret: &str, device_code: &str) -> Result<IssuedTokens, AwsError> {
+    pub fn token_device(
+        &self,
+        client_id: &str,
+        secret: &str,
+        device_code: &str,
+    ) -> Result<IssuedTokens, AwsError> {
         let mut data = self.data();
         Self::check_client(&data, client_id, secret)?;
         let t = now();
@@ -379,14 +462,25 @@ impl State {
             .devices
             .get_mut(device_code)
             .filter(|d| d.client_id == client_id)
-            .ok_or_else(|| AwsError::oidc("InvalidGrantException", "Invalid device code provided"))?;
+            .ok_or_else(|| {
+                AwsError::oidc("InvalidGrantException", "Invalid device code provided")
+            })?;
         if device.expires_at <= t {
-            return Err(AwsError::oidc("ExpiredTokenException", "Device code has expired"));
+            return Err(AwsError::oidc(
+                "ExpiredTokenException",
+                "Device code has expired",
+            ));
         }
         let last = device.last_poll.replace(t);
         match device.status.clone() {
-            DeviceStatus::Denied => Err(AwsError::oidc("AccessDeniedException", "Access denied by the user")),
-            DeviceStatus::Consumed => Err(AwsError::oidc("InvalidGrantException", "Device code has already been used")),
+            DeviceStatus::Denied => Err(AwsError::oidc(
+                "AccessDeniedException",
+                "Access denied by the user",
+            )),
+            DeviceStatus::Consumed => Err(AwsError::oidc(
+                "InvalidGrantException",
+                "Device code has already been used",
+            )),
             DeviceStatus::Approved(user) => {
                 device.status = DeviceStatus::Consumed;
                 let instance = device.instance;
@@ -396,9 +490,15 @@ impl State {
             DeviceStatus::Pending => {
                 // RFC 8628 §3.5: polling faster than `interval` earns slow_down.
                 if last.is_some_and(|l| t - l < device.interval as f64) {
-                    Err(AwsError::oidc("SlowDownException", "Client is polling too quickly"))
+                    Err(AwsError::oidc(
+                        "SlowDownException",
+                        "Client is polling too quickly",
+                    ))
                 } else {
-                    Err(AwsError::oidc("AuthorizationPendingException", "Authorization is still pending"))
+                    Err(AwsError::oidc(
+                        "AuthorizationPendingException",
+                        "Authorization is still pending",
+                    ))
                 }
             }
         }
@@ -414,15 +514,32 @@ impl State {
         if !client.grant_types.iter().any(|g| g == "authorization_code") {
             return Err("This client is not registered for the authorization_code grant.".into());
         }
-        if !client.redirect_uris.iter().any(|r| redirect_matches(r, redirect_uri)) {
-            return Err(format!("redirect_uri {redirect_uri} does not match the registered redirect URIs."));
+        if !client
+            .redirect_uris
+            .iter()
+            .any(|r| redirect_matches(r, redirect_uri))
+        {
+            return Err(format!(
+                "redirect_uri {redirect_uri} does not match the registered redirect URIs."
+            ));
         }
-        let instance = client.issuer_url.as_deref().and_then(|u| self.world.instance_by_start_url(u)).unwrap_or(0);
+        let instance = client
+            .issuer_url
+            .as_deref()
+            .and_then(|u| self.world.instance_by_start_url(u))
+            .unwrap_or(0);
         Ok(instance)
     }
 
     /// The user approved an /authorize request: mint a one-time code.
-    pub fn issue_code(&self, client_id: &str, redirect_uri: &str, challenge: &str, user: &str, instance: usize) -> String {
+    pub fn issue_code(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        challenge: &str,
+        user: &str,
+        instance: usize,
+    ) -> String {
         let code = random(48);
         self.data().codes.insert(
             code.clone(),
@@ -454,12 +571,23 @@ impl State {
             .codes
             .remove(code)
             .filter(|c| c.client_id == client_id && c.expires_at > now())
-            .ok_or_else(|| AwsError::oidc("InvalidGrantException", "Invalid authorization code provided"))?;
+            .ok_or_else(|| {
+                AwsError::oidc(
+                    "InvalidGrantException",
+                    "Invalid authorization code provided",
+                )
+            })?;
         if grant.redirect_uri != redirect_uri {
-            return Err(AwsError::oidc("InvalidGrantException", "redirectUri does not match the authorization request"));
+            return Err(AwsError::oidc(
+                "InvalidGrantException",
+                "redirectUri does not match the authorization request",
+            ));
         }
         if !crate::constant_time_eq(&pkce_challenge(verifier), &grant.challenge) {
-            return Err(AwsError::oidc("InvalidGrantException", "Code verifier does not match the code challenge"));
+            return Err(AwsError::oidc(
+                "InvalidGrantException",
+                "Code verifier does not match the code challenge",
+            ));
         }
         let session = self.new_session(&mut data, grant.user, grant.instance);
         Ok(self.issue(&mut data, client_id, session))
@@ -470,11 +598,21 @@ impl State {
     /// Assumption (PROTOCOL.md is silent): a new refresh token is returned each time and the old
     /// one keeps working until the session ends, so a cache file rewritten by another tool does
     /// not strand whoever still holds the previous token.
-    pub fn token_refresh(&self, client_id: &str, secret: &str, refresh: &str) -> Result<IssuedTokens, AwsError> {
+    pub fn token_refresh(
+        &self,
+        client_id: &str,
+        secret: &str,
+        refresh: &str,
+    ) -> Result<IssuedTokens, AwsError> {
         let mut data = self.data();
         Self::check_client(&data, client_id, secret)?;
         let invalid = || AwsError::oidc("InvalidGrantException", "Invalid refresh token provided");
-        let token = data.refresh.get(refresh).filter(|t| t.client_id == client_id).cloned().ok_or_else(invalid)?;
+        let token = data
+            .refresh
+            .get(refresh)
+            .filter(|t| t.client_id == client_id)
+            .cloned()
+            .ok_or_else(invalid)?;
         let session = data.sessions.get(&token.session).ok_or_else(invalid)?;
         if session.logged_out || session.expires_at <= now() {
             return Err(invalid());
@@ -486,9 +624,17 @@ impl State {
 
     /// Resolves a bearer token to (instance, user), or UnauthorizedException.
     pub fn bearer(&self, token: Option<&str>) -> Result<(usize, String), AwsError> {
-        let unauthorized = || AwsError::portal("UnauthorizedException", "Session token not found or invalid");
+        let unauthorized = || {
+            AwsError::portal(
+                "UnauthorizedException",
+                "Session token not found or invalid",
+            )
+        };
         let data = self.data();
-        let t = data.access.get(token.ok_or_else(unauthorized)?).ok_or_else(unauthorized)?;
+        let t = data
+            .access
+            .get(token.ok_or_else(unauthorized)?)
+            .ok_or_else(unauthorized)?;
         let s = data.sessions.get(&t.session).ok_or_else(unauthorized)?;
         if s.logged_out || t.expires_at <= now() || s.expires_at <= now() {
             return Err(unauthorized());
@@ -510,7 +656,10 @@ impl State {
     /// The instance behind an access token, if it is known at all (for per-instance throttling).
     pub fn instance_of_token(&self, token: &str) -> Option<usize> {
         let data = self.data();
-        data.access.get(token).and_then(|t| data.sessions.get(&t.session)).map(|s| s.instance)
+        data.access
+            .get(token)
+            .and_then(|t| data.sessions.get(&t.session))
+            .map(|s| s.instance)
     }
 
     /// GetRoleCredentials.
@@ -548,14 +697,25 @@ impl State {
 
     /// Federation `getSigninToken`: the session JSON's three fields must be credentials the portal
     /// issued and that have not expired.
-    pub fn signin_token(&self, access_key_id: &str, secret: &str, session_token: &str) -> Option<String> {
+    pub fn signin_token(
+        &self,
+        access_key_id: &str,
+        secret: &str,
+        session_token: &str,
+    ) -> Option<String> {
         let mut data = self.data();
         let c = data.creds.get(access_key_id)?;
-        if !crate::constant_time_eq(&c.secret, secret) || !crate::constant_time_eq(&c.session_token, session_token) || c.expires_at <= now() {
+        if !crate::constant_time_eq(&c.secret, secret)
+            || !crate::constant_time_eq(&c.session_token, session_token)
+            || c.expires_at <= now()
+        {
             return None;
         }
         let token = random(120);
-        data.signin.insert(token.clone(), (access_key_id.to_owned(), now() + SIGNIN_TOKEN_SECS));
+        data.signin.insert(
+            token.clone(),
+            (access_key_id.to_owned(), now() + SIGNIN_TOKEN_SECS),
+        );
         Some(token)
     }
 
@@ -567,7 +727,12 @@ impl State {
             return None;
         }
         let c = data.creds.get(&akid)?.clone();
-        data.console_logins.push(ConsoleLogin { account: c.account.clone(), role: c.role.clone(), user: c.user.clone(), destination: destination.to_owned() });
+        data.console_logins.push(ConsoleLogin {
+            account: c.account.clone(),
+            role: c.role.clone(),
+            user: c.user.clone(),
+            destination: destination.to_owned(),
+        });
         Some(c)
     }
 
@@ -578,7 +743,10 @@ impl State {
 
     /// The permission set behind role credentials.
     pub fn permission_set(&self, creds: &RoleCredentials) -> Option<&PermissionSet> {
-        self.world.instances[creds.instance].permission_sets.iter().find(|p| p.name == creds.role)
+        self.world.instances[creds.instance]
+            .permission_sets
+            .iter()
+            .find(|p| p.name == creds.role)
     }
 
     /// An instance by index.
@@ -592,7 +760,9 @@ impl State {
     pub fn expire_access_tokens(&self) -> usize {
         let mut data = self.data();
         let t = now();
-        data.access.values_mut().for_each(|a| a.expires_at = a.expires_at.min(t));
+        data.access
+            .values_mut()
+            .for_each(|a| a.expires_at = a.expires_at.min(t));
         data.access.len()
     }
 
@@ -600,7 +770,9 @@ impl State {
     pub fn expire_role_credentials(&self) -> usize {
         let mut data = self.data();
         let t = now();
-        data.creds.values_mut().for_each(|c| c.expires_at = c.expires_at.min(t));
+        data.creds
+            .values_mut()
+            .for_each(|c| c.expires_at = c.expires_at.min(t));
         data.creds.len()
     }
 
@@ -608,7 +780,9 @@ impl State {
     pub fn expire_clients(&self) -> usize {
         let mut data = self.data();
         let t = now() as u64;
-        data.clients.values_mut().for_each(|c| c.expires_at = c.expires_at.min(t));
+        data.clients
+            .values_mut()
+            .for_each(|c| c.expires_at = c.expires_at.min(t));
         data.clients.len()
     }
 
@@ -618,15 +792,31 @@ impl State {
     pub fn repositories(&self, instance: usize, account: &str, region: &str) -> Vec<RepoMeta> {
         self.data()
             .repos
-            .range((instance, account.to_owned(), region.to_owned(), String::new())..)
+            .range(
+                (
+                    instance,
+                    account.to_owned(),
+                    region.to_owned(),
+                    String::new(),
+                )..,
+            )
             .take_while(|((i, a, r, _), _)| *i == instance && a == account && r == region)
             .map(|(_, m)| m.clone())
             .collect()
     }
 
     /// One repository.
-    pub fn repository(&self, instance: usize, account: &str, region: &str, name: &str) -> Option<RepoMeta> {
-        self.data().repos.get(&(instance, account.into(), region.into(), name.into())).cloned()
+    pub fn repository(
+        &self,
+        instance: usize,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Option<RepoMeta> {
+        self.data()
+            .repos
+            .get(&(instance, account.into(), region.into(), name.into()))
+            .cloned()
     }
 
     /// The regions in which an account has a repository with this name.
@@ -641,7 +831,12 @@ impl State {
 
     /// CreateRepository; `Err(())` when the name exists.
     pub fn create_repository(&self, instance: usize, decl: Repository) -> Result<RepoMeta, ()> {
-        let key = (instance, decl.account.clone(), decl.region.clone(), decl.name.clone());
+        let key = (
+            instance,
+            decl.account.clone(),
+            decl.region.clone(),
+            decl.name.clone(),
+        );
         let mut data = self.data();
         if data.repos.contains_key(&key) {
             return Err(());
@@ -684,10 +879,19 @@ mod tests {
     #[test]
     fn redirect_uri_matches_modulo_port_only() {
         let reg = "http://127.0.0.1/oauth/callback";
-        assert!(redirect_matches(reg, "http://127.0.0.1:55555/oauth/callback"));
+        assert!(redirect_matches(
+            reg,
+            "http://127.0.0.1:55555/oauth/callback"
+        ));
         assert!(!redirect_matches(reg, "http://127.0.0.1:55555/other"));
-        assert!(!redirect_matches(reg, "http://evil.example:55555/oauth/callback"));
-        assert!(!redirect_matches(reg, "https://127.0.0.1:55555/oauth/callback"));
+        assert!(!redirect_matches(
+            reg,
+            "http://evil.example:55555/oauth/callback"
+        ));
+        assert!(!redirect_matches(
+            reg,
+            "https://127.0.0.1:55555/oauth/callback"
+        ));
         assert!(!redirect_matches(reg, "not a url"));
     }
 
@@ -695,14 +899,32 @@ mod tests {
     fn device_flow_pending_slow_down_approve_then_single_use() {
         let s = state();
         let (id, c) = s.register_client(vec![], vec![], None);
-        let (dc, dev) = s.start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start").unwrap();
-        assert_eq!(s.token_device(&id, &c.secret, &dc).unwrap_err().code, "AuthorizationPendingException");
-        assert_eq!(s.token_device(&id, &c.secret, &dc).unwrap_err().code, "SlowDownException");
-        s.decide_device(&dev.user_code.to_lowercase(), Some("alice")).unwrap();
+        let (dc, dev) = s
+            .start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start")
+            .unwrap();
+        assert_eq!(
+            s.token_device(&id, &c.secret, &dc).unwrap_err().code,
+            "AuthorizationPendingException"
+        );
+        assert_eq!(
+            s.token_device(&id, &c.secret, &dc).unwrap_err().code,
+            "SlowDownException"
+        );
+        s.decide_device(&dev.user_code.to_lowercase(), Some("alice"))
+            .unwrap();
         let t = s.token_device(&id, &c.secret, &dc).unwrap();
-        assert_eq!(s.bearer(Some(&t.access_token)).unwrap(), (0, "alice".to_owned()));
-        assert_eq!(s.token_device(&id, &c.secret, &dc).unwrap_err().code, "InvalidGrantException");
-        assert_eq!(s.token_device(&id, "wrong", &dc).unwrap_err().code, "InvalidClientException");
+        assert_eq!(
+            s.bearer(Some(&t.access_token)).unwrap(),
+            (0, "alice".to_owned())
+        );
+        assert_eq!(
+            s.token_device(&id, &c.secret, &dc).unwrap_err().code,
+            "InvalidGrantException"
+        );
+        assert_eq!(
+            s.token_device(&id, "wrong", &dc).unwrap_err().code,
+            "InvalidClientException"
+        );
     }
 
     #[test]
@@ -710,12 +932,19 @@ mod tests {
         let s = state();
         let (id, c) = s.register_client(vec![], vec![], None);
         assert_eq!(
-            s.start_device_authorization(&id, &c.secret, "https://nope.awsapps.com/start").unwrap_err().code,
+            s.start_device_authorization(&id, &c.secret, "https://nope.awsapps.com/start")
+                .unwrap_err()
+                .code,
             "InvalidRequestException"
         );
-        let (dc, dev) = s.start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start").unwrap();
+        let (dc, dev) = s
+            .start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start")
+            .unwrap();
         s.decide_device(&dev.user_code, None).unwrap();
-        assert_eq!(s.token_device(&id, &c.secret, &dc).unwrap_err().code, "AccessDeniedException");
+        assert_eq!(
+            s.token_device(&id, &c.secret, &dc).unwrap_err().code,
+            "AccessDeniedException"
+        );
     }
 
     #[test]
@@ -728,40 +957,64 @@ mod tests {
         );
         let redirect = "http://127.0.0.1:4242/oauth/callback";
         assert_eq!(s.check_authorize(&id, redirect), Ok(0));
-        assert!(s.check_authorize(&id, "http://127.0.0.1:4242/elsewhere").is_err());
+        assert!(
+            s.check_authorize(&id, "http://127.0.0.1:4242/elsewhere")
+                .is_err()
+        );
         let verifier = "v".repeat(64);
         let code = s.issue_code(&id, redirect, &pkce_challenge(&verifier), "bob", 0);
-        let bad = s.token_code(&id, &c.secret, &code, redirect, "wrong").unwrap_err();
+        let bad = s
+            .token_code(&id, &c.secret, &code, redirect, "wrong")
+            .unwrap_err();
         assert_eq!(bad.code, "InvalidGrantException");
         let code = s.issue_code(&id, redirect, &pkce_challenge(&verifier), "bob", 0);
-        let t = s.token_code(&id, &c.secret, &code, redirect, &verifier).unwrap();
+        let t = s
+            .token_code(&id, &c.secret, &code, redirect, &verifier)
+            .unwrap();
         assert_eq!(s.bearer(Some(&t.access_token)).unwrap().1, "bob");
-        assert!(s.token_code(&id, &c.secret, &code, redirect, &verifier).is_err());
+        assert!(
+            s.token_code(&id, &c.secret, &code, redirect, &verifier)
+                .is_err()
+        );
     }
 
     #[test]
     fn refresh_survives_access_expiry_but_not_logout() {
         let s = state();
         let (id, c) = s.register_client(vec![], vec![], None);
-        let (dc, dev) = s.start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start").unwrap();
+        let (dc, dev) = s
+            .start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start")
+            .unwrap();
         s.decide_device(&dev.user_code, Some("")).unwrap();
         let t = s.token_device(&id, &c.secret, &dc).unwrap();
         s.expire_access_tokens();
-        assert_eq!(s.bearer(Some(&t.access_token)).unwrap_err().code, "UnauthorizedException");
+        assert_eq!(
+            s.bearer(Some(&t.access_token)).unwrap_err().code,
+            "UnauthorizedException"
+        );
         let t2 = s.token_refresh(&id, &c.secret, &t.refresh_token).unwrap();
         assert_ne!(t2.access_token, t.access_token);
         s.logout(Some(&t2.access_token)).unwrap();
         assert!(s.bearer(Some(&t2.access_token)).is_err());
-        assert_eq!(s.token_refresh(&id, &c.secret, &t.refresh_token).unwrap_err().code, "InvalidGrantException");
+        assert_eq!(
+            s.token_refresh(&id, &c.secret, &t.refresh_token)
+                .unwrap_err()
+                .code,
+            "InvalidGrantException"
+        );
     }
 
     #[test]
     fn role_credentials_only_for_assigned_roles() {
         let s = state();
-        let (akid, creds) = s.role_credentials(0, "alice", "222222222222", "Developer").unwrap();
+        let (akid, creds) = s
+            .role_credentials(0, "alice", "222222222222", "Developer")
+            .unwrap();
         assert!(akid.starts_with("ASIA") && akid.len() == 20);
         assert!(s.permission_set(&creds).unwrap().allows("GitPush"));
-        let e = s.role_credentials(0, "bob", "222222222222", "Developer").unwrap_err();
+        let e = s
+            .role_credentials(0, "bob", "222222222222", "Developer")
+            .unwrap_err();
         assert_eq!((e.code, e.status.as_u16()), ("ForbiddenException", 403));
     }
 
@@ -770,7 +1023,9 @@ mod tests {
         let s = state();
         let (id, c) = s.register_client(vec![], vec![], None);
         s.expire_clients();
-        let e = s.start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start").unwrap_err();
+        let e = s
+            .start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start")
+            .unwrap_err();
         assert_eq!((e.code, e.status.as_u16()), ("InvalidClientException", 401));
     }
 }

@@ -13,14 +13,27 @@ pub fn server_config(ca_pem: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>>
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     // A unique name per start: TLS stacks look CAs up by name, so two emulators' CAs trusted
     // by one process (libgit2's single OpenSSL store, in the test suite) must not share one.
-    ca.distinguished_name.push(DnType::CommonName, format!("Lanyard emulator CA {:016x}", rand::random::<u64>()));
-    ca.distinguished_name.push(DnType::OrganizationName, "Lanyard");
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca.distinguished_name.push(
+        DnType::CommonName,
+        format!("Lanyard emulator CA {:016x}", rand::random::<u64>()),
+    );
+    ca.distinguished_name
+        .push(DnType::OrganizationName, "Lanyard");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let ca_key = KeyPair::generate()?;
     let ca_cert = ca.self_signed(&ca_key)?;
 
-    let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned(), "::1".to_owned()])?;
-    leaf.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+    let mut leaf = CertificateParams::new(vec![
+        "127.0.0.1".to_owned(),
+        "localhost".to_owned(),
+        "::1".to_owned(),
+    ])?;
+    leaf.distinguished_name
+        .push(DnType::CommonName, "127.0.0.1");
     let leaf_key = KeyPair::generate()?;
     let leaf_cert = leaf.signed_by(&leaf_key, &Issuer::new(ca, ca_key))?;
 
@@ -30,7 +43,10 @@ pub fn server_config(ca_pem: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>>
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(
-            vec![CertificateDer::from(leaf_cert.der().to_vec()), CertificateDer::from(ca_cert.der().to_vec())],
+            vec![
+                CertificateDer::from(leaf_cert.der().to_vec()),
+                CertificateDer::from(ca_cert.der().to_vec()),
+            ],
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
         )?;
     Ok(Arc::new(config))

@@ -19,11 +19,35 @@ pub const CODECOMMIT_ACTIONS: &[&str] = &[
 
 /// The 29 regions CodeCommit is offered in (PROTOCOL.md §7.3).
 pub const CODECOMMIT_REGIONS: &[&str] = &[
-    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
-    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ca-central-1",
-    "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3",
-    "il-central-1", "me-central-1", "me-south-1", "sa-east-1", "us-east-1", "us-east-2",
-    "us-west-1", "us-west-2", "cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "cn-north-1",
+    "cn-northwest-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
 ];
 
 /// A whole world file.
@@ -175,7 +199,10 @@ impl World {
     /// Reads and validates a TOML world file.
     pub fn from_file(path: &std::path::Path) -> Result<World, WorldError> {
         let p = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Read { path: p.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Read {
+            path: p.clone(),
+            source,
+        })?;
         Self::from_toml(&text).map_err(|e| match e {
             WorldError::Parse { source, .. } => WorldError::Parse { path: p, source },
             other => other,
@@ -184,7 +211,10 @@ impl World {
 
     /// Parses and validates TOML text.
     pub fn from_toml(text: &str) -> Result<World, WorldError> {
-        let world: World = toml::from_str(text).map_err(|source| WorldError::Parse { path: "<text>".into(), source })?;
+        let world: World = toml::from_str(text).map_err(|source| WorldError::Parse {
+            path: "<text>".into(),
+            source,
+        })?;
         world.validate()?;
         Ok(world)
     }
@@ -215,11 +245,18 @@ impl World {
                     return bad(format!("account id {:?} is not 12 digits", a.id));
                 }
             }
-            let sets: BTreeSet<&str> = inst.permission_sets.iter().map(|p| p.name.as_str()).collect();
+            let sets: BTreeSet<&str> = inst
+                .permission_sets
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
             for p in &inst.permission_sets {
                 for a in &p.codecommit {
                     if a != "*" && !CODECOMMIT_ACTIONS.contains(&a.as_str()) {
-                        return bad(format!("permission set {}: unknown CodeCommit action {a:?}", p.name));
+                        return bad(format!(
+                            "permission set {}: unknown CodeCommit action {a:?}",
+                            p.name
+                        ));
                     }
                 }
             }
@@ -243,16 +280,28 @@ impl World {
             let mut repos = BTreeSet::new();
             for r in &inst.repositories {
                 if !accounts.contains(r.account.as_str()) {
-                    return bad(format!("repository {}: unknown account {}", r.name, r.account));
+                    return bad(format!(
+                        "repository {}: unknown account {}",
+                        r.name, r.account
+                    ));
                 }
                 if !CODECOMMIT_REGIONS.contains(&r.region.as_str()) {
-                    return bad(format!("repository {}: {} is not a CodeCommit region", r.name, r.region));
+                    return bad(format!(
+                        "repository {}: {} is not a CodeCommit region",
+                        r.name, r.region
+                    ));
                 }
                 if !valid_repository_name(&r.name) {
-                    return bad(format!("repository name {:?} is not [\\w.-]{{1,100}}", r.name));
+                    return bad(format!(
+                        "repository name {:?} is not [\\w.-]{{1,100}}",
+                        r.name
+                    ));
                 }
                 if !repos.insert((&r.account, &r.region, &r.name)) {
-                    return bad(format!("repository {} declared twice in {} {}", r.name, r.account, r.region));
+                    return bad(format!(
+                        "repository {} declared twice in {} {}",
+                        r.name, r.account, r.region
+                    ));
                 }
             }
         }
@@ -262,41 +311,59 @@ impl World {
     /// The instance a start URL belongs to.
     pub fn instance_by_start_url(&self, url: &str) -> Option<usize> {
         let want = normalize_start_url(url);
-        self.instances.iter().position(|i| normalize_start_url(&i.start_url) == want)
+        self.instances
+            .iter()
+            .position(|i| normalize_start_url(&i.start_url) == want)
     }
 }
 
 impl Instance {
     /// The roles a user has in an account, in declaration order.
     pub fn roles_of(&self, user: &str, account: &str) -> Vec<&PermissionSet> {
-        let Some(u) = self.users.iter().find(|u| u.name == user) else { return vec![] };
+        let Some(u) = self.users.iter().find(|u| u.name == user) else {
+            return vec![];
+        };
         let mut names: Vec<&str> = u.all_accounts.iter().map(String::as_str).collect();
         for a in u.assignments.iter().filter(|a| a.account == account) {
             names.extend(a.permission_sets.iter().map(String::as_str));
         }
-        self.permission_sets.iter().filter(|p| names.contains(&p.name.as_str())).collect()
+        self.permission_sets
+            .iter()
+            .filter(|p| names.contains(&p.name.as_str()))
+            .collect()
     }
 
     /// The accounts in which a user has at least one role.
     pub fn accounts_of(&self, user: &str) -> Vec<&Account> {
-        let Some(u) = self.users.iter().find(|u| u.name == user) else { return vec![] };
+        let Some(u) = self.users.iter().find(|u| u.name == user) else {
+            return vec![];
+        };
         if !u.all_accounts.is_empty() {
             return self.accounts.iter().collect();
         }
-        self.accounts.iter().filter(|a| u.assignments.iter().any(|x| x.account == a.id)).collect()
+        self.accounts
+            .iter()
+            .filter(|a| u.assignments.iter().any(|x| x.account == a.id))
+            .collect()
     }
 }
 
 /// Start URLs compare without a trailing `/` or `#/` (the portal accepts both forms).
 pub fn normalize_start_url(url: &str) -> String {
-    url.trim().trim_end_matches('/').trim_end_matches("#").trim_end_matches('/').to_ascii_lowercase()
+    url.trim()
+        .trim_end_matches('/')
+        .trim_end_matches("#")
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
 }
 
 /// CodeCommit's repository-name rule: `[\w.-]{1,100}`, and not a dots-only name or `*.git`.
 pub fn valid_repository_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 100
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
         && !name.bytes().all(|b| b == b'.')
         && !name.ends_with(".git")
 }
@@ -318,14 +385,33 @@ impl World {
         const SETS: &[(&str, &[&str])] = &[
             ("AdministratorAccess", &["*"]),
             ("Developer", &["*"]),
-            ("ReadOnly", &["ListRepositories", "BatchGetRepositories", "GetRepository", "GitPull"]),
+            (
+                "ReadOnly",
+                &[
+                    "ListRepositories",
+                    "BatchGetRepositories",
+                    "GetRepository",
+                    "GitPull",
+                ],
+            ),
             ("Billing", &[]),
-            ("SecurityAudit", &["ListRepositories", "BatchGetRepositories", "GetRepository", "GitPull"]),
+            (
+                "SecurityAudit",
+                &[
+                    "ListRepositories",
+                    "BatchGetRepositories",
+                    "GetRepository",
+                    "GitPull",
+                ],
+            ),
         ];
         let n_sets = g.roles_per_account.clamp(1, SETS.len() as u32) as usize;
         let permission_sets: Vec<PermissionSet> = SETS[..n_sets]
             .iter()
-            .map(|(n, a)| PermissionSet { name: (*n).into(), codecommit: a.iter().map(|s| (*s).into()).collect() })
+            .map(|(n, a)| PermissionSet {
+                name: (*n).into(),
+                codecommit: a.iter().map(|s| (*s).into()).collect(),
+            })
             .collect();
         let accounts: Vec<Account> = (1..=g.accounts)
             .map(|i| Account {
@@ -390,7 +476,11 @@ mod tests {
 
     #[test]
     fn generated_world_has_expected_shape() {
-        let w = World::generated(Generated { accounts: 1000, roles_per_account: 3, repos_per_account: 1 });
+        let w = World::generated(Generated {
+            accounts: 1000,
+            roles_per_account: 3,
+            repos_per_account: 1,
+        });
         w.validate().unwrap();
         let i = &w.instances[0];
         assert_eq!(i.accounts.len(), 1000);
@@ -435,8 +525,17 @@ mod tests {
     #[test]
     fn start_urls_compare_loosely() {
         let w = World::demo();
-        assert_eq!(w.instance_by_start_url("https://acme.awsapps.com/start/"), Some(0));
-        assert_eq!(w.instance_by_start_url("https://acme.awsapps.com/start#/"), Some(0));
-        assert_eq!(w.instance_by_start_url("https://other.awsapps.com/start"), None);
+        assert_eq!(
+            w.instance_by_start_url("https://acme.awsapps.com/start/"),
+            Some(0)
+        );
+        assert_eq!(
+            w.instance_by_start_url("https://acme.awsapps.com/start#/"),
+            Some(0)
+        );
+        assert_eq!(
+            w.instance_by_start_url("https://other.awsapps.com/start"),
+            None
+        );
     }
 }

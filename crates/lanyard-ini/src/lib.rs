@@ -41,7 +41,11 @@ pub struct Section {
 impl Section {
     /// The value of a key (last one wins, like configparser).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.keys.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.keys
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -67,14 +71,21 @@ pub fn sections(text: &str) -> Vec<Section> {
             continue;
         }
         if trimmed.starts_with('[') && trimmed.ends_with(']') {
-            out.push(Section { kind: kind_of(&trimmed[1..trimmed.len() - 1]), line: i + 1, keys: vec![] });
+            out.push(Section {
+                kind: kind_of(&trimmed[1..trimmed.len() - 1]),
+                line: i + 1,
+                keys: vec![],
+            });
             continue;
         }
         if line.starts_with([' ', '\t']) {
             continue; // continuation of a nested value
         }
         if let (Some(section), Some(pos)) = (out.last_mut(), trimmed.find(['=', ':'])) {
-            section.keys.push((trimmed[..pos].trim().to_owned(), trimmed[pos + 1..].trim().to_owned()));
+            section.keys.push((
+                trimmed[..pos].trim().to_owned(),
+                trimmed[pos + 1..].trim().to_owned(),
+            ));
         }
     }
     out
@@ -181,12 +192,22 @@ pub fn botocore_problem(text: &str) -> Option<(usize, String)> {
             };
             let name = value[1..close].trim().to_owned();
             if let Some(prev) = seen.insert(name.clone(), n) {
-                return Some((n, format!("section [{name}] is already defined on line {prev}; botocore refuses duplicate sections")));
+                return Some((
+                    n,
+                    format!(
+                        "section [{name}] is already defined on line {prev}; botocore refuses duplicate sections"
+                    ),
+                ));
             }
             let words = name.split_whitespace().count();
-            let prefixed = ["profile ", "sso-session ", "services "].iter().any(|p| name.starts_with(p));
+            let prefixed = ["profile ", "sso-session ", "services "]
+                .iter()
+                .any(|p| name.starts_with(p));
             if prefixed && words != 2 {
-                return Some((n, format!("[{name}] must be a prefix and one name without spaces")));
+                return Some((
+                    n,
+                    format!("[{name}] must be a prefix and one name without spaces"),
+                ));
             }
             section = Some(name);
             keys.clear();
@@ -194,17 +215,32 @@ pub fn botocore_problem(text: &str) -> Option<(usize, String)> {
             continue;
         }
         let Some(section) = &section else {
-            return Some((n, format!("{value:?} comes before any [section] header; botocore cannot read the file")));
+            return Some((
+                n,
+                format!(
+                    "{value:?} comes before any [section] header; botocore cannot read the file"
+                ),
+            ));
         };
         let Some(pos) = value.find(['=', ':']) else {
-            return Some((n, format!("{value:?} in [{section}] is not `key = value`; botocore cannot read the file")));
+            return Some((
+                n,
+                format!(
+                    "{value:?} in [{section}] is not `key = value`; botocore cannot read the file"
+                ),
+            ));
         };
         let key = value[..pos].trim_end().to_lowercase();
         if key.is_empty() {
             return Some((n, format!("a value without a key in [{section}]")));
         }
         if let Some(prev) = keys.insert(key.clone(), n) {
-            return Some((n, format!("`{key}` is already set in [{section}] on line {prev}; botocore refuses duplicate keys")));
+            return Some((
+                n,
+                format!(
+                    "`{key}` is already set in [{section}] on line {prev}; botocore refuses duplicate keys"
+                ),
+            ));
         }
         key_indent = Some(indent);
     }
@@ -238,11 +274,25 @@ mod tests {
     #[test]
     fn insert_then_remove_restores_every_byte() {
         for original in ORIGINALS {
-            let with = upsert_block(original, "sso-session acme", "[sso-session acme]\nsso_region = us-east-1");
-            assert!(with.starts_with(original), "{original:?} must stay a prefix");
+            let with = upsert_block(
+                original,
+                "sso-session acme",
+                "[sso-session acme]\nsso_region = us-east-1",
+            );
+            assert!(
+                with.starts_with(original),
+                "{original:?} must stay a prefix"
+            );
             assert_eq!(remove_block(&with, "sso-session acme"), *original);
-            let replaced = upsert_block(&with, "sso-session acme", "[sso-session acme]\nsso_region = eu-west-1");
-            assert!(replaced.contains("sso_region = eu-west-1") && !replaced.contains("sso_region = us-east-1"));
+            let replaced = upsert_block(
+                &with,
+                "sso-session acme",
+                "[sso-session acme]\nsso_region = eu-west-1",
+            );
+            assert!(
+                replaced.contains("sso_region = eu-west-1")
+                    && !replaced.contains("sso_region = us-east-1")
+            );
             assert_eq!(remove_block(&replaced, "sso-session acme"), *original);
         }
     }
@@ -257,8 +307,15 @@ mod tests {
     fn user_text_after_a_block_survives_removal() {
         let with = upsert_block("[default]\n", "x", "[sso-session x]");
         let edited = format!("{with}[profile mine]\nregion = us-west-2\n");
-        assert_eq!(remove_block(&edited, "x"), "[default]\n[profile mine]\nregion = us-west-2\n");
-        let two = upsert_block(&upsert_block("", "a", "[sso-session a]"), "b", "[sso-session b]");
+        assert_eq!(
+            remove_block(&edited, "x"),
+            "[default]\n[profile mine]\nregion = us-west-2\n"
+        );
+        let two = upsert_block(
+            &upsert_block("", "a", "[sso-session a]"),
+            "b",
+            "[sso-session b]",
+        );
         assert_eq!(remove_block(&remove_block(&two, "a"), "b"), "");
     }
 
@@ -270,7 +327,9 @@ mod tests {
 
     #[test]
     fn reads_sections_and_keys() {
-        let s = sections("[default]\nregion = us-east-1\n# c\n[sso-session my-sso]\nsso_start_url = https://x/start\nsso_region: eu-west-1\n[profile p]\nservices = local\n[services local]\nsso =\n  endpoint_url = http://127.0.0.1\n[bogus header here]\n");
+        let s = sections(
+            "[default]\nregion = us-east-1\n# c\n[sso-session my-sso]\nsso_start_url = https://x/start\nsso_region: eu-west-1\n[profile p]\nservices = local\n[services local]\nsso =\n  endpoint_url = http://127.0.0.1\n[bogus header here]\n",
+        );
         assert_eq!(s[0].kind, SectionKind::Profile("default".into()));
         assert_eq!(s[1].kind, SectionKind::SsoSession("my-sso".into()));
         assert_eq!(s[1].get("sso_region"), Some("eu-west-1"));

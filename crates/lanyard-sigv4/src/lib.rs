@@ -15,7 +15,11 @@ use sha2::{Digest, Sha256};
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 /// RFC 3986 unreserved characters stay literal; everything else is percent-encoded.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 /// Same as [`UNRESERVED`] but keeps `/` (used for canonical URIs).
 const UNRESERVED_PATH: &AsciiSet = &UNRESERVED.remove(b'/');
 
@@ -40,8 +44,17 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8
 }
 
 /// The final signature (hex) of a string to sign.
-pub fn signature(secret: &str, date: &str, region: &str, service: &str, string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(&signing_key(secret, date, region, service), string_to_sign.as_bytes()))
+pub fn signature(
+    secret: &str,
+    date: &str,
+    region: &str,
+    service: &str,
+    string_to_sign: &str,
+) -> String {
+    hex::encode(hmac_sha256(
+        &signing_key(secret, date, region, service),
+        string_to_sign.as_bytes(),
+    ))
 }
 
 /// Percent-encodes a user name for a URL the way Python's `quote(s, safe="")` does.
@@ -76,7 +89,10 @@ pub fn git_password(host: &str, path: &str, region: &str, secret: &str, timestam
         "{ALGORITHM}\n{timestamp}\n{date}/{region}/codecommit/aws4_request\n{}",
         sha256_hex(git_canonical_request(host, path).as_bytes())
     );
-    format!("{timestamp}Z{}", signature(secret, date, region, "codecommit", &string_to_sign))
+    format!(
+        "{timestamp}Z{}",
+        signature(secret, date, region, "codecommit", &string_to_sign)
+    )
 }
 
 /// A git password split into its parts, as a server sees it.
@@ -93,9 +109,15 @@ pub fn parse_git_password(password: &str) -> Option<GitPassword<'_>> {
     let (timestamp, signature) = password.split_once('Z')?;
     let ts_ok = timestamp.len() == 15
         && timestamp.as_bytes()[8] == b'T'
-        && timestamp.bytes().enumerate().all(|(i, b)| i == 8 || b.is_ascii_digit());
+        && timestamp
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 8 || b.is_ascii_digit());
     let sig_ok = signature.len() == 64 && signature.bytes().all(|b| b.is_ascii_hexdigit());
-    (ts_ok && sig_ok).then_some(GitPassword { timestamp, signature })
+    (ts_ok && sig_ok).then_some(GitPassword {
+        timestamp,
+        signature,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,7 +155,9 @@ pub enum AuthorizationError {
 impl std::fmt::Display for AuthorizationError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::UnsupportedAlgorithm => write!(f, "Unsupported signature algorithm; expected {ALGORITHM}"),
+            Self::UnsupportedAlgorithm => {
+                write!(f, "Unsupported signature algorithm; expected {ALGORITHM}")
+            }
             Self::Missing(what) => write!(f, "Authorization header requires '{what}' parameter"),
             Self::MalformedCredential => write!(
                 f,
@@ -177,7 +201,10 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, AuthorizationEr
         date: date.to_owned(),
         region: region.to_owned(),
         service: service.to_owned(),
-        signed_headers: signed.split(';').map(|h| h.trim().to_ascii_lowercase()).collect(),
+        signed_headers: signed
+            .split(';')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect(),
         signature: sig.to_owned(),
     })
 }
@@ -195,9 +222,10 @@ pub fn canonical_request(
     payload_sha256_hex: &str,
 ) -> String {
     let canonical_uri = {
-        let decoded = percent_encoding::percent_decode_str(if path.is_empty() { "/" } else { path })
-            .decode_utf8_lossy()
-            .into_owned();
+        let decoded =
+            percent_encoding::percent_decode_str(if path.is_empty() { "/" } else { path })
+                .decode_utf8_lossy()
+                .into_owned();
         // Non-S3 services encode the (already encoded) path a second time; encoding the decoded
         // form twice gives the same result for every path a client can send.
         let once = utf8_percent_encode(&decoded, UNRESERVED_PATH).to_string();
@@ -209,13 +237,19 @@ pub fn canonical_request(
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
             let dec = |s: &str| {
-                percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
             };
             (url_quote(&dec(k)), url_quote(&dec(v)))
         })
         .collect();
     pairs.sort();
-    let canonical_query = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let canonical_query = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
     let mut canonical_headers = String::new();
     for name in signed_headers {
         let value = header(name).unwrap_or_default();
@@ -241,7 +275,11 @@ pub fn string_to_sign(amz_date: &str, auth: &Authorization, canonical_request: &
 
 /// Constant-time comparison of two signatures, so a verifier does not leak how much matched.
 pub fn signatures_match(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]
@@ -253,47 +291,106 @@ mod tests {
 
     #[test]
     fn git_password_matches_grc_golden_vector() {
-        let pw = git_password("git-codecommit.us-west-2.amazonaws.com", "/v1/repos/test_repo", "us-west-2", "secret", TS);
-        assert_eq!(pw, "20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a");
+        let pw = git_password(
+            "git-codecommit.us-west-2.amazonaws.com",
+            "/v1/repos/test_repo",
+            "us-west-2",
+            "secret",
+            TS,
+        );
+        assert_eq!(
+            pw,
+            "20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a"
+        );
     }
 
     #[test]
     fn git_password_with_endpoint_override() {
-        let pw = git_password("land.called.honahlee", "/v1/repos/test_repo", "us-west-2", "secret", TS);
-        assert_eq!(pw, "20171224T115320Za14a37a53035bbceb6e1748247b143124fe7326cdffd3d418236a592ce6158a0");
+        let pw = git_password(
+            "land.called.honahlee",
+            "/v1/repos/test_repo",
+            "us-west-2",
+            "secret",
+            TS,
+        );
         assert_eq!(
-            sha256_hex(git_canonical_request("land.called.honahlee", "/v1/repos/test_repo").as_bytes()),
+            pw,
+            "20171224T115320Za14a37a53035bbceb6e1748247b143124fe7326cdffd3d418236a592ce6158a0"
+        );
+        assert_eq!(
+            sha256_hex(
+                git_canonical_request("land.called.honahlee", "/v1/repos/test_repo").as_bytes()
+            ),
             "bb33328ceaf5ccfb7078ae7e9e4d976ae6e830873e9400c6b10b7addee731198"
         );
     }
 
     #[test]
     fn git_password_china_and_port_vectors() {
-        let cn = git_password("git-codecommit.cn-north-1.amazonaws.com.cn", "/v1/repos/test_repo", "cn-north-1", "secret", TS);
-        assert_eq!(cn, "20171224T115320Zd5c813948787d958c346a03202f48f34146d8d45e13fdc8e325a6fb61ff15162");
-        let local = git_password("127.0.0.1:18443", "/v1/repos/myrepo", "us-east-1", "secret", "20261125T040744");
-        assert_eq!(local, "20261125T040744Zccdabc332bc8ba25ee5bbe59ed09cb62321098d92500670be55f462cc060c289");
+        let cn = git_password(
+            "git-codecommit.cn-north-1.amazonaws.com.cn",
+            "/v1/repos/test_repo",
+            "cn-north-1",
+            "secret",
+            TS,
+        );
+        assert_eq!(
+            cn,
+            "20171224T115320Zd5c813948787d958c346a03202f48f34146d8d45e13fdc8e325a6fb61ff15162"
+        );
+        let local = git_password(
+            "127.0.0.1:18443",
+            "/v1/repos/myrepo",
+            "us-east-1",
+            "secret",
+            "20261125T040744",
+        );
+        assert_eq!(
+            local,
+            "20261125T040744Zccdabc332bc8ba25ee5bbe59ed09cb62321098d92500670be55f462cc060c289"
+        );
     }
 
     #[test]
     fn git_string_to_sign_intermediate() {
-        let canonical = git_canonical_request("git-codecommit.us-west-2.amazonaws.com", "/v1/repos/test_repo");
-        assert_eq!(canonical, "GIT\n/v1/repos/test_repo\n\nhost:git-codecommit.us-west-2.amazonaws.com\n\nhost\n");
-        assert_eq!(sha256_hex(canonical.as_bytes()), "298a3d18fae21d0bc76a2c741f479faa2c874420a05f054ebe7a2c4f84d9c765");
+        let canonical = git_canonical_request(
+            "git-codecommit.us-west-2.amazonaws.com",
+            "/v1/repos/test_repo",
+        );
+        assert_eq!(
+            canonical,
+            "GIT\n/v1/repos/test_repo\n\nhost:git-codecommit.us-west-2.amazonaws.com\n\nhost\n"
+        );
+        assert_eq!(
+            sha256_hex(canonical.as_bytes()),
+            "298a3d18fae21d0bc76a2c741f479faa2c874420a05f054ebe7a2c4f84d9c765"
+        );
     }
 
     #[test]
     fn git_username_quotes_like_python() {
-        assert_eq!(url_quote(&git_username("access", Some("token"))), "access%25token");
+        assert_eq!(
+            url_quote(&git_username("access", Some("token"))),
+            "access%25token"
+        );
         assert_eq!(url_quote(&git_username("access", None)), "access");
         assert_eq!(url_quote("a/b+c="), "a%2Fb%2Bc%3D");
     }
 
     #[test]
     fn parse_git_password_accepts_only_the_real_shape() {
-        let ok = parse_git_password("20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a").unwrap();
+        let ok = parse_git_password(
+            "20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a",
+        )
+        .unwrap();
         assert_eq!(ok.timestamp, TS);
-        for bad in ["", "Z", "20171224T115320Zshort", "2017122XT115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a", "20171224T115320b6df"] {
+        for bad in [
+            "",
+            "Z",
+            "20171224T115320Zshort",
+            "2017122XT115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a",
+            "20171224T115320b6df",
+        ] {
             assert!(parse_git_password(bad).is_none(), "{bad}");
         }
     }
@@ -310,9 +407,22 @@ mod tests {
             "x-amz-date" => Some("20150830T123600Z".to_owned()),
             _ => None,
         };
-        let creq = canonical_request("GET", "/", "", &auth.signed_headers, headers, &sha256_hex(b""));
+        let creq = canonical_request(
+            "GET",
+            "/",
+            "",
+            &auth.signed_headers,
+            headers,
+            &sha256_hex(b""),
+        );
         let sts = string_to_sign("20150830T123600Z", &auth, &creq);
-        let sig = signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", &auth.date, &auth.region, &auth.service, &sts);
+        let sig = signature(
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            &auth.date,
+            &auth.region,
+            &auth.service,
+            &sts,
+        );
         assert!(signatures_match(&sig, &auth.signature), "{sig}");
     }
 
@@ -328,21 +438,39 @@ mod tests {
             "x-amz-date" => Some("20150830T123600Z".to_owned()),
             _ => None,
         };
-        let creq = canonical_request("GET", "/", "Param2=value2&Param1=value1", &auth.signed_headers, headers, &sha256_hex(b""));
+        let creq = canonical_request(
+            "GET",
+            "/",
+            "Param2=value2&Param1=value1",
+            &auth.signed_headers,
+            headers,
+            &sha256_hex(b""),
+        );
         let sts = string_to_sign("20150830T123600Z", &auth, &creq);
-        let sig = signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", &auth.date, &auth.region, &auth.service, &sts);
+        let sig = signature(
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            &auth.date,
+            &auth.region,
+            &auth.service,
+            &sts,
+        );
         assert_eq!(sig, auth.signature);
     }
 
     #[test]
     fn authorization_header_errors() {
-        assert_eq!(parse_authorization("Basic abc"), Err(AuthorizationError::UnsupportedAlgorithm));
+        assert_eq!(
+            parse_authorization("Basic abc"),
+            Err(AuthorizationError::UnsupportedAlgorithm)
+        );
         assert_eq!(
             parse_authorization("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab"),
             Err(AuthorizationError::Missing("Credential"))
         );
         assert_eq!(
-            parse_authorization("AWS4-HMAC-SHA256 Credential=AKID/2015/us-east-1/s/x, SignedHeaders=host, Signature=ab"),
+            parse_authorization(
+                "AWS4-HMAC-SHA256 Credential=AKID/2015/us-east-1/s/x, SignedHeaders=host, Signature=ab"
+            ),
             Err(AuthorizationError::MalformedCredential)
         );
     }

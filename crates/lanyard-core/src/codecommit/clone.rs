@@ -116,28 +116,65 @@ pub fn default_clone_root(paths: &Paths) -> PathBuf {
 }
 
 /// `<clone root>/<account>/<repo>`, the account as a folder-safe name (its id when it has none).
-pub fn default_dest(clone_root: &Path, account_name: &str, account_id: &str, repository: &str) -> PathBuf {
-    let account: String = account_name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' }).collect();
+pub fn default_dest(
+    clone_root: &Path,
+    account_name: &str,
+    account_id: &str,
+    repository: &str,
+) -> PathBuf {
+    let account: String = account_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     let account = account.trim_matches(['-', '.']);
-    clone_root.join(if account.is_empty() { account_id } else { account }).join(repository)
+    clone_root
+        .join(if account.is_empty() {
+            account_id
+        } else {
+            account
+        })
+        .join(repository)
 }
 
 /// Refuses a destination that exists and is not an empty folder.
 pub fn check_dest(dest: &Path) -> Result<()> {
     match std::fs::read_dir(dest).map(|mut entries| entries.next().is_none()) {
         Ok(true) => Ok(()),
-        Ok(false) => Err(Error::DestinationExists { path: dest.to_owned() }),
+        Ok(false) => Err(Error::DestinationExists {
+            path: dest.to_owned(),
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(_) if dest.exists() => Err(Error::DestinationExists { path: dest.to_owned() }),
-        Err(source) => Err(Error::Io { what: "reading", path: dest.to_owned(), source }),
+        Err(_) if dest.exists() => Err(Error::DestinationExists {
+            path: dest.to_owned(),
+        }),
+        Err(source) => Err(Error::Io {
+            what: "reading",
+            path: dest.to_owned(),
+            source,
+        }),
     }
 }
 
 /// The profile for (session, account, role): one in Lanyard's block or one of the user's own
 /// `sso_session` profiles; `None` when the config has neither.
-pub fn find_profile(config_text: &str, session: &str, account_id: &str, role: &str) -> Option<String> {
-    let matches = |s: &aws_config::Section| s.get("sso_account_id") == Some(account_id) && s.get("sso_role_name") == Some(role);
-    let block = aws_config::find_block(config_text, &profiles::block_id(session)).map(|r| &config_text[r]).unwrap_or("");
+pub fn find_profile(
+    config_text: &str,
+    session: &str,
+    account_id: &str,
+    role: &str,
+) -> Option<String> {
+    let matches = |s: &aws_config::Section| {
+        s.get("sso_account_id") == Some(account_id) && s.get("sso_role_name") == Some(role)
+    };
+    let block = aws_config::find_block(config_text, &profiles::block_id(session))
+        .map(|r| &config_text[r])
+        .unwrap_or("");
     let name = |s: aws_config::Section| match s.kind {
         SectionKind::Profile(n) => Some(n),
         _ => None,
@@ -146,25 +183,45 @@ pub fn find_profile(config_text: &str, session: &str, account_id: &str, role: &s
         .into_iter()
         .find(|s| matches(s))
         .and_then(name)
-        .or_else(|| aws_config::sections(config_text).into_iter().find(|s| matches(s) && s.get("sso_session") == Some(session)).and_then(name))
+        .or_else(|| {
+            aws_config::sections(config_text)
+                .into_iter()
+                .find(|s| matches(s) && s.get("sso_session") == Some(session))
+                .and_then(name)
+        })
 }
 
 /// The profile a clone's remote will name, and — when the config has none yet — the plan that
 /// adds just that one profile to Lanyard's block (named by the identity's template, like a full
 /// sync would); the plan is applied only once the clone has succeeded.
-pub fn plan_profile(paths: &Paths, identity: &Identity, account: &crate::accounts::AccountRoles, role: &str) -> Result<(String, Option<profiles::SyncPlan>)> {
+pub fn plan_profile(
+    paths: &Paths,
+    identity: &Identity,
+    account: &crate::accounts::AccountRoles,
+    role: &str,
+) -> Result<(String, Option<profiles::SyncPlan>)> {
     let text = identity::read_config(&paths.aws_config_file)?;
     if let Some(p) = find_profile(&text, &identity.session, &account.account_id, role) {
         return Ok((p, None));
     }
     let settings = profiles::load_settings(paths, &identity.session);
-    let mut plan = profiles::plan(paths, identity, std::slice::from_ref(account), &settings, &text)?;
-    let block = aws_config::find_block(&text, &profiles::block_id(&identity.session)).map(|r| text[r].to_owned()).unwrap_or_default();
+    let mut plan = profiles::plan(
+        paths,
+        identity,
+        std::slice::from_ref(account),
+        &settings,
+        &text,
+    )?;
+    let block = aws_config::find_block(&text, &profiles::block_id(&identity.session))
+        .map(|r| text[r].to_owned())
+        .unwrap_or_default();
     // Keep what the block has, add the one profile: nothing else of a sync happens unasked.
     let kept: Vec<profiles::PlannedProfile> = aws_config::sections(&block)
         .into_iter()
         .filter_map(|s| {
-            let SectionKind::Profile(name) = s.kind.clone() else { return None };
+            let SectionKind::Profile(name) = s.kind.clone() else {
+                return None;
+            };
             Some(profiles::PlannedProfile {
                 name,
                 session: identity.session.clone(),
@@ -176,10 +233,17 @@ pub fn plan_profile(paths: &Paths, identity: &Identity, account: &crate::account
             })
         })
         .collect();
-    let mut wanted = plan.profiles.into_iter().find(|p| p.role_name == role).ok_or_else(|| Error::InvalidInput {
-        field: "role",
-        reason: format!("{role} is not one of your roles in {} ({})", account.account_name, account.account_id),
-    })?;
+    let mut wanted = plan
+        .profiles
+        .into_iter()
+        .find(|p| p.role_name == role)
+        .ok_or_else(|| Error::InvalidInput {
+            field: "role",
+            reason: format!(
+                "{role} is not one of your roles in {} ({})",
+                account.account_name, account.account_id
+            ),
+        })?;
     while kept.iter().any(|k| k.name == wanted.name) {
         wanted.name.push_str("-cc");
     }
@@ -221,20 +285,38 @@ pub fn git_clone(
     cancel: &AtomicBool,
 ) -> Result<git2::Repository> {
     trust_ca(ca_file);
-    let signed = url::git_credentials(host, repository, region, &creds.access_key_id, creds.secret_access_key.expose(), Some(creds.session_token.expose()), &url::timestamp(time::OffsetDateTime::now_utc()));
+    let signed = url::git_credentials(
+        host,
+        repository,
+        region,
+        &creds.access_key_id,
+        creds.secret_access_key.expose(),
+        Some(creds.session_token.expose()),
+        &url::timestamp(time::OffsetDateTime::now_utc()),
+    );
     let mut asked = 0;
     let mut cb = git2::RemoteCallbacks::new();
     cb.credentials(move |_url, _user, _allowed| {
         asked += 1;
         // A second request means the first pair was rejected; asking again would loop.
         if asked > 1 {
-            return Err(git2::Error::from_str("CodeCommit rejected the signed credentials"));
+            return Err(git2::Error::from_str(
+                "CodeCommit rejected the signed credentials",
+            ));
         }
         git2::Cred::userpass_plaintext(&signed.username, &signed.password)
     });
     cb.transfer_progress(|p| {
-        let (total, received, indexed) = (p.total_objects() as u64, p.received_objects() as u64, p.indexed_deltas() as u64);
-        let phase = if total > 0 && received == total && p.total_deltas() > 0 { ClonePhase::Resolving } else { ClonePhase::Receiving };
+        let (total, received, indexed) = (
+            p.total_objects() as u64,
+            p.received_objects() as u64,
+            p.indexed_deltas() as u64,
+        );
+        let phase = if total > 0 && received == total && p.total_deltas() > 0 {
+            ClonePhase::Resolving
+        } else {
+            ClonePhase::Receiving
+        };
         // Receiving is 0–80 %, resolving deltas 80–95 %, checkout the rest.
         let percent = if total == 0 {
             0
@@ -243,7 +325,13 @@ pub fn git_clone(
         } else {
             (80 * received / total) as u8
         };
-        on_progress(&CloneProgress { phase, received_objects: received as u32, total_objects: total as u32, received_bytes: p.received_bytes() as u64, percent });
+        on_progress(&CloneProgress {
+            phase,
+            received_objects: received as u32,
+            total_objects: total as u32,
+            received_bytes: p.received_bytes() as u64,
+            percent,
+        });
         !cancel.load(Ordering::Relaxed)
     });
     let mut fo = git2::FetchOptions::new();
@@ -251,28 +339,55 @@ pub fn git_clone(
     let mut co = git2::build::CheckoutBuilder::new();
     co.progress(|_, done, total| {
         let percent = 95 + (5 * done / total.max(1)) as u8;
-        on_progress(&CloneProgress { phase: ClonePhase::Checkout, received_objects: 0, total_objects: 0, received_bytes: 0, percent: percent.min(100) });
+        on_progress(&CloneProgress {
+            phase: ClonePhase::Checkout,
+            received_objects: 0,
+            total_objects: 0,
+            received_bytes: 0,
+            percent: percent.min(100),
+        });
     });
-    on_progress(&CloneProgress { phase: ClonePhase::Connecting, received_objects: 0, total_objects: 0, received_bytes: 0, percent: 0 });
+    on_progress(&CloneProgress {
+        phase: ClonePhase::Connecting,
+        received_objects: 0,
+        total_objects: 0,
+        received_bytes: 0,
+        percent: 0,
+    });
     let https = format!("https://{host}{}", url::repo_path(repository));
-    git2::build::RepoBuilder::new().fetch_options(fo).with_checkout(co).clone(&https, dest).map_err(|e| git_error(repository, region, e, cancel))
+    git2::build::RepoBuilder::new()
+        .fetch_options(fo)
+        .with_checkout(co)
+        .clone(&https, dest)
+        .map_err(|e| git_error(repository, region, e, cancel))
 }
 
 fn git_error(repository: &str, region: &str, e: git2::Error, cancel: &AtomicBool) -> Error {
     if cancel.load(Ordering::Relaxed) || e.code() == git2::ErrorCode::User {
-        return Error::Cancelled { what: format!("cloning {repository}") };
+        return Error::Cancelled {
+            what: format!("cloning {repository}"),
+        };
     }
     let m = e.message().to_owned();
     let reason = if m.contains("403") {
-        format!("CodeCommit refused access to {repository} in {region} (HTTP 403): the role lacks codecommit:GitPull on it, or its credentials expired. Choose a role that may pull, or sign in again.")
+        format!(
+            "CodeCommit refused access to {repository} in {region} (HTTP 403): the role lacks codecommit:GitPull on it, or its credentials expired. Choose a role that may pull, or sign in again."
+        )
     } else if m.contains("404") {
-        format!("repository {repository} was not found in {region}: check the name and region (refresh the repository list)")
+        format!(
+            "repository {repository} was not found in {region}: check the name and region (refresh the repository list)"
+        )
     } else if m.contains("rejected the signed credentials") || m.contains("401") {
-        format!("CodeCommit rejected the credentials for {repository} in {region}: sign in again (lanyard login) and retry")
+        format!(
+            "CodeCommit rejected the credentials for {repository} in {region}: sign in again (lanyard login) and retry"
+        )
     } else {
         format!("cloning {repository} from {region} failed: {m}")
     };
-    Error::Git { repository: repository.to_owned(), reason }
+    Error::Git {
+        repository: repository.to_owned(),
+        reason,
+    }
 }
 
 /// Clones one inventory row: validates, picks the destination, gets the role's credentials (cached,
@@ -291,32 +406,71 @@ pub async fn clone(
     cancel: Arc<AtomicBool>,
 ) -> Result<CloneReport> {
     if !url::is_repository_name(&req.repository) {
-        return Err(Error::InvalidInput { field: "repository", reason: format!("{:?} is not a CodeCommit repository name ([A-Za-z0-9._-], at most 100)", req.repository) });
+        return Err(Error::InvalidInput {
+            field: "repository",
+            reason: format!(
+                "{:?} is not a CodeCommit repository name ([A-Za-z0-9._-], at most 100)",
+                req.repository
+            ),
+        });
     }
     if !url::is_region(&req.region) {
-        return Err(Error::InvalidInput { field: "region", reason: format!("{} has no CodeCommit", req.region) });
+        return Err(Error::InvalidInput {
+            field: "region",
+            reason: format!("{} has no CodeCommit", req.region),
+        });
     }
     let dest = match &req.dest {
         Some(d) if !d.trim().is_empty() => PathBuf::from(d.trim()),
-        _ => default_dest(clone_root, &req.account_name, &req.account_id, &req.repository),
+        _ => default_dest(
+            clone_root,
+            &req.account_name,
+            &req.account_id,
+            &req.repository,
+        ),
     };
     check_dest(&dest)?;
-    let role_creds = creds.get(ctx, identity, &req.account_id, &req.role_name, limiter).await?;
+    let role_creds = creds
+        .get(ctx, identity, &req.account_id, &req.role_name, limiter)
+        .await?;
     let (profile, profile_plan) = plan_profile(&ctx.paths, identity, account, &req.role_name)?;
     let host = url::git_host(&req.region, ctx.endpoints.git_host.as_deref(), false);
     let existed = dest.exists();
-    let (region, repository, ca) = (req.region.clone(), req.repository.clone(), ctx.endpoints.git_ca_file.clone());
+    let (region, repository, ca) = (
+        req.region.clone(),
+        req.repository.clone(),
+        ctx.endpoints.git_ca_file.clone(),
+    );
     let target = dest.clone();
     let remote = url::remote_url(&req.region, &profile, &req.repository);
     let remote_for_task = remote.clone();
     let done = tokio::task::spawn_blocking(move || -> Result<Option<String>> {
-        let repo = git_clone(&host, &region, &repository, &role_creds, ca.as_deref(), &target, &*on_progress, &cancel)?;
-        repo.remote_set_url("origin", &remote_for_task).map_err(|e| Error::Git { repository: repository.clone(), reason: format!("could not set origin: {e}") })?;
-        let branch = repo.head().ok().and_then(|h| h.shorthand().map(str::to_owned));
+        let repo = git_clone(
+            &host,
+            &region,
+            &repository,
+            &role_creds,
+            ca.as_deref(),
+            &target,
+            &*on_progress,
+            &cancel,
+        )?;
+        repo.remote_set_url("origin", &remote_for_task)
+            .map_err(|e| Error::Git {
+                repository: repository.clone(),
+                reason: format!("could not set origin: {e}"),
+            })?;
+        let branch = repo
+            .head()
+            .ok()
+            .and_then(|h| h.shorthand().map(str::to_owned));
         Ok(branch)
     })
     .await
-    .map_err(|e| Error::Git { repository: req.repository.clone(), reason: format!("the clone stopped unexpectedly: {e}") })?;
+    .map_err(|e| Error::Git {
+        repository: req.repository.clone(),
+        reason: format!("the clone stopped unexpectedly: {e}"),
+    })?;
     let branch = match done {
         Ok(b) => b,
         Err(e) => {
@@ -325,7 +479,11 @@ pub async fn clone(
                 if let Ok(entries) = std::fs::read_dir(&dest) {
                     for entry in entries.flatten() {
                         let p = entry.path();
-                        let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+                        let _ = if p.is_dir() {
+                            std::fs::remove_dir_all(&p)
+                        } else {
+                            std::fs::remove_file(&p)
+                        };
                     }
                 }
             } else {
@@ -342,15 +500,24 @@ pub async fn clone(
             profiles::apply(&ctx.paths, &plan, (ctx.clock)())?;
         }
     }
-    let report = CloneReport { path: dest.display().to_string(), remote_url: remote, profile: profile.clone(), profile_written, branch };
-    remember(&ctx.paths, RecentClone {
-        path: report.path.clone(),
-        repository: req.repository.clone(),
-        account_name: req.account_name.clone(),
-        region: req.region.clone(),
-        profile,
-        cloned_at: crate::sso::cache::format_time((ctx.clock)()),
-    });
+    let report = CloneReport {
+        path: dest.display().to_string(),
+        remote_url: remote,
+        profile: profile.clone(),
+        profile_written,
+        branch,
+    };
+    remember(
+        &ctx.paths,
+        RecentClone {
+            path: report.path.clone(),
+            repository: req.repository.clone(),
+            account_name: req.account_name.clone(),
+            region: req.region.clone(),
+            profile,
+            cloned_at: crate::sso::cache::format_time((ctx.clock)()),
+        },
+    );
     Ok(report)
 }
 
@@ -360,8 +527,13 @@ fn recent_path(paths: &Paths) -> PathBuf {
 
 /// Recent clones, newest first, that still exist.
 pub fn recent(paths: &Paths) -> Vec<RecentClone> {
-    let list: Vec<RecentClone> = std::fs::read(recent_path(paths)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    list.into_iter().filter(|c| Path::new(&c.path).exists()).collect()
+    let list: Vec<RecentClone> = std::fs::read(recent_path(paths))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    list.into_iter()
+        .filter(|c| Path::new(&c.path).exists())
+        .collect()
 }
 
 fn remember(paths: &Paths, c: RecentClone) {
@@ -383,23 +555,45 @@ mod tests {
     #[test]
     fn destinations() {
         let root = Path::new("/src");
-        assert_eq!(default_dest(root, "acme dev", "1", "api"), Path::new("/src/acme-dev/api"));
-        assert_eq!(default_dest(root, "../..", "111122223333", "api"), Path::new("/src/111122223333/api"), "no escaping the root");
+        assert_eq!(
+            default_dest(root, "acme dev", "1", "api"),
+            Path::new("/src/acme-dev/api")
+        );
+        assert_eq!(
+            default_dest(root, "../..", "111122223333", "api"),
+            Path::new("/src/111122223333/api"),
+            "no escaping the root"
+        );
         let d = tempfile::tempdir().unwrap();
         assert!(check_dest(&d.path().join("new")).is_ok());
         assert!(check_dest(d.path()).is_ok(), "an empty folder is fine");
         std::fs::write(d.path().join("f"), "x").unwrap();
         let e = check_dest(d.path()).unwrap_err();
         assert!(e.to_string().contains("not empty"), "{e}");
-        assert!(check_dest(&d.path().join("f")).is_err(), "a file is never a destination");
+        assert!(
+            check_dest(&d.path().join("f")).is_err(),
+            "a file is never a destination"
+        );
     }
 
     #[test]
     fn finds_lanyard_and_own_profiles() {
-        let block = aws_config::upsert_block("", &profiles::block_id("acme"), "[profile dev]\nsso_session = acme\nsso_account_id = 1\nsso_role_name = Dev\n");
-        let text = format!("[profile mine]\nsso_session = acme\nsso_account_id = 2\nsso_role_name = Ops\n{block}");
-        assert_eq!(find_profile(&text, "acme", "1", "Dev").as_deref(), Some("dev"));
-        assert_eq!(find_profile(&text, "acme", "2", "Ops").as_deref(), Some("mine"));
+        let block = aws_config::upsert_block(
+            "",
+            &profiles::block_id("acme"),
+            "[profile dev]\nsso_session = acme\nsso_account_id = 1\nsso_role_name = Dev\n",
+        );
+        let text = format!(
+            "[profile mine]\nsso_session = acme\nsso_account_id = 2\nsso_role_name = Ops\n{block}"
+        );
+        assert_eq!(
+            find_profile(&text, "acme", "1", "Dev").as_deref(),
+            Some("dev")
+        );
+        assert_eq!(
+            find_profile(&text, "acme", "2", "Ops").as_deref(),
+            Some("mine")
+        );
         assert_eq!(find_profile(&text, "other", "2", "Ops"), None);
         assert_eq!(find_profile(&text, "acme", "3", "Dev"), None);
     }

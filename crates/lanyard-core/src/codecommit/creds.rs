@@ -26,7 +26,11 @@ pub struct RoleCredentials {
 
 impl std::fmt::Debug for RoleCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RoleCredentials({}, expires {})", self.access_key_id, self.expires_at)
+        write!(
+            f,
+            "RoleCredentials({}, expires {})",
+            self.access_key_id, self.expires_at
+        )
     }
 }
 
@@ -39,8 +43,19 @@ pub struct RoleCredentialsCache(Mutex<HashMap<(String, String, String), RoleCred
 
 impl RoleCredentialsCache {
     /// Cached credentials when they have 10 minutes left, else fresh ones from the portal.
-    pub async fn get(&self, ctx: &SsoContext, identity: &Identity, account_id: &str, role: &str, limiter: &RateLimiter) -> Result<RoleCredentials> {
-        let key = (identity.session.clone(), account_id.to_owned(), role.to_owned());
+    pub async fn get(
+        &self,
+        ctx: &SsoContext,
+        identity: &Identity,
+        account_id: &str,
+        role: &str,
+        limiter: &RateLimiter,
+    ) -> Result<RoleCredentials> {
+        let key = (
+            identity.session.clone(),
+            account_id.to_owned(),
+            role.to_owned(),
+        );
         let now = (ctx.clock)();
         if let Some(c) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             if c.expires_at - now > MIN_LEFT {
@@ -48,33 +63,63 @@ impl RoleCredentialsCache {
             }
         }
         let fresh = fetch(ctx, identity, account_id, role, limiter).await?;
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(key, fresh.clone());
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, fresh.clone());
         Ok(fresh)
     }
 
     /// Forgets an identity's credentials (sign-out).
     pub fn forget(&self, session: &str) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).retain(|k, _| k.0 != session);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|k, _| k.0 != session);
     }
 }
 
 /// The access token of a signed-in identity (refreshed first when it has less than 10 minutes
 /// left); every portal caller — discovery, role credentials — gets it here.
 pub(crate) async fn access_token(ctx: &SsoContext, identity: &Identity) -> Result<Secret> {
-    let _ = crate::sso::refresh(ctx, identity, std::time::Duration::from_secs(10 * 60), false).await;
-    let token = cache::read_token(&cache::token_path(&ctx.paths.sso_cache_dir, &identity.session))?
-        .ok_or_else(|| Error::NotSignedIn { session: identity.session.clone() })?;
+    let _ = crate::sso::refresh(
+        ctx,
+        identity,
+        std::time::Duration::from_secs(10 * 60),
+        false,
+    )
+    .await;
+    let token = cache::read_token(&cache::token_path(
+        &ctx.paths.sso_cache_dir,
+        &identity.session,
+    ))?
+    .ok_or_else(|| Error::NotSignedIn {
+        session: identity.session.clone(),
+    })?;
     if token.expires_at <= (ctx.clock)() {
-        return Err(Error::SessionExpired { session: identity.session.clone() });
+        return Err(Error::SessionExpired {
+            session: identity.session.clone(),
+        });
     }
     Ok(token.access_token)
 }
 
-async fn fetch(ctx: &SsoContext, identity: &Identity, account_id: &str, role: &str, limiter: &RateLimiter) -> Result<RoleCredentials> {
+async fn fetch(
+    ctx: &SsoContext,
+    identity: &Identity,
+    account_id: &str,
+    role: &str,
+    limiter: &RateLimiter,
+) -> Result<RoleCredentials> {
     let token = access_token(ctx, identity).await?;
     let (client, endpoint) = crate::sso::client::portal(&ctx.endpoints, identity);
     let out = crate::accounts::call(identity, &endpoint, "GetRoleCredentials", limiter, || {
-        client.get_role_credentials().access_token(token.expose()).account_id(account_id).role_name(role).send()
+        client
+            .get_role_credentials()
+            .access_token(token.expose())
+            .account_id(account_id)
+            .role_name(role)
+            .send()
     })
     .await?;
     let rc = out.role_credentials().ok_or_else(|| Error::Aws {
@@ -83,11 +128,19 @@ async fn fetch(ctx: &SsoContext, identity: &Identity, account_id: &str, role: &s
         code: "EmptyResponse".into(),
         message: "no credentials in the answer".into(),
     })?;
-    let missing = || Error::Aws { session: identity.session.clone(), op: "GetRoleCredentials", code: "EmptyResponse".into(), message: "incomplete credentials".into() };
+    let missing = || Error::Aws {
+        session: identity.session.clone(),
+        op: "GetRoleCredentials",
+        code: "EmptyResponse".into(),
+        message: "incomplete credentials".into(),
+    };
     Ok(RoleCredentials {
         access_key_id: rc.access_key_id().ok_or_else(missing)?.to_owned(),
         secret_access_key: Secret::new(rc.secret_access_key().ok_or_else(missing)?),
         session_token: Secret::new(rc.session_token().ok_or_else(missing)?),
-        expires_at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(rc.expiration()) * 1_000_000).unwrap_or_else(|_| (ctx.clock)()),
+        expires_at: OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(rc.expiration()) * 1_000_000,
+        )
+        .unwrap_or_else(|_| (ctx.clock)()),
     })
 }

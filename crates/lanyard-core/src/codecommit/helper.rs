@@ -15,7 +15,11 @@ use ts_rs::TS;
 use crate::{Error, Paths, Result};
 
 /// The helper's file name on this platform.
-pub const HELPER_NAME: &str = if cfg!(windows) { "git-remote-codecommit.exe" } else { "git-remote-codecommit" };
+pub const HELPER_NAME: &str = if cfg!(windows) {
+    "git-remote-codecommit.exe"
+} else {
+    "git-remote-codecommit"
+};
 
 /// What git will run for `codecommit::` URLs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -55,7 +59,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The first executable `git-remote-codecommit` in a PATH value.
 pub fn on_path(path_env: Option<&OsStr>) -> Option<PathBuf> {
-    std::env::split_paths(path_env?).map(|d| d.join(HELPER_NAME)).find(|p| p.is_file())
+    std::env::split_paths(path_env?)
+        .map(|d| d.join(HELPER_NAME))
+        .find(|p| p.is_file())
 }
 
 /// Where git's lookup lands, given PATH and Lanyard's own helper binary.
@@ -70,28 +76,47 @@ pub fn status(paths: &Paths, path_env: Option<&OsStr>, ours: &Path) -> HelperSta
             "git will run {} for codecommit:// URLs (earlier on PATH than Lanyard's); clones still work, but that helper may not support sso-session profiles",
             other.display()
         )),
-        (None, _) if link.is_some() && !in_path(&paths.bin_dir) => {
-            Some(format!("{} is not on your PATH: add it (e.g. in ~/.profile) so git finds git-remote-codecommit", paths.bin_dir.display()))
+        (None, _) if link.is_some() && !in_path(&paths.bin_dir) => Some(format!(
+            "{} is not on your PATH: add it (e.g. in ~/.profile) so git finds git-remote-codecommit",
+            paths.bin_dir.display()
+        )),
+        (None, _) => {
+            Some("git-remote-codecommit is not installed: Lanyard links it when you clone".into())
         }
-        (None, _) => Some("git-remote-codecommit is not installed: Lanyard links it when you clone".into()),
     };
-    HelperStatus { resolved: resolved.map(|p| p.display().to_string()), is_lanyard, link: link.map(|p| p.display().to_string()), note }
+    HelperStatus {
+        resolved: resolved.map(|p| p.display().to_string()),
+        is_lanyard,
+        link: link.map(|p| p.display().to_string()),
+        note,
+    }
 }
 
 /// Links (or on Windows copies) `ours` into the user bin dir. An existing file that is not
 /// Lanyard's is never replaced.
 pub fn install(paths: &Paths, ours: &Path) -> Result<PathBuf> {
     if !ours.is_file() {
-        return Err(Error::InvalidInput { field: "helper", reason: format!("{} is missing: reinstall Lanyard", ours.display()) });
+        return Err(Error::InvalidInput {
+            field: "helper",
+            reason: format!("{} is missing: reinstall Lanyard", ours.display()),
+        });
     }
     let link = paths.bin_dir.join(HELPER_NAME);
-    let io = |what, source| Error::Io { what, path: link.clone(), source };
+    let io = |what, source| Error::Io {
+        what,
+        path: link.clone(),
+        source,
+    };
     if link.symlink_metadata().is_ok() {
         let ours_already = same_file(&link, ours) || record(paths).is_some_and(|r| r.link == link);
         if !ours_already {
             return Err(Error::Git {
                 repository: String::new(),
-                reason: format!("{} exists and is not Lanyard's; remove it or put {} earlier on PATH", link.display(), ours.display()),
+                reason: format!(
+                    "{} exists and is not Lanyard's; remove it or put {} earlier on PATH",
+                    link.display(),
+                    ours.display()
+                ),
             });
         }
         std::fs::remove_file(&link).map_err(|e| io("replacing", e))?;
@@ -100,8 +125,14 @@ pub fn install(paths: &Paths, ours: &Path) -> Result<PathBuf> {
     #[cfg(unix)]
     std::os::unix::fs::symlink(ours, &link).map_err(|e| io("linking", e))?;
     #[cfg(not(unix))]
-    std::fs::copy(ours, &link).map(|_| ()).map_err(|e| io("copying", e))?;
-    let bytes = serde_json::to_vec(&Record { link: link.clone(), target: ours.to_owned() }).expect("plain struct");
+    std::fs::copy(ours, &link)
+        .map(|_| ())
+        .map_err(|e| io("copying", e))?;
+    let bytes = serde_json::to_vec(&Record {
+        link: link.clone(),
+        target: ours.to_owned(),
+    })
+    .expect("plain struct");
     crate::fsx::write_private(&record_path(paths), &bytes)?;
     Ok(link)
 }
@@ -116,7 +147,9 @@ pub fn ensure(paths: &Paths, path_env: Option<&OsStr>, ours: &Path) -> Result<He
 
 /// Removes the link Lanyard made (offboarding); returns it when there was one.
 pub fn uninstall(paths: &Paths, dry_run: bool) -> Result<Option<PathBuf>> {
-    let Some(r) = record(paths) else { return Ok(None) };
+    let Some(r) = record(paths) else {
+        return Ok(None);
+    };
     if !dry_run {
         crate::fsx::remove_if_exists(&r.link)?;
         crate::fsx::remove_if_exists(&record_path(paths))?;
@@ -136,12 +169,23 @@ mod tests {
         std::fs::create_dir_all(ours.parent().unwrap()).unwrap();
         std::fs::write(&ours, "#!/bin/sh\n").unwrap();
         let path_env = std::env::join_paths([paths.bin_dir.clone()]).unwrap();
-        assert!(status(&paths, Some(&path_env), &ours).note.unwrap().contains("not installed"));
+        assert!(
+            status(&paths, Some(&path_env), &ours)
+                .note
+                .unwrap()
+                .contains("not installed")
+        );
         let s = ensure(&paths, Some(&path_env), &ours).unwrap();
         assert!(s.is_lanyard && s.note.is_none(), "{s:?}");
         install(&paths, &ours).unwrap();
-        assert_eq!(uninstall(&paths, true).unwrap(), Some(paths.bin_dir.join(HELPER_NAME)));
-        assert!(paths.bin_dir.join(HELPER_NAME).exists(), "a dry run removes nothing");
+        assert_eq!(
+            uninstall(&paths, true).unwrap(),
+            Some(paths.bin_dir.join(HELPER_NAME))
+        );
+        assert!(
+            paths.bin_dir.join(HELPER_NAME).exists(),
+            "a dry run removes nothing"
+        );
         uninstall(&paths, false).unwrap();
         assert!(!paths.bin_dir.join(HELPER_NAME).exists());
 

@@ -25,8 +25,16 @@ use crate::{Error, Result};
 /// Roles tried first, in this order, to list an account's repositories; any other role follows
 /// alphabetically. Administrator and developer roles usually may push as well.
 pub const DEFAULT_ROLE_PREFERENCE: [&str; 10] = [
-    "AdministratorAccess", "PowerUserAccess", "Developer", "DeveloperAccess", "AWSCodeCommitPowerUser", "AWSCodeCommitFullAccess",
-    "ReadOnly", "ReadOnlyAccess", "AWSCodeCommitReadOnly", "ViewOnlyAccess",
+    "AdministratorAccess",
+    "PowerUserAccess",
+    "Developer",
+    "DeveloperAccess",
+    "AWSCodeCommitPowerUser",
+    "AWSCodeCommitFullAccess",
+    "ReadOnly",
+    "ReadOnlyAccess",
+    "AWSCodeCommitReadOnly",
+    "ViewOnlyAccess",
 ];
 
 /// A repository and how Lanyard reaches it.
@@ -147,7 +155,11 @@ pub struct InventoryOptions {
 impl InventoryOptions {
     /// The defaults for these regions.
     pub fn new(regions: Vec<String>) -> Self {
-        InventoryOptions { regions, role_preference: DEFAULT_ROLE_PREFERENCE.map(str::to_owned).to_vec(), concurrency: 8 }
+        InventoryOptions {
+            regions,
+            role_preference: DEFAULT_ROLE_PREFERENCE.map(str::to_owned).to_vec(),
+            concurrency: 8,
+        }
     }
 }
 
@@ -158,7 +170,9 @@ pub fn default_regions(identity: &Identity, settings: &ProfileSettings) -> Vec<S
     set.insert(identity.region.clone());
     set.extend(settings.default_region.clone());
     set.extend(settings.account_regions.values().cloned());
-    set.into_iter().filter(|r| super::url::is_region(r)).collect()
+    set.into_iter()
+        .filter(|r| super::url::is_region(r))
+        .collect()
 }
 
 /// `--region all`: all 29.
@@ -168,7 +182,11 @@ pub fn all_regions() -> Vec<String> {
 
 /// Roles in the order they are tried.
 pub fn role_order(roles: &[String], preference: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = preference.iter().filter(|p| roles.contains(p)).cloned().collect();
+    let mut out: Vec<String> = preference
+        .iter()
+        .filter(|p| roles.contains(p))
+        .cloned()
+        .collect();
     let mut rest: Vec<String> = roles.iter().filter(|r| !out.contains(r)).cloned().collect();
     rest.sort();
     out.extend(rest);
@@ -177,7 +195,10 @@ pub fn role_order(roles: &[String], preference: &[String]) -> Vec<String> {
 
 /// Where an identity's inventory is cached.
 pub fn cache_path(ctx: &SsoContext, session: &str) -> PathBuf {
-    ctx.paths.data_dir.join("codecommit").join(format!("{session}.json"))
+    ctx.paths
+        .data_dir
+        .join("codecommit")
+        .join(format!("{session}.json"))
 }
 
 /// The last scan, if any (a corrupt cache counts as none).
@@ -211,14 +232,27 @@ fn client(ctx: &SsoContext, creds: &RoleCredentials, region: &str) -> aws_sdk_co
     )
 }
 
-fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(identity: &Identity, op: &'static str, e: SdkError<E, R>) -> std::result::Result<Listed, Error> {
+fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    identity: &Identity,
+    op: &'static str,
+    e: SdkError<E, R>,
+) -> std::result::Result<Listed, Error> {
     match &e {
         SdkError::ServiceError(s) => match s.err().code() {
-            Some("AccessDeniedException") => Ok(Listed::Denied(s.err().message().unwrap_or("access denied").to_owned())),
+            Some("AccessDeniedException") => Ok(Listed::Denied(
+                s.err().message().unwrap_or("access denied").to_owned(),
+            )),
             // What an opt-in region the account has not enabled answers.
-            Some("UnrecognizedClientException" | "InvalidSignatureException" | "OptInRequired" | "AuthFailure") => {
-                Ok(Listed::Unavailable(format!("{}: {}", s.err().code().unwrap_or(""), s.err().message().unwrap_or(""))))
-            }
+            Some(
+                "UnrecognizedClientException"
+                | "InvalidSignatureException"
+                | "OptInRequired"
+                | "AuthFailure",
+            ) => Ok(Listed::Unavailable(format!(
+                "{}: {}",
+                s.err().code().unwrap_or(""),
+                s.err().message().unwrap_or("")
+            ))),
             _ => Err(Error::Aws {
                 session: identity.session.clone(),
                 op,
@@ -226,20 +260,44 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(ident
                 message: s.err().message().unwrap_or("").into(),
             }),
         },
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Ok(Listed::Unavailable("the CodeCommit endpoint could not be reached".into())),
-        _ => Err(Error::Aws { session: identity.session.clone(), op, code: "Unreadable".into(), message: format!("{e:?}").chars().take(200).collect() }),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Ok(Listed::Unavailable(
+            "the CodeCommit endpoint could not be reached".into(),
+        )),
+        _ => Err(Error::Aws {
+            session: identity.session.clone(),
+            op,
+            code: "Unreadable".into(),
+            message: format!("{e:?}").chars().take(200).collect(),
+        }),
     }
 }
 
-async fn list_region(ctx: &SsoContext, identity: &Identity, account: &AccountRoles, role: &str, creds: &RoleCredentials, region: &str, gate: &Semaphore) -> Result<Listed> {
+async fn list_region(
+    ctx: &SsoContext,
+    identity: &Identity,
+    account: &AccountRoles,
+    role: &str,
+    creds: &RoleCredentials,
+    region: &str,
+    gate: &Semaphore,
+) -> Result<Listed> {
     let cc = client(ctx, creds, region);
     let mut names: Vec<String> = vec![];
     let mut next: Option<String> = None;
     loop {
         let _slot = gate.acquire().await.expect("semaphore open");
-        match cc.list_repositories().set_next_token(next.clone()).send().await {
+        match cc
+            .list_repositories()
+            .set_next_token(next.clone())
+            .send()
+            .await
+        {
             Ok(out) => {
-                names.extend(out.repositories().iter().filter_map(|r| r.repository_name().map(str::to_owned)));
+                names.extend(
+                    out.repositories()
+                        .iter()
+                        .filter_map(|r| r.repository_name().map(str::to_owned)),
+                );
                 next = out.next_token().map(str::to_owned);
                 if next.is_none() {
                     break;
@@ -251,23 +309,37 @@ async fn list_region(ctx: &SsoContext, identity: &Identity, account: &AccountRol
     let mut repos = vec![];
     for chunk in names.chunks(100) {
         let _slot = gate.acquire().await.expect("semaphore open");
-        let out = match cc.batch_get_repositories().set_repository_names(Some(chunk.to_vec())).send().await {
+        let out = match cc
+            .batch_get_repositories()
+            .set_repository_names(Some(chunk.to_vec()))
+            .send()
+            .await
+        {
             Ok(out) => out,
             Err(e) => match classify(identity, "BatchGetRepositories", e)? {
                 // Listing is allowed but details are not: show the names alone.
                 Listed::Denied(_) => {
-                    repos.extend(chunk.iter().map(|n| bare(identity, account, role, region, n)));
+                    repos.extend(
+                        chunk
+                            .iter()
+                            .map(|n| bare(identity, account, role, region, n)),
+                    );
                     continue;
                 }
                 other => return Ok(other),
             },
         };
         for m in out.repositories() {
-            let Some(name) = m.repository_name() else { continue };
+            let Some(name) = m.repository_name() else {
+                continue;
+            };
             repos.push(Repository {
                 description: m.repository_description().map(str::to_owned),
                 default_branch: m.default_branch().map(str::to_owned),
-                last_modified: m.last_modified_date().and_then(|d| d.fmt(aws_sdk_codecommit::primitives::DateTimeFormat::DateTime).ok()),
+                last_modified: m.last_modified_date().and_then(|d| {
+                    d.fmt(aws_sdk_codecommit::primitives::DateTimeFormat::DateTime)
+                        .ok()
+                }),
                 clone_url_http: m.clone_url_http().map(str::to_owned),
                 arn: m.arn().map(str::to_owned),
                 ..bare(identity, account, role, region, name)
@@ -277,7 +349,13 @@ async fn list_region(ctx: &SsoContext, identity: &Identity, account: &AccountRol
     Ok(Listed::Repos(repos))
 }
 
-fn bare(identity: &Identity, account: &AccountRoles, role: &str, region: &str, name: &str) -> Repository {
+fn bare(
+    identity: &Identity,
+    account: &AccountRoles,
+    role: &str,
+    region: &str,
+    name: &str,
+) -> Repository {
     Repository {
         session: identity.session.clone(),
         account_id: account.account_id.clone(),
@@ -304,7 +382,10 @@ struct Shared {
 
 /// One account: the first role (in preference order) that may list in the first region scans
 /// every region; the rest are noted.
-async fn scan_account(s: Arc<Shared>, account: AccountRoles) -> Result<(Vec<Repository>, Vec<ScanNote>)> {
+async fn scan_account(
+    s: Arc<Shared>,
+    account: AccountRoles,
+) -> Result<(Vec<Repository>, Vec<ScanNote>)> {
     let note = |region: Option<&str>, kind, detail: String| ScanNote {
         account_id: account.account_id.clone(),
         account_name: account.account_name.clone(),
@@ -312,12 +393,22 @@ async fn scan_account(s: Arc<Shared>, account: AccountRoles) -> Result<(Vec<Repo
         kind,
         detail,
     };
-    let Some(first) = s.opts.regions.first() else { return Ok((vec![], vec![])) };
+    let Some(first) = s.opts.regions.first() else {
+        return Ok((vec![], vec![]));
+    };
     let mut last_denial = String::from("the identity has no role in this account");
     for role in role_order(&account.roles, &s.opts.role_preference) {
-        let creds = match s.creds.get(&s.ctx, &s.identity, &account.account_id, &role, &s.limiter).await {
+        let creds = match s
+            .creds
+            .get(&s.ctx, &s.identity, &account.account_id, &role, &s.limiter)
+            .await
+        {
             Ok(c) => c,
-            Err(e @ (Error::SessionExpired { .. } | Error::NotSignedIn { .. } | Error::Unreachable { .. })) => return Err(e),
+            Err(
+                e @ (Error::SessionExpired { .. }
+                | Error::NotSignedIn { .. }
+                | Error::Unreachable { .. }),
+            ) => return Err(e),
             Err(e) => {
                 last_denial = format!("{role}: {e}");
                 continue;
@@ -334,27 +425,49 @@ async fn scan_account(s: Arc<Shared>, account: AccountRoles) -> Result<(Vec<Repo
                 let mut results = vec![(first.clone(), first_result)];
                 let mut tasks = tokio::task::JoinSet::new();
                 for region in s.opts.regions.iter().skip(1).cloned() {
-                    let (s, account, role, creds) = (s.clone(), account.clone(), role.clone(), creds.clone());
+                    let (s, account, role, creds) =
+                        (s.clone(), account.clone(), role.clone(), creds.clone());
                     tasks.spawn(async move {
-                        let r = list_region(&s.ctx, &s.identity, &account, &role, &creds, &region, &s.gate).await;
+                        let r = list_region(
+                            &s.ctx,
+                            &s.identity,
+                            &account,
+                            &role,
+                            &creds,
+                            &region,
+                            &s.gate,
+                        )
+                        .await;
                         r.map(|l| (region, l))
                     });
                 }
                 while let Some(r) = tasks.join_next().await {
-                    results.push(r.map_err(|e| Error::Config { path: PathBuf::new(), reason: format!("a scan task failed: {e}") })??);
+                    results.push(r.map_err(|e| Error::Config {
+                        path: PathBuf::new(),
+                        reason: format!("a scan task failed: {e}"),
+                    })??);
                 }
                 for (region, l) in results {
                     match l {
                         Listed::Repos(r) => repos.extend(r),
-                        Listed::Denied(why) => notes.push(note(Some(&region), NoteKind::AccessDenied, format!("{role}: {why}"))),
-                        Listed::Unavailable(why) => notes.push(note(Some(&region), NoteKind::Unavailable, why)),
+                        Listed::Denied(why) => notes.push(note(
+                            Some(&region),
+                            NoteKind::AccessDenied,
+                            format!("{role}: {why}"),
+                        )),
+                        Listed::Unavailable(why) => {
+                            notes.push(note(Some(&region), NoteKind::Unavailable, why))
+                        }
                     }
                 }
                 return Ok((repos, notes));
             }
         }
     }
-    Ok((vec![], vec![note(None, NoteKind::AccessDenied, last_denial)]))
+    Ok((
+        vec![],
+        vec![note(None, NoteKind::AccessDenied, last_denial)],
+    ))
 }
 
 /// Scans the accounts (from discovery) for repositories. `on_event` sees each account's results
@@ -370,7 +483,13 @@ pub async fn scan(
 ) -> Result<Inventory> {
     for r in &opts.regions {
         if !super::url::is_region(r) {
-            return Err(Error::InvalidInput { field: "region", reason: format!("{r} has no CodeCommit; choose from {}", super::url::REGIONS.join(", ")) });
+            return Err(Error::InvalidInput {
+                field: "region",
+                reason: format!(
+                    "{r} has no CodeCommit; choose from {}",
+                    super::url::REGIONS.join(", ")
+                ),
+            });
         }
     }
     // Fails early, before hundreds of tasks, when the identity is not signed in.
@@ -378,7 +497,14 @@ pub async fn scan(
     let started = Instant::now();
     let regions = opts.regions.clone();
     let concurrency = opts.concurrency.max(1);
-    let shared = Arc::new(Shared { ctx: ctx.clone(), identity: identity.clone(), limiter, creds, gate: Semaphore::new(concurrency * 3), opts });
+    let shared = Arc::new(Shared {
+        ctx: ctx.clone(),
+        identity: identity.clone(),
+        limiter,
+        creds,
+        gate: Semaphore::new(concurrency * 3),
+        opts,
+    });
     let slots = Arc::new(Semaphore::new(concurrency));
     let mut tasks = tokio::task::JoinSet::new();
     for a in accounts.iter().cloned() {
@@ -388,10 +514,24 @@ pub async fn scan(
             scan_account(s, a).await
         });
     }
-    let progress = Mutex::new(InventoryProgress { accounts_done: 0, accounts_total: accounts.len() as u32, repositories: 0, eta_secs: None });
-    let mut inv = Inventory { session: identity.session.clone(), scanned_at: String::new(), regions, repositories: vec![], notes: vec![] };
+    let progress = Mutex::new(InventoryProgress {
+        accounts_done: 0,
+        accounts_total: accounts.len() as u32,
+        repositories: 0,
+        eta_secs: None,
+    });
+    let mut inv = Inventory {
+        session: identity.session.clone(),
+        scanned_at: String::new(),
+        regions,
+        repositories: vec![],
+        notes: vec![],
+    };
     while let Some(r) = tasks.join_next().await {
-        let (repos, notes) = match r.map_err(|e| Error::Config { path: PathBuf::new(), reason: format!("a scan task failed: {e}") })? {
+        let (repos, notes) = match r.map_err(|e| Error::Config {
+            path: PathBuf::new(),
+            reason: format!("a scan task failed: {e}"),
+        })? {
             Ok(x) => x,
             Err(e) => {
                 tasks.abort_all();
@@ -406,14 +546,24 @@ pub async fn scan(
             p.eta_secs = Some((per * f64::from(p.accounts_total - p.accounts_done)).ceil() as u32);
             p.clone()
         };
-        on_event(&InventoryEvent { repositories: repos.clone(), notes: notes.clone(), progress: p });
+        on_event(&InventoryEvent {
+            repositories: repos.clone(),
+            notes: notes.clone(),
+            progress: p,
+        });
         inv.repositories.extend(repos);
         inv.notes.extend(notes);
     }
-    inv.repositories.sort_by(|a, b| (&a.account_name, &a.name, &a.region).cmp(&(&b.account_name, &b.name, &b.region)));
-    inv.notes.sort_by(|a, b| (&a.account_name, &a.region).cmp(&(&b.account_name, &b.region)));
+    inv.repositories.sort_by(|a, b| {
+        (&a.account_name, &a.name, &a.region).cmp(&(&b.account_name, &b.name, &b.region))
+    });
+    inv.notes
+        .sort_by(|a, b| (&a.account_name, &a.region).cmp(&(&b.account_name, &b.region)));
     inv.scanned_at = crate::sso::cache::format_time((ctx.clock)());
-    let bytes = serde_json::to_vec(&inv).map_err(|e| Error::Config { path: cache_path(ctx, &identity.session), reason: e.to_string() })?;
+    let bytes = serde_json::to_vec(&inv).map_err(|e| Error::Config {
+        path: cache_path(ctx, &identity.session),
+        reason: e.to_string(),
+    })?;
     crate::fsx::write_private(&cache_path(ctx, &identity.session), &bytes)?;
     Ok(inv)
 }
@@ -424,20 +574,59 @@ mod tests {
 
     #[test]
     fn roles_follow_the_preference_then_the_alphabet() {
-        let roles: Vec<String> = ["Billing", "ReadOnly", "Zeta", "AdministratorAccess", "Alpha"].map(String::from).to_vec();
+        let roles: Vec<String> = [
+            "Billing",
+            "ReadOnly",
+            "Zeta",
+            "AdministratorAccess",
+            "Alpha",
+        ]
+        .map(String::from)
+        .to_vec();
         let pref = DEFAULT_ROLE_PREFERENCE.map(String::from).to_vec();
-        assert_eq!(role_order(&roles, &pref), ["AdministratorAccess", "ReadOnly", "Alpha", "Billing", "Zeta"]);
-        assert_eq!(role_order(&roles, &["Zeta".into()]), ["Zeta", "AdministratorAccess", "Alpha", "Billing", "ReadOnly"]);
+        assert_eq!(
+            role_order(&roles, &pref),
+            [
+                "AdministratorAccess",
+                "ReadOnly",
+                "Alpha",
+                "Billing",
+                "Zeta"
+            ]
+        );
+        assert_eq!(
+            role_order(&roles, &["Zeta".into()]),
+            [
+                "Zeta",
+                "AdministratorAccess",
+                "Alpha",
+                "Billing",
+                "ReadOnly"
+            ]
+        );
     }
 
     #[test]
     fn default_regions_are_where_the_identity_works() {
-        let identity = Identity { session: "s".into(), start_url: "https://x.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: true };
+        let identity = Identity {
+            session: "s".into(),
+            start_url: "https://x.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+            managed: true,
+        };
         let mut settings = ProfileSettings::default();
         settings.default_region = Some("eu-west-1".into());
-        settings.account_regions.insert("1".into(), "ap-south-1".into());
-        settings.account_regions.insert("2".into(), "xx-nowhere-1".into());
-        assert_eq!(default_regions(&identity, &settings), ["ap-south-1", "eu-west-1", "us-east-1"]);
+        settings
+            .account_regions
+            .insert("1".into(), "ap-south-1".into());
+        settings
+            .account_regions
+            .insert("2".into(), "xx-nowhere-1".into());
+        assert_eq!(
+            default_regions(&identity, &settings),
+            ["ap-south-1", "eu-west-1", "us-east-1"]
+        );
         assert_eq!(all_regions().len(), 29);
     }
 }

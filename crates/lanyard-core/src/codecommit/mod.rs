@@ -11,4 +11,6 @@ pub mod url;
 
 pub use clone::{CloneProgress, CloneReport, CloneRequest, RecentClone};
 pub use creds::{RoleCredentials, RoleCredentialsCache};
-pub use inventory::{Inventory, InventoryEvent, InventoryOptions, InventoryProgress, Repository, ScanNote};
+pub use inventory::{
+    Inventory, InventoryEvent, InventoryOptions, InventoryProgress, Repository, ScanNote,
+};

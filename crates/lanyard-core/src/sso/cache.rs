@@ -45,7 +45,10 @@ impl CachedToken {
 
 /// The token file for an sso-session name.
 pub fn token_path(cache_dir: &Path, session: &str) -> PathBuf {
-    cache_dir.join(format!("{}.json", hex::encode(Sha1::digest(session.as_bytes()))))
+    cache_dir.join(format!(
+        "{}.json",
+        hex::encode(Sha1::digest(session.as_bytes()))
+    ))
 }
 
 /// `%Y-%m-%dT%H:%M:%SZ`, as the CLI writes.
@@ -68,14 +71,27 @@ pub fn parse_time(s: &str) -> Option<OffsetDateTime> {
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return t.replace_nanosecond(0).ok();
     }
-    let base = s.strip_suffix("UTC").or_else(|| s.strip_suffix("+0000")).or_else(|| s.strip_suffix('Z')).unwrap_or(s).trim();
+    let base = s
+        .strip_suffix("UTC")
+        .or_else(|| s.strip_suffix("+0000"))
+        .or_else(|| s.strip_suffix('Z'))
+        .unwrap_or(s)
+        .trim();
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    time::PrimitiveDateTime::parse(base.get(..19).unwrap_or(base), &fmt).ok().map(|t| t.assume_utc())
+    time::PrimitiveDateTime::parse(base.get(..19).unwrap_or(base), &fmt)
+        .ok()
+        .map(|t| t.assume_utc())
 }
 
 fn get<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     // Exact first (botocore), then case-insensitive (the Rust SDK accepts either).
-    obj.get(key).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)).and_then(Value::as_str)
+    obj.get(key)
+        .or_else(|| {
+            obj.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })
+        .and_then(Value::as_str)
 }
 
 /// Reads a token file. `Ok(None)` when there is none; a clear error when it is unreadable.
@@ -83,14 +99,27 @@ pub fn read_token(path: &Path) -> Result<Option<CachedToken>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(Error::Io { what: "reading", path: path.to_owned(), source }),
+        Err(source) => {
+            return Err(Error::Io {
+                what: "reading",
+                path: path.to_owned(),
+                source,
+            });
+        }
     };
-    let corrupt = |reason: String| Error::CorruptCache { path: path.to_owned(), reason };
-    let value: Value = serde_json::from_str(&text).map_err(|e| corrupt(format!("not JSON ({e})")))?;
-    let obj = value.as_object().ok_or_else(|| corrupt("not a JSON object".into()))?;
+    let corrupt = |reason: String| Error::CorruptCache {
+        path: path.to_owned(),
+        reason,
+    };
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| corrupt(format!("not JSON ({e})")))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| corrupt("not a JSON object".into()))?;
     let access = get(obj, "accessToken").ok_or_else(|| corrupt("no accessToken".into()))?;
     let expires = get(obj, "expiresAt").ok_or_else(|| corrupt("no expiresAt".into()))?;
-    let expires_at = parse_time(expires).ok_or_else(|| corrupt(format!("expiresAt {expires:?} is not a time")))?;
+    let expires_at = parse_time(expires)
+        .ok_or_else(|| corrupt(format!("expiresAt {expires:?} is not a time")))?;
     Ok(Some(CachedToken {
         start_url: get(obj, "startUrl").map(str::to_owned),
         region: get(obj, "region").map(str::to_owned),
@@ -133,10 +162,16 @@ pub fn write_token(path: &Path, t: &CachedToken) -> Result<()> {
 fn python_json(v: &Value) -> String {
     match v {
         Value::Object(o) => {
-            let items: Vec<String> = o.iter().map(|(k, v)| format!("{}: {}", Value::String(k.clone()), python_json(v))).collect();
+            let items: Vec<String> = o
+                .iter()
+                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), python_json(v)))
+                .collect();
             format!("{{{}}}", items.join(", "))
         }
-        Value::Array(a) => format!("[{}]", a.iter().map(python_json).collect::<Vec<_>>().join(", ")),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(python_json).collect::<Vec<_>>().join(", ")
+        ),
         other => other.to_string(),
     }
 }
@@ -157,21 +192,42 @@ pub struct Registration {
 }
 
 /// The registration cache file for (start URL, region, scopes, session), keyed like CLI ≥ 2.7.32.
-pub fn registration_path(cache_dir: &Path, start_url: &str, region: &str, scopes: Option<&[String]>, session: &str) -> PathBuf {
+pub fn registration_path(
+    cache_dir: &Path,
+    start_url: &str,
+    region: &str,
+    scopes: Option<&[String]>,
+    session: &str,
+) -> PathBuf {
     let mut o = Map::new(); // sorted keys, as json.dumps(sort_keys=True)
     o.insert("region".into(), region.into());
-    o.insert("scopes".into(), scopes.map_or(Value::Null, |s| s.iter().map(|x| Value::from(x.as_str())).collect()));
+    o.insert(
+        "scopes".into(),
+        scopes.map_or(Value::Null, |s| {
+            s.iter().map(|x| Value::from(x.as_str())).collect()
+        }),
+    );
     o.insert("session_name".into(), session.into());
     o.insert("startUrl".into(), start_url.into());
     o.insert("tool".into(), "botocore".into());
-    cache_dir.join(format!("{}.json", hex::encode(Sha1::digest(python_json(&Value::Object(o)).as_bytes()))))
+    cache_dir.join(format!(
+        "{}.json",
+        hex::encode(Sha1::digest(python_json(&Value::Object(o)).as_bytes()))
+    ))
 }
 
 /// Reads a registration file; a corrupt one counts as absent (it is only a cache).
 pub fn read_registration(path: &Path) -> Option<Registration> {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     let o = v.as_object()?;
-    let strings = |k: &str| o.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+    let strings = |k: &str| {
+        o.get(k).and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+    };
     Some(Registration {
         client_id: get(o, "clientId")?.to_owned(),
         client_secret: Secret::new(get(o, "clientSecret")?),
@@ -188,10 +244,16 @@ pub fn write_registration(path: &Path, r: &Registration) -> Result<()> {
     o.insert("clientSecret".into(), r.client_secret.expose().into());
     o.insert("expiresAt".into(), format_time(r.expires_at).into());
     if let Some(s) = &r.scopes {
-        o.insert("scopes".into(), s.iter().map(|x| Value::from(x.as_str())).collect());
+        o.insert(
+            "scopes".into(),
+            s.iter().map(|x| Value::from(x.as_str())).collect(),
+        );
     }
     if let Some(g) = &r.grant_types {
-        o.insert("grantTypes".into(), g.iter().map(|x| Value::from(x.as_str())).collect());
+        o.insert(
+            "grantTypes".into(),
+            g.iter().map(|x| Value::from(x.as_str())).collect(),
+        );
     }
     crate::fsx::write_private(path, python_json(&Value::Object(o)).as_bytes())
 }
@@ -204,9 +266,18 @@ mod tests {
     #[test]
     fn token_file_names_match_protocol_vectors() {
         let d = Path::new("/c");
-        assert_eq!(token_path(d, "my-sso"), d.join("0ad374308c5a4e22f723adf10145eafad7c4031c.json"));
-        assert_eq!(token_path(d, "admin"), d.join("d033e22ae348aeb5660fc2140aec35850c4da997.json"));
-        assert_eq!(token_path(d, "dev-scopes"), d.join("75e4d41276d8bd17f85986fc6cccef29fd725ce3.json"));
+        assert_eq!(
+            token_path(d, "my-sso"),
+            d.join("0ad374308c5a4e22f723adf10145eafad7c4031c.json")
+        );
+        assert_eq!(
+            token_path(d, "admin"),
+            d.join("d033e22ae348aeb5660fc2140aec35850c4da997.json")
+        );
+        assert_eq!(
+            token_path(d, "dev-scopes"),
+            d.join("75e4d41276d8bd17f85986fc6cccef29fd725ce3.json")
+        );
     }
 
     #[test]
@@ -214,8 +285,14 @@ mod tests {
         let d = Path::new("/c");
         let url = "https://d-1234567890.awsapps.com/start";
         let scopes = vec!["sso:account:access".to_owned()];
-        assert_eq!(registration_path(d, url, "us-east-1", Some(&scopes), "my-sso"), d.join("a8343d65418848d0bc13a5f25cbb32508ceec5d1.json"));
-        assert_eq!(registration_path(d, url, "us-east-1", None, "my-sso"), d.join("8b2cedd020fb181ad4cf906d1d27b232fd31557e.json"));
+        assert_eq!(
+            registration_path(d, url, "us-east-1", Some(&scopes), "my-sso"),
+            d.join("a8343d65418848d0bc13a5f25cbb32508ceec5d1.json")
+        );
+        assert_eq!(
+            registration_path(d, url, "us-east-1", None, "my-sso"),
+            d.join("8b2cedd020fb181ad4cf906d1d27b232fd31557e.json")
+        );
     }
 
     #[test]
@@ -239,13 +316,26 @@ mod tests {
         );
         assert_eq!(read_token(&p).unwrap().unwrap(), t);
         assert!(t.refreshable(datetime!(2026-11-25 12:00:00 UTC)));
-        assert!(!t.refreshable(datetime!(2027-03-01 00:00:00 UTC)), "registration expired");
+        assert!(
+            !t.refreshable(datetime!(2027-03-01 00:00:00 UTC)),
+            "registration expired"
+        );
     }
 
     #[test]
     fn reads_times_leniently() {
-        for s in ["2026-11-25T12:01:57Z", "2026-11-25T12:01:57UTC", "2026-11-25T12:01:57+00:00", "2026-11-25T12:01:57.123456Z", "2026-11-25T13:01:57+01:00"] {
-            assert_eq!(parse_time(s), Some(datetime!(2026-11-25 12:01:57 UTC)), "{s}");
+        for s in [
+            "2026-11-25T12:01:57Z",
+            "2026-11-25T12:01:57UTC",
+            "2026-11-25T12:01:57+00:00",
+            "2026-11-25T12:01:57.123456Z",
+            "2026-11-25T13:01:57+01:00",
+        ] {
+            assert_eq!(
+                parse_time(s),
+                Some(datetime!(2026-11-25 12:01:57 UTC)),
+                "{s}"
+            );
         }
         assert_eq!(parse_time("yesterday"), None);
     }
@@ -255,12 +345,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.json");
         assert!(read_token(&p).unwrap().is_none());
-        for (content, why) in [("{", "not JSON"), ("[]", "not a JSON object"), ("{\"expiresAt\":\"2026-01-01T00:00:00Z\"}", "no accessToken"), ("{\"accessToken\":\"a\",\"expiresAt\":\"soon\"}", "not a time")] {
+        for (content, why) in [
+            ("{", "not JSON"),
+            ("[]", "not a JSON object"),
+            ("{\"expiresAt\":\"2026-01-01T00:00:00Z\"}", "no accessToken"),
+            (
+                "{\"accessToken\":\"a\",\"expiresAt\":\"soon\"}",
+                "not a time",
+            ),
+        ] {
             std::fs::write(&p, content).unwrap();
             let e = read_token(&p).unwrap_err().to_string();
             assert!(e.contains(why) && e.contains("x.json"), "{e}");
         }
-        std::fs::write(&p, r#"{"AccessToken":"a","ExpiresAt":"2026-01-01T00:00:00UTC"}"#).unwrap();
+        std::fs::write(
+            &p,
+            r#"{"AccessToken":"a","ExpiresAt":"2026-01-01T00:00:00UTC"}"#,
+        )
+        .unwrap();
         assert_eq!(read_token(&p).unwrap().unwrap().access_token.expose(), "a");
     }
 }

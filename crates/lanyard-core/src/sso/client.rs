@@ -8,8 +8,8 @@ use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
 use time::OffsetDateTime;
 
 use super::Identity;
-use crate::secret::Secret;
 use crate::Error;
+use crate::secret::Secret;
 
 /// Endpoint overrides, from the standard settings (`AWS_ENDPOINT_URL_SSO_OIDC`,
 /// `AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`, `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`), so the
@@ -42,26 +42,59 @@ impl Endpoints {
     /// when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls` is true.
     /// The active profile is `AWS_PROFILE` or `default`, as botocore picks it.
     pub fn from_env_and_config(env: impl Fn(&str) -> Option<OsString>, config_text: &str) -> Self {
-        let var = |k: &str| env(k).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty());
+        let var = |k: &str| {
+            env(k)
+                .and_then(|v| v.into_string().ok())
+                .filter(|v| !v.is_empty())
+        };
         let git_host = var("CODE_COMMIT_ENDPOINT");
-        let git_ca_file = var("GIT_SSL_CAINFO").or_else(|| var("SSL_CERT_FILE")).map(std::path::PathBuf::from);
+        let git_ca_file = var("GIT_SSL_CAINFO")
+            .or_else(|| var("SSL_CERT_FILE"))
+            .map(std::path::PathBuf::from);
         let profile = var("AWS_PROFILE").unwrap_or_else(|| "default".into());
         let sections = crate::aws_config::sections(config_text);
-        let profile_section = sections.iter().find(|s| s.kind == crate::aws_config::SectionKind::Profile(profile.clone()));
-        let setting = |k: &str| profile_section.and_then(|s| s.get(k)).map(str::to_owned).filter(|v| !v.is_empty());
-        let ignore = var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").or_else(|| setting("ignore_configured_endpoint_urls"));
+        let profile_section = sections
+            .iter()
+            .find(|s| s.kind == crate::aws_config::SectionKind::Profile(profile.clone()));
+        let setting = |k: &str| {
+            profile_section
+                .and_then(|s| s.get(k))
+                .map(str::to_owned)
+                .filter(|v| !v.is_empty())
+        };
+        let ignore = var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .or_else(|| setting("ignore_configured_endpoint_urls"));
         if ignore.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            return Endpoints { git_host, git_ca_file, ..Endpoints::default() };
+            return Endpoints {
+                git_host,
+                git_ca_file,
+                ..Endpoints::default()
+            };
         }
-        let services = setting("services").map(|name| services_section(config_text, &name)).unwrap_or_default();
-        let service = |keys: &[&str]| services.iter().find(|(svc, _)| keys.contains(&svc.as_str())).map(|(_, url)| url.clone());
+        let services = setting("services")
+            .map(|name| services_section(config_text, &name))
+            .unwrap_or_default();
+        let service = |keys: &[&str]| {
+            services
+                .iter()
+                .find(|(svc, _)| keys.contains(&svc.as_str()))
+                .map(|(_, url)| url.clone())
+        };
         let global = var("AWS_ENDPOINT_URL");
         let fallback = || global.clone().or_else(|| setting("endpoint_url"));
         Endpoints {
-            oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| service(&["sso_oidc", "sso-oidc"])).or_else(fallback),
-            portal: var("AWS_ENDPOINT_URL_SSO").or_else(|| service(&["sso"])).or_else(fallback),
-            codecommit: var("AWS_ENDPOINT_URL_CODECOMMIT").or_else(|| service(&["codecommit"])).or_else(fallback),
-            signin: var("AWS_ENDPOINT_URL_SIGNIN").or_else(|| service(&["signin"])).or_else(fallback),
+            oidc: var("AWS_ENDPOINT_URL_SSO_OIDC")
+                .or_else(|| service(&["sso_oidc", "sso-oidc"]))
+                .or_else(fallback),
+            portal: var("AWS_ENDPOINT_URL_SSO")
+                .or_else(|| service(&["sso"]))
+                .or_else(fallback),
+            codecommit: var("AWS_ENDPOINT_URL_CODECOMMIT")
+                .or_else(|| service(&["codecommit"]))
+                .or_else(fallback),
+            signin: var("AWS_ENDPOINT_URL_SIGNIN")
+                .or_else(|| service(&["signin"]))
+                .or_else(fallback),
             git_host,
             git_ca_file,
         }
@@ -69,17 +102,23 @@ impl Endpoints {
 
     /// The OIDC base URL for a region (the `/authorize` page lives there too).
     pub fn oidc_url(&self, region: &str) -> String {
-        self.oidc.clone().unwrap_or_else(|| format!("https://oidc.{region}.{}", dns_suffix(region)))
+        self.oidc
+            .clone()
+            .unwrap_or_else(|| format!("https://oidc.{region}.{}", dns_suffix(region)))
     }
 
     /// The CodeCommit API URL for a region.
     pub fn codecommit_url(&self, region: &str) -> String {
-        self.codecommit.clone().unwrap_or_else(|| format!("https://codecommit.{region}.{}", dns_suffix(region)))
+        self.codecommit
+            .clone()
+            .unwrap_or_else(|| format!("https://codecommit.{region}.{}", dns_suffix(region)))
     }
 
     /// The portal base URL for a region.
     pub fn portal_url(&self, region: &str) -> String {
-        self.portal.clone().unwrap_or_else(|| format!("https://portal.sso.{region}.{}", dns_suffix(region)))
+        self.portal
+            .clone()
+            .unwrap_or_else(|| format!("https://portal.sso.{region}.{}", dns_suffix(region)))
     }
 }
 
@@ -93,14 +132,18 @@ fn services_section(config_text: &str, name: &str) -> Vec<(String, String)> {
         let line = raw.trim_end_matches('\r');
         let t = line.trim();
         if t.starts_with('[') {
-            inside = crate::aws_config::sections(t).first().is_some_and(|s| s.kind == crate::aws_config::SectionKind::Services(name.to_owned()));
+            inside = crate::aws_config::sections(t).first().is_some_and(|s| {
+                s.kind == crate::aws_config::SectionKind::Services(name.to_owned())
+            });
             service = None;
             continue;
         }
         if !inside || t.is_empty() || t.starts_with('#') || t.starts_with(';') {
             continue;
         }
-        let Some((k, v)) = t.split_once('=') else { continue };
+        let Some((k, v)) = t.split_once('=') else {
+            continue;
+        };
         let (k, v) = (k.trim().to_lowercase(), v.trim());
         if line.starts_with([' ', '\t']) {
             if let (Some(svc), "endpoint_url") = (&service, k.as_str()) {
@@ -114,7 +157,11 @@ fn services_section(config_text: &str, name: &str) -> Vec<(String, String)> {
 }
 
 fn dns_suffix(region: &str) -> &'static str {
-    if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" }
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
 }
 
 /// Maps an SDK failure to an [`Error`] that names the identity and the endpoint.
@@ -129,25 +176,45 @@ pub(crate) fn sdk_error<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::
         SdkError::DispatchFailure(d) => Error::Unreachable {
             session,
             endpoint: endpoint.into(),
-            reason: d.as_connector_error().map_or_else(|| format!("{d:?}"), |c| format!("{c}")),
+            reason: d
+                .as_connector_error()
+                .map_or_else(|| format!("{d:?}"), |c| format!("{c}")),
         },
-        SdkError::TimeoutError(_) => Error::Unreachable { session, endpoint: endpoint.into(), reason: "the request timed out".into() },
+        SdkError::TimeoutError(_) => Error::Unreachable {
+            session,
+            endpoint: endpoint.into(),
+            reason: "the request timed out".into(),
+        },
         SdkError::ResponseError(r) => Error::Protocol {
             session,
             endpoint: endpoint.into(),
             region: identity.region.clone(),
-            detail: format!("unreadable response: {r:?}").chars().take(200).collect(),
+            detail: format!("unreadable response: {r:?}")
+                .chars()
+                .take(200)
+                .collect(),
         },
         SdkError::ServiceError(s) => match s.err().code() {
-            Some(code) => Error::Aws { session, op, code: code.into(), message: s.err().message().unwrap_or("").into() },
+            Some(code) => Error::Aws {
+                session,
+                op,
+                code: code.into(),
+                message: s.err().message().unwrap_or("").into(),
+            },
             None => Error::Protocol {
                 session,
                 endpoint: endpoint.into(),
                 region: identity.region.clone(),
-                detail: format!("HTTP {:?} with no AWS error code", s.raw()).chars().take(200).collect(),
+                detail: format!("HTTP {:?} with no AWS error code", s.raw())
+                    .chars()
+                    .take(200)
+                    .collect(),
             },
         },
-        other => Error::LoginFailed { session, reason: format!("{op}: {other:?}") },
+        other => Error::LoginFailed {
+            session,
+            reason: format!("{op}: {other:?}"),
+        },
     }
 }
 
@@ -164,7 +231,9 @@ impl aws_sdk_ssooidc::config::Intercept for ServerDate {
 
     fn read_after_transmit(
         &self,
-        context: &aws_sdk_ssooidc::config::interceptors::BeforeDeserializationInterceptorContextRef<'_>,
+        context: &aws_sdk_ssooidc::config::interceptors::BeforeDeserializationInterceptorContextRef<
+            '_,
+        >,
         _runtime_components: &aws_sdk_ssooidc::config::RuntimeComponents,
         _cfg: &mut aws_sdk_ssooidc::config::ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -187,8 +256,12 @@ impl ServerDate {
 
 /// RFC 7231 IMF-fixdate, e.g. `Tue, 01 Dec 2026 16:03:53 GMT`.
 fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
-    let f = time::macros::format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
-    time::PrimitiveDateTime::parse(s.trim(), &f).ok().map(time::PrimitiveDateTime::assume_utc)
+    let f = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(s.trim(), &f)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
 }
 
 /// An OIDC client for one identity.
@@ -211,7 +284,11 @@ impl Oidc {
                 .interceptor(server_date.clone())
                 .build(),
         );
-        Oidc { client, endpoint, server_date }
+        Oidc {
+            client,
+            endpoint,
+            server_date,
+        }
     }
 }
 
@@ -273,7 +350,10 @@ pub(crate) fn token_error<R: std::fmt::Debug>(
 }
 
 /// Builds [`Tokens`] from a CreateToken output at `now`.
-pub(crate) fn tokens(out: aws_sdk_ssooidc::operation::create_token::CreateTokenOutput, now: OffsetDateTime) -> Option<Tokens> {
+pub(crate) fn tokens(
+    out: aws_sdk_ssooidc::operation::create_token::CreateTokenOutput,
+    now: OffsetDateTime,
+) -> Option<Tokens> {
     Some(Tokens {
         access_token: Secret::new(out.access_token()?),
         refresh_token: out.refresh_token().map(Secret::new),
@@ -289,15 +369,30 @@ mod tests {
     #[test]
     fn endpoints_follow_the_standard_variables() {
         let env = |pairs: &[(&str, &str)]| {
-            let m: HashMap<String, OsString> = pairs.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
+            let m: HashMap<String, OsString> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), OsString::from(v)))
+                .collect();
             Endpoints::from_env(move |k| m.get(k).cloned())
         };
-        let e = env(&[("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:1"), ("AWS_ENDPOINT_URL", "http://g")]);
+        let e = env(&[
+            ("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:1"),
+            ("AWS_ENDPOINT_URL", "http://g"),
+        ]);
         assert_eq!(e.oidc_url("us-east-1"), "http://127.0.0.1:1");
         assert_eq!(e.portal_url("us-east-1"), "http://g");
-        let none = env(&[("AWS_ENDPOINT_URL_SSO", "http://x"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]);
-        assert_eq!(none.portal_url("eu-west-1"), "https://portal.sso.eu-west-1.amazonaws.com");
-        assert_eq!(none.oidc_url("cn-north-1"), "https://oidc.cn-north-1.amazonaws.com.cn");
+        let none = env(&[
+            ("AWS_ENDPOINT_URL_SSO", "http://x"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ]);
+        assert_eq!(
+            none.portal_url("eu-west-1"),
+            "https://portal.sso.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            none.oidc_url("cn-north-1"),
+            "https://oidc.cn-north-1.amazonaws.com.cn"
+        );
     }
 
     #[test]
@@ -305,25 +400,66 @@ mod tests {
         let d = ServerDate::default();
         *d.0.lock().unwrap() = Some("Tue, 01 Dec 2026 16:03:53 GMT".into());
         let server = time::macros::datetime!(2026-12-01 16:03:53 UTC);
-        assert_eq!(d.skew_beyond(server + time::Duration::minutes(4), 300), None, "within 5 minutes");
-        assert_eq!(d.skew_beyond(server + time::Duration::minutes(42), 300), Some(-42 * 60), "our clock is ahead");
-        assert_eq!(d.skew_beyond(server - time::Duration::hours(2), 300), Some(7200));
+        assert_eq!(
+            d.skew_beyond(server + time::Duration::minutes(4), 300),
+            None,
+            "within 5 minutes"
+        );
+        assert_eq!(
+            d.skew_beyond(server + time::Duration::minutes(42), 300),
+            Some(-42 * 60),
+            "our clock is ahead"
+        );
+        assert_eq!(
+            d.skew_beyond(server - time::Duration::hours(2), 300),
+            Some(7200)
+        );
         assert_eq!(parse_http_date("not a date"), None);
     }
 
     #[test]
     fn endpoints_from_the_config_file_follow_the_sdk_order() {
         let env = |pairs: &[(&str, &str)]| {
-            let m: HashMap<String, OsString> = pairs.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
+            let m: HashMap<String, OsString> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), OsString::from(v)))
+                .collect();
             move |k: &str| m.get(k).cloned()
         };
         let config = "[default]\nservices = local\nendpoint_url = http://global:1\n\n[services local]\nsso_oidc =\n  endpoint_url = http://oidc:2\nsso =\n  endpoint_url = http://portal:3\n\n[profile other]\nignore_configured_endpoint_urls = true\nendpoint_url = http://x\n";
         let e = Endpoints::from_env_and_config(env(&[]), config);
-        assert_eq!((e.oidc_url("us-east-1").as_str(), e.portal_url("us-east-1").as_str()), ("http://oidc:2", "http://portal:3"));
-        assert_eq!(e.codecommit_url("us-east-1"), "http://global:1", "the profile's endpoint_url is the last resort");
-        let e = Endpoints::from_env_and_config(env(&[("AWS_ENDPOINT_URL_SSO", "http://env:4"), ("AWS_ENDPOINT_URL", "http://envglobal:5")]), config);
-        assert_eq!((e.portal_url("r").as_str(), e.oidc_url("r").as_str(), e.codecommit_url("r").as_str()), ("http://env:4", "http://oidc:2", "http://envglobal:5"));
+        assert_eq!(
+            (
+                e.oidc_url("us-east-1").as_str(),
+                e.portal_url("us-east-1").as_str()
+            ),
+            ("http://oidc:2", "http://portal:3")
+        );
+        assert_eq!(
+            e.codecommit_url("us-east-1"),
+            "http://global:1",
+            "the profile's endpoint_url is the last resort"
+        );
+        let e = Endpoints::from_env_and_config(
+            env(&[
+                ("AWS_ENDPOINT_URL_SSO", "http://env:4"),
+                ("AWS_ENDPOINT_URL", "http://envglobal:5"),
+            ]),
+            config,
+        );
+        assert_eq!(
+            (
+                e.portal_url("r").as_str(),
+                e.oidc_url("r").as_str(),
+                e.codecommit_url("r").as_str()
+            ),
+            ("http://env:4", "http://oidc:2", "http://envglobal:5")
+        );
         let e = Endpoints::from_env_and_config(env(&[("AWS_PROFILE", "other")]), config);
-        assert_eq!(e.portal_url("eu-west-1"), "https://portal.sso.eu-west-1.amazonaws.com", "ignored for that profile");
+        assert_eq!(
+            e.portal_url("eu-west-1"),
+            "https://portal.sso.eu-west-1.amazonaws.com",
+            "ignored for that profile"
+        );
     }
 }

@@ -48,7 +48,13 @@ pub struct IdentityInput {
 
 impl From<IdentityInput> for Identity {
     fn from(i: IdentityInput) -> Self {
-        Identity { session: i.session.trim().to_owned(), start_url: i.start_url.trim().to_owned(), region: i.region.trim().to_owned(), scopes: i.scopes, managed: true }
+        Identity {
+            session: i.session.trim().to_owned(),
+            start_url: i.start_url.trim().to_owned(),
+            region: i.region.trim().to_owned(),
+            scopes: i.scopes,
+            managed: true,
+        }
     }
 }
 
@@ -60,18 +66,45 @@ pub fn block_id(session: &str) -> String {
 /// Checks a session name, start URL and region; the error names the field and the fix.
 pub fn validate(session: &str, start_url: &str, region: &str) -> Result<()> {
     let invalid = |field: &'static str, reason: String| Err(Error::InvalidInput { field, reason });
-    if session.is_empty() || session.len() > 64 || !session.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
-        return invalid("session", format!("{session:?} is not a valid sso-session name: use letters, digits, '-', '_' or '.' (no spaces)"));
+    if session.is_empty()
+        || session.len() > 64
+        || !session
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return invalid(
+            "session",
+            format!(
+                "{session:?} is not a valid sso-session name: use letters, digits, '-', '_' or '.' (no spaces)"
+            ),
+        );
     }
     match url::Url::parse(start_url) {
         Ok(u) if u.scheme() == "https" && u.host_str().is_some_and(|h| !h.is_empty()) => {}
         Ok(u) if u.scheme() != "https" => {
-            return invalid("startUrl", format!("{start_url} must use https:// (IAM Identity Center start URLs look like https://d-1234567890.awsapps.com/start)"))
+            return invalid(
+                "startUrl",
+                format!(
+                    "{start_url} must use https:// (IAM Identity Center start URLs look like https://d-1234567890.awsapps.com/start)"
+                ),
+            );
         }
-        _ => return invalid("startUrl", format!("{start_url:?} is not a valid URL (expected something like https://d-1234567890.awsapps.com/start)")),
+        _ => {
+            return invalid(
+                "startUrl",
+                format!(
+                    "{start_url:?} is not a valid URL (expected something like https://d-1234567890.awsapps.com/start)"
+                ),
+            );
+        }
     }
     if !is_region(region) {
-        return invalid("region", format!("{region:?} is not an AWS region (expected something like us-east-1 or eu-west-2)"));
+        return invalid(
+            "region",
+            format!(
+                "{region:?} is not an AWS region (expected something like us-east-1 or eu-west-2)"
+            ),
+        );
     }
     Ok(())
 }
@@ -86,7 +119,18 @@ pub fn is_region(r: &str) -> bool {
         _ => return false,
     };
     AREAS.contains(&area)
-        && ["east", "west", "north", "south", "central", "northeast", "northwest", "southeast", "southwest"].contains(&rest[0])
+        && [
+            "east",
+            "west",
+            "north",
+            "south",
+            "central",
+            "northeast",
+            "northwest",
+            "southeast",
+            "southwest",
+        ]
+        .contains(&rest[0])
         && !rest[1].is_empty()
         && rest[1].len() <= 2
         && rest[1].bytes().all(|b| b.is_ascii_digit())
@@ -96,17 +140,39 @@ pub fn is_region(r: &str) -> bool {
 pub fn from_config(text: &str) -> Vec<Identity> {
     let mut out: Vec<Identity> = Vec::new();
     for s in aws_config::sections(text) {
-        let SectionKind::SsoSession(name) = &s.kind else { continue };
-        let (Some(url), Some(region)) = (s.get("sso_start_url"), s.get("sso_region")) else { continue };
+        let SectionKind::SsoSession(name) = &s.kind else {
+            continue;
+        };
+        let (Some(url), Some(region)) = (s.get("sso_start_url"), s.get("sso_region")) else {
+            continue;
+        };
         let scopes = s
             .get("sso_registration_scopes")
-            .map(|v| v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         let managed = aws_config::find_block(text, &block_id(name)).is_some();
         if let Some(existing) = out.iter_mut().find(|i| &i.session == name) {
-            *existing = Identity { session: name.clone(), start_url: url.into(), region: region.into(), scopes, managed };
+            *existing = Identity {
+                session: name.clone(),
+                start_url: url.into(),
+                region: region.into(),
+                scopes,
+                managed,
+            };
         } else {
-            out.push(Identity { session: name.clone(), start_url: url.into(), region: region.into(), scopes, managed });
+            out.push(Identity {
+                session: name.clone(),
+                start_url: url.into(),
+                region: region.into(),
+                scopes,
+                managed,
+            });
         }
     }
     out
@@ -114,7 +180,11 @@ pub fn from_config(text: &str) -> Vec<Identity> {
 
 /// The `[sso-session]` section Lanyard writes for an identity.
 pub fn section_text(i: &Identity) -> String {
-    let scopes = if i.scopes.is_empty() { DEFAULT_SCOPE.to_owned() } else { i.scopes.join(", ") };
+    let scopes = if i.scopes.is_empty() {
+        DEFAULT_SCOPE.to_owned()
+    } else {
+        i.scopes.join(", ")
+    };
     format!(
         "[sso-session {}]\nsso_start_url = {}\nsso_region = {}\nsso_registration_scopes = {}\n",
         i.session, i.start_url, i.region, scopes
@@ -141,12 +211,19 @@ pub fn save(paths: &crate::Paths, identity: &Identity) -> Result<Identity> {
     let config_path = &paths.aws_config_file;
     let _lock = crate::profiles::lock_config(paths)?;
     let text = read_config(config_path)?;
-    if let Some(user) = from_config(&text).into_iter().find(|i| i.session == identity.session && !i.managed) {
+    if let Some(user) = from_config(&text)
+        .into_iter()
+        .find(|i| i.session == identity.session && !i.managed)
+    {
         let line = aws_config::sections(&text)
             .iter()
             .find(|s| s.kind == SectionKind::SsoSession(user.session.clone()))
             .map_or(0, |s| s.line);
-        return Err(Error::NotManaged { session: user.session, path: config_path.to_owned(), line });
+        return Err(Error::NotManaged {
+            session: user.session,
+            path: config_path.to_owned(),
+            line,
+        });
     }
     let mut saved = identity.clone();
     saved.managed = true;
@@ -160,13 +237,28 @@ pub fn remove(paths: &crate::Paths, session: &str) -> Result<()> {
     let config_path = &paths.aws_config_file;
     let _lock = crate::profiles::lock_config(paths)?;
     let text = read_config(config_path)?;
-    match from_config(&text).into_iter().find(|i| i.session == session) {
-        None => Err(Error::UnknownIdentity { session: session.into() }),
+    match from_config(&text)
+        .into_iter()
+        .find(|i| i.session == session)
+    {
+        None => Err(Error::UnknownIdentity {
+            session: session.into(),
+        }),
         Some(i) if !i.managed => {
-            let line = aws_config::sections(&text).iter().find(|s| s.kind == SectionKind::SsoSession(session.into())).map_or(0, |s| s.line);
-            Err(Error::NotManaged { session: session.into(), path: config_path.to_owned(), line })
+            let line = aws_config::sections(&text)
+                .iter()
+                .find(|s| s.kind == SectionKind::SsoSession(session.into()))
+                .map_or(0, |s| s.line);
+            Err(Error::NotManaged {
+                session: session.into(),
+                path: config_path.to_owned(),
+                line,
+            })
         }
-        Some(_) => write_config(config_path, &aws_config::remove_block(&text, &block_id(session))),
+        Some(_) => write_config(
+            config_path,
+            &aws_config::remove_block(&text, &block_id(session)),
+        ),
     }
 }
 
@@ -181,7 +273,9 @@ pub fn find(config_path: &Path, session: &str) -> Result<Identity> {
     from_config(&read_config(config_path)?)
         .into_iter()
         .find(|i| i.session == session)
-        .ok_or_else(|| Error::UnknownIdentity { session: session.into() })
+        .ok_or_else(|| Error::UnknownIdentity {
+            session: session.into(),
+        })
 }
 
 #[cfg(test)]
@@ -191,7 +285,12 @@ mod tests {
     #[test]
     fn validation_names_the_field_and_the_fix() {
         validate("acme", "https://acme.awsapps.com/start", "us-east-1").unwrap();
-        validate("a.b_c-1", "https://d-1234567890.awsapps.com/start#/", "us-gov-west-1").unwrap();
+        validate(
+            "a.b_c-1",
+            "https://d-1234567890.awsapps.com/start#/",
+            "us-gov-west-1",
+        )
+        .unwrap();
         for (s, u, r, field) in [
             ("has space", "https://x/start", "us-east-1", "session"),
             ("", "https://x/start", "us-east-1", "session"),
@@ -215,7 +314,13 @@ mod tests {
         std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
         let user = "# mine\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n";
         std::fs::write(&cfg, user).unwrap();
-        let acme = Identity { session: "acme".into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: false };
+        let acme = Identity {
+            session: "acme".into(),
+            start_url: "https://acme.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+            managed: false,
+        };
         save(&paths, &acme).unwrap();
         let all = from_config(&read_config(&cfg).unwrap());
         assert_eq!(all.len(), 2);
@@ -223,18 +328,42 @@ mod tests {
         assert_eq!(all[1].scopes, [DEFAULT_SCOPE]);
 
         // Saving again updates in place, never duplicates.
-        save(&paths, &Identity { region: "eu-central-1".into(), ..acme.clone() }).unwrap();
+        save(
+            &paths,
+            &Identity {
+                region: "eu-central-1".into(),
+                ..acme.clone()
+            },
+        )
+        .unwrap();
         let all = from_config(&read_config(&cfg).unwrap());
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].region, "eu-central-1");
 
         // The user's own session is read, never edited or removed.
-        let err = save(&paths, &Identity { session: "corp".into(), ..acme.clone() }).unwrap_err();
+        let err = save(
+            &paths,
+            &Identity {
+                session: "corp".into(),
+                ..acme.clone()
+            },
+        )
+        .unwrap_err();
         assert!(matches!(err, Error::NotManaged { line: 2, .. }), "{err:?}");
-        assert!(matches!(remove(&paths, "corp"), Err(Error::NotManaged { .. })));
+        assert!(matches!(
+            remove(&paths, "corp"),
+            Err(Error::NotManaged { .. })
+        ));
         remove(&paths, "acme").unwrap();
-        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), user, "removal restores the file byte for byte");
-        assert!(matches!(remove(&paths, "acme"), Err(Error::UnknownIdentity { .. })));
+        assert_eq!(
+            std::fs::read_to_string(&cfg).unwrap(),
+            user,
+            "removal restores the file byte for byte"
+        );
+        assert!(matches!(
+            remove(&paths, "acme"),
+            Err(Error::UnknownIdentity { .. })
+        ));
     }
 
     #[test]
@@ -243,7 +372,10 @@ mod tests {
         let cfg = dir.path().join("config");
         std::fs::write(&cfg, b"[default]\nregion = us-east-1\n# caf\xe9\n").unwrap();
         let e = read_config(&cfg).unwrap_err().to_string();
-        assert!(e.contains("line 3, byte 34") && e.contains("not UTF-8"), "{e}");
+        assert!(
+            e.contains("line 3, byte 34") && e.contains("not UTF-8"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -254,10 +386,28 @@ mod tests {
         std::fs::write(&real, "").unwrap();
         let link = dir.path().join("config");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let i = Identity { session: "s".into(), start_url: "https://s.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: true };
-        let paths = crate::Paths { aws_config_file: link.clone(), ..crate::Paths::sandboxed(dir.path()) };
+        let i = Identity {
+            session: "s".into(),
+            start_url: "https://s.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+            managed: true,
+        };
+        let paths = crate::Paths {
+            aws_config_file: link.clone(),
+            ..crate::Paths::sandboxed(dir.path())
+        };
         save(&paths, &i).unwrap();
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-        assert!(std::fs::read_to_string(&real).unwrap().contains("[sso-session s]"));
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::read_to_string(&real)
+                .unwrap()
+                .contains("[sso-session s]")
+        );
     }
 }

@@ -39,7 +39,11 @@ pub enum LoginMethod {
 
 /// Progress of a sign-in, for the window, the tray and the CLI. Holds nothing secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(tag = "step", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "step",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 #[ts(export)]
 pub enum LoginStep {
     /// Waiting for the person to approve in the browser at `url`.
@@ -83,7 +87,11 @@ pub struct LoginOptions {
 
 impl Default for LoginOptions {
     fn default() -> Self {
-        LoginOptions { method: LoginMethod::Auto, timeout: Duration::from_secs(600), open_browser: true }
+        LoginOptions {
+            method: LoginMethod::Auto,
+            timeout: Duration::from_secs(600),
+            open_browser: true,
+        }
     }
 }
 
@@ -120,7 +128,13 @@ impl From<Error> for Flow {
 }
 
 /// Signs in to `identity` and writes the token cache (and Lanyard's keyring copies).
-pub async fn login(ctx: &SsoContext, identity: &Identity, opts: &LoginOptions, ui: &LoginUi<'_>, cancel: &CancellationToken) -> Result<SignedIn> {
+pub async fn login(
+    ctx: &SsoContext,
+    identity: &Identity,
+    opts: &LoginOptions,
+    ui: &LoginUi<'_>,
+    cancel: &CancellationToken,
+) -> Result<SignedIn> {
     let oidc = Oidc::new(&ctx.endpoints, identity);
     let mut method = opts.method;
     let mut fresh_registration = false;
@@ -141,27 +155,52 @@ pub async fn login(ctx: &SsoContext, identity: &Identity, opts: &LoginOptions, u
             // The CLI gives up here; a fresh registration almost always fixes it.
             Err(Flow::InvalidClient) if !fresh_registration => fresh_registration = true,
             Err(Flow::InvalidClient) => {
-                return Err(Error::LoginFailed { session: identity.session.clone(), reason: "the client registration was refused twice".into() })
+                return Err(Error::LoginFailed {
+                    session: identity.session.clone(),
+                    reason: "the client registration was refused twice".into(),
+                });
             }
             Err(Flow::NoBrowser) => method = LoginMethod::DeviceCode,
             Err(Flow::Fatal(e)) => return Err(e),
         }
     }
-    Err(Error::LoginFailed { session: identity.session.clone(), reason: "no sign-in flow completed".into() })
+    Err(Error::LoginFailed {
+        session: identity.session.clone(),
+        reason: "no sign-in flow completed".into(),
+    })
 }
 
 fn scopes(identity: &Identity) -> Vec<String> {
-    if identity.scopes.is_empty() { vec![super::DEFAULT_SCOPE.to_owned()] } else { identity.scopes.clone() }
+    if identity.scopes.is_empty() {
+        vec![super::DEFAULT_SCOPE.to_owned()]
+    } else {
+        identity.scopes.clone()
+    }
 }
 
 /// The cached registration when still good for 15 minutes and for this flow, else a new one.
-async fn registration(ctx: &SsoContext, oidc: &Oidc, identity: &Identity, pkce: bool, force_new: bool) -> Result<Registration> {
+async fn registration(
+    ctx: &SsoContext,
+    oidc: &Oidc,
+    identity: &Identity,
+    pkce: bool,
+    force_new: bool,
+) -> Result<Registration> {
     let configured = (!identity.scopes.is_empty()).then_some(identity.scopes.as_slice());
-    let path = cache::registration_path(&ctx.paths.sso_cache_dir, &identity.start_url, &identity.region, configured, &identity.session);
+    let path = cache::registration_path(
+        &ctx.paths.sso_cache_dir,
+        &identity.start_url,
+        &identity.region,
+        configured,
+        &identity.session,
+    );
     let now = (ctx.clock)();
     if !force_new {
         if let Some(r) = cache::read_registration(&path) {
-            let is_pkce = r.grant_types.as_ref().is_some_and(|g| g.iter().any(|x| x == "authorization_code"));
+            let is_pkce = r
+                .grant_types
+                .as_ref()
+                .is_some_and(|g| g.iter().any(|x| x == "authorization_code"));
             if r.expires_at - now > time::Duration::minutes(15) && is_pkce == pkce {
                 return Ok(r);
             }
@@ -180,7 +219,10 @@ async fn registration(ctx: &SsoContext, oidc: &Oidc, identity: &Identity, pkce: 
             .redirect_uris("http://127.0.0.1/oauth/callback")
             .issuer_url(&identity.start_url);
     }
-    let out = req.send().await.map_err(|e| sdk_error(identity, &oidc.endpoint, "RegisterClient", e))?;
+    let out = req
+        .send()
+        .await
+        .map_err(|e| sdk_error(identity, &oidc.endpoint, "RegisterClient", e))?;
     let missing = || Error::Protocol {
         session: identity.session.clone(),
         endpoint: oidc.endpoint.clone(),
@@ -190,15 +232,21 @@ async fn registration(ctx: &SsoContext, oidc: &Oidc, identity: &Identity, pkce: 
     let reg = Registration {
         client_id: out.client_id().ok_or_else(missing)?.to_owned(),
         client_secret: Secret::new(out.client_secret().ok_or_else(missing)?),
-        expires_at: time::OffsetDateTime::from_unix_timestamp(out.client_secret_expires_at()).map_err(|_| missing())?,
+        expires_at: time::OffsetDateTime::from_unix_timestamp(out.client_secret_expires_at())
+            .map_err(|_| missing())?,
         scopes: configured.map(<[String]>::to_vec),
-        grant_types: pkce.then(|| vec!["authorization_code".to_owned(), "refresh_token".to_owned()]),
+        grant_types: pkce
+            .then(|| vec!["authorization_code".to_owned(), "refresh_token".to_owned()]),
     };
     cache::write_registration(&path, &reg)?;
     Ok(reg)
 }
 
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes everything but RFC 3986's unreserved characters (query values).
 pub(crate) fn enc(s: &str) -> String {
@@ -209,7 +257,9 @@ pub(crate) fn enc(s: &str) -> String {
 pub fn pkce_verifier() -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
     let mut rng = rand::rng();
-    (0..64).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+    (0..64)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 /// `base64url(sha256(verifier))` without padding.
@@ -218,7 +268,14 @@ pub fn pkce_challenge(verifier: &str) -> String {
 }
 
 /// The `/authorize` URL, parameters in the AWS CLI's order (PROTOCOL.md §2.2).
-pub fn authorize_url(oidc_base: &str, client_id: &str, redirect_uri: &str, state: &str, scopes: &[String], challenge: &str) -> String {
+pub fn authorize_url(
+    oidc_base: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    state: &str,
+    scopes: &[String],
+    challenge: &str,
+) -> String {
     format!(
         "{}/authorize?response_type=code&client_id={}&redirect_uri={}&state={}&code_challenge_method=S256&scopes={}&code_challenge={}",
         oidc_base.trim_end_matches('/'),
@@ -254,14 +311,26 @@ async fn auth_code(
     ui: &LoginUi<'_>,
     cancel: &CancellationToken,
 ) -> std::result::Result<Tokens, Flow> {
-    let io = |source| Error::LoginFailed { session: identity.session.clone(), reason: format!("cannot listen on 127.0.0.1: {source}") };
+    let io = |source| Error::LoginFailed {
+        session: identity.session.clone(),
+        reason: format!("cannot listen on 127.0.0.1: {source}"),
+    };
     // 127.0.0.1 only: the AWS CLI binds every interface (PROTOCOL.md §2.2).
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(io)?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(io)?;
     let port = listener.local_addr().map_err(io)?.port();
     let redirect = format!("http://127.0.0.1:{port}/oauth/callback");
     let verifier = pkce_verifier();
     let state = hex::encode(rand::rng().random::<[u8; 16]>());
-    let url = authorize_url(&oidc.endpoint, &reg.client_id, &redirect, &state, &scopes(identity), &pkce_challenge(&verifier));
+    let url = authorize_url(
+        &oidc.endpoint,
+        &reg.client_id,
+        &redirect,
+        &state,
+        &scopes(identity),
+        &pkce_challenge(&verifier),
+    );
     let opened = opts.open_browser && (ui.open)(&url);
     if !opened && opts.open_browser && method == LoginMethod::Auto {
         return Err(Flow::NoBrowser);
@@ -284,10 +353,17 @@ async fn auth_code(
                     let (tx, session) = (tx.clone(), session.clone());
                     async move {
                         if req.uri().path() != "/oauth/callback" {
-                            return Ok::<_, Infallible>(Response::builder().status(404).body(Full::new(Bytes::from_static(b"not found"))).expect("static"));
+                            return Ok::<_, Infallible>(
+                                Response::builder()
+                                    .status(404)
+                                    .body(Full::new(Bytes::from_static(b"not found")))
+                                    .expect("static"),
+                            );
                         }
                         let q: std::collections::HashMap<String, String> =
-                            url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+                            url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                                .into_owned()
+                                .collect();
                         let state = q.get("state").cloned().unwrap_or_default();
                         let result = match (q.get("code"), q.get("error")) {
                             (_, Some(err)) => Err((err.clone(), state)),
@@ -295,15 +371,28 @@ async fn auth_code(
                             (None, None) => Err(("missing_code".into(), state)),
                         };
                         let resp = match &result {
-                            Ok(_) => page("Signed in", &format!("Lanyard is signed in to <b>{session}</b>. You can close this tab.")),
-                            Err((e, _)) if e == "access_denied" => page("Sign-in denied", "Access was denied. You can close this tab."),
-                            Err(_) => page("Sign-in failed", "Lanyard could not complete the sign-in. You can close this tab and try again."),
+                            Ok(_) => page(
+                                "Signed in",
+                                &format!(
+                                    "Lanyard is signed in to <b>{session}</b>. You can close this tab."
+                                ),
+                            ),
+                            Err((e, _)) if e == "access_denied" => page(
+                                "Sign-in denied",
+                                "Access was denied. You can close this tab.",
+                            ),
+                            Err(_) => page(
+                                "Sign-in failed",
+                                "Lanyard could not complete the sign-in. You can close this tab and try again.",
+                            ),
                         };
                         let _ = tx.try_send(result);
                         Ok(resp)
                     }
                 });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
             });
         }
     });
@@ -341,7 +430,13 @@ fn finish<R: std::fmt::Debug>(
     ctx: &SsoContext,
     oidc: &Oidc,
     identity: &Identity,
-    out: std::result::Result<aws_sdk_ssooidc::operation::create_token::CreateTokenOutput, aws_sdk_ssooidc::error::SdkError<aws_sdk_ssooidc::operation::create_token::CreateTokenError, R>>,
+    out: std::result::Result<
+        aws_sdk_ssooidc::operation::create_token::CreateTokenOutput,
+        aws_sdk_ssooidc::error::SdkError<
+            aws_sdk_ssooidc::operation::create_token::CreateTokenError,
+            R,
+        >,
+    >,
 ) -> std::result::Result<Tokens, Flow> {
     match out {
         Ok(o) => tokens(o, (ctx.clock)()).ok_or_else(|| {
@@ -354,10 +449,21 @@ fn finish<R: std::fmt::Debug>(
         }),
         Err(e) => Err(match token_error(identity, &oidc.endpoint, e) {
             TokenError::InvalidClient => Flow::InvalidClient,
-            TokenError::Denied => Flow::Fatal(Error::LoginDenied { session: identity.session.clone() }),
-            TokenError::Expired => Flow::Fatal(Error::LoginExpired { session: identity.session.clone(), seconds: 0 }),
-            TokenError::InvalidGrant(m) => Flow::Fatal(Error::LoginFailed { session: identity.session.clone(), reason: m }),
-            TokenError::Pending | TokenError::SlowDown => Flow::Fatal(Error::LoginFailed { session: identity.session.clone(), reason: "unexpected pending state".into() }),
+            TokenError::Denied => Flow::Fatal(Error::LoginDenied {
+                session: identity.session.clone(),
+            }),
+            TokenError::Expired => Flow::Fatal(Error::LoginExpired {
+                session: identity.session.clone(),
+                seconds: 0,
+            }),
+            TokenError::InvalidGrant(m) => Flow::Fatal(Error::LoginFailed {
+                session: identity.session.clone(),
+                reason: m,
+            }),
+            TokenError::Pending | TokenError::SlowDown => Flow::Fatal(Error::LoginFailed {
+                session: identity.session.clone(),
+                reason: "unexpected pending state".into(),
+            }),
             TokenError::Other(e) => Flow::Fatal(e),
         }),
     }
@@ -382,13 +488,24 @@ async fn device_code(
         .await
     {
         Ok(s) => s,
-        Err(aws_sdk_ssooidc::error::SdkError::ServiceError(s)) if s.err().is_invalid_client_exception() => return Err(Flow::InvalidClient),
-        Err(e) => return Err(sdk_error(identity, &oidc.endpoint, "StartDeviceAuthorization", e).into()),
+        Err(aws_sdk_ssooidc::error::SdkError::ServiceError(s))
+            if s.err().is_invalid_client_exception() =>
+        {
+            return Err(Flow::InvalidClient);
+        }
+        Err(e) => {
+            return Err(sdk_error(identity, &oidc.endpoint, "StartDeviceAuthorization", e).into());
+        }
     };
     let device_code = start.device_code().unwrap_or_default().to_owned();
-    let lifetime = Duration::from_secs(u64::try_from(start.expires_in()).unwrap_or(600)).min(opts.timeout);
+    let lifetime =
+        Duration::from_secs(u64::try_from(start.expires_in()).unwrap_or(600)).min(opts.timeout);
     let expires_at = (ctx.clock)() + lifetime;
-    let complete = start.verification_uri_complete().or(start.verification_uri()).unwrap_or_default().to_owned();
+    let complete = start
+        .verification_uri_complete()
+        .or(start.verification_uri())
+        .unwrap_or_default()
+        .to_owned();
     (ui.step)(LoginStep::DeviceCode {
         user_code: start.user_code().unwrap_or_default().to_owned(),
         verification_uri: start.verification_uri().unwrap_or_default().to_owned(),
@@ -425,12 +542,31 @@ async fn device_code(
                 TokenError::SlowDown => {
                     // RFC 8628 §3.5: add 5 seconds to the interval for this and later polls.
                     interval += Duration::from_secs(5);
-                    (ui.step)(LoginStep::SlowDown { interval_secs: interval.as_secs() });
+                    (ui.step)(LoginStep::SlowDown {
+                        interval_secs: interval.as_secs(),
+                    });
                 }
-                TokenError::Expired => return Err(Error::LoginExpired { session: identity.session.clone(), seconds: lifetime.as_secs() }.into()),
-                TokenError::Denied => return Err(Error::LoginDenied { session: identity.session.clone() }.into()),
+                TokenError::Expired => {
+                    return Err(Error::LoginExpired {
+                        session: identity.session.clone(),
+                        seconds: lifetime.as_secs(),
+                    }
+                    .into());
+                }
+                TokenError::Denied => {
+                    return Err(Error::LoginDenied {
+                        session: identity.session.clone(),
+                    }
+                    .into());
+                }
                 TokenError::InvalidClient => return Err(Flow::InvalidClient),
-                TokenError::InvalidGrant(m) => return Err(Error::LoginFailed { session: identity.session.clone(), reason: m }.into()),
+                TokenError::InvalidGrant(m) => {
+                    return Err(Error::LoginFailed {
+                        session: identity.session.clone(),
+                        reason: m,
+                    }
+                    .into());
+                }
                 TokenError::Other(e) => return Err(e.into()),
             },
         }
@@ -438,7 +574,12 @@ async fn device_code(
 }
 
 /// Writes the token cache file and Lanyard's keyring copies of the long-lived secrets.
-fn persist(ctx: &SsoContext, identity: &Identity, reg: &Registration, t: Tokens) -> Result<SignedIn> {
+fn persist(
+    ctx: &SsoContext,
+    identity: &Identity,
+    reg: &Registration,
+    t: Tokens,
+) -> Result<SignedIn> {
     let token = CachedToken {
         start_url: Some(identity.start_url.clone()),
         region: Some(identity.region.clone()),
@@ -449,9 +590,16 @@ fn persist(ctx: &SsoContext, identity: &Identity, reg: &Registration, t: Tokens)
         registration_expires_at: Some(reg.expires_at),
         refresh_token: t.refresh_token,
     };
-    cache::write_token(&cache::token_path(&ctx.paths.sso_cache_dir, &identity.session), &token)?;
+    cache::write_token(
+        &cache::token_path(&ctx.paths.sso_cache_dir, &identity.session),
+        &token,
+    )?;
     super::save_secrets(ctx, &identity.session, &token);
-    Ok(SignedIn { expires_at: token.expires_at, refreshable: token.refresh_token.is_some(), clock_skew_secs: None })
+    Ok(SignedIn {
+        expires_at: token.expires_at,
+        refreshable: token.refresh_token.is_some(),
+        clock_skew_secs: None,
+    })
 }
 
 #[cfg(test)]
@@ -460,11 +608,20 @@ mod tests {
 
     #[test]
     fn pkce_matches_rfc7636_and_protocol_vectors() {
-        assert_eq!(pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-        assert_eq!(pkce_challenge("bFZHPQev~v2ZqcwM.efbnybZ3hZiPD2jNc9ZzawmpMVU3J5mcfrj9WIIqrqLr7Me"), "QPiumG2PPugCyr-8yQVtgX72N-OJ-uhJ7foqKFn5dGE");
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert_eq!(
+            pkce_challenge("bFZHPQev~v2ZqcwM.efbnybZ3hZiPD2jNc9ZzawmpMVU3J5mcfrj9WIIqrqLr7Me"),
+            "QPiumG2PPugCyr-8yQVtgX72N-OJ-uhJ7foqKFn5dGE"
+        );
         let v = pkce_verifier();
         assert_eq!(v.len(), 64);
-        assert!(v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
+        assert!(
+            v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ use time::OffsetDateTime;
 pub use client::Endpoints;
 pub use identity::{DEFAULT_SCOPE, Identity, IdentityInput};
 pub use login::{LoginMethod, LoginOptions, LoginStep, LoginUi, SignedIn, login};
-pub use session::{IdentityStatus, LogoutReport, RefreshOutcome, SessionState, logout, refresh, status};
+pub use session::{
+    IdentityStatus, LogoutReport, RefreshOutcome, SessionState, logout, refresh, status,
+};
 
 use crate::Paths;
 use crate::secret::SecretStore;
@@ -39,7 +41,12 @@ pub struct SsoContext {
 impl SsoContext {
     /// A context with the system clock.
     pub fn new(paths: Paths, endpoints: Endpoints, secrets: Arc<dyn SecretStore>) -> Self {
-        SsoContext { paths, endpoints, secrets, clock: Arc::new(OffsetDateTime::now_utc) }
+        SsoContext {
+            paths,
+            endpoints,
+            secrets,
+            clock: Arc::new(OffsetDateTime::now_utc),
+        }
     }
 }
 
@@ -51,11 +58,19 @@ pub fn secret_key(session: &str, what: &str) -> String {
 /// Keeps Lanyard's own copies of the long-lived secrets; a keyring failure is logged, not fatal:
 /// the token cache file still holds everything the AWS CLI and SDKs need.
 pub(crate) fn save_secrets(ctx: &SsoContext, session: &str, token: &cache::CachedToken) {
-    let pairs = [("refresh-token", token.refresh_token.as_ref()), ("client-secret", token.client_secret.as_ref())];
+    let pairs = [
+        ("refresh-token", token.refresh_token.as_ref()),
+        ("client-secret", token.client_secret.as_ref()),
+    ];
     for (what, value) in pairs {
         if let Some(v) = value {
             if let Err(e) = ctx.secrets.set(&secret_key(session, what), v.expose()) {
-                tracing::warn!(session, what, "could not store a copy in the keyring ({}): {e}", ctx.secrets.name());
+                tracing::warn!(
+                    session,
+                    what,
+                    "could not store a copy in the keyring ({}): {e}",
+                    ctx.secrets.name()
+                );
             }
         }
     }

@@ -48,7 +48,13 @@ fn refresh_material(ctx: &SsoContext, session: &str, t: &CachedToken) -> CachedT
     // The cache file may have been rewritten by a tool that dropped fields; Lanyard's keyring
     // copies fill the gaps.
     let mut t = t.clone();
-    let from_keyring = |what: &str| ctx.secrets.get(&secret_key(session, what)).ok().flatten().map(Secret::new);
+    let from_keyring = |what: &str| {
+        ctx.secrets
+            .get(&secret_key(session, what))
+            .ok()
+            .flatten()
+            .map(Secret::new)
+    };
     if t.refresh_token.is_none() {
         t.refresh_token = from_keyring("refresh-token");
     }
@@ -62,7 +68,13 @@ fn refresh_material(ctx: &SsoContext, session: &str, t: &CachedToken) -> CachedT
 pub fn status(ctx: &SsoContext, identity: &Identity) -> IdentityStatus {
     let now = (ctx.clock)();
     let path = cache::token_path(&ctx.paths.sso_cache_dir, &identity.session);
-    let base = |state, detail| IdentityStatus { identity: identity.clone(), state, access_token_expires_at: None, refreshable: false, detail };
+    let base = |state, detail| IdentityStatus {
+        identity: identity.clone(),
+        state,
+        access_token_expires_at: None,
+        refreshable: false,
+        detail,
+    };
     match cache::read_token(&path) {
         Ok(None) => base(SessionState::SignedOut, None),
         Err(e) => base(SessionState::Expired, Some(e.to_string())),
@@ -102,33 +114,64 @@ pub enum RefreshOutcome {
 ///
 /// Refreshes earlier than the SDKs' 5/15-minute windows so they never have to; re-reads the file
 /// right before writing so a token another tool wrote meanwhile is never clobbered.
-pub async fn refresh(ctx: &SsoContext, identity: &Identity, window: Duration, force: bool) -> Result<RefreshOutcome> {
+pub async fn refresh(
+    ctx: &SsoContext,
+    identity: &Identity,
+    window: Duration,
+    force: bool,
+) -> Result<RefreshOutcome> {
     let session = identity.session.clone();
     let path = cache::token_path(&ctx.paths.sso_cache_dir, &session);
-    let current = cache::read_token(&path)?.ok_or_else(|| Error::NotSignedIn { session: session.clone() })?;
+    let current = cache::read_token(&path)?.ok_or_else(|| Error::NotSignedIn {
+        session: session.clone(),
+    })?;
     let now = (ctx.clock)();
-    if !force && current.expires_at - now > time::Duration::try_from(window).unwrap_or(time::Duration::MAX) {
+    if !force
+        && current.expires_at - now
+            > time::Duration::try_from(window).unwrap_or(time::Duration::MAX)
+    {
         return Ok(RefreshOutcome::NotNeeded);
     }
     let material = refresh_material(ctx, &session, &current);
     if !material.refreshable(now) {
-        return if current.expires_at > now { Ok(RefreshOutcome::NotNeeded) } else { Err(Error::SessionExpired { session }) };
+        return if current.expires_at > now {
+            Ok(RefreshOutcome::NotNeeded)
+        } else {
+            Err(Error::SessionExpired { session })
+        };
     }
     let oidc = Oidc::new(&ctx.endpoints, identity);
     let out = oidc
         .client
         .create_token()
         .client_id(material.client_id.clone().unwrap_or_default())
-        .client_secret(material.client_secret.as_ref().map(Secret::expose).unwrap_or_default())
+        .client_secret(
+            material
+                .client_secret
+                .as_ref()
+                .map(Secret::expose)
+                .unwrap_or_default(),
+        )
         .grant_type("refresh_token")
-        .refresh_token(material.refresh_token.as_ref().map(Secret::expose).unwrap_or_default())
+        .refresh_token(
+            material
+                .refresh_token
+                .as_ref()
+                .map(Secret::expose)
+                .unwrap_or_default(),
+        )
         .send()
         .await;
     let fresh = match out {
-        Ok(o) => tokens(o, (ctx.clock)()).ok_or_else(|| Error::SessionExpired { session: session.clone() })?,
+        Ok(o) => tokens(o, (ctx.clock)()).ok_or_else(|| Error::SessionExpired {
+            session: session.clone(),
+        })?,
         Err(e) => {
             return Err(match token_error(identity, &oidc.endpoint, e) {
-                TokenError::InvalidGrant(_) | TokenError::InvalidClient | TokenError::Expired | TokenError::Denied => Error::SessionExpired { session },
+                TokenError::InvalidGrant(_)
+                | TokenError::InvalidClient
+                | TokenError::Expired
+                | TokenError::Denied => Error::SessionExpired { session },
                 TokenError::Other(e) => e,
                 TokenError::Pending | TokenError::SlowDown => Error::SessionExpired { session },
             });
@@ -170,16 +213,31 @@ pub struct LogoutReport {
 /// Signs out: Logout on the portal, then the token cache file and keyring items are removed.
 pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutReport> {
     let path = cache::token_path(&ctx.paths.sso_cache_dir, &identity.session);
-    let mut report = LogoutReport { session: identity.session.clone(), signed_out_server_side: false, server_side_note: None, removed_files: vec![] };
+    let mut report = LogoutReport {
+        session: identity.session.clone(),
+        signed_out_server_side: false,
+        server_side_note: None,
+        removed_files: vec![],
+    };
     match cache::read_token(&path) {
         Ok(Some(t)) => {
             let (client, endpoint) = portal(&ctx.endpoints, identity);
-            match client.logout().access_token(t.access_token.expose()).send().await {
+            match client
+                .logout()
+                .access_token(t.access_token.expose())
+                .send()
+                .await
+            {
                 Ok(_) => report.signed_out_server_side = true,
-                Err(aws_sdk_sso::error::SdkError::ServiceError(s)) if s.err().is_unauthorized_exception() => {
+                Err(aws_sdk_sso::error::SdkError::ServiceError(s))
+                    if s.err().is_unauthorized_exception() =>
+                {
                     report.server_side_note = Some("the portal session had already ended".into());
                 }
-                Err(e) => report.server_side_note = Some(sdk_error(identity, &endpoint, "Logout", e).to_string()),
+                Err(e) => {
+                    report.server_side_note =
+                        Some(sdk_error(identity, &endpoint, "Logout", e).to_string())
+                }
             }
         }
         Ok(None) => report.server_side_note = Some("there was no token to sign out with".into()),
@@ -190,7 +248,10 @@ pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutRepor
     }
     for what in ["refresh-token", "client-secret"] {
         if let Err(e) = ctx.secrets.delete(&secret_key(&identity.session, what)) {
-            tracing::warn!(session = identity.session, "could not remove a keyring item: {e}");
+            tracing::warn!(
+                session = identity.session,
+                "could not remove a keyring item: {e}"
+            );
         }
     }
     Ok(report)

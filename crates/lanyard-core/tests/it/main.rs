@@ -1,7 +1,7 @@
 //! lanyard-core against an in-process lanyard-emulator: nothing touches the real ~/.aws, the
 //! network or process environment variables.
 
-mod support;
 mod accounts;
 mod codecommit;
 mod sso;
+mod support;

@@ -3,13 +3,20 @@ use std::time::Duration;
 
 use lanyard_core::Error;
 use lanyard_core::secret::NoKeyring;
-use lanyard_core::sso::{self, LoginMethod, LoginOptions, LoginStep, LoginUi, RefreshOutcome, SessionState, cache};
+use lanyard_core::sso::{
+    self, LoginMethod, LoginOptions, LoginStep, LoginUi, RefreshOutcome, SessionState, cache,
+};
 use lanyard_emulator::{Config, World};
 use tokio_util::sync::CancellationToken;
 
 use crate::support::*;
 
-async fn device_login(env: &Env, identity: &sso::Identity, person: Arc<Person>, opts: LoginOptions) -> lanyard_core::Result<sso::SignedIn> {
+async fn device_login(
+    env: &Env,
+    identity: &sso::Identity,
+    person: Arc<Person>,
+    opts: LoginOptions,
+) -> lanyard_core::Result<sso::SignedIn> {
     let state = env.emu.app.clone();
     let p = person.clone();
     let step = move |s: LoginStep| {
@@ -22,8 +29,21 @@ async fn device_login(env: &Env, identity: &sso::Identity, person: Arc<Person>, 
         }
         p.steps.lock().unwrap().push(s);
     };
-    let ui = LoginUi { open: &|_| false, step: &step };
-    sso::login(&env.ctx, identity, &LoginOptions { method: LoginMethod::DeviceCode, ..opts }, &ui, &CancellationToken::new()).await
+    let ui = LoginUi {
+        open: &|_| false,
+        step: &step,
+    };
+    sso::login(
+        &env.ctx,
+        identity,
+        &LoginOptions {
+            method: LoginMethod::DeviceCode,
+            ..opts
+        },
+        &ui,
+        &CancellationToken::new(),
+    )
+    .await
 }
 
 fn token_file(env: &Env, session: &str) -> std::path::PathBuf {
@@ -35,15 +55,38 @@ async fn device_login_writes_the_cli_cache_and_keyring_copies() {
     let env = env().await;
     let id = acme("acme");
     let person = Person::approving("alice");
-    let signed = device_login(&env, &id, person.clone(), LoginOptions::default()).await.unwrap();
+    let signed = device_login(&env, &id, person.clone(), LoginOptions::default())
+        .await
+        .unwrap();
     assert!(signed.refreshable);
     let steps = person.steps.lock().unwrap().clone();
-    assert!(matches!(&steps[0], LoginStep::DeviceCode { user_code, verification_uri_complete, .. } if verification_uri_complete.contains(user_code.as_str())));
-    let t = cache::read_token(&token_file(&env, "acme")).unwrap().unwrap();
-    assert_eq!(t.start_url.as_deref(), Some("https://acme.awsapps.com/start"));
+    assert!(
+        matches!(&steps[0], LoginStep::DeviceCode { user_code, verification_uri_complete, .. } if verification_uri_complete.contains(user_code.as_str()))
+    );
+    let t = cache::read_token(&token_file(&env, "acme"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        t.start_url.as_deref(),
+        Some("https://acme.awsapps.com/start")
+    );
     assert!(t.refreshable((env.ctx.clock)()));
-    assert_eq!(env.emu.app.state.bearer(Some(t.access_token.expose())).unwrap().1, "alice");
-    assert_eq!(env.secrets.keys(), ["sso-session/acme/client-secret", "sso-session/acme/refresh-token"]);
+    assert_eq!(
+        env.emu
+            .app
+            .state
+            .bearer(Some(t.access_token.expose()))
+            .unwrap()
+            .1,
+        "alice"
+    );
+    assert_eq!(
+        env.secrets.keys(),
+        [
+            "sso-session/acme/client-secret",
+            "sso-session/acme/refresh-token"
+        ]
+    );
     assert_eq!(sso::status(&env.ctx, &id).state, SessionState::SignedIn);
 }
 
@@ -55,14 +98,40 @@ async fn pkce_login_through_the_loopback_listener() {
     let id = acme("acme");
     let steps = std::sync::Mutex::new(vec![]);
     let step = |s: LoginStep| steps.lock().unwrap().push(s);
-    let ui = LoginUi { open: &follow_redirect, step: &step };
-    let signed = sso::login(&env.ctx, &id, &LoginOptions { method: LoginMethod::AuthCode, ..Default::default() }, &ui, &CancellationToken::new()).await.unwrap();
+    let ui = LoginUi {
+        open: &follow_redirect,
+        step: &step,
+    };
+    let signed = sso::login(
+        &env.ctx,
+        &id,
+        &LoginOptions {
+            method: LoginMethod::AuthCode,
+            ..Default::default()
+        },
+        &ui,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert!(signed.refreshable);
     let steps = steps.into_inner().unwrap();
-    let LoginStep::OpenBrowser { url, opened: true } = &steps[0] else { panic!("{steps:?}") };
-    assert!(url.starts_with(&format!("{}/authorize?response_type=code&client_id=", env.emu.http_url)));
-    assert!(url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A") && url.contains("code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess"));
-    assert!(cache::read_token(&token_file(&env, "acme")).unwrap().is_some());
+    let LoginStep::OpenBrowser { url, opened: true } = &steps[0] else {
+        panic!("{steps:?}")
+    };
+    assert!(url.starts_with(&format!(
+        "{}/authorize?response_type=code&client_id=",
+        env.emu.http_url
+    )));
+    assert!(
+        url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A")
+            && url.contains("code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess")
+    );
+    assert!(
+        cache::read_token(&token_file(&env, "acme"))
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -77,19 +146,45 @@ async fn auto_falls_back_to_device_code_without_a_browser() {
         }
         p.steps.lock().unwrap().push(s);
     };
-    let ui = LoginUi { open: &|_| false, step: &step };
-    sso::login(&env.ctx, &acme("acme"), &LoginOptions::default(), &ui, &CancellationToken::new()).await.unwrap();
-    assert!(matches!(person.steps.lock().unwrap()[0], LoginStep::DeviceCode { .. }));
+    let ui = LoginUi {
+        open: &|_| false,
+        step: &step,
+    };
+    sso::login(
+        &env.ctx,
+        &acme("acme"),
+        &LoginOptions::default(),
+        &ui,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        person.steps.lock().unwrap()[0],
+        LoginStep::DeviceCode { .. }
+    ));
 }
 
 #[tokio::test]
 async fn deny_expiry_and_cancel_end_cleanly_without_files() {
     let env = env().await;
     let id = acme("acme");
-    let err = device_login(&env, &id, Person::denying(), LoginOptions::default()).await.unwrap_err();
+    let err = device_login(&env, &id, Person::denying(), LoginOptions::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::LoginDenied { .. }), "{err}");
 
-    let err = device_login(&env, &id, Person::passive(), LoginOptions { timeout: Duration::from_secs(2), ..Default::default() }).await.unwrap_err();
+    let err = device_login(
+        &env,
+        &id,
+        Person::passive(),
+        LoginOptions {
+            timeout: Duration::from_secs(2),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::LoginExpired { .. }), "{err}");
     assert!(err.to_string().contains("lanyard login --session acme"));
 
@@ -100,8 +195,22 @@ async fn deny_expiry_and_cancel_end_cleanly_without_files() {
             c2.cancel();
         }
     };
-    let ui = LoginUi { open: &|_| false, step: &step };
-    let err = sso::login(&env.ctx, &id, &LoginOptions { method: LoginMethod::DeviceCode, ..Default::default() }, &ui, &cancel).await.unwrap_err();
+    let ui = LoginUi {
+        open: &|_| false,
+        step: &step,
+    };
+    let err = sso::login(
+        &env.ctx,
+        &id,
+        &LoginOptions {
+            method: LoginMethod::DeviceCode,
+            ..Default::default()
+        },
+        &ui,
+        &cancel,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::LoginCancelled { .. }), "{err}");
     assert!(!token_file(&env, "acme").exists(), "no half-written token");
 }
@@ -116,93 +225,269 @@ async fn honours_slow_down_by_adding_five_seconds() {
     let state = env.emu.app.clone();
     let step = move |s: LoginStep| {
         if let LoginStep::SlowDown { .. } = &s {
-            let code = p.steps.lock().unwrap().iter().find_map(|x| match x { LoginStep::DeviceCode { user_code, .. } => Some(user_code.clone()), _ => None }).unwrap();
+            let code = p
+                .steps
+                .lock()
+                .unwrap()
+                .iter()
+                .find_map(|x| match x {
+                    LoginStep::DeviceCode { user_code, .. } => Some(user_code.clone()),
+                    _ => None,
+                })
+                .unwrap();
             state.state.decide_device(&code, Some("alice")).unwrap();
         }
         p.steps.lock().unwrap().push(s);
     };
-    let ui = LoginUi { open: &|_| false, step: &step };
-    sso::login(&env.ctx, &acme("acme"), &LoginOptions { method: LoginMethod::DeviceCode, ..Default::default() }, &ui, &CancellationToken::new()).await.unwrap();
-    assert!(person.steps.lock().unwrap().contains(&LoginStep::SlowDown { interval_secs: 6 }));
+    let ui = LoginUi {
+        open: &|_| false,
+        step: &step,
+    };
+    sso::login(
+        &env.ctx,
+        &acme("acme"),
+        &LoginOptions {
+            method: LoginMethod::DeviceCode,
+            ..Default::default()
+        },
+        &ui,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        person
+            .steps
+            .lock()
+            .unwrap()
+            .contains(&LoginStep::SlowDown { interval_secs: 6 })
+    );
 }
 
 #[tokio::test]
 async fn refresh_keeps_the_session_and_never_clobbers_a_newer_token() {
     let env = env().await;
     let id = acme("acme");
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
     let path = token_file(&env, "acme");
     let before = cache::read_token(&path).unwrap().unwrap();
-    assert_eq!(sso::refresh(&env.ctx, &id, Duration::from_secs(1800), false).await.unwrap(), RefreshOutcome::NotNeeded);
+    assert_eq!(
+        sso::refresh(&env.ctx, &id, Duration::from_secs(1800), false)
+            .await
+            .unwrap(),
+        RefreshOutcome::NotNeeded
+    );
 
     env.emu.app.state.expire_access_tokens();
-    let RefreshOutcome::Refreshed(_) = sso::refresh(&env.ctx, &id, Duration::from_secs(1800), true).await.unwrap() else { panic!() };
+    let RefreshOutcome::Refreshed(_) = sso::refresh(&env.ctx, &id, Duration::from_secs(1800), true)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
     let after = cache::read_token(&path).unwrap().unwrap();
     assert_ne!(after.access_token, before.access_token);
-    assert!(env.emu.app.state.bearer(Some(after.access_token.expose())).is_ok());
+    assert!(
+        env.emu
+            .app
+            .state
+            .bearer(Some(after.access_token.expose()))
+            .is_ok()
+    );
 
     // Another tool (the AWS CLI) refreshes while Lanyard's refresh is in flight and writes a
     // token that lives longer: Lanyard keeps theirs.
     env.emu.app.realism.knobs.lock().unwrap().latency_ms = 800;
     let ctx = env.ctx.clone();
     let id2 = id.clone();
-    let ours = tokio::spawn(async move { sso::refresh(&ctx, &id2, Duration::from_secs(1800), true).await });
+    let ours =
+        tokio::spawn(
+            async move { sso::refresh(&ctx, &id2, Duration::from_secs(1800), true).await },
+        );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let theirs = cache::CachedToken { access_token: lanyard_core::secret::Secret::new("their-token"), expires_at: after.expires_at + time::Duration::hours(2), ..after.clone() };
+    let theirs = cache::CachedToken {
+        access_token: lanyard_core::secret::Secret::new("their-token"),
+        expires_at: after.expires_at + time::Duration::hours(2),
+        ..after.clone()
+    };
     cache::write_token(&path, &theirs).unwrap();
     let outcome = ours.await.unwrap().unwrap();
-    assert!(matches!(outcome, RefreshOutcome::NewerOnDisk(_)), "{outcome:?}");
-    assert_eq!(cache::read_token(&path).unwrap().unwrap().access_token.expose(), "their-token");
+    assert!(
+        matches!(outcome, RefreshOutcome::NewerOnDisk(_)),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        cache::read_token(&path)
+            .unwrap()
+            .unwrap()
+            .access_token
+            .expose(),
+        "their-token"
+    );
     // And a token that is already good for longer than the window is left alone.
-    assert_eq!(sso::refresh(&env.ctx, &id, Duration::from_secs(1800), false).await.unwrap(), RefreshOutcome::NotNeeded);
+    assert_eq!(
+        sso::refresh(&env.ctx, &id, Duration::from_secs(1800), false)
+            .await
+            .unwrap(),
+        RefreshOutcome::NotNeeded
+    );
 }
 
 #[tokio::test]
 async fn refresh_uses_keyring_copies_when_another_tool_dropped_the_refresh_token() {
     let env = env().await;
     let id = acme("acme");
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
     let path = token_file(&env, "acme");
     let t = cache::read_token(&path).unwrap().unwrap();
-    cache::write_token(&path, &cache::CachedToken { refresh_token: None, client_secret: None, ..t }).unwrap();
-    assert!(matches!(sso::refresh(&env.ctx, &id, Duration::ZERO, true).await.unwrap(), RefreshOutcome::Refreshed(_)));
-    assert!(cache::read_token(&path).unwrap().unwrap().refresh_token.is_some(), "restored for the SDKs too");
+    cache::write_token(
+        &path,
+        &cache::CachedToken {
+            refresh_token: None,
+            client_secret: None,
+            ..t
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        sso::refresh(&env.ctx, &id, Duration::ZERO, true)
+            .await
+            .unwrap(),
+        RefreshOutcome::Refreshed(_)
+    ));
+    assert!(
+        cache::read_token(&path)
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .is_some(),
+        "restored for the SDKs too"
+    );
 }
 
 #[tokio::test]
 async fn logout_ends_the_portal_session_and_removes_everything_local() {
     let env = env().await;
     let id = acme("acme");
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
-    let token = cache::read_token(&token_file(&env, "acme")).unwrap().unwrap();
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    let token = cache::read_token(&token_file(&env, "acme"))
+        .unwrap()
+        .unwrap();
     let report = sso::logout(&env.ctx, &id).await.unwrap();
     assert!(report.signed_out_server_side);
-    assert!(env.emu.app.state.bearer(Some(token.access_token.expose())).is_err(), "server-side session ended");
+    assert!(
+        env.emu
+            .app
+            .state
+            .bearer(Some(token.access_token.expose()))
+            .is_err(),
+        "server-side session ended"
+    );
     assert!(!token_file(&env, "acme").exists());
     assert!(env.secrets.keys().is_empty());
     assert_eq!(sso::status(&env.ctx, &id).state, SessionState::SignedOut);
-    assert!(matches!(sso::refresh(&env.ctx, &id, Duration::ZERO, true).await, Err(Error::NotSignedIn { .. })));
+    assert!(matches!(
+        sso::refresh(&env.ctx, &id, Duration::ZERO, true).await,
+        Err(Error::NotSignedIn { .. })
+    ));
 }
 
 #[tokio::test]
 async fn expired_registration_is_replaced_instead_of_failing() {
     let env = env().await;
     let id = acme("acme");
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
     env.emu.app.state.expire_clients();
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
-    let registered = env.emu.app.realism.stats.lock().unwrap().requests.get("RegisterClient").copied();
-    assert_eq!(registered, Some(2), "the rejected registration was replaced by a new one");
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    let registered = env
+        .emu
+        .app
+        .realism
+        .stats
+        .lock()
+        .unwrap()
+        .requests
+        .get("RegisterClient")
+        .copied();
+    assert_eq!(
+        registered,
+        Some(2),
+        "the rejected registration was replaced by a new one"
+    );
 }
 
 #[tokio::test]
 async fn registration_is_reused_until_fifteen_minutes_before_it_expires() {
     let mut env = env().await;
     let id = acme("acme");
-    let registrations = |env: &Env| env.emu.app.realism.stats.lock().unwrap().requests.get("RegisterClient").copied().unwrap_or(0);
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
-    assert_eq!(registrations(&env), 1, "a second sign-in reuses the cached registration");
+    let registrations = |env: &Env| {
+        env.emu
+            .app
+            .realism
+            .stats
+            .lock()
+            .unwrap()
+            .requests
+            .get("RegisterClient")
+            .copied()
+            .unwrap_or(0)
+    };
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        registrations(&env),
+        1,
+        "a second sign-in reuses the cached registration"
+    );
     let reg = std::fs::read_dir(&env.ctx.paths.sso_cache_dir)
         .unwrap()
         .flatten()
@@ -211,23 +496,63 @@ async fn registration_is_reused_until_fifteen_minutes_before_it_expires() {
         .expect("a cached registration");
     // 16 minutes before the registration expires it is still used; 14 minutes before, it is not.
     env.ctx.clock = Arc::new(move || reg.expires_at - time::Duration::minutes(16));
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(registrations(&env), 1);
     env.ctx.clock = Arc::new(move || reg.expires_at - time::Duration::minutes(14));
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
-    assert_eq!(registrations(&env), 2, "renewed within 15 minutes of expiry");
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        registrations(&env),
+        2,
+        "renewed within 15 minutes of expiry"
+    );
 }
 
 #[tokio::test]
 async fn two_users_on_the_same_start_url() {
     let env = env().await;
-    device_login(&env, &acme("acme-alice"), Person::approving("alice"), LoginOptions::default()).await.unwrap();
-    device_login(&env, &acme("acme-bob"), Person::approving("bob"), LoginOptions::default()).await.unwrap();
+    device_login(
+        &env,
+        &acme("acme-alice"),
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    device_login(
+        &env,
+        &acme("acme-bob"),
+        Person::approving("bob"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
     let who = |s: &str| {
         let t = cache::read_token(&token_file(&env, s)).unwrap().unwrap();
-        env.emu.app.state.bearer(Some(t.access_token.expose())).unwrap().1
+        env.emu
+            .app
+            .state
+            .bearer(Some(t.access_token.expose()))
+            .unwrap()
+            .1
     };
-    assert_eq!((who("acme-alice"), who("acme-bob")), ("alice".to_owned(), "bob".to_owned()));
+    assert_eq!(
+        (who("acme-alice"), who("acme-bob")),
+        ("alice".to_owned(), "bob".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -239,31 +564,69 @@ async fn corrupt_cache_shows_expired_and_a_new_login_replaces_it() {
     let st = sso::status(&env.ctx, &id);
     assert_eq!(st.state, SessionState::Expired);
     assert!(st.detail.unwrap().contains("sign in again"));
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(sso::status(&env.ctx, &id).state, SessionState::SignedIn);
 }
 
 #[tokio::test]
 async fn works_without_a_keyring() {
     let mut env = env().await;
-    env.ctx.secrets = Arc::new(NoKeyring { reason: "test".into() });
+    env.ctx.secrets = Arc::new(NoKeyring {
+        reason: "test".into(),
+    });
     let id = acme("acme");
-    device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
     env.emu.app.state.expire_access_tokens();
-    assert!(matches!(sso::refresh(&env.ctx, &id, Duration::ZERO, true).await.unwrap(), RefreshOutcome::Refreshed(_)));
+    assert!(matches!(
+        sso::refresh(&env.ctx, &id, Duration::ZERO, true)
+            .await
+            .unwrap(),
+        RefreshOutcome::Refreshed(_)
+    ));
 }
 
 #[tokio::test]
 async fn unreachable_and_non_aws_endpoints_name_the_identity() {
     let mut env = env().await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     env.ctx.endpoints.oidc = Some(format!("http://{closed}"));
-    let err = device_login(&env, &acme("acme"), Person::passive(), LoginOptions::default()).await.unwrap_err();
+    let err = device_login(
+        &env,
+        &acme("acme"),
+        Person::passive(),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::Unreachable { .. }), "{err}");
     assert!(err.to_string().contains("acme") && err.to_string().contains(&closed.to_string()));
 
     env.ctx.endpoints.oidc = Some(format!("{}/device", env.emu.http_url));
-    let err = device_login(&env, &acme("acme"), Person::passive(), LoginOptions::default()).await.unwrap_err();
+    let err = device_login(
+        &env,
+        &acme("acme"),
+        Person::passive(),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err}");
 }
 
@@ -271,10 +634,24 @@ async fn unreachable_and_non_aws_endpoints_name_the_identity() {
 async fn a_skewed_clock_is_reported_at_sign_in() {
     let mut env = env().await;
     let id = acme("acme");
-    let signed = device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    let signed = device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(signed.clock_skew_secs, None, "an honest clock");
     env.ctx.clock = Arc::new(|| time::OffsetDateTime::now_utc() + time::Duration::hours(2));
-    let signed = device_login(&env, &id, Person::approving("alice"), LoginOptions::default()).await.unwrap();
+    let signed = device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
     let skew = signed.clock_skew_secs.expect("two hours ahead is reported");
     assert!((-7300..=-7100).contains(&skew), "{skew}");
 }

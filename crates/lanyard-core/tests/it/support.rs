@@ -18,9 +18,23 @@ pub async fn env_with(config: Config) -> Env {
     let emu = Emulator::start(config).await.expect("emulator");
     let home = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::default());
-    let endpoints = Endpoints { oidc: Some(emu.http_url.clone()), portal: Some(emu.http_url.clone()), codecommit: Some(emu.http_url.clone()), ..Default::default() };
-    let ctx = SsoContext::new(Paths::sandboxed(home.path()), endpoints, secrets.clone() as Arc<dyn SecretStore>);
-    Env { emu, _home: home, ctx, secrets }
+    let endpoints = Endpoints {
+        oidc: Some(emu.http_url.clone()),
+        portal: Some(emu.http_url.clone()),
+        codecommit: Some(emu.http_url.clone()),
+        ..Default::default()
+    };
+    let ctx = SsoContext::new(
+        Paths::sandboxed(home.path()),
+        endpoints,
+        secrets.clone() as Arc<dyn SecretStore>,
+    );
+    Env {
+        emu,
+        _home: home,
+        ctx,
+        secrets,
+    }
 }
 
 pub async fn env() -> Env {
@@ -30,7 +44,13 @@ pub async fn env() -> Env {
 }
 
 pub fn acme(session: &str) -> Identity {
-    Identity { session: session.into(), start_url: "https://acme.awsapps.com/start".into(), region: "us-east-1".into(), scopes: vec![], managed: true }
+    Identity {
+        session: session.into(),
+        start_url: "https://acme.awsapps.com/start".into(),
+        region: "us-east-1".into(),
+        scopes: vec![],
+        managed: true,
+    }
 }
 
 /// Records steps; approves (or denies) device codes through the emulator as a person would.
@@ -41,13 +61,22 @@ pub struct Person {
 
 impl Person {
     pub fn approving(user: &'static str) -> Arc<Person> {
-        Arc::new(Person { steps: Mutex::new(vec![]), decision: Some(user) })
+        Arc::new(Person {
+            steps: Mutex::new(vec![]),
+            decision: Some(user),
+        })
     }
     pub fn denying() -> Arc<Person> {
-        Arc::new(Person { steps: Mutex::new(vec![]), decision: None })
+        Arc::new(Person {
+            steps: Mutex::new(vec![]),
+            decision: None,
+        })
     }
     pub fn passive() -> Arc<Person> {
-        Arc::new(Person { steps: Mutex::new(vec![]), decision: Some("") })
+        Arc::new(Person {
+            steps: Mutex::new(vec![]),
+            decision: Some(""),
+        })
     }
 }
 
@@ -59,11 +88,22 @@ pub fn http_get(url: &str) -> (u16, Option<String>) {
         Some(q) => format!("{}?{q}", u.path()),
         None => u.path().to_owned(),
     };
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", u.host_str().unwrap()).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        u.host_str().unwrap()
+    )
+    .unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
     let status = resp.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let location = resp.lines().find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: "))).map(str::to_owned);
+    let location = resp
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or_else(|| l.strip_prefix("Location: "))
+        })
+        .map(str::to_owned);
     (status, location)
 }
 

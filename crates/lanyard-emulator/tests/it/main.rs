@@ -49,10 +49,26 @@ fn codecommit(emu: &Emulator, creds: Credentials, region: &str) -> aws_sdk_codec
 /// Device flow through the SDK, approved as `user`; returns (access token, refresh token, client).
 async fn sign_in(emu: &Emulator, user: &str) -> (String, String, String, String) {
     let c = oidc(emu);
-    let reg = c.register_client().client_name("it").client_type("public").send().await.unwrap();
-    let (id, secret) = (reg.client_id().unwrap().to_owned(), reg.client_secret().unwrap().to_owned());
+    let reg = c
+        .register_client()
+        .client_name("it")
+        .client_type("public")
+        .send()
+        .await
+        .unwrap();
+    let (id, secret) = (
+        reg.client_id().unwrap().to_owned(),
+        reg.client_secret().unwrap().to_owned(),
+    );
     let start_url = emu.app.state.world.instances[0].start_url.clone();
-    let dev = c.start_device_authorization().client_id(&id).client_secret(&secret).start_url(start_url).send().await.unwrap();
+    let dev = c
+        .start_device_authorization()
+        .client_id(&id)
+        .client_secret(&secret)
+        .start_url(start_url)
+        .send()
+        .await
+        .unwrap();
     let pending = c
         .create_token()
         .client_id(&id)
@@ -64,7 +80,10 @@ async fn sign_in(emu: &Emulator, user: &str) -> (String, String, String, String)
         .unwrap_err()
         .into_service_error();
     assert!(pending.is_authorization_pending_exception(), "{pending:?}");
-    emu.app.state.decide_device(dev.user_code().unwrap(), Some(user)).unwrap();
+    emu.app
+        .state
+        .decide_device(dev.user_code().unwrap(), Some(user))
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // honour `interval`
     let tok = c
         .create_token()
@@ -76,7 +95,12 @@ async fn sign_in(emu: &Emulator, user: &str) -> (String, String, String, String)
         .await
         .unwrap();
     assert_eq!(tok.token_type(), Some("Bearer"));
-    (tok.access_token().unwrap().to_owned(), tok.refresh_token().unwrap().to_owned(), id, secret)
+    (
+        tok.access_token().unwrap().to_owned(),
+        tok.refresh_token().unwrap().to_owned(),
+        id,
+        secret,
+    )
 }
 
 #[tokio::test]
@@ -84,19 +108,58 @@ async fn oidc_device_flow_refresh_and_errors() {
     let emu = start(World::demo()).await;
     let (_, refresh, id, secret) = sign_in(&emu, "alice").await;
     let c = oidc(&emu);
-    let fresh = c.create_token().client_id(&id).client_secret(&secret).grant_type("refresh_token").refresh_token(&refresh).send().await.unwrap();
+    let fresh = c
+        .create_token()
+        .client_id(&id)
+        .client_secret(&secret)
+        .grant_type("refresh_token")
+        .refresh_token(&refresh)
+        .send()
+        .await
+        .unwrap();
     assert!(fresh.expires_in() > 3000);
-    let bad = c.create_token().client_id(&id).client_secret("nope").grant_type("refresh_token").refresh_token(&refresh).send().await.unwrap_err().into_service_error();
+    let bad = c
+        .create_token()
+        .client_id(&id)
+        .client_secret("nope")
+        .grant_type("refresh_token")
+        .refresh_token(&refresh)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
     assert!(bad.is_invalid_client_exception(), "{bad:?}");
-    let bad = c.create_token().client_id(&id).client_secret(&secret).grant_type("refresh_token").refresh_token("rt-unknown").send().await.unwrap_err().into_service_error();
+    let bad = c
+        .create_token()
+        .client_id(&id)
+        .client_secret(&secret)
+        .grant_type("refresh_token")
+        .refresh_token("rt-unknown")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
     assert!(bad.is_invalid_grant_exception(), "{bad:?}");
-    let unknown = c.start_device_authorization().client_id(&id).client_secret(&secret).start_url("https://elsewhere.awsapps.com/start").send().await.unwrap_err().into_service_error();
+    let unknown = c
+        .start_device_authorization()
+        .client_id(&id)
+        .client_secret(&secret)
+        .start_url("https://elsewhere.awsapps.com/start")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
     assert!(unknown.is_invalid_request_exception(), "{unknown:?}");
 }
 
 #[tokio::test]
 async fn portal_paginates_many_accounts_and_issues_credentials() {
-    let emu = start(World::generated(Generated { accounts: 260, roles_per_account: 3, repos_per_account: 1 })).await;
+    let emu = start(World::generated(Generated {
+        accounts: 260,
+        roles_per_account: 3,
+        repos_per_account: 1,
+    }))
+    .await;
     let (token, ..) = sign_in(&emu, "user").await;
     let sso = portal(&emu);
     let accounts: Vec<_> = sso
@@ -111,22 +174,71 @@ async fn portal_paginates_many_accounts_and_issues_credentials() {
         .unwrap();
     assert_eq!(accounts.len(), 260);
     assert_eq!(accounts[259].account_name(), Some("account-0260"));
-    let roles = sso.list_account_roles().access_token(&token).account_id("100000000007").send().await.unwrap();
-    let names: Vec<_> = roles.role_list().iter().filter_map(|r| r.role_name()).collect();
+    let roles = sso
+        .list_account_roles()
+        .access_token(&token)
+        .account_id("100000000007")
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = roles
+        .role_list()
+        .iter()
+        .filter_map(|r| r.role_name())
+        .collect();
     assert_eq!(names, ["AdministratorAccess", "Developer", "ReadOnly"]);
-    let creds = sso.get_role_credentials().access_token(&token).account_id("100000000007").role_name("ReadOnly").send().await.unwrap();
+    let creds = sso
+        .get_role_credentials()
+        .access_token(&token)
+        .account_id("100000000007")
+        .role_name("ReadOnly")
+        .send()
+        .await
+        .unwrap();
     let rc = creds.role_credentials().unwrap();
     assert!(rc.access_key_id().unwrap().starts_with("ASIA"));
-    let ms_left = rc.expiration() - (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64);
-    assert!((3_500_000..=3_600_000).contains(&ms_left), "expiration is epoch milliseconds: {ms_left}");
+    let ms_left = rc.expiration()
+        - (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64);
+    assert!(
+        (3_500_000..=3_600_000).contains(&ms_left),
+        "expiration is epoch milliseconds: {ms_left}"
+    );
 
-    let too_big = sso.list_accounts().access_token(&token).max_results(101).send().await.unwrap_err().into_service_error();
+    let too_big = sso
+        .list_accounts()
+        .access_token(&token)
+        .max_results(101)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
     assert!(too_big.is_invalid_request_exception(), "{too_big:?}");
-    let not_assigned = sso.get_role_credentials().access_token(&token).account_id("100000000007").role_name("Billing").send().await.unwrap_err().into_service_error();
-    assert_eq!(aws_sdk_sso::error::ProvideErrorMetadata::code(&not_assigned), Some("ForbiddenException"), "{not_assigned:?}");
+    let not_assigned = sso
+        .get_role_credentials()
+        .access_token(&token)
+        .account_id("100000000007")
+        .role_name("Billing")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        aws_sdk_sso::error::ProvideErrorMetadata::code(&not_assigned),
+        Some("ForbiddenException"),
+        "{not_assigned:?}"
+    );
 
     sso.logout().access_token(&token).send().await.unwrap();
-    let after = sso.list_accounts().access_token(&token).send().await.unwrap_err().into_service_error();
+    let after = sso
+        .list_accounts()
+        .access_token(&token)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
     assert!(after.is_unauthorized_exception(), "{after:?}");
 }
 
@@ -150,9 +262,22 @@ async fn portal_throttles_with_the_real_429_shape() {
 }
 
 async fn role_creds(emu: &Emulator, token: &str, account: &str, role: &str) -> Credentials {
-    let out = portal(emu).get_role_credentials().access_token(token).account_id(account).role_name(role).send().await.unwrap();
+    let out = portal(emu)
+        .get_role_credentials()
+        .access_token(token)
+        .account_id(account)
+        .role_name(role)
+        .send()
+        .await
+        .unwrap();
     let rc = out.role_credentials().unwrap();
-    Credentials::new(rc.access_key_id().unwrap(), rc.secret_access_key().unwrap(), rc.session_token().map(str::to_owned), None, "emulator")
+    Credentials::new(
+        rc.access_key_id().unwrap(),
+        rc.secret_access_key().unwrap(),
+        rc.session_token().map(str::to_owned),
+        None,
+        "emulator",
+    )
 }
 
 #[tokio::test]
@@ -163,43 +288,140 @@ async fn codecommit_api_is_sigv4_verified_and_region_scoped() {
 
     let us = codecommit(&emu, dev.clone(), "us-east-1");
     let list = us.list_repositories().send().await.unwrap();
-    let names: Vec<_> = list.repositories().iter().filter_map(|r| r.repository_name()).collect();
+    let names: Vec<_> = list
+        .repositories()
+        .iter()
+        .filter_map(|r| r.repository_name())
+        .collect();
     assert_eq!(names, ["checkout-web", "mobile-app", "payments-api"]);
     let eu = codecommit(&emu, dev.clone(), "eu-west-1");
-    let names: Vec<_> = eu.list_repositories().send().await.unwrap().repositories().iter().filter_map(|r| r.repository_name().map(str::to_owned)).collect();
+    let names: Vec<_> = eu
+        .list_repositories()
+        .send()
+        .await
+        .unwrap()
+        .repositories()
+        .iter()
+        .filter_map(|r| r.repository_name().map(str::to_owned))
+        .collect();
     assert_eq!(names, ["ledger-service"]);
 
-    let batch = us.batch_get_repositories().repository_names("payments-api").repository_names("nope").send().await.unwrap();
+    let batch = us
+        .batch_get_repositories()
+        .repository_names("payments-api")
+        .repository_names("nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(batch.repositories().len(), 1);
     assert_eq!(batch.repositories_not_found(), ["nope"]);
-    let meta = us.get_repository().repository_name("mobile-app").send().await.unwrap();
+    let meta = us
+        .get_repository()
+        .repository_name("mobile-app")
+        .send()
+        .await
+        .unwrap();
     let m = meta.repository_metadata().unwrap();
     assert_eq!(m.default_branch(), Some("develop"));
-    assert_eq!(m.arn(), Some("arn:aws:codecommit:us-east-1:222222222222:mobile-app"));
+    assert_eq!(
+        m.arn(),
+        Some("arn:aws:codecommit:us-east-1:222222222222:mobile-app")
+    );
     assert!(m.last_modified_date().unwrap().secs() > m.creation_date().unwrap().secs());
 
-    us.create_repository().repository_name("new-service").repository_description("made by a test").send().await.unwrap();
-    let exists = us.create_repository().repository_name("new-service").send().await.unwrap_err().into_service_error();
+    us.create_repository()
+        .repository_name("new-service")
+        .repository_description("made by a test")
+        .send()
+        .await
+        .unwrap();
+    let exists = us
+        .create_repository()
+        .repository_name("new-service")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
     assert!(exists.is_repository_name_exists_exception(), "{exists:?}");
-    assert_eq!(us.list_repositories().send().await.unwrap().repositories().len(), 4);
-    assert_eq!(eu.list_repositories().send().await.unwrap().repositories().len(), 1, "created in us-east-1 only");
+    assert_eq!(
+        us.list_repositories()
+            .send()
+            .await
+            .unwrap()
+            .repositories()
+            .len(),
+        4
+    );
+    assert_eq!(
+        eu.list_repositories()
+            .send()
+            .await
+            .unwrap()
+            .repositories()
+            .len(),
+        1,
+        "created in us-east-1 only"
+    );
 
-    let missing = us.get_repository().repository_name("ghost").send().await.unwrap_err().into_service_error();
-    assert!(missing.is_repository_does_not_exist_exception(), "{missing:?}");
+    let missing = us
+        .get_repository()
+        .repository_name("ghost")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        missing.is_repository_does_not_exist_exception(),
+        "{missing:?}"
+    );
 
     let billing = role_creds(&emu, &token, "111111111111", "Billing").await;
-    let denied = codecommit(&emu, billing, "us-east-1").list_repositories().send().await.unwrap_err().into_service_error();
+    let denied = codecommit(&emu, billing, "us-east-1")
+        .list_repositories()
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
     assert_eq!(denied.code(), Some("AccessDeniedException"), "{denied:?}");
 
-    let forged = Credentials::new(dev.access_key_id(), "not-the-secret", dev.session_token().map(str::to_owned), None, "forged");
-    let bad_sig = codecommit(&emu, forged, "us-east-1").list_repositories().send().await.unwrap_err().into_service_error();
-    assert_eq!(bad_sig.code(), Some("InvalidSignatureException"), "{bad_sig:?}");
+    let forged = Credentials::new(
+        dev.access_key_id(),
+        "not-the-secret",
+        dev.session_token().map(str::to_owned),
+        None,
+        "forged",
+    );
+    let bad_sig = codecommit(&emu, forged, "us-east-1")
+        .list_repositories()
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        bad_sig.code(),
+        Some("InvalidSignatureException"),
+        "{bad_sig:?}"
+    );
 
-    let bad_region = codecommit(&emu, dev.clone(), "xx-fake-1").list_repositories().send().await.unwrap_err().into_service_error();
-    assert_eq!(bad_region.code(), Some("InvalidSignatureException"), "{bad_region:?}");
+    let bad_region = codecommit(&emu, dev.clone(), "xx-fake-1")
+        .list_repositories()
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        bad_region.code(),
+        Some("InvalidSignatureException"),
+        "{bad_region:?}"
+    );
 
     emu.app.state.expire_role_credentials();
-    let expired = us.list_repositories().send().await.unwrap_err().into_service_error();
+    let expired = us
+        .list_repositories()
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
     assert_eq!(expired.code(), Some("ExpiredTokenException"), "{expired:?}");
 }
 
@@ -215,12 +437,27 @@ async fn list_repositories_pages_at_1000() {
     .unwrap();
     let emu = start(world).await;
     let (token, ..) = sign_in(&emu, "u").await;
-    let cc = codecommit(&emu, role_creds(&emu, &token, "123456789012", "Dev").await, "us-east-1");
+    let cc = codecommit(
+        &emu,
+        role_creds(&emu, &token, "123456789012", "Dev").await,
+        "us-east-1",
+    );
     let first = cc.list_repositories().send().await.unwrap();
     assert_eq!(first.repositories().len(), 1000);
-    let second = cc.list_repositories().next_token(first.next_token().unwrap()).send().await.unwrap();
+    let second = cc
+        .list_repositories()
+        .next_token(first.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(second.repositories().len(), 50);
     assert!(second.next_token().is_none());
-    let desc = cc.list_repositories().sort_by("repositoryName".into()).order("descending".into()).send().await.unwrap();
+    let desc = cc
+        .list_repositories()
+        .sort_by("repositoryName".into())
+        .order("descending".into())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(desc.repositories()[0].repository_name(), Some("r1049"));
 }
