@@ -39,7 +39,8 @@ function mockShell(opts: { info?: Partial<AppInfo>; error?: unknown } = {}) {
       calls.push(cmd);
       if (cmd === 'list_identities') return [];
       if (cmd === 'cached_repositories' || cmd === 'recent_clones') return [];
-      if (cmd === 'helper_status') return { resolved: null, isLanyard: true, link: null, note: null };
+      if (cmd === 'helper_status')
+        return { resolved: null, isLanyard: true, link: null, note: null };
       if (cmd === 'get_settings') return SETTINGS;
       if (cmd !== 'app_info') throw new Error(`unexpected command ${cmd}`);
       if (opts.error !== undefined) throw opts.error;
@@ -189,13 +190,18 @@ describe('Settings', () => {
     render(App);
     await fireEvent.click(nav('settings'));
 
-    expect((await screen.findByTestId('keyring')).textContent).toBe('Secrets kept in: Secret Service');
+    expect((await screen.findByTestId('keyring')).textContent).toBe(
+      'Secrets kept in: Secret Service',
+    );
     expect(screen.queryByTestId('keyring-note')).toBeNull();
   });
 
   it('shows the keyring note when there is no keyring', async () => {
     mockShell({
-      info: { keyring: 'none', keyringNote: 'no Secret Service on this desktop; secrets stay in ~/.aws only' },
+      info: {
+        keyring: 'none',
+        keyringNote: 'no Secret Service on this desktop; secrets stay in ~/.aws only',
+      },
     });
     render(App);
     await fireEvent.click(nav('settings'));
@@ -243,12 +249,15 @@ describe('IPC failure', () => {
 
   it('retries and clears the alert once app_info succeeds', async () => {
     let fail = true;
-    mockIPC((cmd) => {
-      if (cmd === 'list_identities') return [];
-      if (cmd !== 'app_info') throw new Error(`unexpected command ${cmd}`);
-      if (fail) throw 'backend not ready';
-      return INFO;
-    }, { shouldMockEvents: true });
+    mockIPC(
+      (cmd) => {
+        if (cmd === 'list_identities') return [];
+        if (cmd !== 'app_info') throw new Error(`unexpected command ${cmd}`);
+        if (fail) throw 'backend not ready';
+        return INFO;
+      },
+      { shouldMockEvents: true },
+    );
     render(App);
 
     const alert = await screen.findByRole('alert');

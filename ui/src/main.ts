@@ -15,7 +15,13 @@ const mounted = performance.now();
 if (isTauri()) {
   requestAnimationFrame((firstFrame) =>
     requestAnimationFrame((secondFrame) => {
-      const marks = { timeOrigin: performance.timeOrigin, script, mounted, firstFrame, secondFrame };
+      const marks = {
+        timeOrigin: performance.timeOrigin,
+        script,
+        mounted,
+        firstFrame,
+        secondFrame,
+      };
       void uiReady(marks).catch(() => {});
     }),
   );

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { merge, progressText, search, searchable } from './accounts';
 import type { AccountRoles } from './bindings/AccountRoles';
 
-const acc = (accountId: string, accountName: string, roles: string[] = ['ReadOnly']): AccountRoles => ({
+const acc = (
+  accountId: string,
+  accountName: string,
+  roles: string[] = ['ReadOnly'],
+): AccountRoles => ({
   accountId,
   accountName,
   email: `${accountName}@example.com`,
@@ -56,10 +60,22 @@ describe('merge', () => {
 describe('progressText', () => {
   it('formats counts with thousands separators and the ETA when known', () => {
     expect(
-      progressText({ accountsDone: 312, accountsTotal: 1480, listingComplete: true, throttled: 0, etaSecs: 40 }),
+      progressText({
+        accountsDone: 312,
+        accountsTotal: 1480,
+        listingComplete: true,
+        throttled: 0,
+        etaSecs: 40,
+      }),
     ).toBe('accounts 312/1,480, ETA 40 s');
     expect(
-      progressText({ accountsDone: 3, accountsTotal: 1000, listingComplete: false, throttled: 2, etaSecs: null }),
+      progressText({
+        accountsDone: 3,
+        accountsTotal: 1000,
+        listingComplete: false,
+        throttled: 2,
+        etaSecs: null,
+      }),
     ).toBe('accounts 3/1,000');
   });
 });

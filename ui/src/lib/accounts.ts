@@ -7,8 +7,8 @@ import type { DiscoveryProgress } from './bindings/DiscoveryProgress';
 export type Searchable = { account: AccountRoles; fields: string[]; haystack: string };
 
 export function searchable(account: AccountRoles): Searchable {
-  const fields = [account.accountName, account.accountId, account.email, ...account.roles].map((f) =>
-    f.toLowerCase(),
+  const fields = [account.accountName, account.accountId, account.email, ...account.roles].map(
+    (f) => f.toLowerCase(),
   );
   return { account, fields, haystack: fields.join('\n') };
 }
@@ -47,7 +47,9 @@ export function search(items: readonly Searchable[], query: string): AccountRole
   const fuzzy: AccountRoles[] = [];
   for (const item of items) {
     if (words.every((w) => item.haystack.includes(w))) exact.push(item.account);
-    else if (words.every((w) => item.haystack.includes(w) || item.fields.some((f) => fuzzyIn(w, f)))) {
+    else if (
+      words.every((w) => item.haystack.includes(w) || item.fields.some((f) => fuzzyIn(w, f)))
+    ) {
       fuzzy.push(item.account);
     }
   }

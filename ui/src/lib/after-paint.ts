@@ -8,7 +8,8 @@
 export function afterPaint(fn: () => void): () => void {
   let timeout: ReturnType<typeof setTimeout> | undefined;
   const later = () => (timeout = setTimeout(fn, 0));
-  const frame = typeof requestAnimationFrame === 'function' ? requestAnimationFrame(later) : (later(), 0);
+  const frame =
+    typeof requestAnimationFrame === 'function' ? requestAnimationFrame(later) : (later(), 0);
   return () => {
     if (typeof cancelAnimationFrame === 'function') cancelAnimationFrame(frame);
     clearTimeout(timeout);

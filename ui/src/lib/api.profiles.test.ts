@@ -20,7 +20,12 @@ import {
 
 afterEach(() => clearMocks());
 
-const ACCOUNT: AccountRoles = { accountId: '111111111111', accountName: 'prod', email: 'p@x.io', roles: ['Admin'] };
+const ACCOUNT: AccountRoles = {
+  accountId: '111111111111',
+  accountName: 'prod',
+  email: 'p@x.io',
+  roles: ['Admin'],
+};
 const SETTINGS: ProfileSettings = {
   template: '{account_name}-{role_name}',
   defaultRegion: 'eu-west-1',
@@ -41,7 +46,12 @@ describe('accounts and profiles commands', () => {
   it.each([
     ['cached_accounts', () => cachedAccounts('acme'), { session: 'acme' }, [ACCOUNT]],
     ['get_profile_settings', () => getProfileSettings('acme'), { session: 'acme' }, SETTINGS],
-    ['plan_profiles', () => planProfiles('acme', SETTINGS), { session: 'acme', settings: SETTINGS }, PLAN],
+    [
+      'plan_profiles',
+      () => planProfiles('acme', SETTINGS),
+      { session: 'acme', settings: SETTINGS },
+      PLAN,
+    ],
     [
       'apply_profiles',
       () => applyProfiles('acme', SETTINGS),
@@ -49,7 +59,12 @@ describe('accounts and profiles commands', () => {
       { diff: PLAN.diff, backup: null },
     ],
     ['list_favourites', () => listFavourites(), {}, ['prod']],
-    ['set_favourite', () => setFavourite('prod', true), { profile: 'prod', favourite: true }, ['prod']],
+    [
+      'set_favourite',
+      () => setFavourite('prod', true),
+      { profile: 'prod', favourite: true },
+      ['prod'],
+    ],
     ['preview_offboard', () => previewOffboard(), {}, OFFBOARD],
     ['offboard', () => offboard(), {}, { ...OFFBOARD, dryRun: false }],
   ] as const)('%s is invoked with its arguments', async (cmd, run, args, answer) => {
@@ -66,7 +81,8 @@ describe('accounts and profiles commands', () => {
 
   it('planProfiles rejects with the InvalidInput AppError', async () => {
     mockShell({
-      plan_profiles: () => Promise.reject({ code: 'InvalidInput', message: 'invalid template: unknown {foo}' }),
+      plan_profiles: () =>
+        Promise.reject({ code: 'InvalidInput', message: 'invalid template: unknown {foo}' }),
     });
     const err = await planProfiles('acme', SETTINGS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
@@ -93,7 +109,13 @@ describe('discoverAccounts', () => {
 
     const event: DiscoveryEvent = {
       account: ACCOUNT,
-      progress: { accountsDone: 1, accountsTotal: 2, listingComplete: false, throttled: 0, etaSecs: null },
+      progress: {
+        accountsDone: 1,
+        accountsTotal: 2,
+        listingComplete: false,
+        throttled: 0,
+        etaSecs: null,
+      },
     };
     end!.send(event);
     done.resolve([ACCOUNT]);
@@ -102,7 +124,10 @@ describe('discoverAccounts', () => {
   });
 
   it('rejects with NotSignedIn as an AppError', async () => {
-    mockShell({ discover_accounts: () => Promise.reject({ code: 'NotSignedIn', message: 'not signed in to acme' }) });
+    mockShell({
+      discover_accounts: () =>
+        Promise.reject({ code: 'NotSignedIn', message: 'not signed in to acme' }),
+    });
     const err = await discoverAccounts('acme', () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('NotSignedIn');

@@ -67,10 +67,29 @@ describe('repository commands', () => {
       'recent_clones',
       () => recentClones(),
       {},
-      [{ path: REPORT.path, repository: 'ledger', accountName: 'prod', region: 'eu-west-1', profile: 'p', clonedAt: 'x' }],
+      [
+        {
+          path: REPORT.path,
+          repository: 'ledger',
+          accountName: 'prod',
+          region: 'eu-west-1',
+          profile: 'p',
+          clonedAt: 'x',
+        },
+      ],
     ],
-    ['helper_status', () => helperStatus(), {}, { resolved: '/usr/bin/git-remote-codecommit', isLanyard: false, link: null, note: 'n' }],
-    ['open_folder', () => openFolder('/home/dev/src/ledger'), { path: '/home/dev/src/ledger' }, null],
+    [
+      'helper_status',
+      () => helperStatus(),
+      {},
+      { resolved: '/usr/bin/git-remote-codecommit', isLanyard: false, link: null, note: 'n' },
+    ],
+    [
+      'open_folder',
+      () => openFolder('/home/dev/src/ledger'),
+      { path: '/home/dev/src/ledger' },
+      null,
+    ],
   ] as const)('%s is invoked with its arguments', async (cmd, run, args, answer) => {
     const calls = mockShell({ [cmd]: () => answer });
     await expect(run()).resolves.toEqual(answer);
@@ -107,7 +126,9 @@ describe('scanRepositories', () => {
   });
 
   it('rejects with SessionExpired as an AppError', async () => {
-    mockShell({ scan_repositories: () => Promise.reject({ code: 'SessionExpired', message: 'expired' }) });
+    mockShell({
+      scan_repositories: () => Promise.reject({ code: 'SessionExpired', message: 'expired' }),
+    });
     const err = await scanRepositories('acme', () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('SessionExpired');
@@ -144,7 +165,9 @@ describe('cloneRepository', () => {
   });
 
   it('rejects with code Cancelled when cancelled', async () => {
-    mockShell({ clone_repository: () => Promise.reject({ code: 'Cancelled', message: 'clone cancelled' }) });
+    mockShell({
+      clone_repository: () => Promise.reject({ code: 'Cancelled', message: 'clone cancelled' }),
+    });
     const err = await cloneRepository(REQUEST, () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'Cancelled' });
@@ -175,7 +198,10 @@ describe('copyText', () => {
       value: { writeText: () => Promise.reject(new Error('Document is not focused')) },
       configurable: true,
     });
-    await expect(copyText('x')).rejects.toMatchObject({ code: 'Unknown', message: 'Document is not focused' });
+    await expect(copyText('x')).rejects.toMatchObject({
+      code: 'Unknown',
+      message: 'Document is not focused',
+    });
 
     Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true });
     const err = await copyText('x').catch((e: unknown) => e);
@@ -188,16 +214,23 @@ describe('copyText', () => {
 
     const calls = mockShell({ copy_text: () => null });
     await copyText('codecommit::eu-west-1://prod@ledger');
-    expect(calls).toEqual([{ cmd: 'copy_text', args: { text: 'codecommit::eu-west-1://prod@ledger' } }]);
+    expect(calls).toEqual([
+      { cmd: 'copy_text', args: { text: 'codecommit::eu-west-1://prod@ledger' } },
+    ]);
     expect(writeText).not.toHaveBeenCalled();
 
     clearMocks();
     await copyText('https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/ledger');
-    expect(writeText).toHaveBeenCalledWith('https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/ledger');
+    expect(writeText).toHaveBeenCalledWith(
+      'https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/ledger',
+    );
     expect(calls).toHaveLength(1);
 
     Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true });
-    await expect(copyText('x')).rejects.toMatchObject({ code: 'Unknown', message: 'The clipboard is not available' });
+    await expect(copyText('x')).rejects.toMatchObject({
+      code: 'Unknown',
+      message: 'The clipboard is not available',
+    });
     expect(calls).toHaveLength(1);
   });
 });

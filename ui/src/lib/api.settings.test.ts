@@ -55,9 +55,19 @@ describe('settings, console and switcher commands', () => {
   it.each([
     ['get_settings', () => getSettings(), {}, SETTINGS],
     ['save_settings', () => saveSettings(SETTINGS), { settings: SETTINGS }, SETTINGS],
-    ['diagnostics', () => diagnostics(), {}, { text: 'lanyard 0.4.2', logFile: '/tmp/lanyard.log' }],
+    [
+      'diagnostics',
+      () => diagnostics(),
+      {},
+      { text: 'lanyard 0.4.2', logFile: '/tmp/lanyard.log' },
+    ],
     ['open_console', () => openConsole('prod-Developer'), { profile: 'prod-Developer' }, null],
-    ['copy_export', () => copyExport('prod-Developer'), { profile: 'prod-Developer' }, 'export AWS_PROFILE=prod-Developer'],
+    [
+      'copy_export',
+      () => copyExport('prod-Developer'),
+      { profile: 'prod-Developer' },
+      'export AWS_PROFILE=prod-Developer',
+    ],
     ['switcher_entries', () => switcherEntries(), {}, [ENTRY]],
     ['hide_switcher', () => hideSwitcher(), {}, null],
     ['clone_in_background', () => cloneInBackground(REQUEST), { request: REQUEST }, null],
@@ -69,7 +79,11 @@ describe('settings, console and switcher commands', () => {
 
   it('saveSettings rejects with InvalidInput as an AppError', async () => {
     mockShell({
-      save_settings: () => Promise.reject({ code: 'InvalidInput', message: 'the clone root /x is not writable: denied' }),
+      save_settings: () =>
+        Promise.reject({
+          code: 'InvalidInput',
+          message: 'the clone root /x is not writable: denied',
+        }),
     });
     const err = await saveSettings(SETTINGS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);

@@ -125,7 +125,12 @@ describe('identity commands', () => {
 
   it('saveIdentity sends the input as `input`', async () => {
     const calls = mockShell({ save_identity: () => ACME });
-    const input = { session: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'eu-west-1', scopes: [] };
+    const input = {
+      session: 'acme',
+      startUrl: 'https://acme.awsapps.com/start',
+      region: 'eu-west-1',
+      scopes: [],
+    };
 
     await expect(saveIdentity(input)).resolves.toEqual(ACME);
     expect(calls).toEqual([{ cmd: 'save_identity', args: { input } }]);
@@ -134,23 +139,37 @@ describe('identity commands', () => {
   it('saveIdentity rejects with the InvalidInput code and message', async () => {
     mockShell({
       save_identity: () =>
-        Promise.reject({ code: 'InvalidInput', message: 'invalid region: "mars-1" is not an AWS region' }),
+        Promise.reject({
+          code: 'InvalidInput',
+          message: 'invalid region: "mars-1" is not an AWS region',
+        }),
     });
 
-    const err = await saveIdentity({ session: 'a', startUrl: 'https://a', region: 'mars-1', scopes: [] }).catch(
-      (e: unknown) => e,
-    );
+    const err = await saveIdentity({
+      session: 'a',
+      startUrl: 'https://a',
+      region: 'mars-1',
+      scopes: [],
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
-    expect(err).toMatchObject({ code: 'InvalidInput', message: 'invalid region: "mars-1" is not an AWS region' });
+    expect(err).toMatchObject({
+      code: 'InvalidInput',
+      message: 'invalid region: "mars-1" is not an AWS region',
+    });
   });
 
   it.each([
     ['removeIdentity', 'remove_identity', () => removeIdentity('acme'), { session: 'acme' }],
     ['cancelSignIn', 'cancel_sign_in', () => cancelSignIn('acme'), { session: 'acme' }],
     ['signOut', 'sign_out', () => signOut('acme'), { session: 'acme' }],
-    ['openUrl', 'open_url', () => openUrl('https://device.sso.eu-west-1.amazonaws.com/'), {
-      url: 'https://device.sso.eu-west-1.amazonaws.com/',
-    }],
+    [
+      'openUrl',
+      'open_url',
+      () => openUrl('https://device.sso.eu-west-1.amazonaws.com/'),
+      {
+        url: 'https://device.sso.eu-west-1.amazonaws.com/',
+      },
+    ],
   ])('%s invokes %s with %o', async (_name, cmd, run, args) => {
     const calls = mockShell({ [cmd]: () => null });
     await run();
@@ -158,7 +177,12 @@ describe('identity commands', () => {
   });
 
   it('signOut returns the logout report', async () => {
-    const report = { session: 'acme', signedOutServerSide: false, serverSideNote: 'portal unreachable', removedFiles: ['/x.json'] };
+    const report = {
+      session: 'acme',
+      signedOutServerSide: false,
+      serverSideNote: 'portal unreachable',
+      removedFiles: ['/x.json'],
+    };
     mockShell({ sign_out: () => report });
     await expect(signOut('acme')).resolves.toEqual(report);
   });
@@ -178,7 +202,9 @@ describe('signIn', () => {
 
     const result = signIn('acme', 'deviceCode', (s) => steps.push(s));
     await vi.waitFor(() => expect(end).toBeDefined());
-    expect(calls.map((c) => [c.cmd, c.args.session, c.args.method])).toEqual([['sign_in', 'acme', 'deviceCode']]);
+    expect(calls.map((c) => [c.cmd, c.args.session, c.args.method])).toEqual([
+      ['sign_in', 'acme', 'deviceCode'],
+    ]);
     expect(Object.keys(calls[0]!.args).sort()).toEqual(['method', 'onStep', 'session']);
 
     const code: LoginStep = {
@@ -199,7 +225,9 @@ describe('signIn', () => {
   });
 
   it('rejects with code Cancelled when the sign-in is cancelled', async () => {
-    mockShell({ sign_in: () => Promise.reject({ code: 'Cancelled', message: 'sign-in to acme cancelled' }) });
+    mockShell({
+      sign_in: () => Promise.reject({ code: 'Cancelled', message: 'sign-in to acme cancelled' }),
+    });
 
     const err = await signIn('acme', 'auto', () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);

@@ -125,7 +125,8 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
 
 /** True when running inside the Tauri webview (or under `mockIPC`). */
 export function isTauri(): boolean {
-  const internals = (globalThis as { __TAURI_INTERNALS__?: { invoke?: unknown } }).__TAURI_INTERNALS__;
+  const internals = (globalThis as { __TAURI_INTERNALS__?: { invoke?: unknown } })
+    .__TAURI_INTERNALS__;
   return typeof internals?.invoke === 'function';
 }
 

@@ -44,7 +44,10 @@ class Clones {
     } catch (err) {
       if (!mine()) return;
       const e = AppError.from(err);
-      this.set(key, e.code === 'Cancelled' ? undefined : { state: 'failed', code: e.code, message: e.message });
+      this.set(
+        key,
+        e.code === 'Cancelled' ? undefined : { state: 'failed', code: e.code, message: e.message },
+      );
     }
   }
 
@@ -59,7 +62,8 @@ class Clones {
     } catch (err) {
       // The clone goes on; let the user try again.
       const now = this.states[key];
-      if (now?.state === 'running' && now.request === c.request) this.set(key, { ...now, cancelling: false });
+      if (now?.state === 'running' && now.request === c.request)
+        this.set(key, { ...now, cancelling: false });
       console.warn('Lanyard: could not cancel the clone', AppError.from(err).message);
     }
   }

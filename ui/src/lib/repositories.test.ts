@@ -46,7 +46,11 @@ const ALL = [LEDGER, API, WEB, ZED];
 
 const names = (list: Repository[]) => list.map((r) => r.name);
 
-const note = (accountId: string, region: string | null, over: Partial<ScanNote> = {}): ScanNote => ({
+const note = (
+  accountId: string,
+  region: string | null,
+  over: Partial<ScanNote> = {},
+): ScanNote => ({
   accountId,
   accountName: `acct-${accountId.slice(0, 1)}`,
   region,
@@ -57,7 +61,12 @@ const note = (accountId: string, region: string | null, over: Partial<ScanNote> 
 
 describe('filterRepositories', () => {
   it('keeps everything for an empty query', () => {
-    expect(names(filterRepositories(ALL, '   '))).toEqual(['ledger', 'payments-api', 'web', 'Zed-tools']);
+    expect(names(filterRepositories(ALL, '   '))).toEqual([
+      'ledger',
+      'payments-api',
+      'web',
+      'Zed-tools',
+    ]);
   });
 
   it('matches name, description, account name, account id and region, case-insensitively', () => {
@@ -117,7 +126,10 @@ describe('merging', () => {
 
   it('replaces the note of the same account and region', () => {
     const first = [note('111111111111', 'us-east-1'), note('222222222222', null)];
-    const merged = mergeNotes(first, [note('111111111111', 'us-east-1', { kind: 'failed' }), note('111111111111', 'eu-west-1')]);
+    const merged = mergeNotes(first, [
+      note('111111111111', 'us-east-1', { kind: 'failed' }),
+      note('111111111111', 'eu-west-1'),
+    ]);
     expect(merged.map((n) => [n.accountId, n.region, n.kind])).toEqual([
       ['111111111111', 'us-east-1', 'failed'],
       ['222222222222', null, 'accessDenied'],
@@ -130,8 +142,12 @@ describe('notes', () => {
   it('describes each kind quietly, with the region when there is one', () => {
     expect(noteText(note('1', 'eu-west-1'))).toBe('no CodeCommit access in eu-west-1');
     expect(noteText(note('1', null))).toBe('no CodeCommit access');
-    expect(noteText(note('1', 'me-south-1', { kind: 'unavailable' }))).toBe('CodeCommit unavailable in me-south-1');
-    expect(noteText(note('1', 'ap-east-1', { kind: 'failed' }))).toBe('could not be scanned in ap-east-1');
+    expect(noteText(note('1', 'me-south-1', { kind: 'unavailable' }))).toBe(
+      'CodeCommit unavailable in me-south-1',
+    );
+    expect(noteText(note('1', 'ap-east-1', { kind: 'failed' }))).toBe(
+      'could not be scanned in ap-east-1',
+    );
   });
 
   it('groups notes by account, regions sorted', () => {
@@ -149,12 +165,12 @@ describe('notes', () => {
 
 describe('scan progress', () => {
   it('formats accounts, repositories and the ETA when known', () => {
-    expect(scanProgressText({ accountsDone: 3, accountsTotal: 7, repositories: 12, etaSecs: 4.2 })).toBe(
-      'accounts 3/7 · 12 repositories · ETA 4 s',
-    );
-    expect(scanProgressText({ accountsDone: 1, accountsTotal: 1480, repositories: 1, etaSecs: null })).toBe(
-      'accounts 1/1,480 · 1 repository',
-    );
+    expect(
+      scanProgressText({ accountsDone: 3, accountsTotal: 7, repositories: 12, etaSecs: 4.2 }),
+    ).toBe('accounts 3/7 · 12 repositories · ETA 4 s');
+    expect(
+      scanProgressText({ accountsDone: 1, accountsTotal: 1480, repositories: 1, etaSecs: null }),
+    ).toBe('accounts 1/1,480 · 1 repository');
   });
 
   it('adds up concurrent scans and keeps the longest ETA', () => {
@@ -166,7 +182,10 @@ describe('scan progress', () => {
         { accountsDone: 0, accountsTotal: 0, repositories: 0, etaSecs: null },
       ]),
     ).toEqual({ accountsDone: 3, accountsTotal: 7, repositories: 12, etaSecs: 9 });
-    expect(combineProgress([{ accountsDone: 0, accountsTotal: 2, repositories: 0, etaSecs: null }])?.etaSecs).toBeNull();
+    expect(
+      combineProgress([{ accountsDone: 0, accountsTotal: 2, repositories: 0, etaSecs: null }])
+        ?.etaSecs,
+    ).toBeNull();
   });
 });
 
@@ -184,9 +203,9 @@ describe('clone progress', () => {
     expect(cloneProgressText(null)).toBe('Connecting…');
     expect(cloneProgressText(progress({ phase: 'connecting' }))).toBe('Connecting…');
     expect(cloneProgressText(progress({}))).toBe('Receiving objects 120/300 · 1.2 MiB');
-    expect(cloneProgressText(progress({ totalObjects: 0, receivedObjects: 7, receivedBytes: 512 }))).toBe(
-      'Receiving objects 7 · 512 B',
-    );
+    expect(
+      cloneProgressText(progress({ totalObjects: 0, receivedObjects: 7, receivedBytes: 512 })),
+    ).toBe('Receiving objects 7 · 512 B');
     expect(cloneProgressText(progress({ phase: 'resolving' }))).toBe('Resolving deltas');
     expect(cloneProgressText(progress({ phase: 'checkout' }))).toBe('Checking out');
   });
@@ -225,8 +244,12 @@ describe('cloneRequest and errors', () => {
     expect(cloneErrorText({ code: 'SessionExpired', message: 'token expired' }, 'acme')).toBe(
       'Your session for acme has expired. Sign in on the Sessions view, then clone again.',
     );
-    expect(cloneErrorText({ code: 'NotSignedIn', message: 'x' }, 'acme')).toContain('Sign in on the Sessions view');
-    expect(cloneErrorText({ code: 'Unknown', message: 'destination exists' }, 'acme')).toBe('destination exists');
+    expect(cloneErrorText({ code: 'NotSignedIn', message: 'x' }, 'acme')).toContain(
+      'Sign in on the Sessions view',
+    );
+    expect(cloneErrorText({ code: 'Unknown', message: 'destination exists' }, 'acme')).toBe(
+      'destination exists',
+    );
   });
 });
 

@@ -35,7 +35,9 @@ export function cloneRequest(r: Repository): CloneRequest {
 const words = (query: string) => query.toLowerCase().split(/\s+/).filter(Boolean);
 
 function haystack(r: Repository): string {
-  return [r.name, r.description ?? '', r.accountName, r.accountId, r.region].join('\n').toLowerCase();
+  return [r.name, r.description ?? '', r.accountName, r.accountId, r.region]
+    .join('\n')
+    .toLowerCase();
 }
 
 /**
@@ -86,7 +88,10 @@ export function groupByAccount(list: readonly Repository[]): AccountGroup[] {
 }
 
 /** `list` with each of `incoming` replacing the row of the same key, or appended. Never mutates. */
-export function mergeRepositories(list: readonly Repository[], incoming: readonly Repository[]): Repository[] {
+export function mergeRepositories(
+  list: readonly Repository[],
+  incoming: readonly Repository[],
+): Repository[] {
   const next = list.slice();
   const index = new Map(next.map((r, i) => [repoKey(r), i]));
   for (const r of incoming) {
@@ -138,7 +143,10 @@ export function notesByAccount(notes: readonly ScanNote[]): AccountNotes[] {
   }
   const all = [...byId.values()];
   for (const a of all) a.notes.sort((x, y) => (x.region ?? '').localeCompare(y.region ?? ''));
-  return all.sort((a, b) => collator.compare(a.accountName, b.accountName) || a.accountId.localeCompare(b.accountId));
+  return all.sort(
+    (a, b) =>
+      collator.compare(a.accountName, b.accountName) || a.accountId.localeCompare(b.accountId),
+  );
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -183,7 +191,10 @@ export function cloneProgressText(p: CloneProgress | null): string {
     case 'connecting':
       return 'Connecting…';
     case 'receiving': {
-      const count = p.totalObjects > 0 ? `${fmt(p.receivedObjects)}/${fmt(p.totalObjects)}` : fmt(p.receivedObjects);
+      const count =
+        p.totalObjects > 0
+          ? `${fmt(p.receivedObjects)}/${fmt(p.totalObjects)}`
+          : fmt(p.receivedObjects);
       return `Receiving objects ${count} · ${formatBytes(p.receivedBytes)}`;
     }
     case 'resolving':

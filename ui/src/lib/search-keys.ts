@@ -9,7 +9,12 @@ function isEditable(target: EventTarget | null): boolean {
 
 /** `/` (outside text fields) or Ctrl/Cmd+F: the key that should focus a view's search box. */
 export function isSearchShortcut(event: KeyboardEvent): boolean {
-  const slash = event.key === '/' && !event.ctrlKey && !event.metaKey && !event.altKey && !isEditable(event.target);
+  const slash =
+    event.key === '/' &&
+    !event.ctrlKey &&
+    !event.metaKey &&
+    !event.altKey &&
+    !isEditable(event.target);
   const find = (event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'f';
   return slash || find;
 }

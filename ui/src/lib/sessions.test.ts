@@ -18,7 +18,11 @@ describe('formatDuration', () => {
 
 describe('countdown', () => {
   it('says a refreshable session renews, with the access token lifetime', () => {
-    const s = status('a', { state: 'signedIn', refreshable: true, accessTokenExpiresAt: inFuture(42 * 60_000 + 10_000) });
+    const s = status('a', {
+      state: 'signedIn',
+      refreshable: true,
+      accessTokenExpiresAt: inFuture(42 * 60_000 + 10_000),
+    });
     expect(countdown(s, NOW)).toBe('Renews automatically · access token valid 42m 10s');
   });
 
@@ -29,7 +33,10 @@ describe('countdown', () => {
   });
 
   it('asks to sign in again when expiring, and says Expired once the time is up', () => {
-    const s = status('a', { state: 'expiring', accessTokenExpiresAt: inFuture(9 * 60_000 + 3_000) });
+    const s = status('a', {
+      state: 'expiring',
+      accessTokenExpiresAt: inFuture(9 * 60_000 + 3_000),
+    });
     expect(countdown(s, NOW)).toBe('Expires in 9m 03s — sign in again');
     expect(countdown(s, NOW + 10 * 60_000)).toBe('Expired');
   });
@@ -44,8 +51,14 @@ describe('fieldError', () => {
   it.each([
     ['invalid startUrl: http://x must use https://', 'startUrl', 'http://x must use https://'],
     ['invalid region: "mars" is not an AWS region', 'region', '"mars" is not an AWS region'],
-    ['invalid session: "a b" is not a valid sso-session name', 'session', '"a b" is not a valid sso-session name'],
-  ])('maps %j to its field', (message, field, text) => expect(fieldError(message)).toEqual({ field, text }));
+    [
+      'invalid session: "a b" is not a valid sso-session name',
+      'session',
+      '"a b" is not a valid sso-session name',
+    ],
+  ])('maps %j to its field', (message, field, text) =>
+    expect(fieldError(message)).toEqual({ field, text }),
+  );
 
   it('leaves other messages to the form', () => {
     expect(fieldError('[sso-session acme] is your own section; change it there')).toBeNull();
@@ -54,7 +67,10 @@ describe('fieldError', () => {
 
 describe('parseScopes', () => {
   it('splits on commas, trims and drops empties', () => {
-    expect(parseScopes(' sso:account:access , codecommit:read,, ')).toEqual(['sso:account:access', 'codecommit:read']);
+    expect(parseScopes(' sso:account:access , codecommit:read,, ')).toEqual([
+      'sso:account:access',
+      'codecommit:read',
+    ]);
     expect(parseScopes('   ')).toEqual([]);
   });
 });

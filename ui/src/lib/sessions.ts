@@ -43,7 +43,9 @@ export function countdown(status: IdentityStatus, now: number): string | null {
       if (left === null) return null;
       return left > 0 ? `Access token valid ${formatDuration(left)}` : 'Expired';
     case 'expiring':
-      return left !== null && left > 0 ? `Expires in ${formatDuration(left)} — sign in again` : 'Expired';
+      return left !== null && left > 0
+        ? `Expires in ${formatDuration(left)} — sign in again`
+        : 'Expired';
     case 'expired':
       return 'Expired';
     case 'signedOut':

@@ -16,14 +16,24 @@ describe('parseRegions', () => {
   });
 
   it('round-trips with formatRegions', () => {
-    expect(parseRegions(formatRegions(['us-east-1', 'eu-west-1']))).toEqual(['us-east-1', 'eu-west-1']);
+    expect(parseRegions(formatRegions(['us-east-1', 'eu-west-1']))).toEqual([
+      'us-east-1',
+      'eu-west-1',
+    ]);
   });
 });
 
 describe('isValidRefresh', () => {
   it('accepts whole minutes from 1 to 60', () => {
     expect([1, 5, 60].map(isValidRefresh)).toEqual([true, true, true]);
-    expect([0, 61, 2.5, Number.NaN, null, '5'].map(isValidRefresh)).toEqual([false, false, false, false, false, false]);
+    expect([0, 61, 2.5, Number.NaN, null, '5'].map(isValidRefresh)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -39,7 +49,10 @@ describe('sameSettings', () => {
   };
 
   it('ignores key order and region case, sees any other difference', () => {
-    const reordered = { ...Object.fromEntries(Object.entries(base).reverse()), regions: ['US-EAST-1'] } as typeof base;
+    const reordered = {
+      ...Object.fromEntries(Object.entries(base).reverse()),
+      regions: ['US-EAST-1'],
+    } as typeof base;
     expect(sameSettings(base, reordered)).toBe(true);
     expect(sameSettings(base, { ...base, notifications: false })).toBe(false);
     expect(sameSettings(base, { ...base, regions: ['us-east-1', 'eu-west-1'] })).toBe(false);

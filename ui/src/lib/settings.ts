@@ -23,7 +23,12 @@ export function formatRegions(regions: readonly string[]): string {
 
 /** Whether `minutes` is a whole number of minutes the backend accepts. */
 export function isValidRefresh(minutes: unknown): minutes is number {
-  return typeof minutes === 'number' && Number.isInteger(minutes) && minutes >= REFRESH_MIN && minutes <= REFRESH_MAX;
+  return (
+    typeof minutes === 'number' &&
+    Number.isInteger(minutes) &&
+    minutes >= REFRESH_MIN &&
+    minutes <= REFRESH_MAX
+  );
 }
 
 /** Whether two settings say the same thing (regions compared as `parseRegions` would read them). */

@@ -37,14 +37,18 @@ export class ChannelEnd<T> {
   constructor(private readonly channel: Channel<T>) {}
 
   static of<T>(arg: unknown): ChannelEnd<T> {
-    if (!(arg instanceof Channel)) throw new Error(`expected a Channel argument, got ${String(arg)}`);
+    if (!(arg instanceof Channel))
+      throw new Error(`expected a Channel argument, got ${String(arg)}`);
     return new ChannelEnd<T>(arg as Channel<T>);
   }
 
   /** Delivers `message` as `Channel::send` does: `{ index, message }` to the channel's callback. */
   send(message: T) {
-    const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } })
-      .__TAURI_INTERNALS__;
+    const internals = (
+      window as unknown as {
+        __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void };
+      }
+    ).__TAURI_INTERNALS__;
     internals.runCallback(this.channel.id, { index: this.index++, message });
   }
 }

@@ -19,9 +19,16 @@ const CLONE: CloneRequest = {
 };
 
 const PROD = profile('payments-prod-Developer', { favourite: true });
-const DEV = profile('payments-dev-Developer', { accountId: '222222222222', accountName: 'payments-dev' });
+const DEV = profile('payments-dev-Developer', {
+  accountId: '222222222222',
+  accountName: 'payments-dev',
+});
 const LEDGER: SwitcherEntry = {
-  ...profile('ledger', { accountId: '222222222222', accountName: 'payments-dev', region: 'us-east-1' }),
+  ...profile('ledger', {
+    accountId: '222222222222',
+    accountName: 'payments-dev',
+    region: 'us-east-1',
+  }),
   kind: 'repository',
   key: 'repo:222222222222/us-east-1/ledger',
   clone: CLONE,
@@ -55,7 +62,8 @@ const selectedKey = () =>
     .queryAllByTestId('switcher-row')
     .find((r) => r.getAttribute('aria-selected') === 'true')
     ?.getAttribute('data-key');
-const press = (key: string, init: KeyboardEventInit = {}) => fireEvent.keyDown(input(), { key, ...init });
+const press = (key: string, init: KeyboardEventInit = {}) =>
+  fireEvent.keyDown(input(), { key, ...init });
 const status = () => screen.getByTestId('switcher-status').textContent?.trim();
 
 async function open(entries?: SwitcherEntry[], over?: Handlers) {
@@ -66,7 +74,8 @@ async function open(entries?: SwitcherEntry[], over?: Handlers) {
 }
 
 /** Waits until the action in flight has finished. */
-const idle = () => waitFor(() => expect(screen.getByTestId('switcher').getAttribute('aria-busy')).toBe('false'));
+const idle = () =>
+  waitFor(() => expect(screen.getByTestId('switcher').getAttribute('aria-busy')).toBe('false'));
 const commands = (calls: { cmd: string }[]) =>
   calls.map((c) => c.cmd).filter((c) => c !== 'switcher_entries' && c !== 'ui_timing');
 
@@ -126,14 +135,19 @@ describe('Switcher: list and navigation', () => {
   });
 
   it('filters as you type, resets the selection and caps the list at 50 rows', async () => {
-    const many = Array.from({ length: 120 }, (_, i) => profile(`acct-${i}`, { accountName: `acct-${i}` }));
+    const many = Array.from({ length: 120 }, (_, i) =>
+      profile(`acct-${i}`, { accountName: `acct-${i}` }),
+    );
     await open([...many, LEDGER]);
     expect(keys()).toHaveLength(50);
     expect(screen.getByTestId('switcher-more').textContent?.trim()).toBe('71 more — keep typing');
 
     await press('ArrowDown');
     await fireEvent.input(input(), { target: { value: 'ACCT-11' } });
-    expect(keys()).toEqual(['profile:acct-11', ...Array.from({ length: 10 }, (_, i) => `profile:acct-11${i}`)]);
+    expect(keys()).toEqual([
+      'profile:acct-11',
+      ...Array.from({ length: 10 }, (_, i) => `profile:acct-11${i}`),
+    ]);
     expect(selectedKey()).toBe('profile:acct-11');
     expect(screen.queryByTestId('switcher-more')).toBeNull();
 
@@ -157,7 +171,11 @@ describe('Switcher: list and navigation', () => {
   it('says what to do when there is nothing yet', async () => {
     shell([]);
     render(Switcher, { hideDelayMs: 0 });
-    expect(await screen.findByText("Sign in and sync profiles, or scan repositories, in Lanyard's window.")).toBeTruthy();
+    expect(
+      await screen.findByText(
+        "Sign in and sync profiles, or scan repositories, in Lanyard's window.",
+      ),
+    ).toBeTruthy();
   });
 
   it('reloads the entries and refocuses the input when the window regains focus', async () => {
@@ -180,7 +198,9 @@ describe('Switcher: actions', () => {
     const calls = await open();
     await press('Enter');
     await waitFor(() => expect(commands(calls)).toEqual(['copy_export', 'hide_switcher']));
-    expect(calls.find((c) => c.cmd === 'copy_export')!.args).toEqual({ profile: 'payments-prod-Developer' });
+    expect(calls.find((c) => c.cmd === 'copy_export')!.args).toEqual({
+      profile: 'payments-prod-Developer',
+    });
   });
 
   it('shows the confirmation before hiding', async () => {
@@ -196,11 +216,20 @@ describe('Switcher: actions', () => {
     await press('ArrowDown');
     await press('Enter', { ctrlKey: true });
     await waitFor(() => expect(commands(calls)).toEqual(['open_console', 'hide_switcher']));
-    expect(calls.find((c) => c.cmd === 'open_console')!.args).toEqual({ profile: 'payments-dev-Developer' });
+    expect(calls.find((c) => c.cmd === 'open_console')!.args).toEqual({
+      profile: 'payments-dev-Developer',
+    });
     await idle();
 
     await press('Enter', { metaKey: true });
-    await waitFor(() => expect(commands(calls)).toEqual(['open_console', 'hide_switcher', 'open_console', 'hide_switcher']));
+    await waitFor(() =>
+      expect(commands(calls)).toEqual([
+        'open_console',
+        'hide_switcher',
+        'open_console',
+        'hide_switcher',
+      ]),
+    );
   });
 
   it('Enter on a repository that is not cloned starts a background clone', async () => {
@@ -222,7 +251,14 @@ describe('Switcher: actions', () => {
 
     await press('ArrowUp');
     await press('Enter', { ctrlKey: true });
-    await waitFor(() => expect(commands(calls)).toEqual(['open_folder', 'hide_switcher', 'copy_text', 'hide_switcher']));
+    await waitFor(() =>
+      expect(commands(calls)).toEqual([
+        'open_folder',
+        'hide_switcher',
+        'copy_text',
+        'hide_switcher',
+      ]),
+    );
     expect(calls.find((c) => c.cmd === 'copy_text')!.args).toEqual({ text: API.path });
   });
 
@@ -230,7 +266,9 @@ describe('Switcher: actions', () => {
     const calls = await open();
     await fireEvent.click(screen.getAllByTestId('switcher-row')[1]!);
     await waitFor(() => expect(commands(calls)).toEqual(['copy_export', 'hide_switcher']));
-    expect(calls.find((c) => c.cmd === 'copy_export')!.args).toEqual({ profile: 'payments-dev-Developer' });
+    expect(calls.find((c) => c.cmd === 'copy_export')!.args).toEqual({
+      profile: 'payments-dev-Developer',
+    });
   });
 
   it('shows a failed action in the status line and stays open', async () => {

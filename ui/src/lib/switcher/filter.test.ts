@@ -19,7 +19,12 @@ describe('terms', () => {
 describe('filterEntries: matching', () => {
   const ENTRIES = indexEntries([
     profile('payments-prod-Developer'),
-    profile('data-lake-ReadOnly', { accountId: '333333333333', accountName: 'data-lake', roleName: 'ReadOnly', region: null }),
+    profile('data-lake-ReadOnly', {
+      accountId: '333333333333',
+      accountName: 'data-lake',
+      roleName: 'ReadOnly',
+      region: null,
+    }),
     repo('ledger', { region: 'us-east-1' }),
   ]);
 
@@ -29,11 +34,16 @@ describe('filterEntries: matching', () => {
     expect(titles(filterEntries(ENTRIES, 'readonly'))).toEqual(['data-lake-ReadOnly']);
     expect(titles(filterEntries(ENTRIES, 'US-EAST'))).toEqual(['ledger']);
     expect(titles(filterEntries(ENTRIES, 'repository'))).toEqual(['ledger']);
-    expect(titles(filterEntries(ENTRIES, 'payments'))).toEqual(['payments-prod-Developer', 'ledger']);
+    expect(titles(filterEntries(ENTRIES, 'payments'))).toEqual([
+      'payments-prod-Developer',
+      'ledger',
+    ]);
   });
 
   it('requires every term, in any field and any order', () => {
-    expect(titles(filterEntries(ENTRIES, 'developer profile'))).toEqual(['payments-prod-Developer']);
+    expect(titles(filterEntries(ENTRIES, 'developer profile'))).toEqual([
+      'payments-prod-Developer',
+    ]);
     expect(titles(filterEntries(ENTRIES, 'us-east-1 payments'))).toEqual(['ledger']);
     expect(titles(filterEntries(ENTRIES, 'payments nope'))).toEqual([]);
   });
@@ -44,7 +54,11 @@ describe('filterEntries: matching', () => {
   });
 
   it('keeps everything for an empty query', () => {
-    expect(titles(filterEntries(ENTRIES, '  '))).toEqual(['payments-prod-Developer', 'data-lake-ReadOnly', 'ledger']);
+    expect(titles(filterEntries(ENTRIES, '  '))).toEqual([
+      'payments-prod-Developer',
+      'data-lake-ReadOnly',
+      'ledger',
+    ]);
   });
 });
 
@@ -58,16 +72,30 @@ describe('filterEntries: ranking', () => {
       profile('prod-e', { accountName: 'x' }),
       profile('f-prod', { accountName: 'x' }),
     ]);
-    expect(titles(filterEntries(items, 'prod'))).toEqual(['prod-d', 'c-prod', 'prod-b', 'prod-e', 'a-prod', 'f-prod']);
+    expect(titles(filterEntries(items, 'prod'))).toEqual([
+      'prod-d',
+      'c-prod',
+      'prod-b',
+      'prod-e',
+      'a-prod',
+      'f-prod',
+    ]);
   });
 
   it('counts a prefix match of any term', () => {
-    const items = indexEntries([repo('api', { accountName: 'ledger-prod' }), repo('ledger', { accountName: 'x-prod' })]);
+    const items = indexEntries([
+      repo('api', { accountName: 'ledger-prod' }),
+      repo('ledger', { accountName: 'x-prod' }),
+    ]);
     expect(titles(filterEntries(items, 'prod ledger'))).toEqual(['ledger', 'api']);
   });
 
   it('puts favourites first for an empty query too', () => {
-    const items = indexEntries([profile('one'), profile('two', { favourite: true }), profile('three')]);
+    const items = indexEntries([
+      profile('one'),
+      profile('two', { favourite: true }),
+      profile('three'),
+    ]);
     expect(titles(filterEntries(items, ''))).toEqual(['two', 'one', 'three']);
   });
 });
@@ -81,7 +109,11 @@ describe('filterEntries: 5,000 entries', () => {
           accountName: `acct-${i}`,
           favourite: i % 1000 === 0,
         })
-      : repo(`repo-${i}`, { key: `r${i}`, accountId: String(100000000000 + i), accountName: `acct-${i}` }),
+      : repo(`repo-${i}`, {
+          key: `r${i}`,
+          accountId: String(100000000000 + i),
+          accountName: `acct-${i}`,
+        }),
   );
   const items = indexEntries(many);
 

@@ -11,7 +11,14 @@ export const MAX_ROWS = 50;
 
 export function indexEntries(entries: readonly SwitcherEntry[]): Indexed[] {
   return entries.map((entry) => {
-    const fields = [entry.title, entry.accountName, entry.accountId, entry.roleName, entry.region ?? '', entry.kind];
+    const fields = [
+      entry.title,
+      entry.accountName,
+      entry.accountId,
+      entry.roleName,
+      entry.region ?? '',
+      entry.kind,
+    ];
     return { entry, title: entry.title.toLowerCase(), haystack: fields.join('\n').toLowerCase() };
   });
 }

@@ -16,7 +16,11 @@ afterEach(async () => {
   clearMocks();
 });
 
-const acc = (accountId: string, accountName: string, roles: string[] = ['ReadOnly']): AccountRoles => ({
+const acc = (
+  accountId: string,
+  accountName: string,
+  roles: string[] = ['ReadOnly'],
+): AccountRoles => ({
   accountId,
   accountName,
   email: `${accountName}@example.com`,
@@ -46,7 +50,9 @@ function planFor(template: string, accounts: AccountRoles[] = [PROD, DEV]): Sync
   };
   const profiles = accounts.flatMap((a) =>
     a.roles.map((roleName) => ({
-      name: unique(template.replace('{account_name}', a.accountName).replace('{role_name}', roleName)),
+      name: unique(
+        template.replace('{account_name}', a.accountName).replace('{role_name}', roleName),
+      ),
       session: 'acme',
       accountId: a.accountId,
       accountName: a.accountName,
@@ -65,7 +71,11 @@ function planFor(template: string, accounts: AccountRoles[] = [PROD, DEV]): Sync
   };
 }
 
-const progress = (done: number, total: number, etaSecs: number | null = null): DiscoveryProgress => ({
+const progress = (
+  done: number,
+  total: number,
+  etaSecs: number | null = null,
+): DiscoveryProgress => ({
   accountsDone: done,
   accountsTotal: total,
   listingComplete: true,
@@ -122,7 +132,10 @@ describe('Accounts: discovery', () => {
     expect(progressText()).toBe('accounts 312/1,480, ETA 40 s');
 
     // An account already listed is updated in place, not duplicated.
-    flight.end!.send({ account: { ...DEV, roles: ['Developer', 'Billing'] }, progress: progress(313, 1480) });
+    flight.end!.send({
+      account: { ...DEV, roles: ['Developer', 'Billing'] },
+      progress: progress(313, 1480),
+    });
     await waitFor(() => expect(progressText()).toBe('accounts 313/1,480'));
     expect(within(screen.getByTestId('account-222222222222')).getByText('Billing')).toBeTruthy();
     expect(rows()).toHaveLength(3);
@@ -160,7 +173,8 @@ describe('Accounts: discovery', () => {
     mockShell({
       list_identities: () => [status('acme', { state: 'signedIn' })],
       cached_accounts: () => [PROD],
-      discover_accounts: () => Promise.reject({ code: 'NotSignedIn', message: 'not signed in to acme' }),
+      discover_accounts: () =>
+        Promise.reject({ code: 'NotSignedIn', message: 'not signed in to acme' }),
       get_profile_settings: () => SETTINGS,
       plan_profiles: () => planFor('x'),
       list_favourites: () => [],
@@ -190,8 +204,13 @@ describe('Accounts: discovery', () => {
 
     await fireEvent.change(picker, { target: { value: 'old' } });
     expect(await screen.findByTestId('sign-in-hint')).toBeTruthy();
-    expect(calls.filter((c) => c.cmd === 'cached_accounts').map((c) => c.args.session)).toEqual(['acme', 'old']);
-    expect(calls.filter((c) => c.cmd === 'discover_accounts').map((c) => c.args.session)).toEqual(['acme']);
+    expect(calls.filter((c) => c.cmd === 'cached_accounts').map((c) => c.args.session)).toEqual([
+      'acme',
+      'old',
+    ]);
+    expect(calls.filter((c) => c.cmd === 'discover_accounts').map((c) => c.args.session)).toEqual([
+      'acme',
+    ]);
   });
 
   it('shows an empty state pointing to Sessions when there are no identities', async () => {
@@ -272,9 +291,15 @@ describe('Accounts: profiles', () => {
     expect(within(diff).getByText('~ payments-prod-AdministratorAccess')).toBeTruthy();
     expect(within(diff).getByText('− old-profile')).toBeTruthy();
 
-    await fireEvent.input(templateInput(), { target: { value: 'acme-{account_name}-{role_name}' } });
+    await fireEvent.input(templateInput(), {
+      target: { value: 'acme-{account_name}-{role_name}' },
+    });
     await waitFor(() =>
-      expect(within(screen.getByTestId('profile-diff')).getByText('~ acme-payments-prod-AdministratorAccess')).toBeTruthy(),
+      expect(
+        within(screen.getByTestId('profile-diff')).getByText(
+          '~ acme-payments-prod-AdministratorAccess',
+        ),
+      ).toBeTruthy(),
     );
     expect(screen.getByTestId('fav-acme-payments-dev-Developer')).toBeTruthy();
     const plans = calls.filter((c) => c.cmd === 'plan_profiles');
@@ -285,9 +310,15 @@ describe('Accounts: profiles', () => {
   });
 
   it('lists the first 60 changes of a big diff and all of them on request', async () => {
-    const many = Array.from({ length: 150 }, (_, i) => `acct-${String(i).padStart(3, '0')}/Developer`);
+    const many = Array.from(
+      { length: 150 },
+      (_, i) => `acct-${String(i).padStart(3, '0')}/Developer`,
+    );
     shell({
-      plan_profiles: () => ({ ...planFor('{account_name}-{role_name}'), diff: { added: many, changed: [], removed: [], unchanged: 0 } }),
+      plan_profiles: () => ({
+        ...planFor('{account_name}-{role_name}'),
+        diff: { added: many, changed: [], removed: [], unchanged: 0 },
+      }),
     });
     render(AccountsView);
     const diff = await screen.findByTestId('profile-diff');
@@ -309,9 +340,13 @@ describe('Accounts: profiles', () => {
     for (const value of ['a', 'a-', 'a-{', 'a-{account_id}']) {
       await fireEvent.input(templateInput(), { target: { value } });
     }
-    await waitFor(() => expect(screen.getByTestId('profile-diff').textContent).toContain('a-{account_id}'));
+    await waitFor(() =>
+      expect(screen.getByTestId('profile-diff').textContent).toContain('a-{account_id}'),
+    );
     const after = calls.filter((c) => c.cmd === 'plan_profiles').slice(before);
-    expect(after.map((c) => (c.args.settings as ProfileSettings).template)).toEqual(['a-{account_id}']);
+    expect(after.map((c) => (c.args.settings as ProfileSettings).template)).toEqual([
+      'a-{account_id}',
+    ]);
   });
 
   it('shows an InvalidInput template error at the field and disables Apply', async () => {
@@ -319,7 +354,10 @@ describe('Accounts: profiles', () => {
       plan_profiles: (args) => {
         const { template } = args.settings as ProfileSettings;
         if (template.includes('{nope}')) {
-          return Promise.reject({ code: 'InvalidInput', message: 'invalid template: unknown placeholder {nope}' });
+          return Promise.reject({
+            code: 'InvalidInput',
+            message: 'invalid template: unknown placeholder {nope}',
+          });
         }
         return planFor(template);
       },
@@ -352,7 +390,9 @@ describe('Accounts: profiles', () => {
 
     await fireEvent.input(templateInput(), { target: { value: 'x-{account_name}-{role_name}' } });
     await waitFor(() => expect(screen.getByTestId('fav-x-payments-dev-Developer')).toBeTruthy());
-    await waitFor(() => expect((screen.getByTestId('apply-profiles') as HTMLButtonElement).disabled).toBe(false));
+    await waitFor(() =>
+      expect((screen.getByTestId('apply-profiles') as HTMLButtonElement).disabled).toBe(false),
+    );
     await fireEvent.click(screen.getByTestId('apply-profiles'));
 
     const result = await screen.findByTestId('apply-result');
@@ -384,11 +424,19 @@ describe('Accounts: profiles', () => {
     expect(names()[0]).toBe('payments-prod-AdministratorAccess');
 
     await fireEvent.click(star);
-    await waitFor(() => expect(screen.getByTestId('fav-payments-dev-Developer').getAttribute('aria-pressed')).toBe('true'));
+    await waitFor(() =>
+      expect(screen.getByTestId('fav-payments-dev-Developer').getAttribute('aria-pressed')).toBe(
+        'true',
+      ),
+    );
     expect(names()[0]).toBe('payments-dev-Developer');
 
     await fireEvent.click(screen.getByTestId('fav-payments-dev-Developer'));
-    await waitFor(() => expect(screen.getByTestId('fav-payments-dev-Developer').getAttribute('aria-pressed')).toBe('false'));
+    await waitFor(() =>
+      expect(screen.getByTestId('fav-payments-dev-Developer').getAttribute('aria-pressed')).toBe(
+        'false',
+      ),
+    );
     expect(calls.filter((c) => c.cmd === 'set_favourite').map((c) => c.args)).toEqual([
       { profile: 'payments-dev-Developer', favourite: true },
       { profile: 'payments-dev-Developer', favourite: false },
@@ -403,7 +451,9 @@ describe('Accounts: profiles', () => {
     const before = calls.filter((c) => c.cmd === 'plan_profiles').length;
 
     flight.done.resolve([PROD, DEV]);
-    await waitFor(() => expect(calls.filter((c) => c.cmd === 'plan_profiles').length).toBe(before + 1));
+    await waitFor(() =>
+      expect(calls.filter((c) => c.cmd === 'plan_profiles').length).toBe(before + 1),
+    );
   });
 });
 
@@ -437,11 +487,16 @@ describe('Accounts: offboarding', () => {
     expect(report.textContent).toContain('Removed');
     expect(calls.filter((c) => c.cmd === 'offboard')).toHaveLength(1);
     // Identities are reloaded afterwards.
-    await waitFor(() => expect(calls.filter((c) => c.cmd === 'list_identities').length).toBe(identityLoads + 1));
+    await waitFor(() =>
+      expect(calls.filter((c) => c.cmd === 'list_identities').length).toBe(identityLoads + 1),
+    );
   });
 
   it('cancel returns without offboarding', async () => {
-    const { calls } = shell({ preview_offboard: () => PREVIEW, offboard: () => ({ ...PREVIEW, dryRun: false }) });
+    const { calls } = shell({
+      preview_offboard: () => PREVIEW,
+      offboard: () => ({ ...PREVIEW, dryRun: false }),
+    });
     render(AccountsView);
     await screen.findByTestId('account-111111111111');
 
@@ -451,12 +506,16 @@ describe('Accounts: offboarding', () => {
 
     expect(screen.queryByTestId('offboard-preview')).toBeNull();
     expect(screen.queryByTestId('confirm-offboard')).toBeNull();
-    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Offboard…' })));
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Offboard…' })),
+    );
     expect(calls.some((c) => c.cmd === 'offboard')).toBe(false);
   });
 
   it('shows a failed preview in an alert', async () => {
-    shell({ preview_offboard: () => Promise.reject({ code: 'Unknown', message: 'config is locked' }) });
+    shell({
+      preview_offboard: () => Promise.reject({ code: 'Unknown', message: 'config is locked' }),
+    });
     render(AccountsView);
     await screen.findByTestId('account-111111111111');
 
@@ -478,7 +537,9 @@ describe('Accounts: console and export per profile', () => {
     await screen.findByTestId('profile-diff');
 
     expect(await screen.findByTestId(`console-${EXISTING}`)).toBeTruthy();
-    expect(screen.getByRole('button', { name: `Copy export AWS_PROFILE=${EXISTING}` })).toBeTruthy();
+    expect(
+      screen.getByRole('button', { name: `Copy export AWS_PROFILE=${EXISTING}` }),
+    ).toBeTruthy();
     expect(screen.queryByTestId(`console-${PLANNED}`)).toBeNull();
     expect(screen.queryByRole('button', { name: `Copy export AWS_PROFILE=${PLANNED}` })).toBeNull();
   });
@@ -493,7 +554,9 @@ describe('Accounts: console and export per profile', () => {
     await fireEvent.click(button);
     await waitFor(() => expect(button.disabled).toBe(true));
     expect(button.textContent?.trim()).toBe('Opening…');
-    expect(calls.filter((c) => c.cmd === 'open_console').map((c) => c.args)).toEqual([{ profile: EXISTING }]);
+    expect(calls.filter((c) => c.cmd === 'open_console').map((c) => c.args)).toEqual([
+      { profile: EXISTING },
+    ]);
 
     opening.resolve(null);
     await waitFor(() => expect(button.disabled).toBe(false));
@@ -501,7 +564,9 @@ describe('Accounts: console and export per profile', () => {
   });
 
   it('shows why the console could not open, at the row', async () => {
-    shell({ open_console: () => Promise.reject({ code: 'NotSignedIn', message: 'not signed in to acme' }) });
+    shell({
+      open_console: () => Promise.reject({ code: 'NotSignedIn', message: 'not signed in to acme' }),
+    });
     render(AccountsView);
     await fireEvent.click(await screen.findByTestId(`console-${EXISTING}`));
 
@@ -513,7 +578,9 @@ describe('Accounts: console and export per profile', () => {
   it('copies the export line', async () => {
     const { calls } = shell();
     render(AccountsView);
-    await fireEvent.click(await screen.findByRole('button', { name: `Copy export AWS_PROFILE=${EXISTING}` }));
+    await fireEvent.click(
+      await screen.findByRole('button', { name: `Copy export AWS_PROFILE=${EXISTING}` }),
+    );
     await waitFor(() =>
       expect(calls.filter((c) => c.cmd === 'copy_text').map((c) => c.args)).toEqual([
         { text: `export AWS_PROFILE=${EXISTING}` },

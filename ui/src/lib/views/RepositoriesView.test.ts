@@ -34,9 +34,20 @@ const repo = (name: string, over: Partial<Repository> = {}): Repository => ({
 });
 
 const LEDGER = repo('ledger', { description: 'Double-entry ledger <EU data residency>' });
-const API = repo('payments-api', { region: 'us-east-1', description: 'Public REST API & webhooks' });
-const WEB = repo('web', { accountId: '222222222222', accountName: 'acme-dev', roleName: 'ReadOnly' });
-const INFRA = repo('infra', { accountId: '222222222222', accountName: 'acme-dev', defaultBranch: null });
+const API = repo('payments-api', {
+  region: 'us-east-1',
+  description: 'Public REST API & webhooks',
+});
+const WEB = repo('web', {
+  accountId: '222222222222',
+  accountName: 'acme-dev',
+  roleName: 'ReadOnly',
+});
+const INFRA = repo('infra', {
+  accountId: '222222222222',
+  accountName: 'acme-dev',
+  defaultBranch: null,
+});
 
 const NOTE: ScanNote = {
   accountId: '333333333333',
@@ -63,7 +74,11 @@ const REPORT: CloneReport = {
   branch: 'main',
 };
 
-type Flight<T, M> = { end?: ChannelEnd<M>; done: ReturnType<typeof deferred<T>>; args?: Record<string, unknown> };
+type Flight<T, M> = {
+  end?: ChannelEnd<M>;
+  done: ReturnType<typeof deferred<T>>;
+  args?: Record<string, unknown>;
+};
 
 /**
  * A shell with `identities`, `cached` inventories, and scans and clones that stay in flight until
@@ -71,7 +86,10 @@ type Flight<T, M> = { end?: ChannelEnd<M>; done: ReturnType<typeof deferred<T>>;
  */
 function shell(
   over: Handlers = {},
-  { identities = [status('acme', { state: 'signedIn' })], cached = [inventory([LEDGER, WEB])] }: {
+  {
+    identities = [status('acme', { state: 'signedIn' })],
+    cached = [inventory([LEDGER, WEB])],
+  }: {
     identities?: IdentityStatus[];
     cached?: Inventory[];
   } = {},
@@ -107,7 +125,8 @@ const row = (name: string) => {
   return el;
 };
 const searchInput = () => document.getElementById('repo-search') as HTMLInputElement;
-const progressText = () => screen.getByTestId('scan-progress').textContent?.replace(/\s+/g, ' ').trim();
+const progressText = () =>
+  screen.getByTestId('scan-progress').textContent?.replace(/\s+/g, ' ').trim();
 
 afterEach(async () => {
   cleanup();
@@ -123,7 +142,9 @@ describe('Repositories: listing', () => {
 
     await waitFor(() => expect(rows()).toEqual(['web', 'ledger']));
     await waitFor(() => expect(scan.end).toBeDefined());
-    expect(calls.filter((c) => c.cmd === 'scan_repositories').map((c) => c.args.session)).toEqual(['acme']);
+    expect(calls.filter((c) => c.cmd === 'scan_repositories').map((c) => c.args.session)).toEqual([
+      'acme',
+    ]);
     expect(progressText()).toBe('Scanning your accounts…');
 
     scan.end!.send({
@@ -145,7 +166,9 @@ describe('Repositories: listing', () => {
     render(RepositoriesView);
     await waitFor(() => expect(rows()).toEqual(['infra', 'web', 'ledger', 'payments-api']));
 
-    const groups = screen.getAllByRole('rowgroup').filter((g) => g.dataset.testid?.startsWith('repo-group-'));
+    const groups = screen
+      .getAllByRole('rowgroup')
+      .filter((g) => g.dataset.testid?.startsWith('repo-group-'));
     expect(groups.map((g) => g.querySelector('.account')?.textContent)).toEqual([
       'acme-dev · 222222222222',
       'payments-prod · 111111111111',
@@ -162,12 +185,19 @@ describe('Repositories: listing', () => {
   });
 
   it('shows accounts without access quietly, never as an alert', async () => {
-    const partial: ScanNote = { ...NOTE, accountId: '111111111111', accountName: 'payments-prod', region: 'us-east-1' };
+    const partial: ScanNote = {
+      ...NOTE,
+      accountId: '111111111111',
+      accountName: 'payments-prod',
+      region: 'us-east-1',
+    };
     shell({}, { cached: [inventory([LEDGER], { notes: [NOTE, partial] })] });
     render(RepositoriesView);
     await waitFor(() => expect(rows()).toEqual(['ledger']));
 
-    expect(screen.getByTestId('group-notes').textContent?.trim()).toBe('no CodeCommit access in us-east-1');
+    expect(screen.getByTestId('group-notes').textContent?.trim()).toBe(
+      'no CodeCommit access in us-east-1',
+    );
     const footer = screen.getByTestId('scan-notes');
     expect(footer.tagName).toBe('DETAILS');
     expect(footer.querySelector('summary')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
@@ -216,7 +246,12 @@ describe('Repositories: listing', () => {
 
     flights[1]!.resolve(inventory([LEDGER]));
     await waitFor(() => expect(refresh.disabled).toBe(false));
-    const event = new KeyboardEvent('keydown', { key: 'r', ctrlKey: true, bubbles: true, cancelable: true });
+    const event = new KeyboardEvent('keydown', {
+      key: 'r',
+      ctrlKey: true,
+      bubbles: true,
+      cancelable: true,
+    });
     window.dispatchEvent(event);
     expect(event.defaultPrevented).toBe(true);
     await waitFor(() => expect(flights).toHaveLength(3));
@@ -225,7 +260,9 @@ describe('Repositories: listing', () => {
     await waitFor(() => expect(refresh.disabled).toBe(false));
     await fireEvent.keyDown(window, { key: 'F5' });
     await waitFor(() => expect(flights).toHaveLength(4));
-    expect(calls.filter((c) => c.cmd === 'scan_repositories').every((c) => c.args.session === 'acme')).toBe(true);
+    expect(
+      calls.filter((c) => c.cmd === 'scan_repositories').every((c) => c.args.session === 'acme'),
+    ).toBe(true);
   });
 });
 
@@ -300,26 +337,45 @@ describe('Repositories: cloning', () => {
 
     clone.end!.send(progress({}));
     await waitFor(() => expect(bar.getAttribute('aria-valuenow')).toBe('40'));
-    expect(within(row('ledger')).getByTestId('clone-phase').textContent).toBe('Receiving objects 120/300 · 1.2 MiB');
+    expect(within(row('ledger')).getByTestId('clone-phase').textContent).toBe(
+      'Receiving objects 120/300 · 1.2 MiB',
+    );
     clone.end!.send(progress({ phase: 'resolving', percent: 80 }));
-    await waitFor(() => expect(within(row('ledger')).getByTestId('clone-phase').textContent).toBe('Resolving deltas'));
+    await waitFor(() =>
+      expect(within(row('ledger')).getByTestId('clone-phase').textContent).toBe('Resolving deltas'),
+    );
     clone.end!.send(progress({ phase: 'checkout', percent: 95 }));
-    await waitFor(() => expect(within(row('ledger')).getByTestId('clone-phase').textContent).toBe('Checking out'));
+    await waitFor(() =>
+      expect(within(row('ledger')).getByTestId('clone-phase').textContent).toBe('Checking out'),
+    );
     // Other rows are untouched.
     expect(within(row('web')).queryByRole('progressbar')).toBeNull();
 
     recent = [
-      { path: REPORT.path, repository: 'ledger', accountName: 'payments-prod', region: 'eu-west-1', profile: REPORT.profile, clonedAt: new Date().toISOString() },
+      {
+        path: REPORT.path,
+        repository: 'ledger',
+        accountName: 'payments-prod',
+        region: 'eu-west-1',
+        profile: REPORT.profile,
+        clonedAt: new Date().toISOString(),
+      },
     ];
     clone.done.resolve(REPORT);
     const done = await within(row('ledger')).findByTestId('clone-done');
     expect(done.textContent?.replace(/\s+/g, ' ').trim()).toBe('Cloned to /home/dev/src/ledger');
     expect(within(row('ledger')).queryByRole('progressbar')).toBeNull();
 
-    await fireEvent.click(within(row('ledger')).getByRole('button', { name: 'Open folder of ledger' }));
-    expect(calls.filter((c) => c.cmd === 'open_folder').map((c) => c.args)).toEqual([{ path: '/home/dev/src/ledger' }]);
+    await fireEvent.click(
+      within(row('ledger')).getByRole('button', { name: 'Open folder of ledger' }),
+    );
+    expect(calls.filter((c) => c.cmd === 'open_folder').map((c) => c.args)).toEqual([
+      { path: '/home/dev/src/ledger' },
+    ]);
 
-    await fireEvent.click(within(row('ledger')).getByRole('button', { name: 'Copy clone URL of ledger' }));
+    await fireEvent.click(
+      within(row('ledger')).getByRole('button', { name: 'Copy clone URL of ledger' }),
+    );
     expect(calls.filter((c) => c.cmd === 'copy_text').map((c) => c.args)).toEqual([
       { text: 'codecommit::eu-west-1://payments-prod-Developer@ledger' },
     ]);
@@ -335,8 +391,12 @@ describe('Repositories: cloning', () => {
     render(RepositoriesView);
     await waitFor(() => expect(rows()).toHaveLength(2));
 
-    await fireEvent.click(within(row('web')).getByRole('button', { name: 'Copy HTTPS URL of web' }));
-    expect(calls.filter((c) => c.cmd === 'copy_text').map((c) => c.args)).toEqual([{ text: WEB.cloneUrlHttp }]);
+    await fireEvent.click(
+      within(row('web')).getByRole('button', { name: 'Copy HTTPS URL of web' }),
+    );
+    expect(calls.filter((c) => c.cmd === 'copy_text').map((c) => c.args)).toEqual([
+      { text: WEB.cloneUrlHttp },
+    ]);
     expect(await within(row('web')).findByText('Copied')).toBeTruthy();
   });
 
@@ -347,8 +407,12 @@ describe('Repositories: cloning', () => {
 
     await fireEvent.click(within(row('ledger')).getByRole('button', { name: 'Clone ledger' }));
     await waitFor(() => expect(clone.end).toBeDefined());
-    await fireEvent.click(within(row('ledger')).getByRole('button', { name: 'Cancel cloning ledger' }));
-    expect(calls.filter((c) => c.cmd === 'cancel_clone').map((c) => c.args)).toEqual([{ request: clone.args?.request }]);
+    await fireEvent.click(
+      within(row('ledger')).getByRole('button', { name: 'Cancel cloning ledger' }),
+    );
+    expect(calls.filter((c) => c.cmd === 'cancel_clone').map((c) => c.args)).toEqual([
+      { request: clone.args?.request },
+    ]);
 
     clone.done.reject({ code: 'Cancelled', message: 'clone of ledger cancelled' });
     await waitFor(() => expect(within(row('ledger')).queryByRole('progressbar')).toBeNull());
@@ -364,7 +428,10 @@ describe('Repositories: cloning', () => {
 
     await fireEvent.click(within(row('ledger')).getByRole('button', { name: 'Clone ledger' }));
     await waitFor(() => expect(clone.end).toBeDefined());
-    clone.done.reject({ code: 'Unknown', message: 'destination /home/dev/src/ledger already exists' });
+    clone.done.reject({
+      code: 'Unknown',
+      message: 'destination /home/dev/src/ledger already exists',
+    });
 
     const alert = await within(row('ledger')).findByRole('alert');
     expect(alert.textContent).toBe('destination /home/dev/src/ledger already exists');
@@ -373,7 +440,9 @@ describe('Repositories: cloning', () => {
   });
 
   it('points to the Sessions view when the session has expired', async () => {
-    shell({ clone_repository: () => Promise.reject({ code: 'SessionExpired', message: 'token expired' }) });
+    shell({
+      clone_repository: () => Promise.reject({ code: 'SessionExpired', message: 'token expired' }),
+    });
     render(RepositoriesView);
     await waitFor(() => expect(rows()).toHaveLength(2));
 
@@ -393,7 +462,11 @@ describe('Repositories: cloning', () => {
     render(RepositoriesView);
     await waitFor(() => expect(rows()).toHaveLength(2));
     clone.end!.send(progress({ percent: 60 }));
-    await waitFor(() => expect(within(row('ledger')).getByRole('progressbar').getAttribute('aria-valuenow')).toBe('60'));
+    await waitFor(() =>
+      expect(within(row('ledger')).getByRole('progressbar').getAttribute('aria-valuenow')).toBe(
+        '60',
+      ),
+    );
     clone.done.resolve(REPORT);
     expect(await within(row('ledger')).findByTestId('clone-done')).toBeTruthy();
   });
@@ -430,7 +503,9 @@ describe('Repositories: empty states and extras', () => {
     render(RepositoriesView);
 
     await waitFor(() => expect(rows()).toEqual(['web', 'ledger']));
-    expect(screen.getByTestId('sign-in-hint').textContent).toContain('sign in on the Sessions view');
+    expect(screen.getByTestId('sign-in-hint').textContent).toContain(
+      'sign in on the Sessions view',
+    );
     expect(progressText()).toBe('Scanned 2 days ago');
     expect(calls.some((c) => c.cmd === 'scan_repositories')).toBe(false);
   });
@@ -456,7 +531,11 @@ describe('Repositories: empty states and extras', () => {
 
     scan.done.resolve(inventory([], { notes: [NOTE] }));
     expect(await screen.findByText('No repositories found')).toBeTruthy();
-    expect(screen.getByText(/No CodeCommit repositories were found in the scanned regions \(eu-west-1, us-east-1\)/)).toBeTruthy();
+    expect(
+      screen.getByText(
+        /No CodeCommit repositories were found in the scanned regions \(eu-west-1, us-east-1\)/,
+      ),
+    ).toBeTruthy();
     expect(screen.getByTestId('scan-notes').textContent).toContain('sandbox');
   });
 
@@ -465,15 +544,22 @@ describe('Repositories: empty states and extras', () => {
     shell(
       {
         scan_repositories: (args) =>
-          args.session === 'beta' ? Promise.reject({ code: 'NotSignedIn', message: 'not signed in' }) : failing.promise,
+          args.session === 'beta'
+            ? Promise.reject({ code: 'NotSignedIn', message: 'not signed in' })
+            : failing.promise,
       },
-      { identities: [status('acme', { state: 'signedIn' }), status('beta', { state: 'expiring' })] },
+      {
+        identities: [status('acme', { state: 'signedIn' }), status('beta', { state: 'expiring' })],
+      },
     );
     render(RepositoriesView);
 
     const hint = await screen.findByTestId('sign-in-hint');
     expect(hint.textContent?.replace(/\s+/g, ' ')).toContain('beta needs a new sign-in');
-    failing.reject({ code: 'Unreachable', message: 'codecommit.eu-west-1.amazonaws.com unreachable' });
+    failing.reject({
+      code: 'Unreachable',
+      message: 'codecommit.eu-west-1.amazonaws.com unreachable',
+    });
     const banner = await screen.findByRole('alert');
     expect(banner.textContent).toContain('Could not scan the repositories of acme');
     expect(within(banner).getByRole('button', { name: 'Retry' })).toBeTruthy();
@@ -506,7 +592,9 @@ describe('Repositories: empty states and extras', () => {
     const recent = await screen.findByTestId('recent-clones');
     expect(within(recent).getByText('5 minutes ago')).toBeTruthy();
     await fireEvent.click(within(recent).getByRole('button', { name: /^Open folder of web/ }));
-    expect(calls.filter((c) => c.cmd === 'open_folder').map((c) => c.args)).toEqual([{ path: '/home/dev/src/web' }]);
+    expect(calls.filter((c) => c.cmd === 'open_folder').map((c) => c.args)).toEqual([
+      { path: '/home/dev/src/web' },
+    ]);
     expect((await screen.findByTestId('helper-note')).textContent).toBe(
       'git uses /usr/local/bin/git-remote-codecommit, not the one Lanyard ships',
     );

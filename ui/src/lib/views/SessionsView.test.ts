@@ -49,7 +49,11 @@ function mockSignIn(list: IdentityStatus[]) {
 
 describe('Sessions: adding an identity', () => {
   it('goes from the empty state to the form and saves trimmed values', async () => {
-    const saved = status('acme', {}, { startUrl: 'https://d-1234567890.awsapps.com/start', scopes: [] });
+    const saved = status(
+      'acme',
+      {},
+      { startUrl: 'https://d-1234567890.awsapps.com/start', scopes: [] },
+    );
     const calls = mockShell({ list_identities: () => [], save_identity: () => saved });
     render(SessionsView);
 
@@ -62,9 +66,13 @@ describe('Sessions: adding an identity', () => {
     expect(input('identity-region').placeholder).toBe('us-east-1');
 
     await fireEvent.input(input('identity-session'), { target: { value: '  acme ' } });
-    await fireEvent.input(input('identity-start-url'), { target: { value: ' https://d-1234567890.awsapps.com/start  ' } });
+    await fireEvent.input(input('identity-start-url'), {
+      target: { value: ' https://d-1234567890.awsapps.com/start  ' },
+    });
     await fireEvent.input(input('identity-region'), { target: { value: 'eu-west-1 ' } });
-    await fireEvent.input(input('identity-scopes'), { target: { value: ' sso:account:access, codecommit:read ,' } });
+    await fireEvent.input(input('identity-scopes'), {
+      target: { value: ' sso:account:access, codecommit:read ,' },
+    });
     await fireEvent.click(within(dialog).getByTestId('identity-save'));
 
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
@@ -100,7 +108,9 @@ describe('Sessions: adding an identity', () => {
     await fireEvent.click(await screen.findByRole('button', { name: 'Add identity' }));
 
     await fireEvent.input(input('identity-session'), { target: { value: 'acme' } });
-    await fireEvent.input(input('identity-start-url'), { target: { value: 'http://acme.awsapps.com/start' } });
+    await fireEvent.input(input('identity-start-url'), {
+      target: { value: 'http://acme.awsapps.com/start' },
+    });
     await fireEvent.input(input('identity-region'), { target: { value: 'eu-west-1' } });
     await fireEvent.submit(input('identity-region').form!);
 
@@ -116,12 +126,18 @@ describe('Sessions: adding an identity', () => {
   it('shows other save errors in the form', async () => {
     mockShell({
       list_identities: () => [],
-      save_identity: () => Promise.reject({ code: 'Unknown', message: 'cannot write /home/dev/.aws/config: read-only' }),
+      save_identity: () =>
+        Promise.reject({
+          code: 'Unknown',
+          message: 'cannot write /home/dev/.aws/config: read-only',
+        }),
     });
     render(SessionsView);
     await fireEvent.click(await screen.findByRole('button', { name: 'Add identity' }));
     await fireEvent.input(input('identity-session'), { target: { value: 'acme' } });
-    await fireEvent.input(input('identity-start-url'), { target: { value: 'https://acme.awsapps.com/start' } });
+    await fireEvent.input(input('identity-start-url'), {
+      target: { value: 'https://acme.awsapps.com/start' },
+    });
     await fireEvent.input(input('identity-region'), { target: { value: 'eu-west-1' } });
     await fireEvent.click(screen.getByTestId('identity-save'));
 
@@ -183,8 +199,16 @@ describe('Sessions: cards', () => {
     const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
     mockShell({
       list_identities: () => [
-        status('live', { state: 'signedIn', refreshable: true, accessTokenExpiresAt: at(42 * 60 + 10) }),
-        status('soon', { state: 'expiring', accessTokenExpiresAt: at(9 * 60 + 3), detail: 'no refresh token' }),
+        status('live', {
+          state: 'signedIn',
+          refreshable: true,
+          accessTokenExpiresAt: at(42 * 60 + 10),
+        }),
+        status('soon', {
+          state: 'expiring',
+          accessTokenExpiresAt: at(9 * 60 + 3),
+          detail: 'no refresh token',
+        }),
         status('gone', { state: 'expired', accessTokenExpiresAt: at(-60) }),
         status('idle'),
       ],
@@ -199,7 +223,9 @@ describe('Sessions: cards', () => {
     expect(screen.getByTestId('countdown-live').textContent).toBe(
       'Renews automatically · access token valid 42m 10s',
     );
-    expect(screen.getByTestId('countdown-soon').textContent).toBe('Expires in 9m 03s — sign in again');
+    expect(screen.getByTestId('countdown-soon').textContent).toBe(
+      'Expires in 9m 03s — sign in again',
+    );
     expect(screen.getByTestId('countdown-gone').textContent).toBe('Expired');
     expect(screen.queryByTestId('countdown-idle')).toBeNull();
     expect(within(card('soon')).getByText('no refresh token')).toBeTruthy();
@@ -209,7 +235,9 @@ describe('Sessions: cards', () => {
     expect(screen.getByTestId('countdown-live').textContent).toBe(
       'Renews automatically · access token valid 42m 09s',
     );
-    expect(screen.getByTestId('countdown-soon').textContent).toBe('Expires in 9m 02s — sign in again');
+    expect(screen.getByTestId('countdown-soon').textContent).toBe(
+      'Expires in 9m 02s — sign in again',
+    );
 
     await vi.advanceTimersByTimeAsync((9 * 60 + 2) * 1000);
     expect(screen.getByTestId('countdown-soon').textContent).toBe('Expired');
@@ -227,21 +255,31 @@ describe('Sessions: cards', () => {
 
   it('offers Edit and Remove only for identities Lanyard manages', async () => {
     mockShell({
-      list_identities: () => [status('mine', {}, { managed: true }), status('theirs', {}, { managed: false })],
+      list_identities: () => [
+        status('mine', {}, { managed: true }),
+        status('theirs', {}, { managed: false }),
+      ],
     });
     render(SessionsView);
     await screen.findByTestId('identity-mine');
 
     expect(within(card('mine')).getByRole('button', { name: 'Edit' })).toBeTruthy();
     expect(within(card('mine')).getByRole('button', { name: 'Remove' })).toBeTruthy();
-    expect(within(card('mine')).queryByText('Defined in your AWS config — edit it there')).toBeNull();
+    expect(
+      within(card('mine')).queryByText('Defined in your AWS config — edit it there'),
+    ).toBeNull();
     expect(within(card('theirs')).queryByRole('button', { name: 'Edit' })).toBeNull();
     expect(within(card('theirs')).queryByRole('button', { name: 'Remove' })).toBeNull();
-    expect(within(card('theirs')).getByText('Defined in your AWS config — edit it there')).toBeTruthy();
+    expect(
+      within(card('theirs')).getByText('Defined in your AWS config — edit it there'),
+    ).toBeTruthy();
   });
 
   it('removes an identity only after confirmation', async () => {
-    const calls = mockShell({ list_identities: () => [status('acme'), status('beta')], remove_identity: () => null });
+    const calls = mockShell({
+      list_identities: () => [status('acme'), status('beta')],
+      remove_identity: () => null,
+    });
     render(SessionsView);
     await fireEvent.click(await screen.findByTestId('remove-acme'));
 
@@ -252,7 +290,9 @@ describe('Sessions: cards', () => {
     expect(calls.some((c) => c.cmd === 'remove_identity')).toBe(false);
 
     await fireEvent.click(screen.getByTestId('remove-acme'));
-    await fireEvent.click(within(screen.getByTestId('confirm-remove-acme')).getByRole('button', { name: 'Remove' }));
+    await fireEvent.click(
+      within(screen.getByTestId('confirm-remove-acme')).getByRole('button', { name: 'Remove' }),
+    );
 
     await waitFor(() => expect(screen.queryByTestId('identity-acme')).toBeNull());
     expect(calls.filter((c) => c.cmd === 'remove_identity')).toEqual([
@@ -280,7 +320,8 @@ describe('Sessions: cards', () => {
   it('shows a load failure with Retry', async () => {
     let fail = true;
     mockShell({
-      list_identities: () => (fail ? Promise.reject({ code: 'NoHome', message: 'no home directory' }) : [status('acme')]),
+      list_identities: () =>
+        fail ? Promise.reject({ code: 'NoHome', message: 'no home directory' }) : [status('acme')],
     });
     render(SessionsView);
 
@@ -299,9 +340,9 @@ describe('Sessions: signing in and out', () => {
     render(SessionsView);
     await fireEvent.click(await screen.findByTestId('sign-in-device-acme'));
 
-    expect(calls.filter((c) => c.cmd === 'sign_in').map((c) => [c.args.session, c.args.method])).toEqual([
-      ['acme', 'deviceCode'],
-    ]);
+    expect(
+      calls.filter((c) => c.cmd === 'sign_in').map((c) => [c.args.session, c.args.method]),
+    ).toEqual([['acme', 'deviceCode']]);
     const panel = screen.getByTestId('login-acme');
     expect(panel.getAttribute('role')).toBe('status');
     expect(panel.getAttribute('aria-live')).toBe('polite');
@@ -311,9 +352,14 @@ describe('Sessions: signing in and out', () => {
     expect((await screen.findByTestId('user-code')).textContent).toBe('QKXB-TRLM');
     expect(panel.textContent).toContain('Enter or confirm this code at');
 
-    await fireEvent.click(within(panel).getByRole('link', { name: 'https://device.sso.eu-west-1.amazonaws.com/' }));
+    await fireEvent.click(
+      within(panel).getByRole('link', { name: 'https://device.sso.eu-west-1.amazonaws.com/' }),
+    );
     expect(calls.filter((c) => c.cmd === 'open_url')).toEqual([
-      { cmd: 'open_url', args: { url: 'https://device.sso.eu-west-1.amazonaws.com/?user_code=QKXB-TRLM' } },
+      {
+        cmd: 'open_url',
+        args: { url: 'https://device.sso.eu-west-1.amazonaws.com/?user_code=QKXB-TRLM' },
+      },
     ]);
 
     flight.end!.send({ step: 'slowDown', intervalSecs: 10 });
@@ -337,10 +383,16 @@ describe('Sessions: signing in and out', () => {
     expect(calls.find((c) => c.cmd === 'sign_in')?.args.method).toBe('auto');
 
     await waitFor(() => expect(flight.end).toBeDefined());
-    flight.end!.send({ step: 'openBrowser', url: 'https://oidc.eu-west-1.amazonaws.com/authorize?x=1', opened: true });
+    flight.end!.send({
+      step: 'openBrowser',
+      url: 'https://oidc.eu-west-1.amazonaws.com/authorize?x=1',
+      opened: true,
+    });
     const panel = screen.getByTestId('login-acme');
     expect(await within(panel).findByText('Approve the sign-in in your browser')).toBeTruthy();
-    expect(within(panel).getByRole('link').textContent).toBe('https://oidc.eu-west-1.amazonaws.com/authorize?x=1');
+    expect(within(panel).getByRole('link').textContent).toBe(
+      'https://oidc.eu-west-1.amazonaws.com/authorize?x=1',
+    );
 
     await fireEvent.click(screen.getByTestId('cancel-acme'));
     expect(calls.filter((c) => c.cmd === 'cancel_sign_in')).toEqual([
@@ -359,7 +411,10 @@ describe('Sessions: signing in and out', () => {
       sign_in: () => {
         attempts += 1;
         return attempts === 1
-          ? Promise.reject({ code: 'LoginNotCompleted', message: 'the sign-in request was denied in the browser' })
+          ? Promise.reject({
+              code: 'LoginNotCompleted',
+              message: 'the sign-in request was denied in the browser',
+            })
           : status('acme', { state: 'signedIn' });
       },
     });
@@ -373,23 +428,35 @@ describe('Sessions: signing in and out', () => {
     await fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(badge('acme')).toBe('Signed in'));
     expect(screen.queryByRole('alert')).toBeNull();
-    expect(calls.filter((c) => c.cmd === 'sign_in').map((c) => c.args.method)).toEqual(['deviceCode', 'deviceCode']);
+    expect(calls.filter((c) => c.cmd === 'sign_in').map((c) => c.args.method)).toEqual([
+      'deviceCode',
+      'deviceCode',
+    ]);
   });
 
   it('Sign out calls sign_out and shows the refreshed state', async () => {
     let signedIn = true;
     const calls = mockShell({
-      list_identities: () => [status('acme', signedIn ? { state: 'signedIn', refreshable: true } : {})],
+      list_identities: () => [
+        status('acme', signedIn ? { state: 'signedIn', refreshable: true } : {}),
+      ],
       sign_out: () => {
         signedIn = false;
-        return { session: 'acme', signedOutServerSide: false, serverSideNote: 'the portal was unreachable', removedFiles: [] };
+        return {
+          session: 'acme',
+          signedOutServerSide: false,
+          serverSideNote: 'the portal was unreachable',
+          removedFiles: [],
+        };
       },
     });
     render(SessionsView);
     await fireEvent.click(await screen.findByTestId('sign-out-acme'));
 
     await waitFor(() => expect(badge('acme')).toBe('Signed out'));
-    expect(calls.filter((c) => c.cmd === 'sign_out')).toEqual([{ cmd: 'sign_out', args: { session: 'acme' } }]);
+    expect(calls.filter((c) => c.cmd === 'sign_out')).toEqual([
+      { cmd: 'sign_out', args: { session: 'acme' } },
+    ]);
     expect(screen.queryByTestId('sign-out-acme')).toBeNull();
     expect(screen.getByTestId('notice-acme').textContent).toContain('the portal was unreachable');
   });

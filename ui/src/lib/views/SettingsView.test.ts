@@ -32,7 +32,10 @@ function shell(over: Handlers = {}) {
   return mockShell({
     get_settings: () => SETTINGS,
     save_settings: (args) => args.settings,
-    diagnostics: () => ({ text: 'lanyard 0.4.2\nlog: …', logFile: '/home/dev/.local/state/lanyard/lanyard.log' }),
+    diagnostics: () => ({
+      text: 'lanyard 0.4.2\nlog: …',
+      logFile: '/home/dev/.local/state/lanyard/lanyard.log',
+    }),
     copy_text: () => null,
     ...over,
   });
@@ -60,7 +63,9 @@ describe('Settings: preferences', () => {
     expect(field('settings-refresh').value).toBe('5');
     expect(field('settings-start-at-login').checked).toBe(false);
     expect(field('settings-notifications').checked).toBe(true);
-    expect(screen.getByLabelText('Start Lanyard when you log in')).toBe(field('settings-start-at-login'));
+    expect(screen.getByLabelText('Start Lanyard when you log in')).toBe(
+      field('settings-start-at-login'),
+    );
     expect(field('settings-shortcut').value).toBe('CommandOrControl+Shift+L');
     expect(screen.getByTestId('settings-form').textContent).toContain('{session}');
     expect(save().disabled).toBe(true);
@@ -74,7 +79,9 @@ describe('Settings: preferences', () => {
     await screen.findByTestId('settings-form');
 
     await fireEvent.input(field('settings-clone-root'), { target: { value: '  /work/code ' } });
-    await fireEvent.input(field('settings-regions'), { target: { value: 'EU-west-1, us-east-1 eu-west-1,,ap-south-1' } });
+    await fireEvent.input(field('settings-regions'), {
+      target: { value: 'EU-west-1, us-east-1 eu-west-1,,ap-south-1' },
+    });
     await fireEvent.input(field('settings-refresh'), { target: { value: '15' } });
     await fireEvent.click(field('settings-start-at-login'));
     await fireEvent.click(field('settings-notifications'));
@@ -103,7 +110,10 @@ describe('Settings: preferences', () => {
   it('keeps the edits and shows the message when saving fails; Reset goes back to the saved values', async () => {
     shell({
       save_settings: () =>
-        Promise.reject({ code: 'InvalidInput', message: 'the clone root /nope is not writable: permission denied' }),
+        Promise.reject({
+          code: 'InvalidInput',
+          message: 'the clone root /nope is not writable: permission denied',
+        }),
     });
     render(SettingsView, { info: INFO, loading: false });
     await screen.findByTestId('settings-form');
@@ -145,7 +155,8 @@ describe('Settings: preferences', () => {
   it('shows a load failure with Retry', async () => {
     let fail = true;
     shell({
-      get_settings: () => (fail ? Promise.reject({ code: 'Io', message: 'settings.json is unreadable' }) : SETTINGS),
+      get_settings: () =>
+        fail ? Promise.reject({ code: 'Io', message: 'settings.json is unreadable' }) : SETTINGS,
     });
     render(SettingsView, { info: INFO, loading: false });
 
@@ -164,13 +175,17 @@ describe('Settings: diagnostics', () => {
 
     await fireEvent.click(screen.getByTestId('copy-diagnostics'));
     const copied = await screen.findByTestId('diagnostics-copied');
-    expect(calls.filter((c) => c.cmd === 'copy_text').map((c) => c.args)).toEqual([{ text: 'lanyard 0.4.2\nlog: …' }]);
+    expect(calls.filter((c) => c.cmd === 'copy_text').map((c) => c.args)).toEqual([
+      { text: 'lanyard 0.4.2\nlog: …' },
+    ]);
     expect(copied.textContent).toContain('Copied — paste it into your bug report');
     expect(copied.textContent).toContain('/home/dev/.local/state/lanyard/lanyard.log');
   });
 
   it('shows why it could not copy', async () => {
-    const calls = shell({ diagnostics: () => Promise.reject({ code: 'Io', message: 'no log file yet' }) });
+    const calls = shell({
+      diagnostics: () => Promise.reject({ code: 'Io', message: 'no log file yet' }),
+    });
     render(SettingsView, { info: INFO, loading: false });
 
     await fireEvent.click(screen.getByTestId('copy-diagnostics'));
