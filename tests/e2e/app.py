@@ -129,7 +129,8 @@ class TauriDriver:
             exe = Path(shutil.which("tauri-driver") or exe)
         self.port, native = free_port(), free_port()
         self.native = native
-        self.log = open(log, "wb")
+        # The child process writes to it for its whole life, past this block.
+        self.log = open(log, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [str(exe), "--port", str(self.port), "--native-port", str(native), "--native-driver", "/usr/bin/WebKitWebDriver"],
             env=env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -196,7 +197,7 @@ class Tray:
     def icon(self) -> int:
         def find():
             for w in windows("^lanyard-app$", pid=self.app_pid):
-                x, y, width, height = geometry(w)
+                _x, y, width, height = geometry(w)
                 if y < 32 and width <= 40 and height <= 40:
                     return w
             return None
@@ -209,7 +210,7 @@ class Tray:
         xdotool("mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
         menu = wait_until(lambda: [m for m in windows("^lanyard-app$", pid=self.app_pid) if m not in before and geometry(m)[3] > 40],
                           10, what="the tray menu")[0]
-        mx, my, mw, mh = geometry(menu)
+        _mx, _my, _mw, _mh = geometry(menu)
         time.sleep(0.3)
         if last:
             xdotool("key", "Up", "Return")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from app import TauriDriver, app_env, wait_until  # noqa: E402
+from app import TauriDriver, app_env, wait_until
 
 N = 3000
 MEASURE = """

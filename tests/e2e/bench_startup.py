@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from app import app_binary, app_env, bin_dir, descendants, wait_until  # noqa: E402
-from conftest import start_emulator  # noqa: E402
+from app import app_binary, app_env, bin_dir, descendants
+from conftest import start_emulator
 
 RUNS = 5
 

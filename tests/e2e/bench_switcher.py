@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from app import app_binary, app_env, wait_until, windows, xdotool  # noqa: E402
+from app import app_binary, app_env, wait_until, windows, xdotool
 
 N = 5000
 QUERY = "acct-4321 dev"
@@ -33,7 +33,7 @@ def main() -> None:
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([str(app_binary())], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            text = lambda: re.sub(r"\x1b\[[0-9;]*m", "", log_path.read_text(errors="replace"))  # noqa: E731
+            text = lambda: re.sub(r"\x1b\[[0-9;]*m", "", log_path.read_text(errors="replace"))
             wait_until(lambda: "tray and preferences" in text(), 60, what="the app to start (shortcut registered)")
             # No window manager under Xvfb: give Lanyard the keyboard first, as a click would (the
             # switcher hides when it loses the focus, and without a WM nothing hands it over).

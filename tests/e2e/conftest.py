@@ -36,7 +36,7 @@ if not (VENV_BIN / "python").exists():
 PYTHON = str(VENV_BIN / "python")
 
 sys.path.insert(0, str(HERE))
-from webdriver import ChromeDriver  # noqa: E402
+from webdriver import ChromeDriver
 
 START_URL = "https://acme.awsapps.com/start"
 DEV_ACCOUNT = "111122223333"
@@ -295,13 +295,14 @@ def start_emulator(base: Path, world: str | None = None, args=(), ready_timeout:
         args += ["--portal-tps", "0"]  # throttling is tested on purpose, not by accident
     cmd += args
     log_path = base / "emulator.log"
-    log = open(log_path, "wb")
+    # The child process writes to it for its whole life, past this block.
+    log = open(log_path, "wb")  # noqa: SIM115
     env = {k: v for k, v in os.environ.items() if not k.startswith(_STRIP_PREFIXES) and k not in _STRIP_KEYS}
     env.setdefault("RUST_BACKTRACE", "1")
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env, cwd=base)
     log.close()
 
-    lines: "queue.Queue[str | None]" = queue.Queue()
+    lines: queue.Queue[str | None] = queue.Queue()
     all_lines: list[str] = []
 
     def pump():
@@ -447,7 +448,7 @@ class Aws:
         self.home = home
         self.emu: Emulator | None = None
 
-    def use(self, emu: Emulator) -> "Aws":
+    def use(self, emu: Emulator) -> Aws:
         env = client_env(emu, self.home)
         for k in list(os.environ):
             if k not in env:
@@ -465,24 +466,24 @@ class Aws:
         from botocore.config import Config
 
         assert self.emu is not None, "call aws.use(emu) first"
-        cfg = dict(
-            region_name=region,
-            retries={"total_max_attempts": max_attempts, "mode": "standard"},
-            connect_timeout=5,
-            read_timeout=30,
-            parameter_validation=validate,
-        )
+        cfg = {
+            "region_name": region,
+            "retries": {"total_max_attempts": max_attempts, "mode": "standard"},
+            "connect_timeout": 5,
+            "read_timeout": 30,
+            "parameter_validation": validate,
+        }
         if service in ("sso", "sso-oidc"):
             cfg["signature_version"] = UNSIGNED
         cfg.update(config)
         session = boto3.Session(botocore_session=botocore.session.Session())
         kwargs = {}
         if creds is not None:
-            kwargs = dict(
-                aws_access_key_id=creds["accessKeyId"],
-                aws_secret_access_key=creds["secretAccessKey"],
-                aws_session_token=creds.get("sessionToken"),
-            )
+            kwargs = {
+                "aws_access_key_id": creds["accessKeyId"],
+                "aws_secret_access_key": creds["secretAccessKey"],
+                "aws_session_token": creds.get("sessionToken"),
+            }
         return session.client(service, config=Config(**cfg), **kwargs)
 
 
@@ -576,7 +577,7 @@ class CallbackServer:
         import http.server
 
         self.path = path
-        self.requests: "queue.Queue[tuple[str, dict]]" = queue.Queue()
+        self.requests: queue.Queue[tuple[str, dict]] = queue.Queue()
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -627,11 +628,11 @@ def browser():
 # ~/.aws files
 # --------------------------------------------------------------------------------------------
 def iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def sha1(s: str) -> str:
@@ -677,7 +678,7 @@ def write_token_cache(home: Path, login: dict, session: str = "s", start_url: st
         "expiresAt": iso(expires_at),
         "clientId": login["clientId"],
         "clientSecret": login["clientSecret"],
-        "registrationExpiresAt": iso(dt.datetime.fromtimestamp(login["clientSecretExpiresAt"], dt.timezone.utc)),
+        "registrationExpiresAt": iso(dt.datetime.fromtimestamp(login["clientSecretExpiresAt"], dt.UTC)),
     }
     if login.get("refreshToken"):
         data["refreshToken"] = login["refreshToken"]

@@ -1,7 +1,6 @@
 """Accounts & Profiles in the real window: discovery against the emulator, search, the diff
 preview, Apply (what botocore then reads), and offboarding back to the original file."""
 
-import os
 import subprocess
 import time
 

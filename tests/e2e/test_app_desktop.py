@@ -6,15 +6,27 @@ the AWS config edited by hand while the app runs."""
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-
-from app import SHOTS, TauriDriver, Tray, app_binary, app_env, bin_dir, close_window, descendants, exe_of, geometry, wait_until, windows, xdotool
+from app import (
+    SHOTS,
+    TauriDriver,
+    Tray,
+    app_binary,
+    app_env,
+    bin_dir,
+    close_window,
+    descendants,
+    exe_of,
+    geometry,
+    wait_until,
+    windows,
+    xdotool,
+)
 from conftest import client_env, http, sha1, start_emulator
 
 START = "https://acme.awsapps.com/start"
@@ -105,7 +117,8 @@ def app_with_tray(emu, tmp_path):
     env["BROWSER"] = str(browser)
     assert lanyard(["repos", "--refresh"], env).returncode == 0
     tray = Tray(env)
-    log = open(tmp_path / "app.log", "wb")
+    # The child process writes to it for its whole life, past this block.
+    log = open(tmp_path / "app.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([str(app_binary())], env=env, stdout=log, stderr=subprocess.STDOUT)
     tray.app_pid = proc.pid
     wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 30, what="the Lanyard window")
@@ -133,7 +146,7 @@ def type_into(win: int, *keys: str, text: str | None = None) -> None:
 
 
 def test_tray_favourite_copies_the_export_and_the_switcher_works_by_keyboard(emu, app_with_tray):
-    env, tray, proc, argv_log, home = app_with_tray
+    env, tray, proc, argv_log, _home = app_with_tray
     # Enabled items: ★ favourite, Open in AWS console ▸, Sign out of acme, Quick switch…, Open, Settings, Quit.
     tray.choose(0)
     wait_until(lambda: clipboard(env) == f"export AWS_PROFILE={FAVOURITE}", 10, what="the favourite's export on the clipboard")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from pathlib import Path
 
 from app import SHOTS, TauriDriver, app_env, wait_until
 from conftest import browser, start_emulator  # noqa: F401  (browser is a fixture)

@@ -5,7 +5,6 @@ import hashlib
 import json
 
 import pytest
-
 from app import SHOTS, TauriDriver, app_env, wait_until
 from conftest import start_emulator
 

@@ -3,15 +3,25 @@
 import subprocess
 
 import pytest
-
-from app import SHOTS, Tray, alive, app_binary, app_env, close_window, descendants, wait_until, windows
+from app import (
+    SHOTS,
+    Tray,
+    alive,
+    app_binary,
+    app_env,
+    close_window,
+    descendants,
+    wait_until,
+    windows,
+)
 
 
 @pytest.fixture
 def tray_and_app(tmp_path):
     env = app_env(tmp_path / "home")
     tray = Tray(env)
-    log = open(tmp_path / "app.log", "wb")
+    # The child process writes to it for its whole life, past this block.
+    log = open(tmp_path / "app.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([str(app_binary())], env=env, stdout=log, stderr=subprocess.STDOUT)
     tray.app_pid = proc.pid
     yield tray, proc

@@ -3,8 +3,17 @@
 import time
 
 import pytest
-
-from app import SHOTS, TauriDriver, alive, app_binary, app_env, cargo_version, descendants, exe_of, wait_until
+from app import (
+    SHOTS,
+    TauriDriver,
+    alive,
+    app_binary,
+    app_env,
+    cargo_version,
+    descendants,
+    exe_of,
+    wait_until,
+)
 
 NAV = ["Sessions", "Accounts & Profiles", "Repositories", "Settings"]
 

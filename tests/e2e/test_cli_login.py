@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from app import bin_dir, wait_until
 from conftest import client_env, start_emulator
 from webdriver import ChromeDriver

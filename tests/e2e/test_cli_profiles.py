@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from app import bin_dir
 from conftest import client_env, start_emulator
 

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import hmac
 import http.client
+import json
 import signal
 import socket
 import ssl
@@ -15,8 +16,14 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-
-from conftest import DEV_ACCOUNT, HttpResponse, aws_error_shape, device_login, role_credentials, start_emulator
+from conftest import (
+    DEV_ACCOUNT,
+    HttpResponse,
+    aws_error_shape,
+    device_login,
+    role_credentials,
+    start_emulator,
+)
 
 TIMEOUT = 15
 
@@ -196,7 +203,7 @@ def test_codecommit_garbage_authorization_header(emu):
 
 # -- git over HTTPS -----------------------------------------------------------------------------
 def git_sign(host, path, region, secret):
-    ts = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    ts = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     canonical = f"GIT\n{path}\n\nhost:{host}\n\nhost\n"
     sts = f"AWS4-HMAC-SHA256\n{ts}\n{ts[:8]}/{region}/codecommit/aws4_request\n" + hashlib.sha256(canonical.encode()).hexdigest()
     k = hmac.new(("AWS4" + secret).encode(), ts[:8].encode(), hashlib.sha256).digest()
@@ -270,7 +277,7 @@ def test_non_http_garbage(emu):
         s.sendall(b"\x16\x03\x01\x00\xa5garbage\r\n\r\n")
         try:
             s.recv(1024)
-        except (ConnectionResetError, socket.timeout):
+        except (TimeoutError, ConnectionResetError):
             pass
 
 
@@ -304,7 +311,8 @@ def test_env_file_matches_stdout(tmp_path):
         lines = [l for l in (e.state_dir / "env").read_text().splitlines() if l.strip() and not l.startswith("#")]
         assert dict(l.split("=", 1) for l in lines) == e.env
         assert e.env["AWS_CA_BUNDLE"] == e.env["GIT_SSL_CAINFO"] == e.env["SSL_CERT_FILE"]
-        assert open(e.env["AWS_CA_BUNDLE"]).read().startswith("-----BEGIN CERTIFICATE-----")
+        with open(e.env["AWS_CA_BUNDLE"]) as ca:
+            assert ca.read().startswith("-----BEGIN CERTIFICATE-----")
     finally:
         e.stop()
 
@@ -385,8 +393,15 @@ def test_mutated_requests_never_crash_hang_or_5xx(world):
     emu, login, creds = world
     rng = random.Random(1201)
     reg = b'{"clientName":"fuzz","clientType":"public","scopes":["sso:account:access"]}'
-    token_body = ('{"clientId":"%s","clientSecret":"%s","grantType":"refresh_token","refreshToken":"%s"}'
-                  % (login["clientId"], login["clientSecret"], login.get("refreshToken", "x"))).encode()
+    token_body = json.dumps(
+        {
+            "clientId": login["clientId"],
+            "clientSecret": login["clientSecret"],
+            "grantType": "refresh_token",
+            "refreshToken": login.get("refreshToken", "x"),
+        },
+        separators=(",", ":"),
+    ).encode()
     cc_body = b'{"repositoryNames":["payments-api","web-frontend"]}'
     user = f"{creds['accessKeyId']}%{creds['sessionToken']}"
 

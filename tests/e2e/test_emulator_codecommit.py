@@ -4,8 +4,14 @@ import datetime as dt
 
 import pytest
 from botocore.exceptions import ClientError
-
-from conftest import DEV_ACCOUNT, PROD_ACCOUNT, SMALL_WORLD, client_error, device_login, role_credentials
+from conftest import (
+    DEV_ACCOUNT,
+    PROD_ACCOUNT,
+    SMALL_WORLD,
+    client_error,
+    device_login,
+    role_credentials,
+)
 
 BULK_ACCOUNT = "777788889999"
 
@@ -126,10 +132,10 @@ def test_get_repository_metadata(cc):
     assert m["Arn"] == f"arn:aws:codecommit:us-east-1:{DEV_ACCOUNT}:payments-api"
     assert m["cloneUrlHttp"].startswith("https://") and m["cloneUrlHttp"].endswith("/v1/repos/payments-api")
     assert m["cloneUrlSsh"].startswith("ssh://") and m["cloneUrlSsh"].endswith("/v1/repos/payments-api")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     for key in ("creationDate", "lastModifiedDate"):
         assert isinstance(m[key], dt.datetime), m[key]
-        assert dt.datetime(2005, 1, 1, tzinfo=dt.timezone.utc) < m[key] <= now + dt.timedelta(minutes=5)
+        assert dt.datetime(2005, 1, 1, tzinfo=dt.UTC) < m[key] <= now + dt.timedelta(minutes=5)
     assert m["creationDate"] <= m["lastModifiedDate"]
 
 

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 
 import pytest
-
 from conftest import (
     DEV_ACCOUNT,
     client_env,
@@ -151,7 +150,7 @@ def test_wrong_password_plain_git(world, tmp_path):
 
 # -- the wire, with a Python reimplementation of git-remote-codecommit's signer (PROTOCOL §6.2) --
 def sign(host, path, region, secret, now=None):
-    ts = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%S")
+    ts = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
     canonical = f"GIT\n{path}\n\nhost:{host}\n\nhost\n"
     sts = f"AWS4-HMAC-SHA256\n{ts}\n{ts[:8]}/{region}/codecommit/aws4_request\n" + hashlib.sha256(canonical.encode()).hexdigest()
     k = hmac.new(("AWS4" + secret).encode(), ts[:8].encode(), hashlib.sha256).digest()
@@ -161,7 +160,7 @@ def sign(host, path, region, secret, now=None):
 
 
 def test_signer_matches_golden_vector():
-    when = dt.datetime(2017, 12, 24, 11, 53, 20, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2017, 12, 24, 11, 53, 20, tzinfo=dt.UTC)
     assert sign("git-codecommit.us-west-2.amazonaws.com", "/v1/repos/test_repo", "us-west-2", "secret", when) == \
         "20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a"
 
@@ -241,7 +240,7 @@ def test_signed_password_tolerance_is_fifteen_minutes(world, age_minutes, accept
     emu, _, creds = world
     c = creds("Developer")
     user = f"{c['accessKeyId']}%{c['sessionToken']}"
-    when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=age_minutes)
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=age_minutes)
     r = info_refs(emu, "payments-api", basic(user, sign(emu.git_host, "/v1/repos/payments-api", "us-east-1", c["secretAccessKey"], when)))
     assert (r.status == 200) == accepted, f"{age_minutes} min: {r.status} {r.text[:200]}"
     if not accepted:

@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-
 from conftest import (
     START_URL,
     authorize_url,
@@ -240,7 +239,7 @@ def test_auth_code_pkce_exchange(auto, callback_server):
 def test_auth_code_wrong_verifier_is_invalid_grant(auto, callback_server):
     emu, client = auto
     reg = register_pkce(client)
-    code, verifier = auto_approved_code(emu, reg, callback_server.redirect_uri)
+    code, _verifier = auto_approved_code(emu, reg, callback_server.redirect_uri)
     other, _ = pkce_pair()
     expect_error("InvalidGrantException", exchange, client, reg, code, callback_server.redirect_uri, other)
 

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-
 from conftest import (
     DEV_ACCOUNT,
     PROD_ACCOUNT,

@@ -5,7 +5,6 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-
 from conftest import DEV_ACCOUNT, PROD_ACCOUNT, client_error, device_login, http
 
 LARGE_START_URL = "https://large.awsapps.com/start"
@@ -93,7 +92,7 @@ def small(emulator, aws):
 
 
 def test_list_accounts_small_world(small):
-    emu, sso, token = small
+    _emu, sso, token = small
     accounts = sso.list_accounts(accessToken=token)["accountList"]
     assert sorted((a["accountId"], a["accountName"], a["emailAddress"]) for a in accounts) == [
         (DEV_ACCOUNT, "acme-dev", "aws-dev@acme.example"),
@@ -111,7 +110,7 @@ def test_token_belongs_to_the_approving_user(small, aws):
 
 
 def test_get_role_credentials(small):
-    emu, sso, token = small
+    _emu, sso, token = small
     now = time.time()
     creds = sso.get_role_credentials(accessToken=token, accountId=DEV_ACCOUNT, roleName="Developer")["roleCredentials"]
     assert creds["accessKeyId"].startswith("ASIA") and len(creds["accessKeyId"]) == 20
@@ -130,14 +129,14 @@ def test_role_credentials_ttl_flag(emulator, aws):
 
 
 def test_bad_token_is_unauthorized(small):
-    emu, sso, _ = small
+    _emu, sso, _ = small
     expect_error("UnauthorizedException", sso.list_accounts, 401, accessToken="not-a-token")
     expect_error("UnauthorizedException", sso.get_role_credentials, 401, accessToken="not-a-token",
                  accountId=DEV_ACCOUNT, roleName="Developer")
 
 
 def test_logout_invalidates_token(small):
-    emu, sso, token = small
+    _emu, sso, token = small
     sso.logout(accessToken=token)
     expect_error("UnauthorizedException", sso.list_accounts, 401, accessToken=token)
     expect_error("UnauthorizedException", sso.get_role_credentials, 401, accessToken=token,
@@ -163,7 +162,7 @@ def test_access_token_ttl_flag(emulator, aws):
 def test_role_not_assigned_is_forbidden(small):
     """The real service answers `ForbiddenException: No access` (HTTP 403) for a role the user
     does not hold (widely reported from GetRoleCredentials); botocore surfaces the header's code."""
-    emu, sso, token = small
+    _emu, sso, token = small
     err = expect_error("ForbiddenException", sso.get_role_credentials, 403, accessToken=token,
                        accountId=PROD_ACCOUNT, roleName="Developer")
     assert err["message"] == "No access"
@@ -171,7 +170,7 @@ def test_role_not_assigned_is_forbidden(small):
 
 def test_logout_then_role_credentials_keep_working(small, aws):
     """Model doc: Logout ends the portal session; role sessions already issued continue."""
-    emu, sso, token = small
+    _emu, sso, token = small
     creds = sso.get_role_credentials(accessToken=token, accountId=DEV_ACCOUNT, roleName="Developer")["roleCredentials"]
     sso.logout(accessToken=token)
     cc = aws.client("codecommit", creds=creds)

@@ -10,7 +10,6 @@ import threading
 import time
 
 import pytest
-
 from conftest import (
     DEV_ACCOUNT,
     PROD_ACCOUNT,
@@ -61,7 +60,7 @@ def test_botocore_refreshes_expiring_token_and_rewrites_cache(chain):
     assert "payments-api" in res["names"]
     cached = json.loads(path.read_text())
     assert cached["accessToken"] != login["accessToken"], "botocore did not refresh through the emulator"
-    expires = dt.datetime.strptime(cached["expiresAt"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    expires = dt.datetime.strptime(cached["expiresAt"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     assert expires > utcnow() + dt.timedelta(minutes=50)
     assert cached["clientId"] == login["clientId"]
     assert cached.get("refreshToken"), "CreateToken(refresh_token) returned no refreshToken"
@@ -84,7 +83,7 @@ except UnauthorizedSSOTokenError as e:
 
 
 def test_legacy_profile_reads_token_by_start_url(chain):
-    emu, home, env, login = chain
+    _emu, home, env, login = chain
     (home / ".aws" / "config").write_text(
         f"[profile p]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n"
         f"sso_account_id = {PROD_ACCOUNT}\nsso_role_name = ReadOnly\nregion = us-east-1\n")
@@ -115,7 +114,7 @@ def test_services_section_without_env_vars(chain):
 
 
 def test_awscli_v1(chain):
-    emu, home, env, login = chain
+    _emu, home, env, login = chain
     write_sso_profile(home, "ro", "s", PROD_ACCOUNT, "ReadOnly")
     write_token_cache(home, login)
     aws = str(VENV_BIN / "aws")
@@ -202,7 +201,7 @@ def test_aws_sso_util_populate_device_flow_approved_via_control_api(emulator, tm
     env = client_env(emu, home)
     proc = subprocess.Popen(populate_cmd(), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    lines: "queue.Queue[str]" = queue.Queue()
+    lines: queue.Queue[str] = queue.Queue()
     captured = []
 
     def pump(stream):

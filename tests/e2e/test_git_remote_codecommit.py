@@ -12,11 +12,9 @@ import re
 import string
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
-
 from app import bin_dir
 from conftest import (
     DEV_ACCOUNT,
@@ -202,7 +200,7 @@ def test_lanyard_clone_then_pull_and_push_from_a_shell(lanyard_home, emu, tmp_pa
 
 
 def test_python_helper_clones_with_a_profile_lanyard_wrote(lanyard_home, emu, tmp_path):
-    home, env = lanyard_home
+    _home, env = lanyard_home
     ok(lanyard(env, "sync", "--template", "{account_name}-{role_name}"))
     py_env = dict(env, PATH=python_helper_path())
     dest = tmp_path / "py"
@@ -344,7 +342,7 @@ def test_expired_identity_names_the_session_and_the_fix(emu, tmp_path):
     home = tmp_path / "home"
     write_sso_profile(home, "dev", "corp", DEV_ACCOUNT, "Developer")
     no_refresh = {k: v for k, v in login.items() if k != "refreshToken"}
-    write_token_cache(home, no_refresh, session="corp", expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5))
+    write_token_cache(home, no_refresh, session="corp", expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
     env = env_for(emu, home, rust_helper_path(tmp_path))
     p = git(env, "ls-remote", "codecommit://dev@payments-api")
     assert p.returncode != 0

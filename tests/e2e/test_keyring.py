@@ -1,11 +1,8 @@
 """Lanyard's copies of long-lived secrets land in a real OS keyring (kernel keyutils, in a private
 session keyring so nothing leaks into the user's) and sign-out removes them."""
 
-import json
 import os
 import subprocess
-
-import pytest
 
 from app import bin_dir
 from conftest import client_env, start_emulator

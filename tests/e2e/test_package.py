@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from app import alive, app_env, bin_dir, descendants, wait_until, windows
 
 

@@ -7,6 +7,7 @@ desktop app. `ChromeDriver` starts /usr/bin/chromedriver on a free loopback port
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -224,11 +225,10 @@ class ChromeDriver:
         return driver
 
     def stop(self) -> None:
-        try:
+        # Best effort: the session may already be gone with the app; the driver is stopped next.
+        with contextlib.suppress(Exception):
             if self.driver:
                 self.driver.delete()
-        except Exception:
-            pass
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
