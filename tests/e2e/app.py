@@ -35,14 +35,23 @@ def cargo_version() -> str:
 
 def app_env(home: Path) -> dict:
     """The app's environment: a throwaway home, so nothing touches the real ~/.aws."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_DATA", "XDG_CONFIG", "XDG_CACHE"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "XDG_DATA", "XDG_CONFIG", "XDG_CACHE"))
+    }
     home.mkdir(parents=True, exist_ok=True)
-    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), XDG_CONFIG_HOME=str(home / ".config"),
-               XDG_CACHE_HOME=str(home / ".cache"), NO_AT_BRIDGE="1",
-               # Never the user's keyring from a test (test_keyring.py uses a private one).
-               LANYARD_KEYRING="none",
-               # Tests run many sandboxed apps in one D-Bus session; the single-instance test unsets it.
-               LANYARD_MULTI_INSTANCE="1")
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        NO_AT_BRIDGE="1",
+        # Never the user's keyring from a test (test_keyring.py uses a private one).
+        LANYARD_KEYRING="none",
+        # Tests run many sandboxed apps in one D-Bus session; the single-instance test unsets it.
+        LANYARD_MULTI_INSTANCE="1",
+    )
     return env
 
 
@@ -90,20 +99,28 @@ def wait_until(pred, timeout: float = 15.0, interval: float = 0.1, what: str = "
 
 
 def xdotool(*args: str) -> str:
-    return subprocess.run(["xdotool", *args], capture_output=True, text=True, timeout=10).stdout.strip()
+    return subprocess.run(
+        ["xdotool", *args], capture_output=True, text=True, timeout=10
+    ).stdout.strip()
 
 
 def windows(name_regex: str, visible: bool = True, pid: int | None = None) -> list[int]:
     # --all: xdotool otherwise matches windows meeting ANY of the conditions.
-    args = ["search", "--all"] + (["--onlyvisible"] if visible else []) + (["--pid", str(pid)] if pid else []) + ["--name", name_regex]
+    args = (
+        ["search", "--all"]
+        + (["--onlyvisible"] if visible else [])
+        + (["--pid", str(pid)] if pid else [])
+        + ["--name", name_regex]
+    )
     return [int(w) for w in xdotool(*args).split()]
 
 
-
-
-
 def geometry(win: int) -> tuple[int, int, int, int]:
-    out = dict(line.split("=", 1) for line in xdotool("getwindowgeometry", "--shell", str(win)).splitlines() if "=" in line)
+    out = dict(
+        line.split("=", 1)
+        for line in xdotool("getwindowgeometry", "--shell", str(win)).splitlines()
+        if "=" in line
+    )
     return int(out["X"]), int(out["Y"]), int(out["WIDTH"]), int(out["HEIGHT"])
 
 
@@ -114,7 +131,9 @@ def close_window(win: int) -> None:
     d = display.Display()
     w = d.create_resource_object("window", win)
     wm_protocols, wm_delete = d.intern_atom("WM_PROTOCOLS"), d.intern_atom("WM_DELETE_WINDOW")
-    ev = protocol.event.ClientMessage(window=w, client_type=wm_protocols, data=(32, [wm_delete, X.CurrentTime, 0, 0, 0]))
+    ev = protocol.event.ClientMessage(
+        window=w, client_type=wm_protocols, data=(32, [wm_delete, X.CurrentTime, 0, 0, 0])
+    )
     w.send_event(ev, event_mask=X.NoEventMask)
     d.flush()
     d.close()
@@ -132,8 +151,18 @@ class TauriDriver:
         # The child process writes to it for its whole life, past this block.
         self.log = open(log, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [str(exe), "--port", str(self.port), "--native-port", str(native), "--native-driver", "/usr/bin/WebKitWebDriver"],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                str(exe),
+                "--port",
+                str(self.port),
+                "--native-port",
+                str(native),
+                "--native-driver",
+                "/usr/bin/WebKitWebDriver",
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         wait_until(self._ready, 20, what="tauri-driver")
 
@@ -147,7 +176,10 @@ class TauriDriver:
             return False
 
     def session(self, args: list[str] | None = None) -> WebDriver:
-        caps = {"browserName": "wry", "tauri:options": {"application": str(app_binary()), "args": args or []}}
+        caps = {
+            "browserName": "wry",
+            "tauri:options": {"application": str(app_binary()), "args": args or []},
+        }
         for attempt in range(3):
             wd = WebDriver(f"http://127.0.0.1:{self.port}", timeout=60)
             try:
@@ -176,13 +208,30 @@ class Tray:
     def __init__(self, env: dict):
         self.app_pid: int | None = None  # set once the app runs: windows are matched by owner
         self.proc = subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200",
-             "--height", "32", "--transparent", "false"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "trayer",
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "pixel",
+                "--width",
+                "200",
+                "--height",
+                "32",
+                "--transparent",
+                "false",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         # The app must start after trayer owns the system-tray selection, or its icon may never
         # be embedded (GtkStatusIcon looks for a tray manager when it is created).
-        wait_until(lambda: self._tray_manager(env.get("DISPLAY")), 10, what="trayer to own the system tray")
+        wait_until(
+            lambda: self._tray_manager(env.get("DISPLAY")), 10, what="trayer to own the system tray"
+        )
 
     @staticmethod
     def _tray_manager(display_name) -> bool:
@@ -190,7 +239,10 @@ class Tray:
 
         d = display.Display(display_name)
         try:
-            return d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{d.get_default_screen()}")) != X.NONE
+            return (
+                d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{d.get_default_screen()}"))
+                != X.NONE
+            )
         finally:
             d.close()
 
@@ -201,6 +253,7 @@ class Tray:
                 if y < 32 and width <= 40 and height <= 40:
                     return w
             return None
+
         return wait_until(find, 20, what="the Lanyard tray icon to dock")
 
     def choose(self, label_index_from_top: int | None = None, last: bool = False) -> None:
@@ -208,8 +261,15 @@ class Tray:
         before = set(windows("^lanyard-app$", pid=self.app_pid))
         x, y, w, h = geometry(self.icon())
         xdotool("mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
-        menu = wait_until(lambda: [m for m in windows("^lanyard-app$", pid=self.app_pid) if m not in before and geometry(m)[3] > 40],
-                          10, what="the tray menu")[0]
+        menu = wait_until(
+            lambda: [
+                m
+                for m in windows("^lanyard-app$", pid=self.app_pid)
+                if m not in before and geometry(m)[3] > 40
+            ],
+            10,
+            what="the tray menu",
+        )[0]
         _mx, _my, _mw, _mh = geometry(menu)
         time.sleep(0.3)
         if last:

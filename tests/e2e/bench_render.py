@@ -34,9 +34,18 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="lanyard-bench-render-"))
     home = tmp / "home"
     (home / ".aws").mkdir(parents=True)
-    (home / ".aws/config").write_text("[sso-session large]\nsso_start_url = https://large.awsapps.com/start\nsso_region = us-east-1\n")
-    accounts = [{"accountId": f"{100000000000 + i}", "accountName": f"account-{i:04}", "email": f"a{i}@large.example",
-                 "roles": ["AdministratorAccess", "Developer", "ReadOnly"]} for i in range(1, N + 1)]
+    (home / ".aws/config").write_text(
+        "[sso-session large]\nsso_start_url = https://large.awsapps.com/start\nsso_region = us-east-1\n"
+    )
+    accounts = [
+        {
+            "accountId": f"{100000000000 + i}",
+            "accountName": f"account-{i:04}",
+            "email": f"a{i}@large.example",
+            "roles": ["AdministratorAccess", "Developer", "ReadOnly"],
+        }
+        for i in range(1, N + 1)
+    ]
     data = home / ".local/share/lanyard/accounts"
     data.mkdir(parents=True)
     (data / "large.json").write_text(json.dumps(accounts))
@@ -50,12 +59,28 @@ def main() -> None:
             # A person's pace between visits, so the previous visit's profile preview is done.
             time.sleep(1.0)
             wd.click(wd.find('[data-testid="nav-sessions"]'))
-            wait_until(lambda: wd.text(wd.find('[data-testid="view-title"]')) == "Sessions", 10, what="leaving the view")
-            time.sleep(1.0)  # and the Sessions view has settled, as it would have before a person's next click
+            wait_until(
+                lambda: wd.text(wd.find('[data-testid="view-title"]')) == "Sessions",
+                10,
+                what="leaving the view",
+            )
+            time.sleep(
+                1.0
+            )  # and the Sessions view has settled, as it would have before a person's next click
             times.append(wd._call("POST", wd._s("/execute/async"), {"script": MEASURE, "args": []}))
         first = times[0]
         times.sort()
-        print(json.dumps({"accounts": N, "first_ms": first, "median_ms": times[len(times) // 2], "max_ms": times[-1], "runs": times}))
+        print(
+            json.dumps(
+                {
+                    "accounts": N,
+                    "first_ms": first,
+                    "median_ms": times[len(times) // 2],
+                    "max_ms": times[-1],
+                    "runs": times,
+                }
+            )
+        )
     finally:
         wd.delete()
         driver.stop()

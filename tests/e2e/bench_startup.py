@@ -40,11 +40,16 @@ def memory_kib(pids) -> tuple[int, int]:
 def measure(cmd: list[str], env: dict) -> dict:
     """RUNS cold starts of `cmd` (which logs "first paint N ms after start"), timed from spawn to
     that line; memory of the last start after it settled."""
-    env = {**env, **{k: v for k, v in os.environ.items() if k.startswith(("WEBKIT_", "LANYARD_GPU"))}}
+    env = {
+        **env,
+        **{k: v for k, v in os.environ.items() if k.startswith(("WEBKIT_", "LANYARD_GPU"))},
+    }
     starts, rendering = [], "gpu"
     for i in range(RUNS):
         t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         painted = None
         for line in proc.stderr:
             if "WebKit draws on the CPU" in line:
@@ -58,18 +63,43 @@ def measure(cmd: list[str], env: dict) -> dict:
             time.sleep(5)  # settle: the session check, the tray, WebKit's lazy work
             pids = {proc.pid} | descendants(proc.pid)
             rss, pss = memory_kib(pids)
-            names = {f"{Path(f'/proc/{p}/comm').read_text().strip()}": round(memory_kib([p])[1] / 1024, 1) for p in pids if Path(f"/proc/{p}/comm").exists()}
+            names = {
+                f"{Path(f'/proc/{p}/comm').read_text().strip()}": round(
+                    memory_kib([p])[1] / 1024, 1
+                )
+                for p in pids
+                if Path(f"/proc/{p}/comm").exists()
+            }
         proc.terminate()
         proc.wait(15)
     starts.sort()
-    return {"start_ms_median": round(starts[len(starts) // 2]), "start_ms_max": round(starts[-1]), "starts": [round(s) for s in starts],
-            "rss_mib": round(rss / 1024, 1), "pss_mib": round(pss / 1024, 1), "processes": names, "rendering": rendering}
+    return {
+        "start_ms_median": round(starts[len(starts) // 2]),
+        "start_ms_max": round(starts[-1]),
+        "starts": [round(s) for s in starts],
+        "rss_mib": round(rss / 1024, 1),
+        "pss_mib": round(pss / 1024, 1),
+        "processes": names,
+        "rendering": rendering,
+    }
 
 
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="lanyard-bench-startup-"))
-    emu = start_emulator(tmp / "emu", args=["--accounts", "1000", "--roles-per-account", "3", "--repos-per-account", "0",
-                                            "--portal-tps", "0", "--auto-approve"])
+    emu = start_emulator(
+        tmp / "emu",
+        args=[
+            "--accounts",
+            "1000",
+            "--roles-per-account",
+            "3",
+            "--repos-per-account",
+            "0",
+            "--portal-tps",
+            "0",
+            "--auto-approve",
+        ],
+    )
     try:
         world = emu.control("GET", "/_emulator/world").json()
         inst = world["instance"][0]
@@ -78,10 +108,32 @@ def main() -> None:
         env = app_env(home)
         env.update(emu.env)
         lanyard = str(bin_dir() / "lanyard")
-        r = subprocess.run([lanyard, "login", "--session", "big", "--start-url", inst["start_url"], "--region", inst["region"],
-                            "--device-code", "--no-browser"], env=env, capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [
+                lanyard,
+                "login",
+                "--session",
+                "big",
+                "--start-url",
+                inst["start_url"],
+                "--region",
+                inst["region"],
+                "--device-code",
+                "--no-browser",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr
-        r = subprocess.run([lanyard, "accounts", "--session", "big", "--refresh", "--json"], env=env, capture_output=True, text=True, timeout=600)
+        r = subprocess.run(
+            [lanyard, "accounts", "--session", "big", "--refresh", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert r.returncode == 0, r.stderr
         accounts = len(json.loads(r.stdout))
         app = measure([str(app_binary())], env)

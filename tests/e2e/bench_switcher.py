@@ -23,10 +23,21 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="lanyard-bench-switcher-"))
     home = tmp / "home"
     (home / ".aws").mkdir(parents=True)
-    lines = ["[sso-session big]", "sso_start_url = https://big.awsapps.com/start", "sso_region = us-east-1", ""]
+    lines = [
+        "[sso-session big]",
+        "sso_start_url = https://big.awsapps.com/start",
+        "sso_region = us-east-1",
+        "",
+    ]
     for i in range(N):
-        lines += [f"[profile acct-{i:04}/{'Developer' if i % 2 else 'ReadOnly'}]", "sso_session = big",
-                  f"sso_account_id = {100000000000 + i}", f"sso_role_name = {'Developer' if i % 2 else 'ReadOnly'}", "region = us-east-1", ""]
+        lines += [
+            f"[profile acct-{i:04}/{'Developer' if i % 2 else 'ReadOnly'}]",
+            "sso_session = big",
+            f"sso_account_id = {100000000000 + i}",
+            f"sso_role_name = {'Developer' if i % 2 else 'ReadOnly'}",
+            "region = us-east-1",
+            "",
+        ]
     (home / ".aws/config").write_text("\n".join(lines))
     env = {**app_env(home), "LANYARD_LOG": "lanyard_app=debug"}
     log_path = tmp / "app.log"
@@ -34,19 +45,35 @@ def main() -> None:
         proc = subprocess.Popen([str(app_binary())], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             text = lambda: re.sub(r"\x1b\[[0-9;]*m", "", log_path.read_text(errors="replace"))
-            wait_until(lambda: "tray and preferences" in text(), 60, what="the app to start (shortcut registered)")
+            wait_until(
+                lambda: "tray and preferences" in text(),
+                60,
+                what="the app to start (shortcut registered)",
+            )
             # No window manager under Xvfb: give Lanyard the keyboard first, as a click would (the
             # switcher hides when it loses the focus, and without a WM nothing hands it over).
-            main = wait_until(lambda: (windows("^Lanyard$", pid=proc.pid) or [None])[0], 20, what="the main window")
+            main = wait_until(
+                lambda: (windows("^Lanyard$", pid=proc.pid) or [None])[0],
+                20,
+                what="the main window",
+            )
             xdotool("windowfocus", "--sync", str(main))
             t0 = time.monotonic()
             xdotool("key", "ctrl+shift+l")
-            win = wait_until(lambda: (windows("Quick switch", pid=proc.pid) or [None])[0], 20, what="the quick switcher")
+            win = wait_until(
+                lambda: (windows("Quick switch", pid=proc.pid) or [None])[0],
+                20,
+                what="the quick switcher",
+            )
             shown_ms = (time.monotonic() - t0) * 1000
             time.sleep(2.0)  # its entries are loaded and painted
             xdotool("windowfocus", "--sync", str(win))
             xdotool("type", "--delay", "250", QUERY)
-            wait_until(lambda: len(re.findall(r"timing: switcher: filtered", text())) >= len(QUERY), 20, what="a timing per keystroke")
+            wait_until(
+                lambda: len(re.findall(r"timing: switcher: filtered", text())) >= len(QUERY),
+                20,
+                what="a timing per keystroke",
+            )
             found = re.findall(r"timing: switcher: filtered (\d+) entries in ([\d.]+) ms", text())
             times = [float(t) for _, t in found]
             counts = {int(c) for c, _ in found}
@@ -54,8 +81,18 @@ def main() -> None:
             proc.terminate()
             proc.wait(15)
     times.sort()
-    print(json.dumps({"entries": max(counts), "keystrokes": len(times), "median_ms": times[len(times) // 2], "max_ms": times[-1],
-                      "shortcut_to_window_ms": round(shown_ms), "runs": times}))
+    print(
+        json.dumps(
+            {
+                "entries": max(counts),
+                "keystrokes": len(times),
+                "median_ms": times[len(times) // 2],
+                "max_ms": times[-1],
+                "shortcut_to_window_ms": round(shown_ms),
+                "runs": times,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -182,7 +182,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def http(method: str, url: str, body=None, headers: dict | None = None, timeout: float = 15, cafile=None) -> HttpResponse:
+def http(
+    method: str, url: str, body=None, headers: dict | None = None, timeout: float = 15, cafile=None
+) -> HttpResponse:
     """One HTTP(S) request that never raises on a status code and never follows redirects."""
     if isinstance(body, (dict, list)):
         body = json.dumps(body).encode()
@@ -199,13 +201,17 @@ def http(method: str, url: str, body=None, headers: dict | None = None, timeout:
     opener = urllib.request.build_opener(*handlers)
     try:
         with opener.open(req, timeout=timeout) as resp:
-            return HttpResponse(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
+            return HttpResponse(
+                resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+            )
     except urllib.error.HTTPError as e:
         return HttpResponse(e.code, {k.lower(): v for k, v in e.headers.items()}, e.read())
 
 
 class Emulator:
-    def __init__(self, proc: subprocess.Popen, env: dict, state_dir: Path, log_path: Path, stdout_lines: list):
+    def __init__(
+        self, proc: subprocess.Popen, env: dict, state_dir: Path, log_path: Path, stdout_lines: list
+    ):
         self.proc = proc
         self.env = env
         self.state_dir = state_dir
@@ -277,10 +283,14 @@ class Emulator:
         return self.proc.returncode
 
 
-def start_emulator(base: Path, world: str | None = None, args=(), ready_timeout: float = 90) -> Emulator:
+def start_emulator(
+    base: Path, world: str | None = None, args=(), ready_timeout: float = 90
+) -> Emulator:
     binary = emulator_binary()
     if not binary.exists():
-        pytest.fail(f"emulator binary not found at {binary} (build it with cargo build -p lanyard-emulator)")
+        pytest.fail(
+            f"emulator binary not found at {binary} (build it with cargo build -p lanyard-emulator)"
+        )
     base.mkdir(parents=True, exist_ok=True)
     state_dir = base / "state"
     state_dir.mkdir(exist_ok=True)
@@ -289,7 +299,13 @@ def start_emulator(base: Path, world: str | None = None, args=(), ready_timeout:
         world_path = base / "world.toml"
         world_path.write_text(world)
         cmd += ["--world", str(world_path)]
-    cmd += ["--state-dir", str(state_dir), "--env-file", str(state_dir / "env"), "--exit-on-stdin-close"]
+    cmd += [
+        "--state-dir",
+        str(state_dir),
+        "--env-file",
+        str(state_dir / "env"),
+        "--exit-on-stdin-close",
+    ]
     args = list(args)
     if "--portal-tps" not in args:
         args += ["--portal-tps", "0"]  # throttling is tested on purpose, not by accident
@@ -297,9 +313,15 @@ def start_emulator(base: Path, world: str | None = None, args=(), ready_timeout:
     log_path = base / "emulator.log"
     # The child process writes to it for its whole life, past this block.
     log = open(log_path, "wb")  # noqa: SIM115
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_STRIP_PREFIXES) and k not in _STRIP_KEYS}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(_STRIP_PREFIXES) and k not in _STRIP_KEYS
+    }
     env.setdefault("RUST_BACKTRACE", "1")
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env, cwd=base)
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env, cwd=base
+    )
     log.close()
 
     lines: queue.Queue[str | None] = queue.Queue()
@@ -328,12 +350,20 @@ def start_emulator(base: Path, world: str | None = None, args=(), ready_timeout:
             proc.wait(5)
             pytest.fail(
                 f"emulator did not print READY ({'exited ' + str(proc.returncode) if line is None else 'timeout'})\n"
-                f"cmd: {' '.join(cmd)}\nstdout:\n" + "\n".join(all_lines) + "\nstderr:\n" + log_path.read_text(errors="replace")[-4000:]
+                f"cmd: {' '.join(cmd)}\nstdout:\n"
+                + "\n".join(all_lines)
+                + "\nstderr:\n"
+                + log_path.read_text(errors="replace")[-4000:]
             )
         m = re.match(r"^([A-Z][A-Z0-9_]*)=(.*)$", line)
         if m:
             env_out[m.group(1)] = m.group(2)
-    missing = {"LANYARD_EMULATOR_URL", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_CODECOMMIT"} - set(env_out)
+    missing = {
+        "LANYARD_EMULATOR_URL",
+        "AWS_ENDPOINT_URL_SSO",
+        "AWS_ENDPOINT_URL_SSO_OIDC",
+        "AWS_ENDPOINT_URL_CODECOMMIT",
+    } - set(env_out)
     if missing:
         proc.kill()
         pytest.fail(f"emulator READY output lacks {sorted(missing)}: {all_lines}")
@@ -385,7 +415,11 @@ def client_env(emu: Emulator, home: Path) -> dict:
     """Environment for a real AWS client: temp HOME, emulator endpoints + CA, no real credentials."""
     home = Path(home)
     (home / ".aws").mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_STRIP_PREFIXES) and k not in _STRIP_KEYS}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(_STRIP_PREFIXES) and k not in _STRIP_KEYS
+    }
     env.update(
         HOME=str(home),
         AWS_CONFIG_FILE=str(home / ".aws" / "config"),
@@ -408,10 +442,16 @@ def client_env(emu: Emulator, home: Path) -> dict:
     return env
 
 
-def run(cmd, env: dict, timeout: float = 60, cwd=None, input: str | None = None, check: bool = False) -> subprocess.CompletedProcess:
-    p = subprocess.run(cmd, env=env, cwd=cwd, input=input, capture_output=True, text=True, timeout=timeout)
+def run(
+    cmd, env: dict, timeout: float = 60, cwd=None, input: str | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
+    p = subprocess.run(
+        cmd, env=env, cwd=cwd, input=input, capture_output=True, text=True, timeout=timeout
+    )
     if check and p.returncode != 0:
-        raise AssertionError(f"{cmd} exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+        raise AssertionError(
+            f"{cmd} exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
+        )
     return p
 
 
@@ -434,7 +474,9 @@ def run_py(code: str, env: dict, timeout: float = 60):
     """Run `code` in the venv's python with `env`; return the JSON printed on the last stdout line."""
     p = run([PYTHON, "-c", PY_PRELUDE + code], env=env, timeout=timeout)
     if p.returncode != 0:
-        raise AssertionError(f"python exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+        raise AssertionError(
+            f"python exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
+        )
     lines = [l for l in p.stdout.splitlines() if l.strip()]
     assert lines, f"no output; stderr:\n{p.stderr}"
     return json.loads(lines[-1])
@@ -458,8 +500,15 @@ class Aws:
         self.emu = emu
         return self
 
-    def client(self, service: str, region: str = "us-east-1", creds: dict | None = None, max_attempts: int = 1,
-               validate: bool = True, **config):
+    def client(
+        self,
+        service: str,
+        region: str = "us-east-1",
+        creds: dict | None = None,
+        max_attempts: int = 1,
+        validate: bool = True,
+        **config,
+    ):
         import boto3
         import botocore.session
         from botocore import UNSIGNED
@@ -516,22 +565,37 @@ def register_client(emu: Emulator, name: str = "lanyard-tests", **extra) -> dict
     return r.json()
 
 
-def device_login(emu: Emulator, user: str | None = None, start_url: str = START_URL, registration: dict | None = None,
-                 approve: bool = True) -> dict:
+def device_login(
+    emu: Emulator,
+    user: str | None = None,
+    start_url: str = START_URL,
+    registration: dict | None = None,
+    approve: bool = True,
+) -> dict:
     """Device flow with approval through the control API. Returns registration + token fields."""
     reg = registration or register_client(emu, scopes=["sso:account:access"])
-    r = oidc(emu, "/device_authorization", {"clientId": reg["clientId"], "clientSecret": reg["clientSecret"], "startUrl": start_url})
+    r = oidc(
+        emu,
+        "/device_authorization",
+        {"clientId": reg["clientId"], "clientSecret": reg["clientSecret"], "startUrl": start_url},
+    )
     assert r.status == 200, f"StartDeviceAuthorization: {r.status} {r.text}"
     auth = r.json()
     if approve:
         emu.approve(auth["userCode"], user)
-    body = {"grantType": "urn:ietf:params:oauth:grant-type:device_code", "clientId": reg["clientId"],
-            "clientSecret": reg["clientSecret"], "deviceCode": auth["deviceCode"]}
+    body = {
+        "grantType": "urn:ietf:params:oauth:grant-type:device_code",
+        "clientId": reg["clientId"],
+        "clientSecret": reg["clientSecret"],
+        "deviceCode": auth["deviceCode"],
+    }
     for _ in range(20):
         r = oidc(emu, "/token", body)
         if r.status == 200:
             break
-        if "SlowDown" in (r.header("x-amzn-ErrorType") or "") or "AuthorizationPending" in (r.header("x-amzn-ErrorType") or ""):
+        if "SlowDown" in (r.header("x-amzn-ErrorType") or "") or "AuthorizationPending" in (
+            r.header("x-amzn-ErrorType") or ""
+        ):
             time.sleep(auth.get("interval", 1) + 0.2)
             continue
         break
@@ -541,7 +605,11 @@ def device_login(emu: Emulator, user: str | None = None, start_url: str = START_
 
 def role_credentials(emu: Emulator, access_token: str, account_id: str, role_name: str) -> dict:
     q = urllib.parse.urlencode({"role_name": role_name, "account_id": account_id})
-    r = http("GET", f"{emu.portal_url}/federation/credentials?{q}", headers={"x-amz-sso_bearer_token": access_token})
+    r = http(
+        "GET",
+        f"{emu.portal_url}/federation/credentials?{q}",
+        headers={"x-amz-sso_bearer_token": access_token},
+    )
     assert r.status == 200, f"GetRoleCredentials: {r.status} {r.text}"
     return r.json()["roleCredentials"]
 
@@ -549,12 +617,20 @@ def role_credentials(emu: Emulator, access_token: str, account_id: str, role_nam
 def pkce_pair() -> tuple[str, str]:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
     verifier = "".join(secrets.choice(alphabet) for _ in range(64))
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    )
     return verifier, challenge
 
 
-def authorize_url(emu: Emulator, client_id: str, redirect_uri: str, state: str, challenge: str,
-                  scopes=("sso:account:access",)) -> str:
+def authorize_url(
+    emu: Emulator,
+    client_id: str,
+    redirect_uri: str,
+    state: str,
+    challenge: str,
+    scopes=("sso:account:access",),
+) -> str:
     """Built exactly like botocore's SSOTokenFetcherAuth (PROTOCOL §2.2)."""
     from botocore.utils import percent_encode_sequence
 
@@ -639,9 +715,16 @@ def sha1(s: str) -> str:
     return hashlib.sha1(s.encode("utf-8")).hexdigest()
 
 
-def write_sso_profile(home: Path, profile: str = "p", session: str = "s", account: str = DEV_ACCOUNT,
-                      role: str = "Developer", region: str = "us-east-1", start_url: str = START_URL,
-                      sso_region: str = "us-east-1") -> Path:
+def write_sso_profile(
+    home: Path,
+    profile: str = "p",
+    session: str = "s",
+    account: str = DEV_ACCOUNT,
+    role: str = "Developer",
+    region: str = "us-east-1",
+    start_url: str = START_URL,
+    sso_region: str = "us-east-1",
+) -> Path:
     cfg = Path(home) / ".aws" / "config"
     cfg.parent.mkdir(parents=True, exist_ok=True)
     text = cfg.read_text() if cfg.exists() else ""
@@ -664,8 +747,14 @@ def write_sso_profile(home: Path, profile: str = "p", session: str = "s", accoun
     return cfg
 
 
-def write_token_cache(home: Path, login: dict, session: str = "s", start_url: str = START_URL,
-                      region: str = "us-east-1", expires_at: dt.datetime | None = None) -> Path:
+def write_token_cache(
+    home: Path,
+    login: dict,
+    session: str = "s",
+    start_url: str = START_URL,
+    region: str = "us-east-1",
+    expires_at: dt.datetime | None = None,
+) -> Path:
     """The cache file `aws sso login` writes (PROTOCOL §4.1)."""
     path = Path(home) / ".aws" / "sso" / "cache" / f"{sha1(session)}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -678,7 +767,9 @@ def write_token_cache(home: Path, login: dict, session: str = "s", start_url: st
         "expiresAt": iso(expires_at),
         "clientId": login["clientId"],
         "clientSecret": login["clientSecret"],
-        "registrationExpiresAt": iso(dt.datetime.fromtimestamp(login["clientSecretExpiresAt"], dt.UTC)),
+        "registrationExpiresAt": iso(
+            dt.datetime.fromtimestamp(login["clientSecretExpiresAt"], dt.UTC)
+        ),
     }
     if login.get("refreshToken"):
         data["refreshToken"] = login["refreshToken"]

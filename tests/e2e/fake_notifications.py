@@ -24,7 +24,11 @@ def main(log_path: str, click: str) -> None:
     with open(log_path, "a") as log:
         while True:
             for due, nid in [p for p in pending if p[0] <= time.monotonic()]:
-                conn.send(new_signal(DBusAddress(PATH, interface=IFACE), "ActionInvoked", "us", (nid, click)))
+                conn.send(
+                    new_signal(
+                        DBusAddress(PATH, interface=IFACE), "ActionInvoked", "us", (nid, click)
+                    )
+                )
                 pending.remove((due, nid))
             try:
                 msg = conn.receive(timeout=0.2)
@@ -41,7 +45,12 @@ def main(log_path: str, click: str) -> None:
                 app, _replaces, _icon, summary, body, actions, _hints, _timeout = msg.body
                 next_id += 1
                 conn.send(new_method_return(msg, "u", (next_id,)))
-                log.write(json.dumps({"app": app, "summary": summary, "body": body, "actions": list(actions)}) + "\n")
+                log.write(
+                    json.dumps(
+                        {"app": app, "summary": summary, "body": body, "actions": list(actions)}
+                    )
+                    + "\n"
+                )
                 log.flush()
                 if click in actions[::2]:
                     pending.append((time.monotonic() + 1.0, next_id))

@@ -24,20 +24,38 @@ def test_discover_apply_and_offboard_from_the_window(tmp_path):
     cfg.write_text(ORIGINAL)
     env = app_env(home)
     env.update(emu.env)
-    r = subprocess.run([str(bin_dir() / "lanyard"), "login", "--session", "acme", "--device-code", "--no-browser"], env=env, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [str(bin_dir() / "lanyard"), "login", "--session", "acme", "--device-code", "--no-browser"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     driver = TauriDriver(env, tmp_path / "tauri-driver.log")
     wd = driver.session()
     try:
         wd.wait_for('nav[aria-label="Main"]', timeout=30)
         wd.click(wd.find('[data-testid="nav-accounts"]'))
-        wait_until(lambda: "Up to date" in text(wd, '[data-testid="discovery-progress"]'), 30, what="discovery to finish")
+        wait_until(
+            lambda: "Up to date" in text(wd, '[data-testid="discovery-progress"]'),
+            30,
+            what="discovery to finish",
+        )
         assert wd.find_all('[data-testid="account-222222222222"]')
         wd.send_keys(wd.find("#account-search"), "prod")
-        wait_until(lambda: not wd.find_all('[data-testid="account-222222222222"]'), 5, what="search to filter")
+        wait_until(
+            lambda: not wd.find_all('[data-testid="account-222222222222"]'),
+            5,
+            what="search to filter",
+        )
         assert wd.find_all('[data-testid="account-444444444444"]')
 
-        wait_until(lambda: "+11 added" in text(wd, '[data-testid="profile-diff"]'), 10, what="the diff preview")
+        wait_until(
+            lambda: "+11 added" in text(wd, '[data-testid="profile-diff"]'),
+            10,
+            what="the diff preview",
+        )
         time.sleep(0.5)
         SHOTS.mkdir(parents=True, exist_ok=True)
         wd.screenshot(SHOTS / "accounts.png")
@@ -46,7 +64,11 @@ def test_discover_apply_and_offboard_from_the_window(tmp_path):
         written = cfg.read_text()
         assert written.startswith(ORIGINAL) and "[profile acme-dev/Developer]" in written
         code = "import botocore.session; print(len(botocore.session.Session().available_profiles))"
-        py = str(bin_dir().parents[1] / ".venv/bin/python") if (bin_dir().parents[1] / ".venv").exists() else str(__import__("pathlib").Path(__file__).parents[2] / ".venv/bin/python")
+        py = (
+            str(bin_dir().parents[1] / ".venv/bin/python")
+            if (bin_dir().parents[1] / ".venv").exists()
+            else str(__import__("pathlib").Path(__file__).parents[2] / ".venv/bin/python")
+        )
         p = subprocess.run([py, "-c", code], env=env, capture_output=True, text=True, timeout=60)
         assert p.stdout.strip() == "12", p.stderr
 

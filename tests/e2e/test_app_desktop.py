@@ -34,11 +34,23 @@ FAVOURITE = "acme-dev/Developer"
 
 
 def lanyard(args, env, timeout=120):
-    return subprocess.run([str(bin_dir() / "lanyard"), *args], env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [str(bin_dir() / "lanyard"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def clipboard(env) -> str:
-    p = subprocess.run(["xclip", "-o", "-selection", "clipboard"], env=env, capture_output=True, text=True, timeout=5)
+    p = subprocess.run(
+        ["xclip", "-o", "-selection", "clipboard"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=5,
+    )
     return p.stdout if p.returncode == 0 else ""
 
 
@@ -46,7 +58,9 @@ def logging_browser(tmp: Path) -> tuple[Path, Path]:
     """A $BROWSER that records what it was given, then follows it like a person's browser."""
     log, page = tmp / "browser-argv.log", tmp / "browser-page.html"
     script = tmp / "browser.sh"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec curl -s -L -o "{page}" "$1"\n')
+    script.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec curl -s -L -o "{page}" "$1"\n'
+    )
     script.chmod(0o755)
     return script, log
 
@@ -65,7 +79,20 @@ def synced_home(emu, home: Path) -> dict:
     env = client_env(emu, home)
     env.update(app_env(home))
     env.update(emu.env)
-    r = lanyard(["login", "--session", "acme", "--start-url", START, "--region", "us-east-1", "--device-code", "--no-browser"], env)
+    r = lanyard(
+        [
+            "login",
+            "--session",
+            "acme",
+            "--start-url",
+            START,
+            "--region",
+            "us-east-1",
+            "--device-code",
+            "--no-browser",
+        ],
+        env,
+    )
     assert r.returncode == 0, r.stderr
     assert lanyard(["sync"], env).returncode == 0
     fav = home / ".local/share/lanyard/profiles/favourites.json"
@@ -80,9 +107,15 @@ def test_cli_console_opens_the_console_as_the_role_without_the_url_in_argv(emu, 
     r = lanyard(["console", FAVOURITE, "--print"], env)
     assert r.returncode == 0, r.stderr
     url = r.stdout.strip()
-    assert url.startswith(emu.env["LANYARD_EMULATOR_URL"] + "/federation?Action=login&") and "SigninToken=" in url
+    assert (
+        url.startswith(emu.env["LANYARD_EMULATOR_URL"] + "/federation?Action=login&")
+        and "SigninToken=" in url
+    )
     page = http("GET", url).text
-    assert "Signed in as <b data-testid=\"console-role\">Developer</b>" in page and "acme-dev (222222222222)" in page
+    assert (
+        'Signed in as <b data-testid="console-role">Developer</b>' in page
+        and "acme-dev (222222222222)" in page
+    )
 
     browser, argv_log = logging_browser(tmp_path)
     env2 = dict(env, BROWSER=str(browser))
@@ -91,11 +124,18 @@ def test_cli_console_opens_the_console_as_the_role_without_the_url_in_argv(emu, 
     assert "Opened the AWS console as acme-prod/ReadOnly" in r.stderr
     opened = argv_log.read_text()
     assert opened.startswith("http://127.0.0.1:") and "/console/" in opened
-    assert "SigninToken" not in opened and "Signin" not in opened, "the browser's argv holds only a one-time loopback address"
+    assert "SigninToken" not in opened and "Signin" not in opened, (
+        "the browser's argv holds only a one-time loopback address"
+    )
     assert "ReadOnly" in (tmp_path / "browser-page.html").read_text()
     logins = emu.control("GET", "/_emulator/console-logins").json()[before:]
-    assert [(l["account"], l["role"]) for l in logins] == [("222222222222", "Developer"), ("444444444444", "ReadOnly")]
-    assert all(l["destination"].startswith("https://us-east-1.console.aws.amazon.com/") for l in logins)
+    assert [(l["account"], l["role"]) for l in logins] == [
+        ("222222222222", "Developer"),
+        ("444444444444", "ReadOnly"),
+    ]
+    assert all(
+        l["destination"].startswith("https://us-east-1.console.aws.amazon.com/") for l in logins
+    )
 
     r = lanyard(["console", "nope"], env)
     assert r.returncode != 0 and "no [profile nope]" in r.stderr and FAVOURITE in r.stderr
@@ -105,8 +145,15 @@ def test_cli_console_opens_the_console_as_the_role_without_the_url_in_argv(emu, 
     emu.expire("access-tokens")
     broken = dict(env, AWS_ENDPOINT_URL_SSO_OIDC="http://127.0.0.1:9")
     r = lanyard(["console", FAVOURITE, "--print"], broken)
-    assert r.returncode != 0 and r.stdout == "" and ("sign in" in r.stderr.lower() or "login" in r.stderr), r.stderr
-    assert lanyard(["login", "--session", "acme", "--device-code", "--no-browser"], env).returncode == 0
+    assert (
+        r.returncode != 0
+        and r.stdout == ""
+        and ("sign in" in r.stderr.lower() or "login" in r.stderr)
+    ), r.stderr
+    assert (
+        lanyard(["login", "--session", "acme", "--device-code", "--no-browser"], env).returncode
+        == 0
+    )
 
 
 @pytest.fixture
@@ -133,7 +180,11 @@ def app_with_tray(emu, tmp_path):
 
 
 def switcher_window(proc) -> int:
-    return wait_until(lambda: (windows("Quick switch", pid=proc.pid) or [None])[0], 20, what="the quick switcher window")
+    return wait_until(
+        lambda: (windows("Quick switch", pid=proc.pid) or [None])[0],
+        20,
+        what="the quick switcher window",
+    )
 
 
 def type_into(win: int, *keys: str, text: str | None = None) -> None:
@@ -149,7 +200,11 @@ def test_tray_favourite_copies_the_export_and_the_switcher_works_by_keyboard(emu
     env, tray, proc, argv_log, _home = app_with_tray
     # Enabled items: ★ favourite, Open in AWS console ▸, Sign out of acme, Quick switch…, Open, Settings, Quit.
     tray.choose(0)
-    wait_until(lambda: clipboard(env) == f"export AWS_PROFILE={FAVOURITE}", 10, what="the favourite's export on the clipboard")
+    wait_until(
+        lambda: clipboard(env) == f"export AWS_PROFILE={FAVOURITE}",
+        10,
+        what="the favourite's export on the clipboard",
+    )
 
     # The global shortcut opens the switcher; type, Enter copies the top profile's export.
     xdotool("key", "ctrl+shift+l")
@@ -158,10 +213,23 @@ def test_tray_favourite_copies_the_export_and_the_switcher_works_by_keyboard(emu
     type_into(win, text="acme-prod/readonly")
     time.sleep(0.8)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["import", "-window", str(win), str(SHOTS / "quick-switcher.png")], env=env, check=True, timeout=20)
+    subprocess.run(
+        ["import", "-window", str(win), str(SHOTS / "quick-switcher.png")],
+        env=env,
+        check=True,
+        timeout=20,
+    )
     type_into(win, "Return")
-    wait_until(lambda: clipboard(env) == "export AWS_PROFILE=acme-prod/ReadOnly", 10, what="Enter to copy the export")
-    wait_until(lambda: not windows("Quick switch", pid=proc.pid), 10, what="the switcher to hide after its action")
+    wait_until(
+        lambda: clipboard(env) == "export AWS_PROFILE=acme-prod/ReadOnly",
+        10,
+        what="Enter to copy the export",
+    )
+    wait_until(
+        lambda: not windows("Quick switch", pid=proc.pid),
+        10,
+        what="the switcher to hide after its action",
+    )
 
     # Ctrl+Enter on a profile opens the console as it.
     before = len(emu.control("GET", "/_emulator/console-logins").json())
@@ -170,7 +238,11 @@ def test_tray_favourite_copies_the_export_and_the_switcher_works_by_keyboard(emu
     type_into(win, text="acme-staging/developer")
     time.sleep(0.5)
     type_into(win, "ctrl+Return")
-    wait_until(lambda: len(emu.control("GET", "/_emulator/console-logins").json()) > before, 30, what="the console sign-in")
+    wait_until(
+        lambda: len(emu.control("GET", "/_emulator/console-logins").json()) > before,
+        30,
+        what="the console sign-in",
+    )
     login = emu.control("GET", "/_emulator/console-logins").json()[-1]
     assert login["role"] == "Developer"
     assert "SigninToken" not in argv_log.read_text()
@@ -180,13 +252,20 @@ def test_tray_favourite_copies_the_export_and_the_switcher_works_by_keyboard(emu
     win = switcher_window(proc)
     type_into(win, "Escape", text="zzz")
     type_into(win, "Escape")
-    wait_until(lambda: not windows("Quick switch", pid=proc.pid), 10, what="Escape to hide the switcher")
+    wait_until(
+        lambda: not windows("Quick switch", pid=proc.pid), 10, what="Escape to hide the switcher"
+    )
 
 
 def test_background_clone_from_the_switcher_notifies(emu, app_with_tray, tmp_path):
     env, tray, proc, _, home = app_with_tray
-    monitor = subprocess.Popen(["dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    monitor = subprocess.Popen(
+        ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         time.sleep(1.0)
         tray.choose(3)  # Quick switch…
@@ -195,8 +274,21 @@ def test_background_clone_from_the_switcher_notifies(emu, app_with_tray, tmp_pat
         time.sleep(0.5)
         type_into(win, "Return")
         clone = home / "codecommit/acme-dev/payments-api"
-        wait_until(lambda: (clone / ".git").is_dir() and not list(clone.parent.glob(".*.partial*")), 60, what="the background clone")
-        wait_until(lambda: subprocess.run(["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True).returncode == 0, 30, what="a checked-out clone")
+        wait_until(
+            lambda: (clone / ".git").is_dir() and not list(clone.parent.glob(".*.partial*")),
+            60,
+            what="the background clone",
+        )
+        wait_until(
+            lambda: (
+                subprocess.run(
+                    ["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True
+                ).returncode
+                == 0
+            ),
+            30,
+            what="a checked-out clone",
+        )
         time.sleep(2.0)
     finally:
         monitor.terminate()
@@ -206,7 +298,9 @@ def test_background_clone_from_the_switcher_notifies(emu, app_with_tray, tmp_pat
 
 
 def clear(wd, testid: str) -> None:
-    wd.execute(f"const e = document.querySelector('[data-testid=\"{testid}\"]'); e.value = ''; e.dispatchEvent(new Event('input', {{bubbles: true}}))")
+    wd.execute(
+        f"const e = document.querySelector('[data-testid=\"{testid}\"]'); e.value = ''; e.dispatchEvent(new Event('input', {{bubbles: true}}))"
+    )
 
 
 def test_settings_refuse_bad_values_start_at_login_and_copy_diagnostics(emu, tmp_path):
@@ -235,8 +329,14 @@ def test_settings_refuse_bad_values_start_at_login_and_copy_diagnostics(emu, tmp
         wd.click(wd.find('[data-testid="settings-start-at-login"]'))
         wd.click(wd.find('[data-testid="settings-save"]'))
         settings_file = home / ".local/share/lanyard/settings.json"
-        wait_until(lambda: settings_file.exists() or wd.find_all('[data-testid="settings-error"]'), 10, what="Save")
-        assert not wd.find_all('[data-testid="settings-error"]'), wd.text(wd.find('[data-testid="settings-error"]'))
+        wait_until(
+            lambda: settings_file.exists() or wd.find_all('[data-testid="settings-error"]'),
+            10,
+            what="Save",
+        )
+        assert not wd.find_all('[data-testid="settings-error"]'), wd.text(
+            wd.find('[data-testid="settings-error"]')
+        )
         saved = json.loads((home / ".local/share/lanyard/settings.json").read_text())
         assert saved["cloneRoot"] == str(tmp_path / "src") and saved["startAtLogin"] is True
         autostart = list((home / ".config/autostart").glob("*.desktop"))
@@ -245,14 +345,24 @@ def test_settings_refuse_bad_values_start_at_login_and_copy_diagnostics(emu, tmp
         wd.screenshot(SHOTS / "settings-preferences.png")
         wd.click(wd.find('[data-testid="settings-start-at-login"]'))
         wd.click(wd.find('[data-testid="settings-save"]'))
-        wait_until(lambda: not list((home / ".config/autostart").glob("*.desktop")), 10, what="start at login to be turned off")
+        wait_until(
+            lambda: not list((home / ".config/autostart").glob("*.desktop")),
+            10,
+            what="start at login to be turned off",
+        )
 
         wd.click(wd.find('[data-testid="copy-diagnostics"]'))
         wd.wait_for('[data-testid="diagnostics-copied"]', timeout=10)
-        text = wait_until(lambda: (c := clipboard(env)) and c, 10, what="diagnostics on the clipboard")
+        text = wait_until(
+            lambda: (c := clipboard(env)) and c, 10, what="diagnostics on the clipboard"
+        )
         assert text.startswith("Lanyard ") and "identity acme" in text and "SignedIn" in text
-        assert "log lines of" in text and "first paint" in text, "the tail of this run's log file is included"
-        assert ".log" in wd.text(wd.find('[data-testid="diagnostics-copied"]')), "names the log file"
+        assert "log lines of" in text and "first paint" in text, (
+            "the tail of this run's log file is included"
+        )
+        assert ".log" in wd.text(wd.find('[data-testid="diagnostics-copied"]')), (
+            "names the log file"
+        )
         assert not [s for s in secrets if s in text], "no token or client secret in diagnostics"
         logs = list((home / ".local/share/lanyard/logs").glob("lanyard*.log"))
         assert logs, "a log file"
@@ -276,7 +386,9 @@ def test_a_hand_edit_of_the_config_shows_up_without_a_restart(tmp_path):
         with open(cfg, "a") as f:
             f.write(added)
         wd.wait_for('[data-testid="identity-corp"]', timeout=15)
-        assert cfg.read_text() == "[profile mine]\nregion = eu-west-1\n" + added, "read, never rewritten"
+        assert cfg.read_text() == "[profile mine]\nregion = eu-west-1\n" + added, (
+            "read, never rewritten"
+        )
     finally:
         wd.delete()
         driver.stop()
@@ -285,30 +397,43 @@ def test_a_hand_edit_of_the_config_shows_up_without_a_restart(tmp_path):
 def test_a_second_launch_focuses_the_first(tmp_path):
     env = app_env(tmp_path / "home")
     env.pop("LANYARD_MULTI_INSTANCE")
-    first = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
-        win = wait_until(lambda: (windows("^Lanyard$", pid=first.pid) or [None])[0], 30, what="the first window")
+        win = wait_until(
+            lambda: (windows("^Lanyard$", pid=first.pid) or [None])[0], 30, what="the first window"
+        )
 
         def hidden():
             if windows("^Lanyard$", pid=first.pid):
                 close_window(win)
                 return False
             return True
+
         wait_until(hidden, 20, interval=1.0, what="the window to hide")
         second = subprocess.run([str(app_binary())], env=env, capture_output=True, timeout=30)
         assert second.returncode == 0
-        wait_until(lambda: windows("^Lanyard$", pid=first.pid), 10, what="the first instance's window to come back")
+        wait_until(
+            lambda: windows("^Lanyard$", pid=first.pid),
+            10,
+            what="the first instance's window to come back",
+        )
         assert first.poll() is None
     finally:
         first.terminate()
         first.wait(15)
 
 
-def test_a_second_launch_during_a_sign_in_brings_the_first_forward_and_the_sign_in_goes_on(tmp_path):
+def test_a_second_launch_during_a_sign_in_brings_the_first_forward_and_the_sign_in_goes_on(
+    tmp_path,
+):
     emu = start_emulator(tmp_path / "emu")  # no auto-approve: the sign-in waits for the person
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
-    (home / ".aws/config").write_text(f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n")
+    (home / ".aws/config").write_text(
+        f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n"
+    )
     env = app_env(home)
     env.update(emu.env)
     env.pop("LANYARD_MULTI_INSTANCE")
@@ -318,7 +443,11 @@ def test_a_second_launch_during_a_sign_in_brings_the_first_forward_and_the_sign_
     try:
         wd.wait_for('[data-testid="identity-acme"]', timeout=30)
         wd.click(wd.find('[data-testid="sign-in-device-acme"]'))
-        code = wait_until(lambda: [wd.text(c) for c in wd.find_all('[data-testid="user-code"]') if wd.text(c)], 20, what="the device code")[0]
+        code = wait_until(
+            lambda: [wd.text(c) for c in wd.find_all('[data-testid="user-code"]') if wd.text(c)],
+            20,
+            what="the device code",
+        )[0]
 
         second = subprocess.run([str(app_binary())], env=env, capture_output=True, timeout=30)
         assert second.returncode == 0, second.stderr
@@ -328,7 +457,11 @@ def test_a_second_launch_during_a_sign_in_brings_the_first_forward_and_the_sign_
         # The sign-in in flight is untouched: same code, and approving it signs in.
         assert wd.text(wd.find('[data-testid="user-code"]')) == code
         emu.approve(code)
-        wait_until(lambda: wd.text(wd.find('[data-testid="state-acme"]')) == "Signed in", 30, what="the sign-in to finish")
+        wait_until(
+            lambda: wd.text(wd.find('[data-testid="state-acme"]')) == "Signed in",
+            30,
+            what="the sign-in to finish",
+        )
     finally:
         wd.delete()
         driver.stop()
@@ -338,14 +471,20 @@ def test_a_second_launch_during_a_sign_in_brings_the_first_forward_and_the_sign_
 def test_demo_mode_runs_the_emulator_in_process_and_never_touches_the_real_aws_dir(tmp_path):
     home = tmp_path / "home"
     env = app_env(home)
-    env.update(LANYARD_DEMO_AUTO_APPROVE="1", BROWSER=str(Path(__file__).with_name("fake_browser.sh")))
+    env.update(
+        LANYARD_DEMO_AUTO_APPROVE="1", BROWSER=str(Path(__file__).with_name("fake_browser.sh"))
+    )
     driver = TauriDriver(env, tmp_path / "tauri-driver.log")
     wd = driver.session(["--demo"])
     try:
         wd.wait_for('[data-testid="demo-badge"]', timeout=30)
         wd.wait_for('[data-testid="identity-acme"]', timeout=10)
         wd.click(wd.find('[data-testid="sign-in-acme"]'))
-        wait_until(lambda: wd.text(wd.find('[data-testid="state-acme"]')) == "Signed in", 30, what="the demo sign-in")
+        wait_until(
+            lambda: wd.text(wd.find('[data-testid="state-acme"]')) == "Signed in",
+            30,
+            what="the demo sign-in",
+        )
         wd.click(wd.find('[data-testid="nav-accounts"]'))
         wd.wait_for('[data-testid="account-count"]', timeout=30)
         assert not (home / ".aws").exists(), "demo mode writes only its sandbox"
@@ -368,26 +507,53 @@ def test_a_session_about_to_end_warns_and_its_sign_in_button_signs_in(tmp_path):
 
     emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
     log = tmp_path / "notifications.jsonl"
-    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_notifications.py")), str(log), "sign-in"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("fake_notifications.py")),
+            str(log),
+            "sign-in",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     app = None
     try:
         assert server.stdout.readline().strip() == "READY"
         home = tmp_path / "home"
         (home / ".aws").mkdir(parents=True)
-        (home / ".aws/config").write_text(f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n")
+        (home / ".aws/config").write_text(
+            f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n"
+        )
         login = device_login(emu, approve=False)  # the emulator auto-approves
         login.pop("refreshToken", None)
-        cache = write_token_cache(home, login, session="acme", start_url=START, expires_at=utcnow() + dt.timedelta(minutes=10))
+        cache = write_token_cache(
+            home,
+            login,
+            session="acme",
+            start_url=START,
+            expires_at=utcnow() + dt.timedelta(minutes=10),
+        )
         env = app_env(home)
         env.update(emu.env)
         env.update(BROWSER=str(Path(__file__).with_name("fake_browser.sh")))
-        app = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        notices = wait_until(lambda: log.exists() and [json.loads(l) for l in log.read_text().splitlines()], 30, what="a notification")
+        app = subprocess.Popen(
+            [str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        notices = wait_until(
+            lambda: log.exists() and [json.loads(l) for l in log.read_text().splitlines()],
+            30,
+            what="a notification",
+        )
         n = notices[0]
         assert n["summary"] in ("acme: session ends in 10 min", "acme: session ends in 9 min"), n
         assert "Sign in" in n["actions"] and "sign-in" in n["actions"]
-        wait_until(lambda: "refreshToken" in json.loads(cache.read_text()), 30, what="the notification's Sign in to sign in again")
+        wait_until(
+            lambda: "refreshToken" in json.loads(cache.read_text()),
+            30,
+            what="the notification's Sign in to sign in again",
+        )
     finally:
         if app:
             app.terminate()
@@ -410,13 +576,28 @@ def test_the_emulator_going_away_and_a_revoked_session_say_what_to_do(tmp_path):
         emu_env = dict(emu.env)
         emu.stop()
         wd.click(wd.find('[data-testid="nav-accounts"]'))
-        banner = wait_until(lambda: [b for b in wd.find_all('[role="alert"]') if "Could not discover accounts" in wd.text(b)], 40, what="the discovery error")[0]
+        banner = wait_until(
+            lambda: [
+                b
+                for b in wd.find_all('[role="alert"]')
+                if "Could not discover accounts" in wd.text(b)
+            ],
+            40,
+            what="the discovery error",
+        )[0]
         message = wd.text(banner)
         assert "cannot reach" in message and "Check your network" in message, message
         assert wd.find_all('[data-testid="account-222222222222"]'), "the cached list stays"
 
         # Back, then the session is revoked on the server (Logout from elsewhere) and can't be renewed.
-        emu2 = start_emulator(tmp_path / "emu2", args=["--auto-approve", "--addr", emu_env["LANYARD_EMULATOR_URL"].removeprefix("http://")])
+        emu2 = start_emulator(
+            tmp_path / "emu2",
+            args=[
+                "--auto-approve",
+                "--addr",
+                emu_env["LANYARD_EMULATOR_URL"].removeprefix("http://"),
+            ],
+        )
         try:
             retry = [b for b in wd.find_all("button") if wd.text(b) == "Retry"]
             wd.click(retry[0])
@@ -433,8 +614,12 @@ def test_window_size_and_position_are_remembered(tmp_path):
     env = app_env(tmp_path / "home")
 
     def start():
-        p = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return p, wait_until(lambda: (windows("^Lanyard$", pid=p.pid) or [None])[0], 30, what="the window")
+        p = subprocess.Popen(
+            [str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        return p, wait_until(
+            lambda: (windows("^Lanyard$", pid=p.pid) or [None])[0], 30, what="the window"
+        )
 
     proc, win = start()
     try:

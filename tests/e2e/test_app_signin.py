@@ -38,7 +38,10 @@ def test_add_identity_sign_in_and_out_from_the_window(emu, tmp_path):
         wd.click(wd.find('[data-testid="identity-save"]'))
         wait_until(lambda: "https://" in wd.source(), 10, what="the start URL error")
         url_field = wd.find("#identity-start-url")
-        wd.execute("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))", {"element-6066-11e4-a52e-4f735466cecf": url_field})
+        wd.execute(
+            "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))",
+            {"element-6066-11e4-a52e-4f735466cecf": url_field},
+        )
         wd.send_keys(url_field, "https://acme.awsapps.com/start")
         wd.click(wd.find('[data-testid="identity-save"]'))
         wd.wait_for('[data-testid="identity-acme"]', timeout=10)
@@ -46,24 +49,33 @@ def test_add_identity_sign_in_and_out_from_the_window(emu, tmp_path):
         assert "[sso-session acme]" in (home / ".aws/config").read_text()
 
         wd.click(wd.find('[data-testid="sign-in-device-acme"]'))
-        wait_until(lambda: text(wd, '[data-testid="state-acme"]') == "Signed in", 30, what="the session to be signed in")
+        wait_until(
+            lambda: text(wd, '[data-testid="state-acme"]') == "Signed in",
+            30,
+            what="the session to be signed in",
+        )
         assert "Renews automatically" in text(wd, '[data-testid="identity-acme"]')
         SHOTS.mkdir(parents=True, exist_ok=True)
         import time
+
         time.sleep(0.5)  # the compositor can lag the DOM by a frame
         wd.screenshot(SHOTS / "sessions-signed-in.png")
 
         cache = home / ".aws/sso/cache" / (hashlib.sha1(b"acme").hexdigest() + ".json")
         token = json.loads(cache.read_text())
         secrets = [token["accessToken"], token["refreshToken"], token["clientSecret"]]
-        ipc = wd.execute("return window.__TAURI_INTERNALS__.invoke('list_identities').then(r => JSON.stringify(r))")
+        ipc = wd.execute(
+            "return window.__TAURI_INTERNALS__.invoke('list_identities').then(r => JSON.stringify(r))"
+        )
         assert '"signedIn"' in ipc
         page = wd.source()
         for s in secrets:
             assert s not in ipc and s not in page
 
         wd.click(wd.find('[data-testid="sign-out-acme"]'))
-        wait_until(lambda: text(wd, '[data-testid="state-acme"]') == "Signed out", 15, what="sign-out")
+        wait_until(
+            lambda: text(wd, '[data-testid="state-acme"]') == "Signed out", 15, what="sign-out"
+        )
         assert not cache.exists()
     finally:
         wd.delete()

@@ -37,7 +37,9 @@ def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
     win = wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 30, what="the Lanyard window")[0]
     tray.icon()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["import", "-window", "root", str(SHOTS / "desktop-with-tray.png")], check=True, timeout=20)
+    subprocess.run(
+        ["import", "-window", "root", str(SHOTS / "desktop-with-tray.png")], check=True, timeout=20
+    )
 
     def closed():
         # Like a person clicking the close button again if the first click came too early.
@@ -45,16 +47,23 @@ def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
             close_window(win)
             return False
         return True
+
     wait_until(closed, 20, interval=1.0, what="the window to hide on close")
     assert proc.poll() is None, "closing the window must not quit Lanyard"
 
     tray.choose(1)  # Open Lanyard (after Quick switch…)
-    wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 10, what="Open Lanyard from the tray to show the window")
+    wait_until(
+        lambda: windows("^Lanyard$", pid=proc.pid),
+        10,
+        what="Open Lanyard from the tray to show the window",
+    )
 
     helpers = descendants(proc.pid)
     tray.choose(last=True)  # Quit Lanyard
     assert proc.wait(15) == 0
-    wait_until(lambda: not any(alive(p) for p in helpers), 15, what="WebKit helper processes to exit")
+    wait_until(
+        lambda: not any(alive(p) for p in helpers), 15, what="WebKit helper processes to exit"
+    )
 
 
 def test_sigterm_exits_cleanly(tray_and_app):
@@ -63,7 +72,9 @@ def test_sigterm_exits_cleanly(tray_and_app):
     helpers = descendants(proc.pid)
     proc.terminate()
     assert proc.wait(15) == 0, "SIGTERM exits like Quit"
-    wait_until(lambda: not any(alive(p) for p in helpers), 15, what="WebKit helper processes to exit")
+    wait_until(
+        lambda: not any(alive(p) for p in helpers), 15, what="WebKit helper processes to exit"
+    )
 
 
 def test_sign_in_and_out_from_the_tray(tmp_path):
@@ -75,12 +86,16 @@ def test_sign_in_and_out_from_the_tray(tmp_path):
     emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
-    (home / ".aws/config").write_text("[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\n")
+    (home / ".aws/config").write_text(
+        "[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\n"
+    )
     env = app_env(home)
     env.update(emu.env)
     env.update(LANYARD_KEYRING="none", BROWSER=str(Path(__file__).with_name("fake_browser.sh")))
     tray = Tray(env)
-    proc = subprocess.Popen([str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     tray.app_pid = proc.pid
     cache = home / ".aws/sso/cache" / (hashlib.sha1(b"acme").hexdigest() + ".json")
     try:
@@ -88,7 +103,9 @@ def test_sign_in_and_out_from_the_tray(tmp_path):
         tray.choose(0)  # the first enabled item: "Sign in to acme…"
         wait_until(cache.exists, 30, what="the tray's sign-in to write the token cache")
         tray.choose(0)  # now "Sign out of acme"
-        wait_until(lambda: not cache.exists(), 30, what="the tray's sign-out to remove the token cache")
+        wait_until(
+            lambda: not cache.exists(), 30, what="the tray's sign-out to remove the token cache"
+        )
     finally:
         proc.terminate()
         proc.wait(15)

@@ -33,7 +33,10 @@ def test_window_renders_navigation_and_views(driver, tmp_path):
     wd = driver.session(["--demo"])
     try:
         wd.wait_for('nav[aria-label="Main"]', timeout=30)
-        labels = [wd.text(wd.find(f'[data-testid="nav-{v}"]')) for v in ("sessions", "accounts", "repositories", "settings")]
+        labels = [
+            wd.text(wd.find(f'[data-testid="nav-{v}"]'))
+            for v in ("sessions", "accounts", "repositories", "settings")
+        ]
         assert labels == NAV
         assert heading(wd) == "Sessions"
         # Demo mode comes with the demo world's identity, signed out.
@@ -48,7 +51,9 @@ def test_window_renders_navigation_and_views(driver, tmp_path):
         assert wd.text(wd.find('[data-testid="app-version"]')) == cargo_version()
         assert wd.find_all('[data-testid="demo-badge"]'), "demo mode shows its badge"
         page = wd.text(wd.find("main"))
-        assert str(tmp_path / "home") in page and ".aws/config" in page, "demo paths are sandboxed under HOME"
+        assert str(tmp_path / "home") in page and ".aws/config" in page, (
+            "demo paths are sandboxed under HOME"
+        )
         wd.screenshot(SHOTS / "settings.png")
         assert wd.attribute(wd.find('[data-testid="nav-settings"]'), "aria-current") == "page"
 
@@ -66,4 +71,6 @@ def test_no_processes_left_after_the_session_ends(driver):
     assert len(apps) == 1, "the app runs under the driver"
     pids = {apps[0]} | descendants(apps[0])
     wd.delete()
-    wait_until(lambda: not any(alive(p) for p in pids), 15, what="the app and WebKit processes to exit")
+    wait_until(
+        lambda: not any(alive(p) for p in pids), 15, what="the app and WebKit processes to exit"
+    )

@@ -27,8 +27,13 @@ class Cli:
     """A running `lanyard` command whose stderr is collected line by line."""
 
     def __init__(self, args: list[str], env: dict):
-        self.proc = subprocess.Popen([str(bin_dir() / "lanyard"), *args], env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [str(bin_dir() / "lanyard"), *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
         self.out = ""
         self.pump = threading.Thread(target=self._pump, daemon=True)
@@ -45,6 +50,7 @@ class Cli:
                 if m and ("/authorize?" in m.group(1) or "user_code=" in m.group(1)):
                     return m.group(1)
             return None
+
         return wait_until(find, timeout, what=f"a sign-in URL on stderr: {self.lines}")
 
     def finish(self, timeout=60) -> int:
@@ -73,16 +79,33 @@ def cli_env(emu, home: Path) -> dict:
 
 
 def run_cli(args, env, timeout=60):
-    return subprocess.run([str(bin_dir() / "lanyard"), *args], env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [str(bin_dir() / "lanyard"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def token_file(home: Path) -> Path:
     import hashlib
+
     return home / ".aws/sso/cache" / (hashlib.sha1(SESSION.encode()).hexdigest() + ".json")
 
 
 def login_args(*extra):
-    return ["login", "--session", SESSION, "--start-url", START, "--region", "us-east-1", "--no-browser", *extra]
+    return [
+        "login",
+        "--session",
+        SESSION,
+        "--start-url",
+        START,
+        "--region",
+        "us-east-1",
+        "--no-browser",
+        *extra,
+    ]
 
 
 @pytest.fixture
@@ -113,7 +136,9 @@ def test_pkce_login_with_a_real_browser(emu, tmp_path, chromium):
     assert data["expiresAt"].endswith("Z") and data["refreshToken"]
     status = json.loads(run_cli(["status", "--json"], env).stdout)
     assert status[0]["state"] == "signedIn" and status[0]["refreshable"] is True
-    assert '"accessToken"' not in json.dumps(status) and data["accessToken"] not in json.dumps(status)
+    assert '"accessToken"' not in json.dumps(status) and data["accessToken"] not in json.dumps(
+        status
+    )
     logged = "\n".join(cli.lines) + cli.out
     for secret in (data["accessToken"], data["refreshToken"], data["clientSecret"]):
         assert secret not in logged, "a secret in the PKCE sign-in's trace log"
@@ -170,7 +195,9 @@ def test_ctrl_c_cancels_and_leaves_nothing(emu, tmp_path):
     assert cli.finish() == 130
     assert "cancelled" in cli.stderr
     assert not token_file(home).exists()
-    assert not [p for p in (home / ".aws/sso/cache").iterdir() if p.name.startswith(".lanyard-")], "no temp files"
+    assert not [p for p in (home / ".aws/sso/cache").iterdir() if p.name.startswith(".lanyard-")], (
+        "no temp files"
+    )
 
 
 def test_slow_down_is_honoured(tmp_path):
@@ -191,11 +218,31 @@ def test_slow_down_is_honoured(tmp_path):
 def test_bad_input_is_explained(emu, tmp_path):
     env = cli_env(emu, tmp_path / "home")
     for args, words in [
-        (["login", "--session", "x", "--start-url", "http://acme.awsapps.com/start", "--region", "us-east-1"], "must use https://"),
-        (["login", "--session", "x", "--start-url", "not a url", "--region", "us-east-1"], "not a valid URL"),
-        (["login", "--session", "x", "--start-url", START, "--region", "moon-1"], "not an AWS region"),
-        (["login", "--session", "has space", "--start-url", START, "--region", "us-east-1"], "not a valid sso-session name"),
-        (["login", "--session", "ghost"], "no identity named \"ghost\""),
+        (
+            [
+                "login",
+                "--session",
+                "x",
+                "--start-url",
+                "http://acme.awsapps.com/start",
+                "--region",
+                "us-east-1",
+            ],
+            "must use https://",
+        ),
+        (
+            ["login", "--session", "x", "--start-url", "not a url", "--region", "us-east-1"],
+            "not a valid URL",
+        ),
+        (
+            ["login", "--session", "x", "--start-url", START, "--region", "moon-1"],
+            "not an AWS region",
+        ),
+        (
+            ["login", "--session", "has space", "--start-url", START, "--region", "us-east-1"],
+            "not a valid sso-session name",
+        ),
+        (["login", "--session", "ghost"], 'no identity named "ghost"'),
     ]:
         r = run_cli(args, env)
         assert r.returncode == 1 and words in r.stderr, (args, r.stderr)
@@ -206,7 +253,9 @@ def test_bad_input_is_explained(emu, tmp_path):
 
 def hand_written_profile(home: Path):
     with open(home / ".aws/config", "a") as f:
-        f.write("\n[profile dev]\nsso_session = acme\nsso_account_id = 222222222222\nsso_role_name = Developer\nregion = us-east-1\n")
+        f.write(
+            "\n[profile dev]\nsso_session = acme\nsso_account_id = 222222222222\nsso_role_name = Developer\nregion = us-east-1\n"
+        )
 
 
 def sign_in(emu, home) -> dict:
@@ -229,12 +278,17 @@ print(json.dumps({"akid": c.access_key})[:0] + json.dumps({"prefix": c.access_ke
 def test_boto3_and_the_rust_sdk_use_what_lanyard_wrote(emu, tmp_path):
     home = tmp_path / "home"
     env = sign_in(emu, home)
-    py = str(Path(os.environ.get("VIRTUAL_ENV", Path(__file__).parents[2] / ".venv")) / "bin/python")
+    py = str(
+        Path(os.environ.get("VIRTUAL_ENV", Path(__file__).parents[2] / ".venv")) / "bin/python"
+    )
     r = subprocess.run([py, "-c", BOTO], env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and json.loads(r.stdout) == {"prefix": "ASIA"}, r.stderr
     rust = bin_dir() / "examples" / "sdk_credentials"
     r = subprocess.run([str(rust), "dev"], env=env, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0 and json.loads(r.stdout) == {"accessKeyIdPrefix": "ASIA", "length": 20}, r.stderr
+    assert r.returncode == 0 and json.loads(r.stdout) == {
+        "accessKeyIdPrefix": "ASIA",
+        "length": 20,
+    }, r.stderr
 
     # The portal forgets the access token: botocore refreshes with the refresh token Lanyard wrote.
     before = json.loads(token_file(home).read_text())
@@ -263,7 +317,15 @@ def test_refresh_and_logout_from_the_cli(emu, tmp_path):
     assert r.returncode == 0 and "portal session ended" in r.stdout, r.stderr
     assert not token_file(home).exists()
     from conftest import http
-    assert http("GET", emu.portal_url + "/assignment/accounts", headers={"x-amz-sso_bearer_token": token}).status == 401
+
+    assert (
+        http(
+            "GET",
+            emu.portal_url + "/assignment/accounts",
+            headers={"x-amz-sso_bearer_token": token},
+        ).status
+        == 401
+    )
     status = json.loads(run_cli(["status", "--json"], env).stdout)
     assert status[0]["state"] == "signedOut"
     r = run_cli(["refresh", "--session", SESSION], env)
@@ -299,7 +361,14 @@ def test_no_secret_in_logs_or_argv(emu, tmp_path):
     # Discovery, sync, the repository scan and a clone send the bearer token and role
     # credentials on every call: their trace logs must not show them either.
     env["LANYARD_CLONE_ROOT"] = str(home / "src")
-    busy = [run_cli(args, env) for args in (["sync", "--session", SESSION], ["repos", "--session", SESSION], ["clone", "payments-api"])]
+    busy = [
+        run_cli(args, env)
+        for args in (
+            ["sync", "--session", SESSION],
+            ["repos", "--session", SESSION],
+            ["clone", "payments-api"],
+        )
+    ]
     assert all(b.returncode == 0 for b in busy), [b.stderr[-500:] for b in busy]
     r2 = run_cli(["logout", "--session", SESSION], env)
     printed = "\n".join(cli.lines) + cli.out + r.stdout + r.stderr + r2.stdout + r2.stderr + argv

@@ -17,10 +17,17 @@ from conftest import client_env, start_emulator
 
 START = "https://acme.awsapps.com/start"
 ALICE_PROFILES = {
-    "acme-dev/Developer", "acme-dev/ReadOnly", "acme-management/Billing", "acme-management/ReadOnly",
-    "acme-prod/ReadOnly", "acme-sandbox/AdministratorAccess", "acme-security/ReadOnly",
-    "acme-shared-services/AdministratorAccess", "acme-shared-services/Developer",
-    "acme-staging/Developer", "acme-staging/ReadOnly",
+    "acme-dev/Developer",
+    "acme-dev/ReadOnly",
+    "acme-management/Billing",
+    "acme-management/ReadOnly",
+    "acme-prod/ReadOnly",
+    "acme-sandbox/AdministratorAccess",
+    "acme-security/ReadOnly",
+    "acme-shared-services/AdministratorAccess",
+    "acme-shared-services/Developer",
+    "acme-staging/Developer",
+    "acme-staging/ReadOnly",
 }
 VENV_PY = str(Path(__file__).parents[2] / ".venv/bin/python")
 
@@ -44,7 +51,14 @@ CORPUS = {
 
 
 def lanyard(args, env, timeout=120, **kw):
-    return subprocess.run([str(bin_dir() / "lanyard"), *args], env=env, capture_output=True, text=True, timeout=timeout, **kw)
+    return subprocess.run(
+        [str(bin_dir() / "lanyard"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +73,20 @@ def signed_in_home(emu, home: Path, config: str = "") -> dict:
     (home / ".aws/config").write_bytes(config.encode())
     env = client_env(emu, home)
     env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
-    r = lanyard(["login", "--session", "acme", "--start-url", START, "--region", "us-east-1", "--device-code", "--no-browser"], env)
+    r = lanyard(
+        [
+            "login",
+            "--session",
+            "acme",
+            "--start-url",
+            START,
+            "--region",
+            "us-east-1",
+            "--device-code",
+            "--no-browser",
+        ],
+        env,
+    )
     assert r.returncode == 0, r.stderr
     return env
 
@@ -75,11 +102,25 @@ def test_foreign_readers_see_exactly_the_expected_profiles(emu, tmp_path):
     assert set(json.loads(p.stdout)) == ALICE_PROFILES | {"mine"}
     for profile in random.Random(7).sample(sorted(ALICE_PROFILES), 3):
         code = f"import boto3; print(boto3.Session(profile_name={profile!r}).get_credentials().access_key[:4])"
-        p = subprocess.run([VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        p = subprocess.run(
+            [VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
         assert p.returncode == 0 and p.stdout.strip() == "ASIA", (profile, p.stderr)
-        rust = subprocess.run([str(bin_dir() / "examples/sdk_credentials"), profile], env=env, capture_output=True, text=True, timeout=60)
+        rust = subprocess.run(
+            [str(bin_dir() / "examples/sdk_credentials"), profile],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert rust.returncode == 0 and '"ASIA"' in rust.stdout, (profile, rust.stderr)
-    aws = subprocess.run([str(Path(VENV_PY).parent / "aws"), "configure", "list", "--profile", "acme-dev/Developer"], env=env, capture_output=True, text=True, timeout=60)
+    aws = subprocess.run(
+        [str(Path(VENV_PY).parent / "aws"), "configure", "list", "--profile", "acme-dev/Developer"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert aws.returncode == 0 and "sso" in aws.stdout, aws.stderr
     listed = json.loads(lanyard(["profiles", "--json"], env).stdout)
     assert {p["name"] for p in listed} == ALICE_PROFILES
@@ -93,13 +134,20 @@ def test_bytes_outside_lanyards_blocks_never_change(emu, tmp_path, name):
     cfg = home / ".aws/config"
     after_login = cfg.read_bytes().decode()
     assert after_login.startswith(original)
-    for template in ["{account_name}/{role_name}", "{session}-{account_id}-{role_name}", "{account_name}/{role_name}"]:
+    for template in [
+        "{account_name}/{role_name}",
+        "{session}-{account_id}-{role_name}",
+        "{account_name}/{role_name}",
+    ]:
         r = lanyard(["sync", "--session", "acme", "--template", template], env)
         assert r.returncode == 0, r.stderr
         text = cfg.read_bytes().decode()
         assert text.startswith(original), "everything before Lanyard's blocks is untouched"
     if name == "name-clash":
-        assert "acme-dev/Developer-2" in text and "warning: profile acme-dev/Developer already exists" in r.stderr
+        assert (
+            "acme-dev/Developer-2" in text
+            and "warning: profile acme-dev/Developer already exists" in r.stderr
+        )
     r = lanyard(["offboard", "--yes"], env)
     assert r.returncode == 0, r.stderr
     assert cfg.read_bytes().decode() == original, "offboarding restores the original file exactly"
@@ -130,7 +178,12 @@ def test_a_killed_sync_leaves_the_old_or_the_new_file(emu, tmp_path):
     rng = random.Random(42)
     for i in range(12):
         cfg.write_text(old if i % 2 == 0 else new)
-        p = subprocess.Popen([str(bin_dir() / "lanyard"), "sync", "--template", "{account_name}/{role_name}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            [str(bin_dir() / "lanyard"), "sync", "--template", "{account_name}/{role_name}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.0, 0.25))
         p.send_signal(signal.SIGKILL)
         p.wait()
@@ -140,12 +193,23 @@ def test_a_killed_sync_leaves_the_old_or_the_new_file(emu, tmp_path):
 def test_two_concurrent_syncs_produce_a_valid_file(emu, tmp_path):
     home = tmp_path / "home"
     env = signed_in_home(emu, home, "[default]\nregion = us-east-1\n")
-    procs = [subprocess.Popen([str(bin_dir() / "lanyard"), "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [str(bin_dir() / "lanyard"), "sync"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     for p in procs:
         assert p.wait(120) == 0, p.stderr.read()
     text = (home / ".aws/config").read_text()
     assert text.count("# >>> lanyard: profiles for sso-session acme") == 1
-    code = "import botocore.session, json; print(len(botocore.session.Session().available_profiles))"
+    code = (
+        "import botocore.session, json; print(len(botocore.session.Session().available_profiles))"
+    )
     p = subprocess.run([VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert p.stdout.strip() == str(len(ALICE_PROFILES) + 1), p.stderr
 
@@ -156,7 +220,9 @@ def test_bad_input_is_refused_clearly_and_nothing_is_written(emu, tmp_path):
     cfg = home / ".aws/config"
     before = cfg.read_bytes()
     r = lanyard(["sync"], env)
-    assert r.returncode == 1 and "line 3" in r.stderr and "already defined on line 1" in r.stderr, r.stderr
+    assert r.returncode == 1 and "line 3" in r.stderr and "already defined on line 1" in r.stderr, (
+        r.stderr
+    )
     assert cfg.read_bytes() == before
     cfg.write_text(before.decode().replace("[profile a]\nregion = y\n", "", 1))
     r = lanyard(["sync", "--template", "{bogus}"], env)
@@ -194,27 +260,75 @@ all_accounts = ["Read Only"]
         (home / ".aws").mkdir(parents=True)
         env = client_env(emu, home)
         env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
-        assert lanyard(["login", "--session", "odd", "--start-url", "https://odd.awsapps.com/start", "--region", "us-east-1", "--device-code", "--no-browser"], env).returncode == 0
+        assert (
+            lanyard(
+                [
+                    "login",
+                    "--session",
+                    "odd",
+                    "--start-url",
+                    "https://odd.awsapps.com/start",
+                    "--region",
+                    "us-east-1",
+                    "--device-code",
+                    "--no-browser",
+                ],
+                env,
+            ).returncode
+            == 0
+        )
         r = lanyard(["sync"], env)
         assert r.returncode == 0, r.stderr
         names = {p["name"] for p in json.loads(lanyard(["profiles", "--json"], env).stdout)}
         assert names == {"Prod-EU-main/Read-Only", "Z-rich-team/Read-Only"}
         code = "import botocore.session, json; print(json.dumps(sorted(botocore.session.Session().available_profiles)))"
-        p = subprocess.run([VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        p = subprocess.run(
+            [VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
         assert set(json.loads(p.stdout)) == names
     finally:
         emu.stop()
 
 
 def test_a_thousand_accounts_through_throttling_and_faults(tmp_path):
-    emu = start_emulator(tmp_path / "emu", args=["--accounts", "1000", "--roles-per-account", "3", "--repos-per-account", "0",
-                                                  "--portal-tps", "20", "--fault-rate", "0.05", "--auto-approve"])
+    emu = start_emulator(
+        tmp_path / "emu",
+        args=[
+            "--accounts",
+            "1000",
+            "--roles-per-account",
+            "3",
+            "--repos-per-account",
+            "0",
+            "--portal-tps",
+            "20",
+            "--fault-rate",
+            "0.05",
+            "--auto-approve",
+        ],
+    )
     try:
         home = tmp_path / "home"
         (home / ".aws").mkdir(parents=True)
         env = client_env(emu, home)
         env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
-        assert lanyard(["login", "--session", "large", "--start-url", "https://large.awsapps.com/start", "--region", "us-east-1", "--device-code", "--no-browser"], env).returncode == 0
+        assert (
+            lanyard(
+                [
+                    "login",
+                    "--session",
+                    "large",
+                    "--start-url",
+                    "https://large.awsapps.com/start",
+                    "--region",
+                    "us-east-1",
+                    "--device-code",
+                    "--no-browser",
+                ],
+                env,
+            ).returncode
+            == 0
+        )
         started = time.monotonic()
         r = lanyard(["sync"], env, timeout=600)
         took = time.monotonic() - started
@@ -222,10 +336,16 @@ def test_a_thousand_accounts_through_throttling_and_faults(tmp_path):
         assert "3000 to add" in r.stdout
         assert "warning" not in r.stderr.lower() and "error" not in r.stderr.lower(), r.stderr
         names = {p["name"] for p in json.loads(lanyard(["profiles", "--json"], env).stdout)}
-        assert names == {f"account-{i:04d}/{role}" for i in range(1, 1001) for role in ("AdministratorAccess", "Developer", "ReadOnly")}
+        assert names == {
+            f"account-{i:04d}/{role}"
+            for i in range(1, 1001)
+            for role in ("AdministratorAccess", "Developer", "ReadOnly")
+        }
         stats = emu.stats()
         assert stats["faults"] > 0 and stats["requests"]["ListAccountRoles"] >= 1000
-        print(f"1000 accounts x 3 roles: {took:.1f} s, floor {1010 / 20:.1f} s, throttled {stats['throttled']}, faults {stats['faults']}")
+        print(
+            f"1000 accounts x 3 roles: {took:.1f} s, floor {1010 / 20:.1f} s, throttled {stats['throttled']}, faults {stats['faults']}"
+        )
     finally:
         emu.stop()
 
@@ -233,7 +353,18 @@ def test_a_thousand_accounts_through_throttling_and_faults(tmp_path):
 def test_renames_regions_and_output_survive_resync(emu, tmp_path):
     home = tmp_path / "home"
     env = signed_in_home(emu, home)
-    r = lanyard(["sync", "--rename", "222222222222/Developer=dev", "--account-region", "444444444444=eu-central-1", "--output", "json"], env)
+    r = lanyard(
+        [
+            "sync",
+            "--rename",
+            "222222222222/Developer=dev",
+            "--account-region",
+            "444444444444=eu-central-1",
+            "--output",
+            "json",
+        ],
+        env,
+    )
     assert r.returncode == 0, r.stderr
     r = lanyard(["sync"], env)  # remembered
     assert r.returncode == 0 and "11 unchanged" in r.stdout, r.stdout
@@ -245,10 +376,26 @@ def test_renames_regions_and_output_survive_resync(emu, tmp_path):
     assert r.returncode == 1 and "--rename wants KEY=VALUE" in r.stderr
 
 
-
 def strace_sync(env, inject: str, log: Path):
-    return subprocess.run(["strace", "-f", "-qq", "-o", str(log), "-e", "trace=rename,renameat,renameat2,write,pwrite64,writev",
-                           "-e", f"inject={inject}", str(bin_dir() / "lanyard"), "sync"], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-o",
+            str(log),
+            "-e",
+            "trace=rename,renameat,renameat2,write,pwrite64,writev",
+            "-e",
+            f"inject={inject}",
+            str(bin_dir() / "lanyard"),
+            "sync",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_killed_at_every_rename_leaves_the_old_or_the_new_file(emu, tmp_path):
@@ -307,7 +454,11 @@ def test_offboard_previews_then_removes_everything_lanyard_made(emu, tmp_path):
     token_file = cache_dir / (hashlib.sha1(b"acme").hexdigest() + ".json")
     token = json.loads(token_file.read_text())["accessToken"]
     # What `aws` v2 caches after using one of Lanyard's profiles (PROTOCOL.md §4.3 key).
-    key = json.dumps({"accountId": "222222222222", "roleName": "Developer", "sessionName": "acme"}, sort_keys=True, separators=(",", ":"))
+    key = json.dumps(
+        {"accountId": "222222222222", "roleName": "Developer", "sessionName": "acme"},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     cli_cache = home / ".aws/cli/cache" / (hashlib.sha1(key.encode()).hexdigest() + ".json")
     cli_cache.parent.mkdir(parents=True)
     cli_cache.write_text("{}")
@@ -318,8 +469,13 @@ def test_offboard_previews_then_removes_everything_lanyard_made(emu, tmp_path):
 
     preview = lanyard(["offboard", "--dry-run"], env)
     assert preview.returncode == 0, preview.stderr
-    for line in ["Would sign out: acme", f"Would remove: token cache {token_file}", "Would remove: profile acme-dev/Developer",
-                 f"Would remove: cache file {cli_cache}", "Leaves: your profile mine"]:
+    for line in [
+        "Would sign out: acme",
+        f"Would remove: token cache {token_file}",
+        "Would remove: profile acme-dev/Developer",
+        f"Would remove: cache file {cli_cache}",
+        "Leaves: your profile mine",
+    ]:
         assert line in preview.stdout, f"{line!r} not in\n{preview.stdout}"
     assert token_file.exists() and cli_cache.exists(), "a preview removes nothing"
 
@@ -329,7 +485,10 @@ def test_offboard_previews_then_removes_everything_lanyard_made(emu, tmp_path):
     assert not (data / "accounts").exists() and not (data / "config.lock").exists()
     assert (home / ".aws/config").read_text() == "[profile mine]\nregion = eu-west-1\n"
     from conftest import http
-    after = http("GET", f"{emu.portal_url}/assignment/accounts", headers={"x-amz-sso_bearer_token": token})
+
+    after = http(
+        "GET", f"{emu.portal_url}/assignment/accounts", headers={"x-amz-sso_bearer_token": token}
+    )
     assert after.status == 401, "signed out server-side: the old access token no longer works"
     again = lanyard(["offboard", "--dry-run"], env)
     assert "Would remove" not in again.stdout, again.stdout
@@ -339,7 +498,11 @@ def test_accounts_listing_and_backups_kept_to_ten(emu, tmp_path):
     home = tmp_path / "home"
     env = signed_in_home(emu, home, "[profile mine]\nregion = eu-west-1\n")
     listed = json.loads(lanyard(["accounts", "--json"], env).stdout)
-    assert {a["accountName"] for a in listed} >= {"acme-dev", "acme-prod", "acme-management"} and len(listed) == 7
+    assert {a["accountName"] for a in listed} >= {
+        "acme-dev",
+        "acme-prod",
+        "acme-management",
+    } and len(listed) == 7
     dev = next(a for a in listed if a["accountName"] == "acme-dev")
     assert dev["roles"] == ["Developer", "ReadOnly"]
     table = lanyard(["accounts"], env)

@@ -63,7 +63,7 @@ def raw(url_base, method, path, body=b"", headers=None, cafile=None, chunk=65536
         conn.endheaders()
         try:
             for i in range(0, len(body), chunk):
-                conn.send(body[i:i + chunk])
+                conn.send(body[i : i + chunk])
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server may answer before reading everything; the answer must still arrive
         resp = conn.getresponse()
@@ -81,17 +81,29 @@ def assert_aws_error(r: HttpResponse, status=None):
     return code
 
 
-def signed_codecommit(emu, creds, target, body: bytes, region="us-east-1", content_type="application/x-amz-json-1.1"):
-    req = AWSRequest(method="POST", url=emu.codecommit_url + "/", data=body, headers={
-        "Content-Type": content_type, "X-Amz-Target": target})
-    SigV4Auth(Credentials(creds["accessKeyId"], creds["secretAccessKey"], creds["sessionToken"]), "codecommit", region).add_auth(req)
+def signed_codecommit(
+    emu, creds, target, body: bytes, region="us-east-1", content_type="application/x-amz-json-1.1"
+):
+    req = AWSRequest(
+        method="POST",
+        url=emu.codecommit_url + "/",
+        data=body,
+        headers={"Content-Type": content_type, "X-Amz-Target": target},
+    )
+    SigV4Auth(
+        Credentials(creds["accessKeyId"], creds["secretAccessKey"], creds["sessionToken"]),
+        "codecommit",
+        region,
+    ).add_auth(req)
     return raw(emu.codecommit_url, "POST", "/", body, dict(req.headers.items()))
 
 
 # -- OIDC -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/client/register", "/device_authorization", "/token"])
 def test_oidc_malformed_json(emu, path):
-    r = raw(emu.oidc_url, "POST", path, b'{"clientName": "x", ', {"Content-Type": "application/json"})
+    r = raw(
+        emu.oidc_url, "POST", path, b'{"clientName": "x", ', {"Content-Type": "application/json"}
+    )
     assert_aws_error(r, 400)
 
 
@@ -102,13 +114,20 @@ def test_oidc_missing_required_fields(emu, path):
 
 
 def test_oidc_json_array_body(emu):
-    r = raw(emu.oidc_url, "POST", "/client/register", b"[1,2,3]", {"Content-Type": "application/json"})
+    r = raw(
+        emu.oidc_url, "POST", "/client/register", b"[1,2,3]", {"Content-Type": "application/json"}
+    )
     assert_aws_error(r, 400)
 
 
 def test_oidc_wrong_content_type(emu):
-    r = raw(emu.oidc_url, "POST", "/token", b"grant_type=refresh_token&refresh_token=x",
-            {"Content-Type": "application/x-www-form-urlencoded"})
+    r = raw(
+        emu.oidc_url,
+        "POST",
+        "/token",
+        b"grant_type=refresh_token&refresh_token=x",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert_aws_error(r)
 
 
@@ -133,21 +152,37 @@ def test_portal_missing_required_query(emu, world):
     token = world[1]["accessToken"]
     r = raw(emu.portal_url, "GET", "/assignment/roles", headers={"x-amz-sso_bearer_token": token})
     assert_aws_error(r, 400)
-    r = raw(emu.portal_url, "GET", "/federation/credentials?account_id=" + DEV_ACCOUNT,
-            headers={"x-amz-sso_bearer_token": token})
+    r = raw(
+        emu.portal_url,
+        "GET",
+        "/federation/credentials?account_id=" + DEV_ACCOUNT,
+        headers={"x-amz-sso_bearer_token": token},
+    )
     assert_aws_error(r, 400)
 
 
 def test_portal_non_numeric_max_result(emu, world):
-    r = raw(emu.portal_url, "GET", "/assignment/accounts?max_result=lots",
-            headers={"x-amz-sso_bearer_token": world[1]["accessToken"]})
+    r = raw(
+        emu.portal_url,
+        "GET",
+        "/assignment/accounts?max_result=lots",
+        headers={"x-amz-sso_bearer_token": world[1]["accessToken"]},
+    )
     assert_aws_error(r, 400)
 
 
 # -- CodeCommit API ---------------------------------------------------------------------------
 def test_codecommit_unsigned_request(emu):
-    r = raw(emu.codecommit_url, "POST", "/", b"{}", {"Content-Type": "application/x-amz-json-1.1",
-                                                     "X-Amz-Target": "CodeCommit_20150413.ListRepositories"})
+    r = raw(
+        emu.codecommit_url,
+        "POST",
+        "/",
+        b"{}",
+        {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "CodeCommit_20150413.ListRepositories",
+        },
+    )
     code = assert_aws_error(r)
     assert code in ("MissingAuthenticationTokenException", "IncompleteSignatureException"), code
 
@@ -159,26 +194,43 @@ def test_codecommit_unknown_target(emu, world):
 
 
 def test_codecommit_missing_target(emu, world):
-    req = AWSRequest(method="POST", url=emu.codecommit_url + "/", data=b"{}",
-                     headers={"Content-Type": "application/x-amz-json-1.1"})
+    req = AWSRequest(
+        method="POST",
+        url=emu.codecommit_url + "/",
+        data=b"{}",
+        headers={"Content-Type": "application/x-amz-json-1.1"},
+    )
     c = world[2]
-    SigV4Auth(Credentials(c["accessKeyId"], c["secretAccessKey"], c["sessionToken"]), "codecommit", "us-east-1").add_auth(req)
+    SigV4Auth(
+        Credentials(c["accessKeyId"], c["secretAccessKey"], c["sessionToken"]),
+        "codecommit",
+        "us-east-1",
+    ).add_auth(req)
     r = raw(emu.codecommit_url, "POST", "/", b"{}", dict(req.headers.items()))
     assert_aws_error(r)
 
 
 def test_codecommit_malformed_json(emu, world):
-    r = signed_codecommit(emu, world[2], "CodeCommit_20150413.GetRepository", b'{"repositoryName": ')
+    r = signed_codecommit(
+        emu, world[2], "CodeCommit_20150413.GetRepository", b'{"repositoryName": '
+    )
     assert assert_aws_error(r, 400) == "SerializationException", r.text
 
 
 def test_codecommit_wrong_member_type(emu, world):
-    r = signed_codecommit(emu, world[2], "CodeCommit_20150413.BatchGetRepositories", b'{"repositoryNames": "payments-api"}')
+    r = signed_codecommit(
+        emu,
+        world[2],
+        "CodeCommit_20150413.BatchGetRepositories",
+        b'{"repositoryNames": "payments-api"}',
+    )
     assert_aws_error(r, 400)
 
 
 def test_codecommit_wrong_content_type(emu, world):
-    r = signed_codecommit(emu, world[2], "CodeCommit_20150413.ListRepositories", b"{}", content_type="text/plain")
+    r = signed_codecommit(
+        emu, world[2], "CodeCommit_20150413.ListRepositories", b"{}", content_type="text/plain"
+    )
     assert r.status < 500, r.status
     if r.status >= 400:
         assert_aws_error(r)
@@ -195,9 +247,18 @@ def test_codecommit_oversize_body(emu, world):
 
 
 def test_codecommit_garbage_authorization_header(emu):
-    r = raw(emu.codecommit_url, "POST", "/", b"{}", {
-        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "CodeCommit_20150413.ListRepositories",
-        "X-Amz-Date": "20260101T000000Z", "Authorization": "AWS4-HMAC-SHA256 garbage"})
+    r = raw(
+        emu.codecommit_url,
+        "POST",
+        "/",
+        b"{}",
+        {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "CodeCommit_20150413.ListRepositories",
+            "X-Amz-Date": "20260101T000000Z",
+            "Authorization": "AWS4-HMAC-SHA256 garbage",
+        },
+    )
     assert_aws_error(r)
 
 
@@ -205,7 +266,10 @@ def test_codecommit_garbage_authorization_header(emu):
 def git_sign(host, path, region, secret):
     ts = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     canonical = f"GIT\n{path}\n\nhost:{host}\n\nhost\n"
-    sts = f"AWS4-HMAC-SHA256\n{ts}\n{ts[:8]}/{region}/codecommit/aws4_request\n" + hashlib.sha256(canonical.encode()).hexdigest()
+    sts = (
+        f"AWS4-HMAC-SHA256\n{ts}\n{ts[:8]}/{region}/codecommit/aws4_request\n"
+        + hashlib.sha256(canonical.encode()).hexdigest()
+    )
     k = hmac.new(("AWS4" + secret).encode(), ts[:8].encode(), hashlib.sha256).digest()
     for part in (region, "codecommit", "aws4_request"):
         k = hmac.new(k, part.encode(), hashlib.sha256).digest()
@@ -223,8 +287,17 @@ def basic(user, pw):
     return "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()
 
 
-@pytest.mark.parametrize("repo_path", ["/v1/repos/../x", "/v1/repos/%2e%2e/x", "/v1/repos/..%2fstate",
-                                       "/v1/repos/payments-api/../../../etc", "/v1/repos/.git", "/v1/repos/"])
+@pytest.mark.parametrize(
+    "repo_path",
+    [
+        "/v1/repos/../x",
+        "/v1/repos/%2e%2e/x",
+        "/v1/repos/..%2fstate",
+        "/v1/repos/payments-api/../../../etc",
+        "/v1/repos/.git",
+        "/v1/repos/",
+    ],
+)
 def test_git_path_traversal_is_refused(emu, world, repo_path):
     c = world[2]
     user = f"{c['accessKeyId']}%{c['sessionToken']}"
@@ -233,9 +306,17 @@ def test_git_path_traversal_is_refused(emu, world, repo_path):
     assert r.status in (400, 403, 404), f"{repo_path}: {r.status} {r.text[:200]}"
 
 
-@pytest.mark.parametrize("auth", [None, "Basic !!!not-base64!!!", "Basic " + base64.b64encode(b"no-colon").decode(),
-                                  "Bearer abc", "Basic " + base64.b64encode(b":").decode(),
-                                  basic("AKIAIOSFODNN7EXAMPLE", "not-a-signature")])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        None,
+        "Basic !!!not-base64!!!",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Bearer abc",
+        "Basic " + base64.b64encode(b":").decode(),
+        basic("AKIAIOSFODNN7EXAMPLE", "not-a-signature"),
+    ],
+)
 def test_git_bad_basic_auth(emu, auth):
     r = git_get(emu, "/v1/repos/payments-api/info/refs?service=git-upload-pack", auth)
     assert r.status in (401, 403), f"{auth}: {r.status}"
@@ -246,7 +327,9 @@ def test_git_bad_basic_auth(emu, auth):
 def test_git_valid_key_without_session_token_is_refused(emu, world):
     c = world[2]
     pw = git_sign(emu.git_host, "/v1/repos/payments-api", "us-east-1", c["secretAccessKey"])
-    r = git_get(emu, "/v1/repos/payments-api/info/refs?service=git-upload-pack", basic(c["accessKeyId"], pw))
+    r = git_get(
+        emu, "/v1/repos/payments-api/info/refs?service=git-upload-pack", basic(c["accessKeyId"], pw)
+    )
     assert r.status == 403, r.status
 
 
@@ -263,7 +346,9 @@ def test_stalled_client_does_not_block_others(emu):
     u = urllib.parse.urlsplit(emu.oidc_url)
     s = socket.create_connection((u.hostname, u.port), timeout=TIMEOUT)
     try:
-        s.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+        s.sendall(
+            b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        )
         t0 = time.monotonic()
         assert emu.healthy()
         assert time.monotonic() - t0 < 3
@@ -308,7 +393,11 @@ def test_sigterm_stops_cleanly(tmp_path):
 def test_env_file_matches_stdout(tmp_path):
     e = start_emulator(tmp_path)
     try:
-        lines = [l for l in (e.state_dir / "env").read_text().splitlines() if l.strip() and not l.startswith("#")]
+        lines = [
+            l
+            for l in (e.state_dir / "env").read_text().splitlines()
+            if l.strip() and not l.startswith("#")
+        ]
         assert dict(l.split("=", 1) for l in lines) == e.env
         assert e.env["AWS_CA_BUNDLE"] == e.env["GIT_SSL_CAINFO"] == e.env["SSL_CERT_FILE"]
         with open(e.env["AWS_CA_BUNDLE"]) as ca:
@@ -322,15 +411,31 @@ def test_fault_rate_one_answers_every_aws_call_with_5xx(tmp_path):
     e = start_emulator(tmp_path, args=["--fault-rate", "1"])
     try:
         for url, path, body, headers in [
-            (e.oidc_url, "/client/register", b'{"clientName":"x","clientType":"public"}', {"Content-Type": "application/json"}),
+            (
+                e.oidc_url,
+                "/client/register",
+                b'{"clientName":"x","clientType":"public"}',
+                {"Content-Type": "application/json"},
+            ),
             (e.portal_url, "/assignment/accounts", b"", {"x-amz-sso_bearer_token": "t"}),
-            (e.codecommit_url, "/", b"{}", {"Content-Type": "application/x-amz-json-1.1",
-                                             "X-Amz-Target": "CodeCommit_20150413.ListRepositories"}),
+            (
+                e.codecommit_url,
+                "/",
+                b"{}",
+                {
+                    "Content-Type": "application/x-amz-json-1.1",
+                    "X-Amz-Target": "CodeCommit_20150413.ListRepositories",
+                },
+            ),
         ]:
             r = raw(url, "POST" if body else "GET", path, body, headers)
             assert r.status in (500, 503), f"{path}: {r.status} {r.text[:200]}"
-            assert aws_error_shape(r) in ("InternalServerException", "ServiceUnavailable", "ServiceUnavailableException",
-                                          "InternalFailure"), f"{path}: {r.headers} {r.text[:200]}"
+            assert aws_error_shape(r) in (
+                "InternalServerException",
+                "ServiceUnavailable",
+                "ServiceUnavailableException",
+                "InternalFailure",
+            ), f"{path}: {r.headers} {r.text[:200]}"
         assert e.healthy()
         assert e.stats()["faults"] >= 3
     finally:
@@ -341,8 +446,13 @@ def test_reset_rate_one_drops_aws_connections(tmp_path):
     e = start_emulator(tmp_path, args=["--reset-rate", "1"])
     try:
         with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
-            raw(e.oidc_url, "POST", "/client/register", b'{"clientName":"x","clientType":"public"}',
-                {"Content-Type": "application/json"})
+            raw(
+                e.oidc_url,
+                "POST",
+                "/client/register",
+                b'{"clientName":"x","clientType":"public"}',
+                {"Content-Type": "application/json"},
+            )
         assert e.healthy()
     finally:
         e.stop()
@@ -360,7 +470,13 @@ def test_sigint_stops_cleanly(tmp_path):
 # -- realism knobs ------------------------------------------------------------------------------
 def timed_register(e) -> float:
     t = time.monotonic()
-    r = raw(e.oidc_url, "POST", "/client/register", b'{"clientName":"x","clientType":"public"}', {"Content-Type": "application/json"})
+    r = raw(
+        e.oidc_url,
+        "POST",
+        "/client/register",
+        b'{"clientName":"x","clientType":"public"}',
+        {"Content-Type": "application/json"},
+    )
     assert r.status == 200, r.text[:200]
     return time.monotonic() - t
 
@@ -369,13 +485,22 @@ def test_latency_jitter_and_slow_bodies_are_applied(tmp_path):
     e = start_emulator(tmp_path)
     try:
         base = min(timed_register(e) for _ in range(3))
-        assert e.control("POST", "/_emulator/knobs", {"latencyMs": 300, "jitterMs": 0}).status in (200, 204)
+        assert e.control("POST", "/_emulator/knobs", {"latencyMs": 300, "jitterMs": 0}).status in (
+            200,
+            204,
+        )
         slow = [timed_register(e) for _ in range(3)]
         assert all(s >= 0.3 for s in slow), slow
-        assert e.control("POST", "/_emulator/knobs", {"latencyMs": 0, "jitterMs": 400}).status in (200, 204)
+        assert e.control("POST", "/_emulator/knobs", {"latencyMs": 0, "jitterMs": 400}).status in (
+            200,
+            204,
+        )
         jittered = [timed_register(e) for _ in range(8)]
         assert max(jittered) - min(jittered) > 0.05 and max(jittered) < 0.4 + base + 1, jittered
-        assert e.control("POST", "/_emulator/knobs", {"jitterMs": 0, "slowBodyMs": 200}).status in (200, 204)
+        assert e.control("POST", "/_emulator/knobs", {"jitterMs": 0, "slowBodyMs": 200}).status in (
+            200,
+            204,
+        )
         assert timed_register(e) >= 0.2, "a body streamed in chunks 200 ms apart"
         assert e.control("POST", "/_emulator/knobs", {"slowBodyMs": 0}).status in (200, 204)
         assert timed_register(e) < 0.3
@@ -417,7 +542,7 @@ def test_mutated_requests_never_crash_hang_or_5xx(world):
             elif op == 2:
                 b[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
             elif op == 3:
-                b[i:i] = b[max(0, i - 8):i]
+                b[i:i] = b[max(0, i - 8) : i]
             else:
                 b[i:i] = b"\xff\xfe\x80"
         return bytes(b)
@@ -432,18 +557,54 @@ def test_mutated_requests_never_crash_hang_or_5xx(world):
             assert aws_error_shape(r), f"not AWS-shaped: {r.status} {r.headers} {r.text[:200]}"
 
     for _ in range(60):
-        answered(raw(emu.oidc_url, "POST", "/client/register", mutate(reg), {"Content-Type": "application/json"}))
-        answered(raw(emu.oidc_url, "POST", "/token", mutate(token_body), {"Content-Type": "application/json"}))
+        answered(
+            raw(
+                emu.oidc_url,
+                "POST",
+                "/client/register",
+                mutate(reg),
+                {"Content-Type": "application/json"},
+            )
+        )
+        answered(
+            raw(
+                emu.oidc_url,
+                "POST",
+                "/token",
+                mutate(token_body),
+                {"Content-Type": "application/json"},
+            )
+        )
         q = mutate(b"max_result=5&next_token=abc").decode("latin-1")
         path = "/assignment/accounts?" + urllib.parse.quote(q, safe="=&")
-        answered(raw(emu.portal_url, "GET", path, b"", {"x-amz-sso_bearer_token": login["accessToken"]}))
-        answered(raw(emu.portal_url, "GET", "/assignment/roles?account_id=" + DEV_ACCOUNT,
-                     b"", {"x-amz-sso_bearer_token": printable(mutate(login["accessToken"].encode()))}))
-        r = signed_codecommit(emu, creds, "CodeCommit_20150413.BatchGetRepositories", mutate(cc_body))
+        answered(
+            raw(emu.portal_url, "GET", path, b"", {"x-amz-sso_bearer_token": login["accessToken"]})
+        )
+        answered(
+            raw(
+                emu.portal_url,
+                "GET",
+                "/assignment/roles?account_id=" + DEV_ACCOUNT,
+                b"",
+                {"x-amz-sso_bearer_token": printable(mutate(login["accessToken"].encode()))},
+            )
+        )
+        r = signed_codecommit(
+            emu, creds, "CodeCommit_20150413.BatchGetRepositories", mutate(cc_body)
+        )
         answered(r)
         pw = mutate(b"20260101T000000Z" + b"0" * 64).decode("latin-1")
         auth = "Basic " + base64.b64encode(mutate(f"{user}:{pw}".encode())).decode()
         repo = urllib.parse.quote(mutate(b"payments-api").decode("latin-1"), safe="")
-        answered(raw(emu.https_url, "GET", f"/v1/repos/{repo}/info/refs?service=git-upload-pack", b"",
-                     {"Authorization": auth}, cafile=emu.ca), aws=False)
+        answered(
+            raw(
+                emu.https_url,
+                "GET",
+                f"/v1/repos/{repo}/info/refs?service=git-upload-pack",
+                b"",
+                {"Authorization": auth},
+                cafile=emu.ca,
+            ),
+            aws=False,
+        )
     assert emu.healthy()

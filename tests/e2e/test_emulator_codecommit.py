@@ -17,14 +17,21 @@ BULK_ACCOUNT = "777788889999"
 
 
 def bulk_world():
-    parts = [SMALL_WORLD.replace(
-        '  { account = "444455556666", permission_sets = ["ReadOnly"] },\n]',
-        '  { account = "444455556666", permission_sets = ["ReadOnly"] },\n'
-        '  { account = "777788889999", permission_sets = ["Developer"] },\n]')]
+    parts = [
+        SMALL_WORLD.replace(
+            '  { account = "444455556666", permission_sets = ["ReadOnly"] },\n]',
+            '  { account = "444455556666", permission_sets = ["ReadOnly"] },\n'
+            '  { account = "777788889999", permission_sets = ["Developer"] },\n]',
+        )
+    ]
     assert parts[0] != SMALL_WORLD
-    parts.append('\n[[instance.account]]\nid = "777788889999"\nname = "acme-bulk"\nemail = "bulk@acme.example"\n')
+    parts.append(
+        '\n[[instance.account]]\nid = "777788889999"\nname = "acme-bulk"\nemail = "bulk@acme.example"\n'
+    )
     for i in range(1050):
-        parts.append(f'\n[[instance.repository]]\naccount = "{BULK_ACCOUNT}"\nregion = "us-east-1"\nname = "bulk-{i:04d}"\ncommits = 1\n')
+        parts.append(
+            f'\n[[instance.repository]]\naccount = "{BULK_ACCOUNT}"\nregion = "us-east-1"\nname = "bulk-{i:04d}"\ncommits = 1\n'
+        )
     return "".join(parts)
 
 
@@ -65,7 +72,11 @@ def expect_error(code, fn, **kwargs):
 
 
 def names(client, **kw):
-    return [r["repositoryName"] for p in client.get_paginator("list_repositories").paginate(**kw) for r in p["repositories"]]
+    return [
+        r["repositoryName"]
+        for p in client.get_paginator("list_repositories").paginate(**kw)
+        for r in p["repositories"]
+    ]
 
 
 def test_list_repositories_pages_of_1000(cc):
@@ -79,7 +90,9 @@ def test_list_repositories_pages_of_1000(cc):
 
 
 def test_invalid_continuation_token(cc):
-    expect_error("InvalidContinuationTokenException", cc().list_repositories, nextToken="not-a-token")
+    expect_error(
+        "InvalidContinuationTokenException", cc().list_repositories, nextToken="not-a-token"
+    )
 
 
 def test_list_repositories_sorted_by_name(cc):
@@ -95,8 +108,10 @@ def test_list_repositories_sorted_by_name(cc):
 def test_list_repositories_sorted_by_last_modified(cc):
     client = cc()
     order = names(client, sortBy="lastModifiedDate", order="ascending")
-    meta = {r["repositoryName"]: r["lastModifiedDate"]
-            for r in client.batch_get_repositories(repositoryNames=order)["repositories"]}
+    meta = {
+        r["repositoryName"]: r["lastModifiedDate"]
+        for r in client.batch_get_repositories(repositoryNames=order)["repositories"]
+    }
     dates = [meta[n] for n in order]
     assert dates == sorted(dates)
 
@@ -109,17 +124,25 @@ def test_invalid_sort_and_order(cc):
 
 def test_batch_get_repositories(cc):
     r = cc().batch_get_repositories(repositoryNames=["payments-api", "web-frontend", "nope"])
-    assert sorted(m["repositoryName"] for m in r["repositories"]) == ["payments-api", "web-frontend"]
+    assert sorted(m["repositoryName"] for m in r["repositories"]) == [
+        "payments-api",
+        "web-frontend",
+    ]
     assert r["repositoriesNotFound"] == ["nope"]
 
 
 def test_batch_get_more_than_100_names(cc):
-    expect_error("MaximumRepositoryNamesExceededException", cc().batch_get_repositories,
-                 repositoryNames=[f"r{i}" for i in range(101)])
+    expect_error(
+        "MaximumRepositoryNamesExceededException",
+        cc().batch_get_repositories,
+        repositoryNames=[f"r{i}" for i in range(101)],
+    )
 
 
 def test_batch_get_no_names(cc):
-    expect_error("RepositoryNamesRequiredException", cc().batch_get_repositories, repositoryNames=[])
+    expect_error(
+        "RepositoryNamesRequiredException", cc().batch_get_repositories, repositoryNames=[]
+    )
 
 
 def test_get_repository_metadata(cc):
@@ -130,8 +153,12 @@ def test_get_repository_metadata(cc):
     assert m["repositoryDescription"] == "Payments <API>"
     assert m["defaultBranch"] == "main"
     assert m["Arn"] == f"arn:aws:codecommit:us-east-1:{DEV_ACCOUNT}:payments-api"
-    assert m["cloneUrlHttp"].startswith("https://") and m["cloneUrlHttp"].endswith("/v1/repos/payments-api")
-    assert m["cloneUrlSsh"].startswith("ssh://") and m["cloneUrlSsh"].endswith("/v1/repos/payments-api")
+    assert m["cloneUrlHttp"].startswith("https://") and m["cloneUrlHttp"].endswith(
+        "/v1/repos/payments-api"
+    )
+    assert m["cloneUrlSsh"].startswith("ssh://") and m["cloneUrlSsh"].endswith(
+        "/v1/repos/payments-api"
+    )
     now = dt.datetime.now(dt.UTC)
     for key in ("creationDate", "lastModifiedDate"):
         assert isinstance(m[key], dt.datetime), m[key]
@@ -142,22 +169,30 @@ def test_get_repository_metadata(cc):
 def test_get_repository_errors(cc):
     client = cc()
     expect_error("RepositoryDoesNotExistException", client.get_repository, repositoryName="nope")
-    expect_error("InvalidRepositoryNameException", client.get_repository, repositoryName="bad name!")
+    expect_error(
+        "InvalidRepositoryNameException", client.get_repository, repositoryName="bad name!"
+    )
     no_validation = cc(validate=False)
     expect_error("RepositoryNameRequiredException", no_validation.get_repository)
 
 
 def test_create_repository_then_listed(cc):
     client = cc()
-    m = client.create_repository(repositoryName="created-here", repositoryDescription="made by a test")["repositoryMetadata"]
+    m = client.create_repository(
+        repositoryName="created-here", repositoryDescription="made by a test"
+    )["repositoryMetadata"]
     assert m["repositoryName"] == "created-here"
     assert m["Arn"] == f"arn:aws:codecommit:us-east-1:{DEV_ACCOUNT}:created-here"
     assert "created-here" in names(client)
     got = client.get_repository(repositoryName="created-here")["repositoryMetadata"]
     assert got["repositoryDescription"] == "made by a test"
     assert got["repositoryId"] == m["repositoryId"]
-    expect_error("RepositoryNameExistsException", client.create_repository, repositoryName="created-here")
-    expect_error("InvalidRepositoryNameException", client.create_repository, repositoryName="bad name!")
+    expect_error(
+        "RepositoryNameExistsException", client.create_repository, repositoryName="created-here"
+    )
+    expect_error(
+        "InvalidRepositoryNameException", client.create_repository, repositoryName="bad name!"
+    )
 
 
 def test_region_comes_from_signing_region(cc):
@@ -170,8 +205,10 @@ def test_region_comes_from_signing_region(cc):
     us_names = names(us)
     assert "only-in-eu" not in us_names and "infra-eu" not in us_names
     expect_error("RepositoryDoesNotExistException", us.get_repository, repositoryName="infra-eu")
-    assert eu.get_repository(repositoryName="infra-eu")["repositoryMetadata"]["Arn"] == \
-        f"arn:aws:codecommit:eu-west-1:{DEV_ACCOUNT}:infra-eu"
+    assert (
+        eu.get_repository(repositoryName="infra-eu")["repositoryMetadata"]["Arn"]
+        == f"arn:aws:codecommit:eu-west-1:{DEV_ACCOUNT}:infra-eu"
+    )
 
 
 def test_account_comes_from_credentials(cc):
@@ -187,13 +224,19 @@ def test_permission_sets_gate_actions(cc):
     lister = cc(role="Lister")
     assert "payments-api" in names(lister)
     expect_error("AccessDeniedException", lister.get_repository, repositoryName="payments-api")
-    expect_error("AccessDeniedException", lister.batch_get_repositories, repositoryNames=["payments-api"])
+    expect_error(
+        "AccessDeniedException", lister.batch_get_repositories, repositoryNames=["payments-api"]
+    )
 
 
 def test_wrong_secret_is_invalid_signature(world, aws):
     emu, creds = world
     good = creds()
-    bad = {**good, "secretAccessKey": good["secretAccessKey"][:-1] + ("A" if good["secretAccessKey"][-1] != "A" else "B")}
+    bad = {
+        **good,
+        "secretAccessKey": good["secretAccessKey"][:-1]
+        + ("A" if good["secretAccessKey"][-1] != "A" else "B"),
+    }
     client = aws.use(emu).client("codecommit", creds=bad)
     expect_error("InvalidSignatureException", client.list_repositories)
 
@@ -221,4 +264,3 @@ def test_expired_role_credentials(emulator, aws):
     assert "payments-api" in names(client)
     emu.expire("role-credentials")
     expect_error("ExpiredTokenException", client.list_repositories)
-

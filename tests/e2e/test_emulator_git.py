@@ -143,7 +143,12 @@ def test_repository_region_follows_the_url(home_with, tmp_path):
 def test_wrong_password_plain_git(world, tmp_path):
     emu, _, _ = world
     env = client_env(emu, tmp_path / "home")
-    p = git(env, "clone", f"https://user:badpw@{emu.git_host}/v1/repos/payments-api", str(tmp_path / "x"))
+    p = git(
+        env,
+        "clone",
+        f"https://user:badpw@{emu.git_host}/v1/repos/payments-api",
+        str(tmp_path / "x"),
+    )
     assert p.returncode != 0
     assert "403" in p.stderr or "401" in p.stderr or "Authentication failed" in p.stderr, p.stderr
 
@@ -152,7 +157,10 @@ def test_wrong_password_plain_git(world, tmp_path):
 def sign(host, path, region, secret, now=None):
     ts = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
     canonical = f"GIT\n{path}\n\nhost:{host}\n\nhost\n"
-    sts = f"AWS4-HMAC-SHA256\n{ts}\n{ts[:8]}/{region}/codecommit/aws4_request\n" + hashlib.sha256(canonical.encode()).hexdigest()
+    sts = (
+        f"AWS4-HMAC-SHA256\n{ts}\n{ts[:8]}/{region}/codecommit/aws4_request\n"
+        + hashlib.sha256(canonical.encode()).hexdigest()
+    )
     k = hmac.new(("AWS4" + secret).encode(), ts[:8].encode(), hashlib.sha256).digest()
     for part in (region, "codecommit", "aws4_request"):
         k = hmac.new(k, part.encode(), hashlib.sha256).digest()
@@ -161,8 +169,16 @@ def sign(host, path, region, secret, now=None):
 
 def test_signer_matches_golden_vector():
     when = dt.datetime(2017, 12, 24, 11, 53, 20, tzinfo=dt.UTC)
-    assert sign("git-codecommit.us-west-2.amazonaws.com", "/v1/repos/test_repo", "us-west-2", "secret", when) == \
-        "20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a"
+    assert (
+        sign(
+            "git-codecommit.us-west-2.amazonaws.com",
+            "/v1/repos/test_repo",
+            "us-west-2",
+            "secret",
+            when,
+        )
+        == "20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a"
+    )
 
 
 def basic(user, password):
@@ -173,8 +189,12 @@ def info_refs(emu, repo, auth=None):
     headers = {"Git-Protocol": "version=2"}
     if auth:
         headers["Authorization"] = auth
-    return http("GET", f"https://{emu.git_host}/v1/repos/{repo}/info/refs?service=git-upload-pack",
-                headers=headers, cafile=emu.ca)
+    return http(
+        "GET",
+        f"https://{emu.git_host}/v1/repos/{repo}/info/refs?service=git-upload-pack",
+        headers=headers,
+        cafile=emu.ca,
+    )
 
 
 def test_unauthenticated_request_gets_basic_challenge(world):
@@ -194,12 +214,16 @@ def test_signed_info_refs(world):
     assert r.header("content-type") == "application/x-git-upload-pack-advertisement"
     bad = sign(emu.git_host, "/v1/repos/payments-api", "us-east-1", c["secretAccessKey"][::-1])
     assert info_refs(emu, "payments-api", basic(user, bad)).status == 403
-    other_host = sign("git-codecommit.us-east-1.amazonaws.com", "/v1/repos/payments-api", "us-east-1", c["secretAccessKey"])
+    other_host = sign(
+        "git-codecommit.us-east-1.amazonaws.com",
+        "/v1/repos/payments-api",
+        "us-east-1",
+        c["secretAccessKey"],
+    )
     assert info_refs(emu, "payments-api", basic(user, other_host)).status == 403
     # the signature covers the path: one signed for another repository does not open this one
     other_repo = sign(emu.git_host, "/v1/repos/web-frontend", "us-east-1", c["secretAccessKey"])
     assert info_refs(emu, "payments-api", basic(user, other_repo)).status == 403
-
 
 
 @pytest.mark.parametrize("version", ["0", "1", "2"])
@@ -207,7 +231,16 @@ def test_clone_with_each_wire_protocol_version(home_with, tmp_path, version):
     """libgit2 (the app's git2) speaks only protocol v0/v1; git 2.47 defaults to v2."""
     env = home_with("Developer")
     dest = tmp_path / f"v{version}"
-    ok(git(env, "-c", f"protocol.version={version}", "clone", "codecommit::us-east-1://p@payments-api", str(dest)))
+    ok(
+        git(
+            env,
+            "-c",
+            f"protocol.version={version}",
+            "clone",
+            "codecommit::us-east-1://p@payments-api",
+            str(dest),
+        )
+    )
     assert ok(git(env, "rev-list", "--count", "origin/main", cwd=dest)) == "5"
     assert "origin/develop" in ok(git(env, "branch", "-r", cwd=dest)).split()
 
@@ -226,7 +259,9 @@ def test_expired_role_credentials_are_refused_by_git(emulator, tmp_path):
     emu = emulator()
     login = device_login(emu)
     home = tmp_path / "home"
-    write_static_profile(home, "p", role_credentials(emu, login["accessToken"], DEV_ACCOUNT, "Developer"))
+    write_static_profile(
+        home, "p", role_credentials(emu, login["accessToken"], DEV_ACCOUNT, "Developer")
+    )
     env = client_env(emu, home)
     ok(git(env, "ls-remote", "codecommit::us-east-1://p@payments-api"))
     emu.expire("role-credentials")
@@ -235,13 +270,22 @@ def test_expired_role_credentials_are_refused_by_git(emulator, tmp_path):
     assert "403" in p.stderr, p.stderr
 
 
-@pytest.mark.parametrize("age_minutes,accepted", [(-14, True), (14, True), (16, False), (-16, False)])
+@pytest.mark.parametrize(
+    "age_minutes,accepted", [(-14, True), (14, True), (16, False), (-16, False)]
+)
 def test_signed_password_tolerance_is_fifteen_minutes(world, age_minutes, accepted):
     emu, _, creds = world
     c = creds("Developer")
     user = f"{c['accessKeyId']}%{c['sessionToken']}"
     when = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=age_minutes)
-    r = info_refs(emu, "payments-api", basic(user, sign(emu.git_host, "/v1/repos/payments-api", "us-east-1", c["secretAccessKey"], when)))
+    r = info_refs(
+        emu,
+        "payments-api",
+        basic(
+            user,
+            sign(emu.git_host, "/v1/repos/payments-api", "us-east-1", c["secretAccessKey"], when),
+        ),
+    )
     assert (r.status == 200) == accepted, f"{age_minutes} min: {r.status} {r.text[:200]}"
     if not accepted:
         assert r.status == 403 and "expired" in r.text.lower(), r.text

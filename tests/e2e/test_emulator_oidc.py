@@ -32,16 +32,24 @@ def sso_oidc(aws, emu):
 
 
 def register(client, **extra):
-    return client.register_client(clientName="botocore-client-s", clientType="public", scopes=["sso:account:access"], **extra)
+    return client.register_client(
+        clientName="botocore-client-s", clientType="public", scopes=["sso:account:access"], **extra
+    )
 
 
 def start(client, reg, start_url=START_URL):
-    return client.start_device_authorization(clientId=reg["clientId"], clientSecret=reg["clientSecret"], startUrl=start_url)
+    return client.start_device_authorization(
+        clientId=reg["clientId"], clientSecret=reg["clientSecret"], startUrl=start_url
+    )
 
 
 def poll(client, reg, auth):
-    return client.create_token(grantType=DEVICE_GRANT, clientId=reg["clientId"], clientSecret=reg["clientSecret"],
-                               deviceCode=auth["deviceCode"])
+    return client.create_token(
+        grantType=DEVICE_GRANT,
+        clientId=reg["clientId"],
+        clientSecret=reg["clientSecret"],
+        deviceCode=auth["deviceCode"],
+    )
 
 
 def expect_error(code, fn, *args, status=400, **kwargs):
@@ -126,13 +134,20 @@ def test_unknown_device_code_is_invalid_grant(sso_oidc):
 
 def test_refresh_token_grant_issues_new_working_token(sso_oidc, emu):
     login = device_login(emu)
-    tok = sso_oidc.create_token(grantType="refresh_token", clientId=login["clientId"],
-                                clientSecret=login["clientSecret"], refreshToken=login["refreshToken"])
+    tok = sso_oidc.create_token(
+        grantType="refresh_token",
+        clientId=login["clientId"],
+        clientSecret=login["clientSecret"],
+        refreshToken=login["refreshToken"],
+    )
     assert tok["tokenType"] == "Bearer"
     assert tok["accessToken"] and tok["accessToken"] != login["accessToken"]
     assert tok["expiresIn"] == 3600
-    r = http("GET", emu.portal_url + "/assignment/accounts?max_result=10",
-             headers={"x-amz-sso_bearer_token": tok["accessToken"]})
+    r = http(
+        "GET",
+        emu.portal_url + "/assignment/accounts?max_result=10",
+        headers={"x-amz-sso_bearer_token": tok["accessToken"]},
+    )
     assert r.status == 200, r.text
 
 
@@ -141,39 +156,77 @@ def test_bad_client_secret_is_invalid_client_401(sso_oidc, emu):
     bad = {**reg, "clientSecret": reg["clientSecret"] + "x"}
     expect_error("InvalidClientException", start, sso_oidc, bad, status=401)
     login = device_login(emu)
-    expect_error("InvalidClientException", sso_oidc.create_token, grantType="refresh_token", clientId=login["clientId"],
-                 clientSecret="wrong", refreshToken=login["refreshToken"], status=401)
+    expect_error(
+        "InvalidClientException",
+        sso_oidc.create_token,
+        grantType="refresh_token",
+        clientId=login["clientId"],
+        clientSecret="wrong",
+        refreshToken=login["refreshToken"],
+        status=401,
+    )
 
 
 def test_expired_registration_is_invalid_client(sso_oidc, emu):
     login = device_login(emu)
     emu.expire("clients")
     expect_error("InvalidClientException", start, sso_oidc, login, status=401)
-    expect_error("InvalidClientException", sso_oidc.create_token, grantType="refresh_token", clientId=login["clientId"],
-                 clientSecret=login["clientSecret"], refreshToken=login["refreshToken"], status=401)
+    expect_error(
+        "InvalidClientException",
+        sso_oidc.create_token,
+        grantType="refresh_token",
+        clientId=login["clientId"],
+        clientSecret=login["clientSecret"],
+        refreshToken=login["refreshToken"],
+        status=401,
+    )
 
 
 def test_unknown_refresh_token_is_invalid_grant(sso_oidc):
     reg = register(sso_oidc)
-    expect_error("InvalidGrantException", sso_oidc.create_token, grantType="refresh_token", clientId=reg["clientId"],
-                 clientSecret=reg["clientSecret"], refreshToken="rt-unknown")
+    expect_error(
+        "InvalidGrantException",
+        sso_oidc.create_token,
+        grantType="refresh_token",
+        clientId=reg["clientId"],
+        clientSecret=reg["clientSecret"],
+        refreshToken="rt-unknown",
+    )
 
 
 def test_unsupported_grant_type(sso_oidc):
     reg = register(sso_oidc)
-    expect_error("UnsupportedGrantTypeException", sso_oidc.create_token, grantType="password",
-                 clientId=reg["clientId"], clientSecret=reg["clientSecret"])
+    expect_error(
+        "UnsupportedGrantTypeException",
+        sso_oidc.create_token,
+        grantType="password",
+        clientId=reg["clientId"],
+        clientSecret=reg["clientSecret"],
+    )
 
 
 def test_authorization_pending_wire_shape(emu):
     """PROTOCOL §1.5: x-amzn-ErrorType header + {"error","error_description"} body, HTTP 400."""
     reg = register_client(emu)
-    auth = oidc(emu, "/device_authorization",
-                {"clientId": reg["clientId"], "clientSecret": reg["clientSecret"], "startUrl": START_URL}).json()
-    r = oidc(emu, "/token", {"grantType": DEVICE_GRANT, "clientId": reg["clientId"],
-                             "clientSecret": reg["clientSecret"], "deviceCode": auth["deviceCode"]})
+    auth = oidc(
+        emu,
+        "/device_authorization",
+        {"clientId": reg["clientId"], "clientSecret": reg["clientSecret"], "startUrl": START_URL},
+    ).json()
+    r = oidc(
+        emu,
+        "/token",
+        {
+            "grantType": DEVICE_GRANT,
+            "clientId": reg["clientId"],
+            "clientSecret": reg["clientSecret"],
+            "deviceCode": auth["deviceCode"],
+        },
+    )
     assert r.status == 400
-    assert r.header("x-amzn-ErrorType", "").split(":")[0] == "AuthorizationPendingException", r.headers
+    assert r.header("x-amzn-ErrorType", "").split(":")[0] == "AuthorizationPendingException", (
+        r.headers
+    )
     assert r.header("content-type", "").startswith("application/json")
     body = r.json()
     assert body["error"] == "authorization_pending"
@@ -183,8 +236,12 @@ def test_authorization_pending_wire_shape(emu):
 # -- authorization code + PKCE ------------------------------------------------------------------
 def register_pkce(client):
     return client.register_client(
-        clientName="botocore-client-s", clientType="public", scopes=["sso:account:access"],
-        grantTypes=["authorization_code", "refresh_token"], redirectUris=[REGISTERED_REDIRECT], issuerUrl=START_URL,
+        clientName="botocore-client-s",
+        clientType="public",
+        scopes=["sso:account:access"],
+        grantTypes=["authorization_code", "refresh_token"],
+        redirectUris=[REGISTERED_REDIRECT],
+        issuerUrl=START_URL,
     )
 
 
@@ -212,8 +269,14 @@ def auto(emulator, aws):
 
 
 def exchange(client, reg, code, redirect_uri, verifier):
-    return client.create_token(grantType="authorization_code", clientId=reg["clientId"], clientSecret=reg["clientSecret"],
-                               code=code, redirectUri=redirect_uri, codeVerifier=verifier)
+    return client.create_token(
+        grantType="authorization_code",
+        clientId=reg["clientId"],
+        clientSecret=reg["clientSecret"],
+        code=code,
+        redirectUri=redirect_uri,
+        codeVerifier=verifier,
+    )
 
 
 def test_authorize_page_shows_consent_when_not_auto_approved(sso_oidc, emu, callback_server):
@@ -232,7 +295,11 @@ def test_auth_code_pkce_exchange(auto, callback_server):
     tok = exchange(client, reg, code, callback_server.redirect_uri, verifier)
     assert tok["tokenType"] == "Bearer"
     assert tok["accessToken"] and tok["refreshToken"]
-    r = http("GET", emu.portal_url + "/assignment/accounts", headers={"x-amz-sso_bearer_token": tok["accessToken"]})
+    r = http(
+        "GET",
+        emu.portal_url + "/assignment/accounts",
+        headers={"x-amz-sso_bearer_token": tok["accessToken"]},
+    )
     assert r.status == 200, r.text
 
 
@@ -241,7 +308,9 @@ def test_auth_code_wrong_verifier_is_invalid_grant(auto, callback_server):
     reg = register_pkce(client)
     code, _verifier = auto_approved_code(emu, reg, callback_server.redirect_uri)
     other, _ = pkce_pair()
-    expect_error("InvalidGrantException", exchange, client, reg, code, callback_server.redirect_uri, other)
+    expect_error(
+        "InvalidGrantException", exchange, client, reg, code, callback_server.redirect_uri, other
+    )
 
 
 def test_auth_code_reuse_is_invalid_grant(auto, callback_server):
@@ -249,7 +318,9 @@ def test_auth_code_reuse_is_invalid_grant(auto, callback_server):
     reg = register_pkce(client)
     code, verifier = auto_approved_code(emu, reg, callback_server.redirect_uri)
     exchange(client, reg, code, callback_server.redirect_uri, verifier)
-    expect_error("InvalidGrantException", exchange, client, reg, code, callback_server.redirect_uri, verifier)
+    expect_error(
+        "InvalidGrantException", exchange, client, reg, code, callback_server.redirect_uri, verifier
+    )
 
 
 def test_auth_code_redirect_uri_must_match_at_token_time(auto, callback_server):
@@ -260,8 +331,14 @@ def test_auth_code_redirect_uri_must_match_at_token_time(auto, callback_server):
     expect_error("InvalidGrantException", exchange, client, reg, code, other, verifier)
 
 
-@pytest.mark.parametrize("bad", ["http://127.0.0.1:{port}/evil/callback", "http://evil.example:{port}/oauth/callback",
-                                 "https://127.0.0.1:{port}/oauth/callback"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "http://127.0.0.1:{port}/evil/callback",
+        "http://evil.example:{port}/oauth/callback",
+        "https://127.0.0.1:{port}/oauth/callback",
+    ],
+)
 def test_authorize_refuses_unregistered_redirect_uri(auto, callback_server, bad):
     emu, client = auto
     reg = register_pkce(client)
@@ -275,7 +352,9 @@ def test_authorize_refuses_unregistered_redirect_uri(auto, callback_server, bad)
 def test_authorize_unknown_client_is_refused(auto, callback_server):
     emu, _ = auto
     _, challenge = pkce_pair()
-    r = authorize(emu, {"clientId": "no-such-client"}, callback_server.redirect_uri, "st", challenge)
+    r = authorize(
+        emu, {"clientId": "no-such-client"}, callback_server.redirect_uri, "st", challenge
+    )
     assert 400 <= r.status < 500, f"{r.status} location={r.header('location')}"
     assert not (r.header("location") or "").startswith(callback_server.redirect_uri)
 

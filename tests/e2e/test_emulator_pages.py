@@ -62,8 +62,11 @@ def emu(module_emulator):
 
 def start_device(emu, registration=None):
     reg = registration or register_client(emu)
-    auth = oidc(emu, "/device_authorization",
-                {"clientId": reg["clientId"], "clientSecret": reg["clientSecret"], "startUrl": START_URL}).json()
+    auth = oidc(
+        emu,
+        "/device_authorization",
+        {"clientId": reg["clientId"], "clientSecret": reg["clientSecret"], "startUrl": START_URL},
+    ).json()
     return reg, auth
 
 
@@ -74,8 +77,12 @@ def poll_token(client, reg, auth, timeout=10):
     while True:
         time.sleep(interval)
         try:
-            return client.create_token(grantType=DEVICE_GRANT, clientId=reg["clientId"],
-                                       clientSecret=reg["clientSecret"], deviceCode=auth["deviceCode"])
+            return client.create_token(
+                grantType=DEVICE_GRANT,
+                clientId=reg["clientId"],
+                clientSecret=reg["clientSecret"],
+                deviceCode=auth["deviceCode"],
+            )
         except ClientError as e:
             code = client_error(e)["code"]
             if code == "SlowDownException":
@@ -93,8 +100,9 @@ def test_device_page_contents(emu):
     page = parse(r.text)
     assert page.by_id("approve") and page.by_id("deny")
     assert [t for t, _ in page.by_id("user")] == ["select"]
-    assert {text.strip() for _, text in page.options} >= {"alice", "bob"} or \
-        {a.get("value") for a, _ in page.options} >= {"alice", "bob"}, page.options
+    assert {text.strip() for _, text in page.options} >= {"alice", "bob"} or {
+        a.get("value") for a, _ in page.options
+    } >= {"alice", "bob"}, page.options
 
 
 def test_device_page_without_code(emu):
@@ -112,8 +120,12 @@ def test_device_page_escapes_its_input(emu):
 
 
 def test_authorize_page_escapes_its_input(emu):
-    reg = register_client(emu, grantTypes=["authorization_code", "refresh_token"],
-                          redirectUris=["http://127.0.0.1/oauth/callback"], issuerUrl=START_URL)
+    reg = register_client(
+        emu,
+        grantTypes=["authorization_code", "refresh_token"],
+        redirectUris=["http://127.0.0.1/oauth/callback"],
+        issuerUrl=START_URL,
+    )
     evil = '"><script>alert(1)</script>'
     _, challenge = pkce_pair()
     url = authorize_url(emu, reg["clientId"], "http://127.0.0.1:9/oauth/callback", evil, challenge)
@@ -138,7 +150,11 @@ def test_browser_approves_device_code(browser, emu, oidc_client, tmp_path):
     browser.click(button)
     tok = poll_token(oidc_client, reg, auth)
     assert tok["tokenType"] == "Bearer" and tok["accessToken"]
-    r = http("GET", emu.portal_url + "/assignment/accounts", headers={"x-amz-sso_bearer_token": tok["accessToken"]})
+    r = http(
+        "GET",
+        emu.portal_url + "/assignment/accounts",
+        headers={"x-amz-sso_bearer_token": tok["accessToken"]},
+    )
     assert {a["accountId"] for a in r.json()["accountList"]} == {DEV_ACCOUNT, PROD_ACCOUNT}
 
 
@@ -156,20 +172,32 @@ def test_browser_picks_another_user(browser, emu, oidc_client):
     browser.get(auth["verificationUriComplete"])
     browser.wait_for("select#user")
     options = browser.find_all("select#user option")
-    bob = [o for o in options if browser.text(o).strip() == "bob" or browser.attribute(o, "value") == "bob"]
+    bob = [
+        o
+        for o in options
+        if browser.text(o).strip() == "bob" or browser.attribute(o, "value") == "bob"
+    ]
     assert bob, "no option for bob in select#user"
     browser.click(bob[0])
     browser.click(browser.find("#approve"))
     tok = poll_token(oidc_client, reg, auth)
-    r = http("GET", emu.portal_url + "/assignment/accounts", headers={"x-amz-sso_bearer_token": tok["accessToken"]})
+    r = http(
+        "GET",
+        emu.portal_url + "/assignment/accounts",
+        headers={"x-amz-sso_bearer_token": tok["accessToken"]},
+    )
     assert [a["accountId"] for a in r.json()["accountList"]] == [PROD_ACCOUNT]
 
 
 def register_pkce(client):
     return client.register_client(
-        clientName="botocore-client-s", clientType="public", scopes=["sso:account:access"],
-        grantTypes=["authorization_code", "refresh_token"], redirectUris=["http://127.0.0.1/oauth/callback"],
-        issuerUrl=START_URL)
+        clientName="botocore-client-s",
+        clientType="public",
+        scopes=["sso:account:access"],
+        grantTypes=["authorization_code", "refresh_token"],
+        redirectUris=["http://127.0.0.1/oauth/callback"],
+        issuerUrl=START_URL,
+    )
 
 
 def test_browser_authorize_redirects_with_code(browser, emu, oidc_client, callback_server):
@@ -181,9 +209,14 @@ def test_browser_authorize_redirects_with_code(browser, emu, oidc_client, callba
     path, query = callback_server.wait()
     assert path == "/oauth/callback"
     assert query["state"] == state
-    tok = oidc_client.create_token(grantType="authorization_code", clientId=reg["clientId"],
-                                   clientSecret=reg["clientSecret"], code=query["code"],
-                                   redirectUri=callback_server.redirect_uri, codeVerifier=verifier)
+    tok = oidc_client.create_token(
+        grantType="authorization_code",
+        clientId=reg["clientId"],
+        clientSecret=reg["clientSecret"],
+        code=query["code"],
+        redirectUri=callback_server.redirect_uri,
+        codeVerifier=verifier,
+    )
     assert tok["tokenType"] == "Bearer" and tok["accessToken"] and tok["refreshToken"]
 
 

@@ -31,8 +31,11 @@ def large(module_emulator):
 def test_list_accounts_paginates_all_260(aws, large, page_size):
     emu, token = large
     sso = aws.use(emu).client("sso")
-    pages = list(sso.get_paginator("list_accounts").paginate(
-        accessToken=token, PaginationConfig={"PageSize": page_size}))
+    pages = list(
+        sso.get_paginator("list_accounts").paginate(
+            accessToken=token, PaginationConfig={"PageSize": page_size}
+        )
+    )
     sizes = [len(p["accountList"]) for p in pages]
     assert all(s <= page_size for s in sizes), sizes
     assert sum(sizes) == 260
@@ -59,11 +62,18 @@ def test_list_account_roles_paginates(aws, large):
     emu, token = large
     sso = aws.use(emu).client("sso")
     for account in ("100000000001", "100000000260"):
-        pages = list(sso.get_paginator("list_account_roles").paginate(
-            accessToken=token, accountId=account, PaginationConfig={"PageSize": 2}))
+        pages = list(
+            sso.get_paginator("list_account_roles").paginate(
+                accessToken=token, accountId=account, PaginationConfig={"PageSize": 2}
+            )
+        )
         assert [len(p["roleList"]) for p in pages] == [2, 1]
         roles = [r for p in pages for r in p["roleList"]]
-        assert sorted(r["roleName"] for r in roles) == ["AdministratorAccess", "Developer", "ReadOnly"]
+        assert sorted(r["roleName"] for r in roles) == [
+            "AdministratorAccess",
+            "Developer",
+            "ReadOnly",
+        ]
         assert {r["accountId"] for r in roles} == {account}
 
 
@@ -71,9 +81,17 @@ def test_list_account_roles_paginates(aws, large):
 def test_max_result_out_of_range_is_invalid_request(aws, large, bad):
     emu, token = large
     sso = aws.use(emu).client("sso", validate=False)
-    expect_error("InvalidRequestException", sso.list_accounts, 400, accessToken=token, maxResults=bad)
-    expect_error("InvalidRequestException", sso.list_account_roles, 400, accessToken=token,
-                 accountId="100000000001", maxResults=bad)
+    expect_error(
+        "InvalidRequestException", sso.list_accounts, 400, accessToken=token, maxResults=bad
+    )
+    expect_error(
+        "InvalidRequestException",
+        sso.list_account_roles,
+        400,
+        accessToken=token,
+        accountId="100000000001",
+        maxResults=bad,
+    )
 
 
 def test_bad_next_token_is_rejected(aws, large):
@@ -112,7 +130,9 @@ def test_token_belongs_to_the_approving_user(small, aws):
 def test_get_role_credentials(small):
     _emu, sso, token = small
     now = time.time()
-    creds = sso.get_role_credentials(accessToken=token, accountId=DEV_ACCOUNT, roleName="Developer")["roleCredentials"]
+    creds = sso.get_role_credentials(
+        accessToken=token, accountId=DEV_ACCOUNT, roleName="Developer"
+    )["roleCredentials"]
     assert creds["accessKeyId"].startswith("ASIA") and len(creds["accessKeyId"]) == 20
     assert len(creds["secretAccessKey"]) == 40
     assert creds["sessionToken"]
@@ -124,30 +144,50 @@ def test_role_credentials_ttl_flag(emulator, aws):
     sso = aws.use(emu).client("sso")
     token = device_login(emu)["accessToken"]
     now = time.time()
-    creds = sso.get_role_credentials(accessToken=token, accountId=DEV_ACCOUNT, roleName="ReadOnly")["roleCredentials"]
+    creds = sso.get_role_credentials(accessToken=token, accountId=DEV_ACCOUNT, roleName="ReadOnly")[
+        "roleCredentials"
+    ]
     assert abs(creds["expiration"] - (now + 900) * 1000) < 120_000
 
 
 def test_bad_token_is_unauthorized(small):
     _emu, sso, _ = small
     expect_error("UnauthorizedException", sso.list_accounts, 401, accessToken="not-a-token")
-    expect_error("UnauthorizedException", sso.get_role_credentials, 401, accessToken="not-a-token",
-                 accountId=DEV_ACCOUNT, roleName="Developer")
+    expect_error(
+        "UnauthorizedException",
+        sso.get_role_credentials,
+        401,
+        accessToken="not-a-token",
+        accountId=DEV_ACCOUNT,
+        roleName="Developer",
+    )
 
 
 def test_logout_invalidates_token(small):
     _emu, sso, token = small
     sso.logout(accessToken=token)
     expect_error("UnauthorizedException", sso.list_accounts, 401, accessToken=token)
-    expect_error("UnauthorizedException", sso.get_role_credentials, 401, accessToken=token,
-                 accountId=DEV_ACCOUNT, roleName="Developer")
+    expect_error(
+        "UnauthorizedException",
+        sso.get_role_credentials,
+        401,
+        accessToken=token,
+        accountId=DEV_ACCOUNT,
+        roleName="Developer",
+    )
 
 
 def test_expired_access_token_is_unauthorized(small):
     emu, sso, token = small
     emu.expire("access-tokens")
     expect_error("UnauthorizedException", sso.list_accounts, 401, accessToken=token)
-    expect_error("UnauthorizedException", sso.list_account_roles, 401, accessToken=token, accountId=DEV_ACCOUNT)
+    expect_error(
+        "UnauthorizedException",
+        sso.list_account_roles,
+        401,
+        accessToken=token,
+        accountId=DEV_ACCOUNT,
+    )
 
 
 def test_access_token_ttl_flag(emulator, aws):
@@ -163,15 +203,23 @@ def test_role_not_assigned_is_forbidden(small):
     """The real service answers `ForbiddenException: No access` (HTTP 403) for a role the user
     does not hold (widely reported from GetRoleCredentials); botocore surfaces the header's code."""
     _emu, sso, token = small
-    err = expect_error("ForbiddenException", sso.get_role_credentials, 403, accessToken=token,
-                       accountId=PROD_ACCOUNT, roleName="Developer")
+    err = expect_error(
+        "ForbiddenException",
+        sso.get_role_credentials,
+        403,
+        accessToken=token,
+        accountId=PROD_ACCOUNT,
+        roleName="Developer",
+    )
     assert err["message"] == "No access"
 
 
 def test_logout_then_role_credentials_keep_working(small, aws):
     """Model doc: Logout ends the portal session; role sessions already issued continue."""
     _emu, sso, token = small
-    creds = sso.get_role_credentials(accessToken=token, accountId=DEV_ACCOUNT, roleName="Developer")["roleCredentials"]
+    creds = sso.get_role_credentials(
+        accessToken=token, accountId=DEV_ACCOUNT, roleName="Developer"
+    )["roleCredentials"]
     sso.logout(accessToken=token)
     cc = aws.client("codecommit", creds=creds)
     assert "repositories" in cc.list_repositories()
@@ -220,7 +268,11 @@ def test_portal_rate_limit(emulator, aws):
 
     def raw_worker():
         for _ in range(15):
-            r = http("GET", emu.portal_url + "/assignment/accounts", headers={"x-amz-sso_bearer_token": token})
+            r = http(
+                "GET",
+                emu.portal_url + "/assignment/accounts",
+                headers={"x-amz-sso_bearer_token": token},
+            )
             raw.append(r)
 
     threads = [threading.Thread(target=raw_worker) for _ in range(4)]
@@ -240,12 +292,24 @@ def test_knobs_change_portal_tps_at_run_time(emulator, aws):
     token = device_login(emu)["accessToken"]
     r = emu.control("POST", "/_emulator/knobs", {"portalTps": 2})
     assert r.status in (200, 204), r.text
-    statuses = [http("GET", emu.portal_url + "/assignment/accounts", headers={"x-amz-sso_bearer_token": token}).status
-                for _ in range(15)]
+    statuses = [
+        http(
+            "GET",
+            emu.portal_url + "/assignment/accounts",
+            headers={"x-amz-sso_bearer_token": token},
+        ).status
+        for _ in range(15)
+    ]
     assert 429 in statuses, statuses
     r = emu.control("POST", "/_emulator/knobs", {"portalTps": 0})
     assert r.status in (200, 204), r.text
     time.sleep(1.1)
-    statuses = [http("GET", emu.portal_url + "/assignment/accounts", headers={"x-amz-sso_bearer_token": token}).status
-                for _ in range(15)]
+    statuses = [
+        http(
+            "GET",
+            emu.portal_url + "/assignment/accounts",
+            headers={"x-amz-sso_bearer_token": token},
+        ).status
+        for _ in range(15)
+    ]
     assert set(statuses) == {200}, statuses

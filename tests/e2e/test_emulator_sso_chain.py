@@ -59,7 +59,9 @@ def test_botocore_refreshes_expiring_token_and_rewrites_cache(chain):
     res = run_py(RESOLVE, env)
     assert "payments-api" in res["names"]
     cached = json.loads(path.read_text())
-    assert cached["accessToken"] != login["accessToken"], "botocore did not refresh through the emulator"
+    assert cached["accessToken"] != login["accessToken"], (
+        "botocore did not refresh through the emulator"
+    )
     expires = dt.datetime.strptime(cached["expiresAt"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     assert expires > utcnow() + dt.timedelta(minutes=50)
     assert cached["clientId"] == login["clientId"]
@@ -71,14 +73,17 @@ def test_server_side_expired_token_surfaces_as_unauthorized_sso_token(chain):
     emu, home, env, login = chain
     write_token_cache(home, login)
     emu.expire("access-tokens")
-    res = run_py("""
+    res = run_py(
+        """
 from botocore.exceptions import UnauthorizedSSOTokenError
 try:
     boto3.Session(profile_name='p').get_credentials().get_frozen_credentials()
     out({'error': None})
 except UnauthorizedSSOTokenError as e:
     out({'error': type(e).__name__})
-""", env)
+""",
+        env,
+    )
     assert res == {"error": "UnauthorizedSSOTokenError"}
 
 
@@ -86,12 +91,21 @@ def test_legacy_profile_reads_token_by_start_url(chain):
     _emu, home, env, login = chain
     (home / ".aws" / "config").write_text(
         f"[profile p]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n"
-        f"sso_account_id = {PROD_ACCOUNT}\nsso_role_name = ReadOnly\nregion = us-east-1\n")
+        f"sso_account_id = {PROD_ACCOUNT}\nsso_role_name = ReadOnly\nregion = us-east-1\n"
+    )
     cache = home / ".aws" / "sso" / "cache" / f"{sha1(START_URL)}.json"
     cache.parent.mkdir(parents=True, exist_ok=True)
     expires = (utcnow() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    cache.write_text(json.dumps({"startUrl": START_URL, "region": "us-east-1",
-                                 "accessToken": login["accessToken"], "expiresAt": expires}))
+    cache.write_text(
+        json.dumps(
+            {
+                "startUrl": START_URL,
+                "region": "us-east-1",
+                "accessToken": login["accessToken"],
+                "expiresAt": expires,
+            }
+        )
+    )
     res = run_py(RESOLVE, env)
     assert res["names"] == ["prod-config"]
 
@@ -101,11 +115,15 @@ def test_services_section_without_env_vars(chain):
     for k in ("AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_CODECOMMIT"):
         env.pop(k)
     cfg = home / ".aws" / "config"
-    cfg.write_text(cfg.read_text().replace("[profile p]\n", "[profile p]\nservices = local\n") + (
-        "[services local]\n"
-        f"sso =\n  endpoint_url = {emu.portal_url}\n"
-        f"sso_oidc =\n  endpoint_url = {emu.oidc_url}\n"
-        f"codecommit =\n  endpoint_url = {emu.codecommit_url}\n"))
+    cfg.write_text(
+        cfg.read_text().replace("[profile p]\n", "[profile p]\nservices = local\n")
+        + (
+            "[services local]\n"
+            f"sso =\n  endpoint_url = {emu.portal_url}\n"
+            f"sso_oidc =\n  endpoint_url = {emu.oidc_url}\n"
+            f"codecommit =\n  endpoint_url = {emu.codecommit_url}\n"
+        )
+    )
     write_token_cache(home, login, expires_at=utcnow() + dt.timedelta(minutes=5))
     res = run_py(RESOLVE, env)
     assert "payments-api" in res["names"]
@@ -123,13 +141,35 @@ def test_awscli_v1(chain):
     p = run([aws, "configure", "list", "--profile", "p"], env, check=True)
     access = [l.split() for l in p.stdout.splitlines() if l.split()[:1] == ["access_key"]]
     assert access and access[0][2] == "sso", p.stdout
-    p = run([aws, "codecommit", "list-repositories", "--profile", "p", "--output", "json"], env, check=True)
+    p = run(
+        [aws, "codecommit", "list-repositories", "--profile", "p", "--output", "json"],
+        env,
+        check=True,
+    )
     assert "payments-api" in [r["repositoryName"] for r in json.loads(p.stdout)["repositories"]]
-    p = run([aws, "codecommit", "get-repository", "--repository-name", "payments-api", "--profile", "p"], env, check=True)
+    p = run(
+        [
+            aws,
+            "codecommit",
+            "get-repository",
+            "--repository-name",
+            "payments-api",
+            "--profile",
+            "p",
+        ],
+        env,
+        check=True,
+    )
     assert json.loads(p.stdout)["repositoryMetadata"]["repositoryDescription"] == "Payments <API>"
-    p = run([aws, "codecommit", "list-repositories", "--profile", "ro", "--output", "json"], env, check=True)
+    p = run(
+        [aws, "codecommit", "list-repositories", "--profile", "ro", "--output", "json"],
+        env,
+        check=True,
+    )
     assert [r["repositoryName"] for r in json.loads(p.stdout)["repositories"]] == ["prod-config"]
-    p = run([aws, "codecommit", "create-repository", "--repository-name", "x", "--profile", "ro"], env)
+    p = run(
+        [aws, "codecommit", "create-repository", "--repository-name", "x", "--profile", "ro"], env
+    )
     assert p.returncode != 0 and "AccessDeniedException" in p.stderr, p.stderr
 
 
@@ -139,7 +179,9 @@ def test_awscli_v1_reports_expired_session(chain):
     emu.expire("access-tokens")
     p = run([str(VENV_BIN / "aws"), "codecommit", "list-repositories", "--profile", "p"], env)
     assert p.returncode != 0
-    assert "UnauthorizedException" in p.stderr or "SSO" in p.stderr or "expired" in p.stderr.lower(), p.stderr
+    assert (
+        "UnauthorizedException" in p.stderr or "SSO" in p.stderr or "expired" in p.stderr.lower()
+    ), p.stderr
 
 
 # -- aws-sso-util ------------------------------------------------------------------------------
@@ -158,13 +200,15 @@ def populated_profiles(home):
     out = {}
     for section in cp.sections():
         if section.startswith("profile "):
-            out[section[len("profile "):]] = dict(cp[section])
+            out[section[len("profile ") :]] = dict(cp[section])
     return out
 
 
 def check_populated(home):
     profiles = populated_profiles(home)
-    assert {n: (p.get("sso_account_id"), p.get("sso_role_name")) for n, p in profiles.items()} == EXPECTED_ALICE
+    assert {
+        n: (p.get("sso_account_id"), p.get("sso_role_name")) for n, p in profiles.items()
+    } == EXPECTED_ALICE
     for p in profiles.values():
         assert p["sso_start_url"] == START_URL
         assert p["sso_region"] == "us-east-1"
@@ -173,8 +217,17 @@ def check_populated(home):
 
 
 def populate_cmd():
-    return [str(VENV_BIN / "aws-sso-util"), "configure", "populate", "--sso-start-url", START_URL,
-            "--sso-region", "us-east-1", "--region", "us-east-1"]
+    return [
+        str(VENV_BIN / "aws-sso-util"),
+        "configure",
+        "populate",
+        "--sso-start-url",
+        START_URL,
+        "--sso-region",
+        "us-east-1",
+        "--region",
+        "us-east-1",
+    ]
 
 
 def test_aws_sso_util_populate_with_auto_approve(emulator, tmp_path):
@@ -188,10 +241,13 @@ def test_aws_sso_util_populate_with_auto_approve(emulator, tmp_path):
     assert json.loads(token_file.read_text())["accessToken"]
     # A populated (legacy-style) profile then works for boto3 through the same token cache.
     env["AWS_PROFILE"] = "acme-dev.ReadOnly"
-    res = run_py("""
+    res = run_py(
+        """
 cc = boto3.Session().client('codecommit')
 out(sorted(r['repositoryName'] for r in cc.list_repositories()['repositories']))
-""", env)
+""",
+        env,
+    )
     assert "payments-api" in res
 
 
@@ -199,8 +255,14 @@ def test_aws_sso_util_populate_device_flow_approved_via_control_api(emulator, tm
     emu = emulator()
     home = tmp_path / "home"
     env = client_env(emu, home)
-    proc = subprocess.Popen(populate_cmd(), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        populate_cmd(),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
     captured = []
 
@@ -209,7 +271,9 @@ def test_aws_sso_util_populate_device_flow_approved_via_control_api(emulator, tm
             captured.append(line)
             lines.put(line.rstrip("\n"))
 
-    threads = [threading.Thread(target=pump, args=(s,), daemon=True) for s in (proc.stdout, proc.stderr)]
+    threads = [
+        threading.Thread(target=pump, args=(s,), daemon=True) for s in (proc.stdout, proc.stderr)
+    ]
     for t in threads:
         t.start()
     code = None

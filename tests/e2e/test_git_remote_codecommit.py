@@ -32,10 +32,35 @@ from conftest import (
 
 START = "https://acme.awsapps.com/start"
 REGIONS = [
-    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
-    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ca-central-1", "eu-central-1", "eu-north-1", "eu-south-1",
-    "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "sa-east-1", "us-east-1",
-    "us-east-2", "us-west-1", "us-west-2", "cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "cn-north-1",
+    "cn-northwest-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
 ]
 SECRET_PASSWORD = re.compile(r"\d{8}T\d{6}Z[0-9a-f]{64}")
 
@@ -126,19 +151,42 @@ def test_signed_urls_are_identical_to_the_python_helpers_over_random_inputs(tmp_
     secret_chars = string.ascii_letters + string.digits + "+/="
     cases = []
     for i in range(400):
-        cases.append({
-            "repo": "".join(rng.choice(name_chars) for _ in range(rng.randint(1, 100))),
-            "region": rng.choice(REGIONS),
-            "key": "ASIA" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
-            "secret": "".join(rng.choice(secret_chars) for _ in range(40)),
-            "token": "" if i % 3 == 0 else "".join(rng.choice(secret_chars + "%&") for _ in range(rng.randint(20, 400))),
-            "endpoint": rng.choice([None, None, "127.0.0.1:18443", "land.called.honahlee", f"localhost:{rng.randint(1, 65535)}"]),
-            "ts": (dt.datetime(2017, 1, 1) + dt.timedelta(seconds=rng.randint(0, 10 ** 9))).strftime("%Y%m%dT%H%M%S"),
-        })
+        cases.append(
+            {
+                "repo": "".join(rng.choice(name_chars) for _ in range(rng.randint(1, 100))),
+                "region": rng.choice(REGIONS),
+                "key": "ASIA"
+                + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
+                "secret": "".join(rng.choice(secret_chars) for _ in range(40)),
+                "token": ""
+                if i % 3 == 0
+                else "".join(rng.choice(secret_chars + "%&") for _ in range(rng.randint(20, 400))),
+                "endpoint": rng.choice(
+                    [
+                        None,
+                        None,
+                        "127.0.0.1:18443",
+                        "land.called.honahlee",
+                        f"localhost:{rng.randint(1, 65535)}",
+                    ]
+                ),
+                "ts": (
+                    dt.datetime(2017, 1, 1) + dt.timedelta(seconds=rng.randint(0, 10**9))
+                ).strftime("%Y%m%dT%H%M%S"),
+            }
+        )
     lines = "".join(json.dumps(c) + "\n" for c in cases)
-    py = subprocess.run([PYTHON, "-c", PY_GIT_URLS], input=lines, capture_output=True, text=True, timeout=120)
+    py = subprocess.run(
+        [PYTHON, "-c", PY_GIT_URLS], input=lines, capture_output=True, text=True, timeout=120
+    )
     assert py.returncode == 0, py.stderr
-    rust = subprocess.run([str(bin_dir() / "examples" / "signed_url")], input=lines, capture_output=True, text=True, timeout=60)
+    rust = subprocess.run(
+        [str(bin_dir() / "examples" / "signed_url")],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert rust.returncode == 0, rust.stderr
     py_urls, rust_urls = py.stdout.splitlines(), rust.stdout.splitlines()
     assert len(py_urls) == len(rust_urls) == len(cases)
@@ -156,19 +204,44 @@ def lanyard_home(emu, tmp_path_factory):
     home = tmp_path_factory.mktemp("lhome")
     rest = [p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != VENV_BIN]
     env = env_for(emu, home, os.pathsep.join([str(home / ".local" / "bin"), *rest]))
-    ok(lanyard(env, "login", "--session", "acme", "--start-url", START, "--region", "us-east-1", "--device-code", "--no-browser"))
+    ok(
+        lanyard(
+            env,
+            "login",
+            "--session",
+            "acme",
+            "--start-url",
+            START,
+            "--region",
+            "us-east-1",
+            "--device-code",
+            "--no-browser",
+        )
+    )
     return home, env
 
 
 def test_lanyard_repos_lists_every_account_and_region(lanyard_home):
     _, env = lanyard_home
     repos = json.loads(ok(lanyard(env, "repos", "--region", "us-east-1,eu-west-1", "--json")))
-    found = {(r["accountName"], r["region"], r["name"]) for inv in repos for r in inv["repositories"]}
-    assert {("acme-dev", "us-east-1", "payments-api"), ("acme-dev", "eu-west-1", "infra-eu"), ("acme-prod", "us-east-1", "prod-config")} <= found, found
+    found = {
+        (r["accountName"], r["region"], r["name"]) for inv in repos for r in inv["repositories"]
+    }
+    assert {
+        ("acme-dev", "us-east-1", "payments-api"),
+        ("acme-dev", "eu-west-1", "infra-eu"),
+        ("acme-prod", "us-east-1", "prod-config"),
+    } <= found, found
     pay = next(r for inv in repos for r in inv["repositories"] if r["name"] == "payments-api")
-    assert pay["roleName"] == "Developer" and pay["description"] == "Payments <API>" and pay["defaultBranch"] == "main"
+    assert (
+        pay["roleName"] == "Developer"
+        and pay["description"] == "Payments <API>"
+        and pay["defaultBranch"] == "main"
+    )
     ro = json.loads(ok(lanyard(env, "repos", "--prefer-role", "ReadOnly", "--json")))
-    assert {r["roleName"] for inv in ro for r in inv["repositories"]} == {"ReadOnly"}, "the preferred role lists"
+    assert {r["roleName"] for inv in ro for r in inv["repositories"]} == {"ReadOnly"}, (
+        "the preferred role lists"
+    )
     table = ok(lanyard(env, "repos", "--refresh"))
     assert "payments-api" in table and "lanyard clone" in table, table
     everywhere = json.loads(ok(lanyard(env, "repos", "--refresh", "--region", "all", "--json")))
@@ -184,7 +257,9 @@ def test_lanyard_clone_then_pull_and_push_from_a_shell(lanyard_home, emu, tmp_pa
     origin = ok(git(env, "remote", "get-url", "origin", cwd=work))
     assert origin == "codecommit::us-east-1://acme-dev/Developer@push-target"
     link = home / ".local" / "bin" / "git-remote-codecommit"
-    assert link.resolve() == (bin_dir() / "git-remote-codecommit").resolve(), "Lanyard linked its helper where git finds it"
+    assert link.resolve() == (bin_dir() / "git-remote-codecommit").resolve(), (
+        "Lanyard linked its helper where git finds it"
+    )
     commit_file(env, work, "FROM_SHELL.md", "pushed through the Rust helper\n")
     ok(git(env, "push", "origin", "main", cwd=work))
     ok(git(env, "pull", "--ff-only", cwd=work))
@@ -218,7 +293,11 @@ def test_hand_written_static_profile_and_env_credentials(emu, login, tmp_path):
     ok(git(env, "clone", "codecommit://mine@payments-api", str(dest)))
     assert ok(git(env, "rev-list", "--count", "origin/main", cwd=dest)) == "5"
     env_only = env_for(emu, tmp_path / "empty-home", rust_helper_path(tmp_path))
-    env_only.update(AWS_ACCESS_KEY_ID=creds["accessKeyId"], AWS_SECRET_ACCESS_KEY=creds["secretAccessKey"], AWS_SESSION_TOKEN=creds["sessionToken"])
+    env_only.update(
+        AWS_ACCESS_KEY_ID=creds["accessKeyId"],
+        AWS_SECRET_ACCESS_KEY=creds["secretAccessKey"],
+        AWS_SESSION_TOKEN=creds["sessionToken"],
+    )
     refs = ok(git(env_only, "ls-remote", "codecommit::us-east-1://web-frontend"))
     assert "refs/heads/main" in refs
 
@@ -270,7 +349,9 @@ def test_no_secret_in_any_argv_during_a_fetch(emu, login, tmp_path):
     home = tmp_path / "home"
     write_static_profile(home, "p", creds)
     rust_env = env_for(emu, home, rust_helper_path(tmp_path))
-    p, seen = argv_during(rust_env, ["clone", "codecommit::us-east-1://p@payments-api", str(tmp_path / "r")])
+    p, seen = argv_during(
+        rust_env, ["clone", "codecommit::us-east-1://p@payments-api", str(tmp_path / "r")]
+    )
     ok(p)
     helpers = [c for c in seen if "remote-http" in c or "git-remote-codecommit" in c]
     assert helpers, "the sampler saw the helper processes"
@@ -279,12 +360,17 @@ def test_no_secret_in_any_argv_during_a_fetch(emu, login, tmp_path):
     # The sampler does catch a leak: the Python helper puts both in `git remote-http`'s argv.
     py_env = dict(rust_env, PATH=python_helper_path())
     for attempt in range(5):
-        p, seen = argv_during(py_env, ["clone", "codecommit::us-east-1://p@payments-api", str(tmp_path / f"py{attempt}")])
+        p, seen = argv_during(
+            py_env,
+            ["clone", "codecommit::us-east-1://p@payments-api", str(tmp_path / f"py{attempt}")],
+        )
         ok(p)
         if any(SECRET_PASSWORD.search(c) for c in seen):
             break
     else:
-        pytest.fail("the sampler never saw the Python helper's argv; it cannot prove the Rust one clean")
+        pytest.fail(
+            "the sampler never saw the Python helper's argv; it cannot prove the Rust one clean"
+        )
 
 
 def test_other_credential_helpers_never_store_the_password(emu, login, tmp_path):
@@ -303,7 +389,11 @@ def test_credentials_are_only_fetched_when_git_goes_to_the_network(emu, tmp_path
     (home / ".aws" / "config").write_text("[profile nocreds]\nregion = us-east-1\n")
     env = env_for(emu, home, rust_helper_path(tmp_path))
     # `capabilities` needs no network: the helper answers it without looking for credentials.
-    p = run([str(bin_dir() / "git-remote-codecommit"), "origin", "codecommit://nocreds@payments-api"], env, input="capabilities\n\n")
+    p = run(
+        [str(bin_dir() / "git-remote-codecommit"), "origin", "codecommit://nocreds@payments-api"],
+        env,
+        input="capabilities\n\n",
+    )
     assert p.returncode == 0 and "fetch" in p.stdout, (p.stdout, p.stderr)
     assert "credentials" not in p.stderr.lower(), p.stderr
     # ls-remote does: now the missing credentials are reported, naming profile and repository.
@@ -317,8 +407,12 @@ def test_credentials_are_only_fetched_when_git_goes_to_the_network(emu, tmp_path
 # --------------------------------------------------------------------------------------------
 def test_errors_are_clear_and_fail(emu, login, tmp_path):
     home = tmp_path / "home"
-    write_static_profile(home, "lister", role_credentials(emu, login["accessToken"], DEV_ACCOUNT, "Lister"))
-    write_static_profile(home, "dev", role_credentials(emu, login["accessToken"], DEV_ACCOUNT, "Developer"))
+    write_static_profile(
+        home, "lister", role_credentials(emu, login["accessToken"], DEV_ACCOUNT, "Lister")
+    )
+    write_static_profile(
+        home, "dev", role_credentials(emu, login["accessToken"], DEV_ACCOUNT, "Developer")
+    )
     with open(home / ".aws" / "config", "a") as f:
         f.write("[profile mars]\nregion = mars-north-1\n\n[profile nowhere]\noutput = json\n\n")
     env = env_for(emu, home, rust_helper_path(tmp_path))
@@ -342,7 +436,12 @@ def test_expired_identity_names_the_session_and_the_fix(emu, tmp_path):
     home = tmp_path / "home"
     write_sso_profile(home, "dev", "corp", DEV_ACCOUNT, "Developer")
     no_refresh = {k: v for k, v in login.items() if k != "refreshToken"}
-    write_token_cache(home, no_refresh, session="corp", expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+    write_token_cache(
+        home,
+        no_refresh,
+        session="corp",
+        expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+    )
     env = env_for(emu, home, rust_helper_path(tmp_path))
     p = git(env, "ls-remote", "codecommit://dev@payments-api")
     assert p.returncode != 0

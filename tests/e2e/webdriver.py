@@ -80,7 +80,9 @@ class WebDriver:
                 value = json.loads(raw).get("value", {})
             except ValueError:
                 value = {"error": "unknown error", "message": raw.decode(errors="replace")}
-            raise WebDriverError(e.code, value.get("error", "?"), value.get("message", "")) from None
+            raise WebDriverError(
+                e.code, value.get("error", "?"), value.get("message", "")
+            ) from None
         return payload.get("value")
 
     def _s(self, path: str = "") -> str:
@@ -183,7 +185,9 @@ def free_port() -> int:
 class ChromeDriver:
     """chromedriver + one headless Chromium session with a fresh profile directory."""
 
-    def __init__(self, chromedriver: str = "/usr/bin/chromedriver", chromium: str = "/usr/bin/chromium"):
+    def __init__(
+        self, chromedriver: str = "/usr/bin/chromedriver", chromium: str = "/usr/bin/chromium"
+    ):
         self.chromedriver = chromedriver
         self.chromium = chromium
         self.proc: subprocess.Popen | None = None
@@ -192,7 +196,9 @@ class ChromeDriver:
 
     def start(self) -> WebDriver:
         port = free_port()
-        env = dict(os.environ, HOME=self.profile.name, XDG_CONFIG_HOME=self.profile.name + "/.config")
+        env = dict(
+            os.environ, HOME=self.profile.name, XDG_CONFIG_HOME=self.profile.name + "/.config"
+        )
         self.proc = subprocess.Popen(
             [self.chromedriver, f"--port={port}", "--allowed-ips=127.0.0.1"],
             env=env,
