@@ -240,6 +240,7 @@ pub fn run() {
 /// Lanyard asks WebKit (and GTK) to draw on the CPU — unless the user set either knob or
 /// LANYARD_GPU=1. Returns why, when it did. Must run before any thread exists (it sets the
 /// environment WebKit and GTK read at start, and the web processes inherit).
+#[allow(unsafe_code)] // set_var: sound only before any thread exists (see SAFETY below)
 pub fn choose_rendering() -> Option<&'static str> {
     #[cfg(target_os = "linux")]
     {

@@ -6,6 +6,9 @@
 //! passed in by the CLI or the desktop shell, so tests never touch the real `~/.aws`.
 
 #![warn(missing_docs)]
+// A panic in the core takes the app or the CLI down with the user's work: product code handles
+// every error, and an `expect` names the invariant it relies on. Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod accounts;
 pub mod aws_config;

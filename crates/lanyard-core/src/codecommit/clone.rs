@@ -258,6 +258,7 @@ pub fn plan_profile(
 /// libgit2 (with OpenSSL) keeps one process-wide trust store; each custom CA file (the
 /// emulator's, a corporate proxy's) is added to it once, before the first clone that needs it.
 /// Adding is cumulative, so several can be trusted side by side.
+#[allow(unsafe_code)] // git2 marks the option unsafe: it is process-wide (see SAFETY below)
 fn trust_ca(ca_file: Option<&Path>) {
     static ADDED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
     let Some(f) = ca_file else { return };
