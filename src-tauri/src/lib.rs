@@ -614,18 +614,18 @@ fn spawn_refresher<R: Runtime>(app: AppHandle<R>) {
             if changed {
                 tracing::info!("the AWS config changed on disk: reloading");
             }
-            if n % (minutes * 30) == 0 {
+            if n.is_multiple_of(minutes * 30) {
                 changed |= state.refresh_all().await;
             }
             if changed {
                 events::sessions_changed(&app);
-            } else if n % 15 == 0 {
+            } else if n.is_multiple_of(15) {
                 #[cfg(desktop)]
                 if let Ok(list) = state.statuses() {
                     tray::update(&app, &list);
                 }
             }
-            if n % 15 == 0 {
+            if n.is_multiple_of(15) {
                 for notice in state.due_notices() {
                     notify_session(&app, &notice);
                 }
@@ -671,6 +671,33 @@ pub(crate) fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool
         return false;
     }
     app.opener().open_url(url, None::<&str>).is_ok()
+}
+
+/// Lanyard's own `git-remote-codecommit`, shipped next to the app binary.
+pub(crate) fn helper_binary() -> std::path::PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| {
+            p.parent()
+                .map(|d| d.join(lanyard_core::codecommit::helper::HELPER_NAME))
+        })
+        .unwrap_or_default()
+}
+
+/// Opens a local folder (a clone) in the file manager; only folders Lanyard cloned into.
+pub(crate) fn open_path<R: Runtime>(app: &AppHandle<R>, path: &str) -> Result<(), String> {
+    let state = app.state::<AppState>();
+    if !state.recent_clones().iter().any(|c| c.path == path)
+        && !std::path::Path::new(path).starts_with(state.clone_root())
+    {
+        return Err(format!("{path} is not a folder Lanyard cloned"));
+    }
+    if !std::path::Path::new(path).is_dir() {
+        return Err(format!("{path} no longer exists"));
+    }
+    app.opener()
+        .open_path(path, None::<&str>)
+        .map_err(|e| format!("could not open {path}: {e}"))
 }
 
 #[cfg(test)]
@@ -788,31 +815,4 @@ mod tests {
     fn unknown_command_is_rejected() {
         assert!(invoke("no_such_command").is_err());
     }
-}
-
-/// Lanyard's own `git-remote-codecommit`, shipped next to the app binary.
-pub(crate) fn helper_binary() -> std::path::PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| {
-            p.parent()
-                .map(|d| d.join(lanyard_core::codecommit::helper::HELPER_NAME))
-        })
-        .unwrap_or_default()
-}
-
-/// Opens a local folder (a clone) in the file manager; only folders Lanyard cloned into.
-pub(crate) fn open_path<R: Runtime>(app: &AppHandle<R>, path: &str) -> Result<(), String> {
-    let state = app.state::<AppState>();
-    if !state.recent_clones().iter().any(|c| c.path == path)
-        && !std::path::Path::new(path).starts_with(state.clone_root())
-    {
-        return Err(format!("{path} is not a folder Lanyard cloned"));
-    }
-    if !std::path::Path::new(path).is_dir() {
-        return Err(format!("{path} no longer exists"));
-    }
-    app.opener()
-        .open_path(path, None::<&str>)
-        .map_err(|e| format!("could not open {path}: {e}"))
 }

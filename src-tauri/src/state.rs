@@ -488,14 +488,14 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&key);
-        if result.is_ok() {
-            if let Err(e) = codecommit::helper::ensure(
+        if result.is_ok()
+            && let Err(e) = codecommit::helper::ensure(
                 &self.ctx.paths,
                 std::env::var_os("PATH").as_deref(),
                 helper,
-            ) {
-                tracing::warn!("git may not find git-remote-codecommit: {e}");
-            }
+            )
+        {
+            tracing::warn!("git may not find git-remote-codecommit: {e}");
         }
         result
     }

@@ -160,10 +160,10 @@ fn hand_to_git(remote_name: &OsString, t: &Target) -> ExitCode {
             ));
         }
     };
-    if !status.success() {
-        if let Some(h) = hint(&seen, t) {
-            eprintln!("{h}");
-        }
+    if !status.success()
+        && let Some(h) = hint(&seen, t)
+    {
+        eprintln!("{h}");
     }
     ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8)
 }

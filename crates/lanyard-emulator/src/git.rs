@@ -20,10 +20,13 @@ use crate::http::App;
 use crate::state::{RepoKey, RepoMeta, now};
 use crate::world::{CODECOMMIT_REGIONS, valid_repository_name};
 
+/// A repository's folder once created (or why it could not be), made at most once.
+type ReadyRepo = Arc<OnceCell<Result<PathBuf, String>>>;
+
 /// Bare repositories under `<state dir>/git/<account>/<region>/<name>.git`, created lazily.
 pub struct GitStore {
     root: PathBuf,
-    ready: Mutex<HashMap<RepoKey, Arc<OnceCell<Result<PathBuf, String>>>>>,
+    ready: Mutex<HashMap<RepoKey, ReadyRepo>>,
 }
 
 /// How long a signed git password stays valid (CodeCommit accepts 15 minutes of skew).
@@ -125,6 +128,7 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
 }
 
 /// Checks Basic credentials like CodeCommit; returns the repository or the HTTP answer.
+#[allow(clippy::result_large_err)] // the Err is the HTTP answer itself, returned at once
 fn authorize(
     app: &App,
     header: &str,
@@ -265,10 +269,10 @@ async fn cgi(dir: &Path, req: Request, tail: &str, query: &str) -> Response {
         use http_body_util::BodyExt;
         let mut body = body;
         while let Some(Ok(frame)) = body.frame().await {
-            if let Ok(data) = frame.into_data() {
-                if stdin.write_all(&data).await.is_err() {
-                    break;
-                }
+            if let Ok(data) = frame.into_data()
+                && stdin.write_all(&data).await.is_err()
+            {
+                break;
             }
         }
         let _ = stdin.shutdown().await;

@@ -444,7 +444,7 @@ fn verify_sigv4(
     if auth.service != "codecommit" {
         return Err(cc(
             "InvalidSignatureException",
-            format!("Credential should be scoped to correct service: 'codecommit'. "),
+            "Credential should be scoped to correct service: 'codecommit'. ".to_owned(),
         ));
     }
     if !CODECOMMIT_REGIONS.contains(&auth.region.as_str()) {
@@ -784,7 +784,7 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
             let m = app
                 .state
                 .create_repository(caller.instance, decl)
-                .map_err(|()| {
+                .ok_or_else(|| {
                     cc(
                         "RepositoryNameExistsException",
                         format!("Repository named {n} already exists"),
@@ -799,6 +799,11 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
         "application/x-amz-json-1.1".parse().expect("static"),
     );
     Ok(r)
+}
+
+/// Shorthand for CodeCommit errors.
+fn cc(code: &'static str, message: impl Into<String>) -> AwsError {
+    AwsError::codecommit(code, message)
 }
 
 #[cfg(test)]
@@ -850,9 +855,4 @@ mod tests {
         );
         assert_eq!(partition_dns("cn-north-1"), ("aws-cn", "amazonaws.com.cn"));
     }
-}
-
-/// Shorthand for CodeCommit errors.
-fn cc(code: &'static str, message: impl Into<String>) -> AwsError {
-    AwsError::codecommit(code, message)
 }

@@ -19,6 +19,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 enum Command {
     /// Serve the emulator and print the client environment.
     Serve(Serve),
@@ -180,7 +181,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         lanyard_emulator::write_private(path, env.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    print!("{env}READY\n");
+    println!("{env}READY");
     use std::io::Write;
     std::io::stdout().flush()?;
 

@@ -829,8 +829,8 @@ impl State {
             .collect()
     }
 
-    /// CreateRepository; `Err(())` when the name exists.
-    pub fn create_repository(&self, instance: usize, decl: Repository) -> Result<RepoMeta, ()> {
+    /// CreateRepository; `None` when the name exists.
+    pub fn create_repository(&self, instance: usize, decl: Repository) -> Option<RepoMeta> {
         let key = (
             instance,
             decl.account.clone(),
@@ -839,13 +839,13 @@ impl State {
         );
         let mut data = self.data();
         if data.repos.contains_key(&key) {
-            return Err(());
+            return None;
         }
         let mut meta = repo_meta(decl);
         meta.created = now();
         meta.last_modified = meta.created;
         data.repos.insert(key, meta.clone());
-        Ok(meta)
+        Some(meta)
     }
 
     /// Records a push.

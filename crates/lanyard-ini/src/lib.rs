@@ -118,18 +118,18 @@ pub fn find_block(text: &str, id: &str) -> Option<Range<usize>> {
             // before it is the same (a lone `\r` of the user's just before it stays theirs).
             let le = if line.ends_with("\r\n") { "\r\n" } else { "\n" };
             start = Some((offset, le));
-        } else if let Some((s, le)) = start {
-            if content == end {
-                let before = &text[..s];
-                let s = if before.ends_with(le) {
-                    s - le.len()
-                } else if before.ends_with('\n') {
-                    s - 1
-                } else {
-                    s
-                };
-                return Some(s..offset + line.len());
-            }
+        } else if let Some((s, le)) = start
+            && content == end
+        {
+            let before = &text[..s];
+            let s = if before.ends_with(le) {
+                s - le.len()
+            } else if before.ends_with('\n') {
+                s - 1
+            } else {
+                s
+            };
+            return Some(s..offset + line.len());
         }
         offset += line.len();
     }

@@ -542,10 +542,10 @@ fn remember(paths: &Paths, c: RecentClone) {
     list.retain(|o| o.path != c.path);
     list.insert(0, c);
     list.truncate(RECENT_KEPT);
-    if let Ok(bytes) = serde_json::to_vec_pretty(&list) {
-        if let Err(e) = crate::fsx::write_private(&recent_path(paths), &bytes) {
-            tracing::warn!("could not remember the clone: {e}");
-        }
+    if let Ok(bytes) = serde_json::to_vec_pretty(&list)
+        && let Err(e) = crate::fsx::write_private(&recent_path(paths), &bytes)
+    {
+        tracing::warn!("could not remember the clone: {e}");
     }
 }
 

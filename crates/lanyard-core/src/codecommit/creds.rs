@@ -57,10 +57,10 @@ impl RoleCredentialsCache {
             role.to_owned(),
         );
         let now = (ctx.clock)();
-        if let Some(c) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            if c.expires_at - now > MIN_LEFT {
-                return Ok(c.clone());
-            }
+        if let Some(c) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+            && c.expires_at - now > MIN_LEFT
+        {
+            return Ok(c.clone());
         }
         let fresh = fetch(ctx, identity, account_id, role, limiter).await?;
         self.0

@@ -615,8 +615,10 @@ mod tests {
             scopes: vec![],
             managed: true,
         };
-        let mut settings = ProfileSettings::default();
-        settings.default_region = Some("eu-west-1".into());
+        let mut settings = ProfileSettings {
+            default_region: Some("eu-west-1".into()),
+            ..Default::default()
+        };
         settings
             .account_regions
             .insert("1".into(), "ap-south-1".into());

@@ -78,7 +78,7 @@ fn setting(config_text: &str, profile: &str, key: &str) -> Option<String> {
         .into_iter()
         .filter(|s| matches!(&s.kind, SectionKind::Profile(n) if n == profile))
         .filter_map(|s| s.get(key).map(str::to_owned))
-        .last()
+        .next_back()
         .filter(|v| !v.is_empty())
 }
 

@@ -195,15 +195,13 @@ async fn registration(
         &identity.session,
     );
     let now = (ctx.clock)();
-    if !force_new {
-        if let Some(r) = cache::read_registration(&path) {
-            let is_pkce = r
-                .grant_types
-                .as_ref()
-                .is_some_and(|g| g.iter().any(|x| x == "authorization_code"));
-            if r.expires_at - now > time::Duration::minutes(15) && is_pkce == pkce {
-                return Ok(r);
-            }
+    if !force_new && let Some(r) = cache::read_registration(&path) {
+        let is_pkce = r
+            .grant_types
+            .as_ref()
+            .is_some_and(|g| g.iter().any(|x| x == "authorization_code"));
+        if r.expires_at - now > time::Duration::minutes(15) && is_pkce == pkce {
+            return Ok(r);
         }
     }
     let mut req = oidc

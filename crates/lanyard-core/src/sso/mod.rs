@@ -63,15 +63,15 @@ pub(crate) fn save_secrets(ctx: &SsoContext, session: &str, token: &cache::Cache
         ("client-secret", token.client_secret.as_ref()),
     ];
     for (what, value) in pairs {
-        if let Some(v) = value {
-            if let Err(e) = ctx.secrets.set(&secret_key(session, what), v.expose()) {
-                tracing::warn!(
-                    session,
-                    what,
-                    "could not store a copy in the keyring ({}): {e}",
-                    ctx.secrets.name()
-                );
-            }
+        if let Some(v) = value
+            && let Err(e) = ctx.secrets.set(&secret_key(session, what), v.expose())
+        {
+            tracing::warn!(
+                session,
+                what,
+                "could not store a copy in the keyring ({}): {e}",
+                ctx.secrets.name()
+            );
         }
     }
 }

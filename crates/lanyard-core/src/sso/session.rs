@@ -178,10 +178,11 @@ pub async fn refresh(
         }
     };
     // Coordinate with other writers (the AWS CLI, botocore, the Rust SDK refresh this file too).
-    if let Ok(Some(on_disk)) = cache::read_token(&path) {
-        if on_disk.access_token != current.access_token && on_disk.expires_at >= fresh.expires_at {
-            return Ok(RefreshOutcome::NewerOnDisk(on_disk.expires_at));
-        }
+    if let Ok(Some(on_disk)) = cache::read_token(&path)
+        && on_disk.access_token != current.access_token
+        && on_disk.expires_at >= fresh.expires_at
+    {
+        return Ok(RefreshOutcome::NewerOnDisk(on_disk.expires_at));
     }
     let updated = CachedToken {
         access_token: fresh.access_token,

@@ -291,7 +291,7 @@ async fn clone_with_progress_sets_a_codecommit_remote_and_writes_its_profile() {
         w.count()
     };
     assert_eq!(commits, 24, "the whole history");
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     assert!(
         seen.iter()
             .any(|p| p.total_objects > 0 && p.received_bytes > 0),
