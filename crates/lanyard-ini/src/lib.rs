@@ -163,6 +163,25 @@ pub fn remove_block(text: &str, id: &str) -> String {
     }
 }
 
+/// The lines of `text` as Python reads a file in text mode (universal newlines, how botocore
+/// opens the config): `\r\n`, `\n` and a lone `\r` each end a line. Rust's `lines()` keeps a
+/// lone `\r` inside a line, so a check built on it would not see the lines botocore sees.
+fn python_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, next) = match rest.find(['\r', '\n']) {
+            Some(i) if rest[i..].starts_with("\r\n") => (&rest[..i], i + 2),
+            Some(i) => (&rest[..i], i + 1),
+            None => (rest, rest.len()),
+        };
+        rest = &rest[next..];
+        Some(line)
+    })
+}
+
 /// Why botocore could not read `text`, as (1-based line, reason), or `None` when it can.
 ///
 /// Python's strict `RawConfigParser` (what botocore uses): one header per section, `key = value`
@@ -175,15 +194,26 @@ pub fn botocore_problem(text: &str) -> Option<(usize, String)> {
     let mut keys: HashMap<String, usize> = HashMap::new();
     // Indentation of the line that started the current key: deeper lines continue its value.
     let mut key_indent: Option<usize> = None;
-    for (i, raw) in text.lines().enumerate() {
+    // A key with nothing after `=` starts nested settings (`s3 =` then indented `name = value`
+    // lines), which botocore parses further: each must hold an `=`.
+    let mut nested: Option<String> = None;
+    for (i, line) in python_lines(text).enumerate() {
         let n = i + 1;
-        let line = raw.trim_end_matches('\r');
         let value = line.trim();
         if value.is_empty() || value.starts_with('#') || value.starts_with(';') {
             continue;
         }
-        let indent = line.len() - line.trim_start().len();
+        // In characters, as Python counts them.
+        let indent = line.chars().take_while(|c| c.is_whitespace()).count();
         if section.is_some() && key_indent.is_some_and(|k| indent > k) {
+            if let Some(key) = nested.as_ref().filter(|_| !value.contains('=')) {
+                return Some((
+                    n,
+                    format!(
+                        "{value:?} under `{key}` is not `name = value`; botocore cannot read these nested settings"
+                    ),
+                ));
+            }
             continue;
         }
         if value.starts_with('[') {
@@ -212,6 +242,7 @@ pub fn botocore_problem(text: &str) -> Option<(usize, String)> {
             section = Some(name);
             keys.clear();
             key_indent = None;
+            nested = None;
             continue;
         }
         let Some(section) = &section else {
@@ -243,6 +274,7 @@ pub fn botocore_problem(text: &str) -> Option<(usize, String)> {
             ));
         }
         key_indent = Some(indent);
+        nested = value[pos + 1..].trim().is_empty().then_some(key);
     }
     None
 }
@@ -323,6 +355,26 @@ mod tests {
     fn unterminated_blocks_are_left_alone() {
         let text = "# >>> lanyard: x (managed by Lanyard; changes here are replaced) >>>\n[sso-session x]\n";
         assert_eq!(find_block(text, "x"), None);
+    }
+
+    /// Found by tests/e2e/test_config_differential.py against botocore's parser.
+    #[test]
+    fn the_strict_check_sees_the_lines_and_nested_settings_botocore_sees() {
+        // Python reads a lone CR as a line break: the second `region` is a duplicate there.
+        assert_eq!(
+            botocore_problem("[default]\rregion = a\rregion = b\r").map(|p| p.0),
+            Some(3)
+        );
+        // After `s3 =`, botocore splits each indented line at `=`.
+        let (line, why) = botocore_problem("[default]\ns3 =\n  addressing_style = path\n  path\n")
+            .expect("refused");
+        assert_eq!(line, 4);
+        assert!(why.contains("under `s3`"), "{why}");
+        assert_eq!(
+            botocore_problem("[default]\ns3 =\n  addressing_style = path\n\n  # c\n"),
+            None
+        );
+        assert_eq!(botocore_problem("[default]\nnote = a\n  continued\n"), None);
     }
 
     #[test]
