@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -168,50 +167,67 @@ def test_dry_run_writes_nothing_and_prunes_disappeared_roles(emu, tmp_path):
     assert "acme-dev/Developer" not in text and "[profile 222222222222/Developer]" in text
 
 
-def test_a_killed_sync_leaves_the_old_or_the_new_file(emu, tmp_path):
-    home = tmp_path / "home"
-    env = signed_in_home(emu, home, "[default]\nregion = us-east-1\n")
-    cfg = home / ".aws/config"
-    old = cfg.read_text()
-    assert lanyard(["sync"], env).returncode == 0
-    new = cfg.read_text()
-    rng = random.Random(42)
-    for i in range(12):
-        cfg.write_text(old if i % 2 == 0 else new)
-        p = subprocess.Popen(
-            [str(bin_dir() / "lanyard"), "sync", "--template", "{account_name}/{role_name}"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+def world_with_instances(*names: str, accounts: int = 4) -> str:
+    """A world of one IAM Identity Center instance per name, each with its own accounts."""
+    parts = []
+    for n, name in enumerate(names):
+        parts.append(
+            f'[[instance]]\nname = "{name}"\nstart_url = "https://{name}.awsapps.com/start"\n'
+            f'region = "us-east-1"\n[[instance.permission_set]]\nname = "ReadOnly"\ncodecommit = []\n'
+            '[[instance.permission_set]]\nname = "Developer"\ncodecommit = []\n'
         )
-        time.sleep(rng.uniform(0.0, 0.25))
-        p.send_signal(signal.SIGKILL)
-        p.wait()
-        assert cfg.read_text() in (old, new), f"iteration {i}: a mixed file"
+        for a in range(accounts):
+            parts.append(
+                f'[[instance.account]]\nid = "{n + 1}{a:011d}"\nname = "{name}-{a}"\n'
+                f'email = "{a}@{name}.example"\n'
+            )
+        parts.append('[[instance.user]]\nname = "u"\nall_accounts = ["ReadOnly", "Developer"]\n')
+    return "".join(parts)
 
 
-def test_two_concurrent_syncs_produce_a_valid_file(emu, tmp_path):
-    home = tmp_path / "home"
-    env = signed_in_home(emu, home, "[default]\nregion = us-east-1\n")
-    procs = [
-        subprocess.Popen(
-            [str(bin_dir() / "lanyard"), "sync"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    for p in procs:
-        assert p.wait(120) == 0, p.stderr.read()
-    text = (home / ".aws/config").read_text()
-    assert text.count("# >>> lanyard: profiles for sso-session acme") == 1
-    code = (
-        "import botocore.session, json; print(len(botocore.session.Session().available_profiles))"
+def test_two_identities_syncing_at_once_both_keep_their_profiles(tmp_path):
+    """Two different writers at the same moment, several rounds: each sync reads the config, adds
+    its own block and replaces the file. Without the config lock, one of them writes a file read
+    before the other's block landed, and that block is lost."""
+    emu = start_emulator(
+        tmp_path / "emu", world=world_with_instances("acme", "globex"), args=["--auto-approve"]
     )
-    p = subprocess.run([VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-    assert p.stdout.strip() == str(len(ALICE_PROFILES) + 1), p.stderr
+    try:
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        env = client_env(emu, home)
+        env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
+        for s in ("acme", "globex"):
+            login = ["login", "--session", s, "--start-url", f"https://{s}.awsapps.com/start"]
+            r = lanyard([*login, "--region", "us-east-1", "--device-code", "--no-browser"], env)
+            assert r.returncode == 0, r.stderr
+        cfg = home / ".aws/config"
+        signed_in = cfg.read_text()
+        for round in range(10):
+            cfg.write_text(signed_in)
+            procs = [
+                subprocess.Popen(
+                    [str(bin_dir() / "lanyard"), "sync", "--session", s],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for s in ("acme", "globex")
+            ]
+            for p in procs:
+                assert p.wait(120) == 0, p.stderr.read()
+            text = cfg.read_text()
+            for s in ("acme", "globex"):
+                marker = f"# >>> lanyard: profiles for sso-session {s}"
+                assert text.count(marker) == 1, f"round {round}: the {s} block was lost"
+        code = "import botocore.session; print(len(botocore.session.Session().available_profiles))"
+        p = subprocess.run(
+            [VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert p.stdout.strip() == str(2 * 4 * 2), p.stderr
+    finally:
+        emu.stop()
 
 
 def test_bad_input_is_refused_clearly_and_nothing_is_written(emu, tmp_path):
@@ -343,8 +359,13 @@ def test_a_thousand_accounts_through_throttling_and_faults(tmp_path):
         }
         stats = emu.stats()
         assert stats["faults"] > 0 and stats["requests"]["ListAccountRoles"] >= 1000
+        # The README's promise: at most 20 portal requests a second (one more where a request
+        # lands on the boundary of the emulator's wall-clock second).
+        peak = stats["peakTps"]["Portal"]
+        assert 10 <= peak <= 21, f"{peak} portal requests within one second"
         print(
-            f"1000 accounts x 3 roles: {took:.1f} s, floor {1010 / 20:.1f} s, throttled {stats['throttled']}, faults {stats['faults']}"
+            f"1000 accounts x 3 roles: {took:.1f} s, floor {1010 / 20:.1f} s, peak {peak}/s, "
+            f"throttled {stats['throttled']}, faults {stats['faults']}"
         )
     finally:
         emu.stop()

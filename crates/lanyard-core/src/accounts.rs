@@ -62,7 +62,7 @@ pub struct DiscoveryEvent {
     pub progress: DiscoveryProgress,
 }
 
-/// A token bucket whose rate halves on throttling and creeps back up on success (AIMD).
+/// A pacer whose rate halves on throttling and creeps back up on success (AIMD).
 pub struct RateLimiter {
     max_rate: f64,
     state: Mutex<LimiterState>,
@@ -76,13 +76,15 @@ struct LimiterState {
 }
 
 impl RateLimiter {
-    /// A limiter allowing at most `max_rate` requests per second (bursts of one second's worth).
+    /// A limiter allowing at most `max_rate` requests in any second, evenly spaced. No burst:
+    /// a second's worth up front on top of the steady rate put 28 requests into one second of
+    /// the 1,000-account sync (measured by the emulator), where the portal allows 20.
     pub fn new(max_rate: f64) -> Self {
         RateLimiter {
             max_rate,
             state: Mutex::new(LimiterState {
                 rate: max_rate,
-                tokens: max_rate,
+                tokens: 1.0,
                 last: Instant::now(),
                 throttled: 0,
             }),
@@ -95,8 +97,7 @@ impl RateLimiter {
             let wait = {
                 let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
                 let now = Instant::now();
-                s.tokens = (s.tokens + now.duration_since(s.last).as_secs_f64() * s.rate)
-                    .min(s.rate.max(1.0));
+                s.tokens = (s.tokens + now.duration_since(s.last).as_secs_f64() * s.rate).min(1.0);
                 s.last = now;
                 if s.tokens >= 1.0 {
                     s.tokens -= 1.0;
@@ -108,7 +109,7 @@ impl RateLimiter {
         }
     }
 
-    /// A throttling answer: halve the rate (not below 1/s) and drop the burst.
+    /// A throttling answer: halve the rate (not below 1/s) and wait a full interval again.
     pub fn throttled(&self) {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         s.rate = (s.rate / 2.0).max(1.0);
@@ -373,14 +374,21 @@ mod tests {
     async fn limiter_paces_halves_on_throttle_and_recovers() {
         let l = RateLimiter::new(20.0);
         let start = tokio::time::Instant::now();
+        let mut at = vec![];
         for _ in 0..40 {
             l.acquire().await;
+            at.push(start.elapsed().as_secs_f64());
         }
-        let took = start.elapsed().as_secs_f64();
+        let took = at[39];
         assert!(
-            (0.9..1.2).contains(&took),
-            "20 burst + 20 at 20/s ≈ 1 s, took {took}"
+            (1.9..2.0).contains(&took),
+            "40 evenly spaced at 20/s take 1.95 s, took {took}"
         );
+        let busiest = at
+            .iter()
+            .map(|t| at.iter().filter(|u| (*t..t + 1.0).contains(*u)).count())
+            .max();
+        assert_eq!(busiest, Some(20), "never more than 20 within a second");
         l.throttled();
         assert_eq!(l.rate(), 10.0);
         l.throttled();
