@@ -96,10 +96,10 @@ pub struct Stats {
 }
 
 impl Stats {
-    fn record(&mut self, op: &str, service: &str) {
+    /// Counts a request made during wall-clock `second` (passed in, so tests can set the clock).
+    fn record(&mut self, op: &str, service: &str, second: u64) {
         *self.requests.entry(op.to_owned()).or_default() += 1;
         self.total += 1;
-        let second = crate::state::now() as u64;
         let cur = self
             .current
             .entry(service.to_owned())
@@ -199,7 +199,7 @@ pub async fn apply(State(app): State<Arc<crate::http::App>>, req: Request, next:
         .stats
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .record(&op, &service_name);
+        .record(&op, &service_name, crate::state::now() as u64);
 
     let (rate, key) = match service {
         Service::Portal => {
@@ -353,12 +353,19 @@ mod tests {
     #[test]
     fn stats_track_peak_per_second() {
         let mut s = Stats::default();
-        for _ in 0..5 {
-            s.record("ListAccounts", "Portal");
+        // Portal: 3 requests in second 100, 5 in 101, 2 in 102; OIDC: 4 in second 101.
+        for (second, n) in [(100, 3), (101, 5), (102, 2)] {
+            for _ in 0..n {
+                s.record("ListAccounts", "Portal", second);
+            }
         }
-        assert_eq!(s.requests["ListAccounts"], 5);
-        assert!(s.peak_tps["Portal"] >= 1);
-        assert_eq!(s.total, 5);
+        for _ in 0..4 {
+            s.record("CreateToken", "OIDC", 101);
+        }
+        assert_eq!(s.peak_tps["Portal"], 5);
+        assert_eq!(s.peak_tps["OIDC"], 4, "each service has its own count");
+        assert_eq!(s.requests["ListAccounts"], 10);
+        assert_eq!(s.total, 14);
     }
 
     #[test]

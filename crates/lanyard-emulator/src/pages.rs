@@ -24,6 +24,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/authorize", get(authorize_page).post(authorize_decision))
         .route("/federation", get(federation))
         .route("/_emulator/console-logins", get(console_logins))
+        .route("/_emulator/issued-secrets", get(issued_secrets))
         .route("/_emulator/health", get(|| async { "ok" }))
         .route("/_emulator/world", get(world))
         .route("/_emulator/approve", post(approve))
@@ -424,6 +425,10 @@ async fn federation(
 
 async fn console_logins(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
     Json(serde_json::to_value(app.state.console_logins()).unwrap_or_default())
+}
+
+async fn issued_secrets(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+    Json(json!(app.state.issued_secrets()))
 }
 
 async fn stats(State(app): State<Arc<App>>) -> Json<serde_json::Value> {

@@ -741,6 +741,31 @@ impl State {
         self.data().console_logins.clone()
     }
 
+    /// Every secret issued so far, by kind: client secrets, access and refresh tokens, role
+    /// credentials (key id, secret key, session token) and console sign-in tokens. For tests that
+    /// search logs, pages and IPC for any of them (`/_emulator/issued-secrets`).
+    pub fn issued_secrets(&self) -> BTreeMap<&'static str, Vec<String>> {
+        let d = self.data();
+        let mut out = BTreeMap::new();
+        out.insert(
+            "clientSecrets",
+            d.clients.values().map(|c| c.secret.clone()).collect(),
+        );
+        out.insert("accessTokens", d.access.keys().cloned().collect());
+        out.insert("refreshTokens", d.refresh.keys().cloned().collect());
+        out.insert("accessKeyIds", d.creds.keys().cloned().collect());
+        out.insert(
+            "secretAccessKeys",
+            d.creds.values().map(|c| c.secret.clone()).collect(),
+        );
+        out.insert(
+            "sessionTokens",
+            d.creds.values().map(|c| c.session_token.clone()).collect(),
+        );
+        out.insert("signinTokens", d.signin.keys().cloned().collect());
+        out
+    }
+
     /// The permission set behind role credentials.
     pub fn permission_set(&self, creds: &RoleCredentials) -> Option<&PermissionSet> {
         self.world.instances[creds.instance]
