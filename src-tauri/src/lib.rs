@@ -492,6 +492,9 @@ pub(crate) fn notify_if_away<R: Runtime>(app: &AppHandle<R>, title: &str, body: 
 
 /// Puts `export AWS_PROFILE=…` on the clipboard.
 pub(crate) fn copy_export<R: Runtime>(app: &AppHandle<R>, profile: &str) -> Result<String, String> {
+    if profile.is_empty() {
+        return Err("no profile to export".into());
+    }
     let line = lanyard_core::switcher::export_line(profile);
     copy_text(app, &line)?;
     Ok(line)
@@ -500,6 +503,10 @@ pub(crate) fn copy_export<R: Runtime>(app: &AppHandle<R>, profile: &str) -> Resu
 /// Puts text on the clipboard.
 pub(crate) fn copy_text<R: Runtime>(app: &AppHandle<R>, text: &str) -> Result<(), String> {
     use tauri_plugin_clipboard_manager::ClipboardExt as _;
+    // Copying nothing would wipe what the user had there.
+    if text.is_empty() {
+        return Err("nothing to copy".into());
+    }
     app.clipboard()
         .write_text(text.to_owned())
         .map_err(|e| format!("could not use the clipboard: {e}"))
@@ -703,6 +710,7 @@ pub(crate) fn open_path<R: Runtime>(app: &AppHandle<R>, path: &str) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tauri::Listener as _;
     use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
     use tauri::webview::InvokeRequest;
 
@@ -814,5 +822,257 @@ mod tests {
     #[test]
     fn unknown_command_is_rejected() {
         assert!(invoke("no_such_command").is_err());
+    }
+
+    /// Replays a call as the page makes it; `Err(String)` when Tauri refused it before the
+    /// command ran (arguments that do not fit its signature, an unknown command). A command's own
+    /// refusal is a `CmdError` object, which is fine here.
+    fn tauri_refusal(
+        webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+        cmd: &str,
+        args: serde_json::Value,
+    ) -> Option<String> {
+        let reply = get_ipc_response(
+            webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        );
+        match reply {
+            Err(serde_json::Value::String(refused)) => Some(refused),
+            _ => None,
+        }
+    }
+
+    /// Every command's reply, and every event the app emits meanwhile, through the real
+    /// handlers on a signed-in identity (an in-process emulator): none holds any secret the
+    /// service issued — tokens, client secret, role keys, console sign-in tokens. Channel
+    /// messages (sign-in steps, discovery, scan and clone progress) are the state's callbacks,
+    /// checked in `state::tests`; the mock runtime does not deliver them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_command_reply_or_event_holds_a_secret() {
+        let mut cfg = lanyard_emulator::Config::new(lanyard_emulator::World::demo());
+        cfg.auto_approve = true;
+        let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
+        let dir = tempfile_dir();
+        let url = Some(emu.http_url.clone());
+        let endpoints = lanyard_core::sso::Endpoints {
+            oidc: url.clone(),
+            portal: url.clone(),
+            codecommit: url.clone(),
+            signin: url,
+            git_host: Some(emu.https_url.trim_start_matches("https://").to_owned()),
+            git_ca_file: Some(emu.ca_file.clone()),
+        };
+        let ctx = lanyard_core::sso::SsoContext::new(
+            lanyard_core::Paths::sandboxed(&dir),
+            endpoints,
+            std::sync::Arc::new(lanyard_core::secret::MemoryStore::default()),
+        );
+        let state = AppState::new(ctx, false);
+        let quiet = lanyard_core::settings::AppSettings {
+            notifications: false,
+            ..state.settings()
+        };
+        state.save_settings(&quiet).unwrap();
+        let app = build(mock_builder(), state)
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        for name in [events::NAVIGATE, events::SESSIONS_CHANGED] {
+            let events = events.clone();
+            app.listen_any(name, move |e| {
+                events.lock().unwrap().push(e.payload().to_owned());
+            });
+        }
+        let webview = tauri::WebviewWindowBuilder::new(&app, "replay", Default::default())
+            .build()
+            .unwrap();
+        let call = |cmd: &str, args: serde_json::Value| {
+            tokio::task::block_in_place(|| {
+                let reply = get_ipc_response(
+                    &webview,
+                    InvokeRequest {
+                        cmd: cmd.into(),
+                        callback: tauri::ipc::CallbackFn(0),
+                        error: tauri::ipc::CallbackFn(1),
+                        url: "tauri://localhost".parse().unwrap(),
+                        body: tauri::ipc::InvokeBody::Json(args),
+                        headers: Default::default(),
+                        invoke_key: INVOKE_KEY.to_string(),
+                    },
+                );
+                match reply {
+                    Ok(body) => body.deserialize::<serde_json::Value>().unwrap(),
+                    Err(e) => e,
+                }
+            })
+        };
+        let channel = serde_json::json!("__CHANNEL__:7");
+        let acme = serde_json::json!({
+            "session": "acme", "startUrl": "https://acme.awsapps.com/start",
+            "region": "us-east-1", "scopes": []
+        });
+        let mut replies = vec![call("save_identity", serde_json::json!({"input": acme}))];
+        let signed_in = call(
+            "sign_in",
+            serde_json::json!({"session": "acme", "method": "deviceCode", "onStep": channel}),
+        );
+        assert_eq!(signed_in["state"], "signedIn", "{signed_in}");
+        replies.push(signed_in);
+        let settings = call(
+            "get_profile_settings",
+            serde_json::json!({"session": "acme"}),
+        );
+        let clone = serde_json::json!({
+            "session": "acme", "accountId": "222222222222", "accountName": "acme-dev",
+            "roleName": "Developer", "region": "us-east-1", "repository": "payments-api",
+            "dest": dir.join("clone").display().to_string()
+        });
+        for (cmd, args) in [
+            ("app_info", serde_json::json!({})),
+            ("list_identities", serde_json::json!({})),
+            (
+                "discover_accounts",
+                serde_json::json!({"session": "acme", "onEvent": channel}),
+            ),
+            ("cached_accounts", serde_json::json!({"session": "acme"})),
+            (
+                "plan_profiles",
+                serde_json::json!({"session": "acme", "settings": settings}),
+            ),
+            (
+                "apply_profiles",
+                serde_json::json!({"session": "acme", "settings": settings}),
+            ),
+            (
+                "set_favourite",
+                serde_json::json!({"profile": "acme-dev/Developer", "favourite": true}),
+            ),
+            ("list_favourites", serde_json::json!({})),
+            (
+                "scan_repositories",
+                serde_json::json!({"session": "acme", "onEvent": channel}),
+            ),
+            ("cached_repositories", serde_json::json!({})),
+            (
+                "clone_repository",
+                serde_json::json!({"request": clone, "onProgress": channel}),
+            ),
+            ("cancel_clone", serde_json::json!({"request": clone})),
+            ("recent_clones", serde_json::json!({})),
+            ("helper_status", serde_json::json!({})),
+            ("get_settings", serde_json::json!({})),
+            ("save_settings", serde_json::json!({"settings": quiet})),
+            ("diagnostics", serde_json::json!({})),
+            ("switcher_entries", serde_json::json!({})),
+            ("copy_export", serde_json::json!({"profile": ""})),
+            ("copy_text", serde_json::json!({"text": ""})),
+            ("open_url", serde_json::json!({"url": "about:blank"})),
+            (
+                "open_console",
+                serde_json::json!({"profile": "no-such-profile"}),
+            ),
+            ("hide_switcher", serde_json::json!({})),
+            ("ui_timing", serde_json::json!({"what": "x", "ms": 1.0})),
+            ("ui_ready", serde_json::json!({"marks": null})),
+            ("cancel_sign_in", serde_json::json!({"session": "acme"})),
+            ("preview_offboard", serde_json::json!({})),
+            ("sign_out", serde_json::json!({"session": "acme"})),
+            ("offboard", serde_json::json!({})),
+            ("remove_identity", serde_json::json!({"session": "acme"})),
+            ("open_folder", serde_json::json!({"path": "relative"})),
+            ("clone_in_background", serde_json::json!({"request": clone})),
+        ] {
+            let reply = call(cmd, args);
+            assert!(
+                !reply.as_str().is_some_and(|e| e.contains("invalid args")),
+                "{cmd}: {reply}"
+            );
+            replies.push(serde_json::json!({ cmd: reply }));
+        }
+        let text = replies
+            .iter()
+            .map(serde_json::Value::to_string)
+            .chain(events.lock().unwrap().iter().cloned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        // The replies are real: accounts, the plan, the clone, the offboarding plan, diagnostics.
+        for seen in [
+            r#""accountName":"acme-dev""#,
+            r#""remoteUrl":"codecommit::us-east-1://acme-dev/Developer@payments-api""#,
+            r#""name":"acme-dev/Developer""#,
+            "Lanyard 0.1.0 on",
+            r#""dryRun":true"#,
+        ] {
+            assert!(text.contains(seen), "no {seen:?} in the replies");
+        }
+        assert!(!events.lock().unwrap().is_empty(), "events were emitted");
+        let issued = emu.app.state.issued_secrets();
+        assert!(!issued["accessKeyIds"].is_empty() && !issued["refreshTokens"].is_empty());
+        for (kind, values) in &issued {
+            for secret in values {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "one of the {kind} in a reply or event"
+                );
+            }
+        }
+        assert!(!text.contains("ASIA"), "no role access key id");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Every call the UI makes (ui/src/lib/ipc-contract.json, recorded by Vitest from api.ts) is
+    /// accepted by the command it names, with the arguments it sends: a renamed parameter, a
+    /// field the Rust type does not have or a wrong type fails here, not in a user's window.
+    #[test]
+    fn ipc_contract_every_ui_call_fits_its_command() {
+        let contract: Vec<serde_json::Value> =
+            serde_json::from_str(include_str!("../../ui/src/lib/ipc-contract.json")).unwrap();
+        let dir = tempfile_dir();
+        let ctx = lanyard_core::sso::SsoContext::new(
+            lanyard_core::Paths::sandboxed(&dir),
+            Default::default(),
+            std::sync::Arc::new(lanyard_core::secret::MemoryStore::default()),
+        );
+        let state = AppState::new(ctx, true);
+        // The replayed background clone fails (no such identity): no notification for it.
+        let quiet = lanyard_core::settings::AppSettings {
+            notifications: false,
+            ..state.settings()
+        };
+        state.save_settings(&quiet).unwrap();
+        let app = build(mock_builder(), state)
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        // Not "main": the page's first-paint hook would set up the tray and global shortcut.
+        let webview = tauri::WebviewWindowBuilder::new(&app, "replay", Default::default())
+            .build()
+            .unwrap();
+        // The check itself: a call that does not fit is refused.
+        let wrong = tauri_refusal(
+            &webview,
+            "save_identity",
+            serde_json::json!({"input": {"session": "a", "start_url": "https://a"}}),
+        );
+        assert!(
+            wrong
+                .as_deref()
+                .is_some_and(|e| e.contains("invalid args `input`")),
+            "{wrong:?}"
+        );
+        assert!(contract.len() >= 35, "{} calls", contract.len());
+        for call in &contract {
+            let (cmd, args) = (call["cmd"].as_str().unwrap(), call["args"].clone());
+            let refused = tauri_refusal(&webview, cmd, args);
+            assert_eq!(refused, None, "{} → {cmd}", call["wrapper"]);
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
