@@ -346,32 +346,33 @@ mod tests {
     async fn the_browser_gets_a_one_time_redirect_not_the_url() {
         let url = Secret::new("https://signin.example/federation?Action=login&SigninToken=SECRET");
         let opened = std::sync::Mutex::new(String::new());
+        let (done, results) = std::sync::mpsc::channel::<Vec<String>>();
         let open = |u: &str| {
             *opened.lock().unwrap() = u.to_owned();
-            let u = u.to_owned();
+            let (u, done) = (u.to_owned(), done.clone());
             std::thread::spawn(move || {
-                // A stray request first (a browser asking for /favicon.ico), then the real one.
+                let curl = |url: &str| {
+                    let out = std::process::Command::new("curl")
+                        .args([
+                            "-s",
+                            "-o",
+                            "/dev/null",
+                            "-w",
+                            "%{http_code} %{redirect_url}",
+                        ])
+                        .arg(url)
+                        .output()
+                        .unwrap();
+                    String::from_utf8_lossy(&out.stdout).into_owned()
+                };
+                // A stray request first (a browser asking for /favicon.ico), then the real one,
+                // then the same address again (a reload, or another user who read the argv).
                 let base = u.rsplit_once("/console/").unwrap().0.to_owned();
-                let _ = std::process::Command::new("curl")
-                    .args(["-s", "-o", "/dev/null", &format!("{base}/favicon.ico")])
-                    .status();
-                let out = std::process::Command::new("curl")
-                    .args([
-                        "-s",
-                        "-o",
-                        "/dev/null",
-                        "-w",
-                        "%{http_code} %{redirect_url}",
-                        &u,
-                    ])
-                    .output()
-                    .unwrap();
-                std::fs::write(
-                    std::env::temp_dir()
-                        .join(format!("lanyard-console-test-{}", std::process::id())),
-                    out.stdout,
-                )
-                .unwrap();
+                let stray = curl(&format!("{base}/favicon.ico"));
+                let first = curl(&u);
+                // Whether open_once has dropped its listener yet or not, nothing accepts again.
+                let again = curl(&u);
+                let _ = done.send(vec![stray, first, again]);
             });
             true
         };
@@ -383,19 +384,10 @@ mod tests {
             local.starts_with("http://127.0.0.1:") && !local.contains("SECRET"),
             "{local}"
         );
-        let file =
-            std::env::temp_dir().join(format!("lanyard-console-test-{}", std::process::id()));
-        for _ in 0..50 {
-            if file.exists() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(
-            std::fs::read_to_string(&file).unwrap(),
-            format!("302 {}", url.expose())
-        );
-        let _ = std::fs::remove_file(file);
+        let got = results.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(got[0], "404 ", "a stray path is not the hand-off");
+        assert_eq!(got[1], format!("302 {}", url.expose()));
+        assert!(got[2].starts_with("000"), "one time only: {}", got[2]);
         let err = open_once("dev", &url, &|_| false, Duration::from_secs(1))
             .await
             .unwrap_err()

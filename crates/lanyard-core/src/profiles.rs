@@ -628,6 +628,41 @@ mod tests {
         );
     }
 
+    /// The preview was made, then the user edited the config (or another writer did) before
+    /// Apply: Apply works from the file as it is now, keeps the edit, and refuses a name the
+    /// edit took rather than writing a section botocore would reject as a duplicate.
+    #[test]
+    fn apply_uses_the_config_as_it_is_after_the_preview() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::sandboxed(dir.path());
+        std::fs::create_dir_all(paths.aws_config_file.parent().unwrap()).unwrap();
+        let original = "[profile keep]\nregion = us-west-2\n";
+        std::fs::write(&paths.aws_config_file, original).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let two = [acct("111111111111", "prod", &["Admin", "ReadOnly"])];
+        let p = plan(&paths, &id(), &two, &ProfileSettings::default(), original).unwrap();
+
+        let edited = format!("{original}[profile added-by-hand]\nregion = eu-west-1\n");
+        std::fs::write(&paths.aws_config_file, &edited).unwrap();
+        let r = apply(&paths, &p, now).unwrap();
+        assert_eq!(r.diff.added, ["prod/Admin", "prod/ReadOnly"]);
+        let text = std::fs::read_to_string(&paths.aws_config_file).unwrap();
+        assert_eq!(aws_config::remove_block(&text, &block_id("acme")), edited);
+
+        // Now the hand edit takes a name the preview planned.
+        std::fs::write(&paths.aws_config_file, original).unwrap();
+        let p = plan(&paths, &id(), &two, &ProfileSettings::default(), original).unwrap();
+        let clash = format!("{original}[profile prod/Admin]\nregion = eu-west-1\n");
+        std::fs::write(&paths.aws_config_file, &clash).unwrap();
+        let e = apply(&paths, &p, now).unwrap_err().to_string();
+        assert!(e.contains("prod/Admin"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(&paths.aws_config_file).unwrap(),
+            clash,
+            "nothing written"
+        );
+    }
+
     #[test]
     fn refuses_what_botocore_cannot_read() {
         let p = Path::new("config");

@@ -241,6 +241,20 @@ mod tests {
         assert_eq!(s.expose(), "aoa-super-secret");
     }
 
+    /// The OS keyring's own refusal (what a sign-in meets with a token over Windows' limit): it
+    /// names the key and the limit, and says it before any backend is asked.
+    #[test]
+    fn the_os_keyring_refuses_a_secret_over_the_limit() {
+        let k = Keyring::new("test");
+        let e = k
+            .set("acme/refresh", &"x".repeat(MAX_SECRET_BYTES + 1))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "secret acme/refresh is 2561 bytes, over the 2560-byte keyring limit"
+        );
+    }
+
     #[test]
     fn memory_store_round_trip_and_limit() {
         let m = MemoryStore::default();

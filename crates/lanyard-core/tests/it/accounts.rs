@@ -115,23 +115,13 @@ async fn an_ended_session_is_reported_not_reauthenticated() {
     let err = accounts::discover(&env.ctx, &id, Arc::new(RateLimiter::new(20.0)), &|_, _| {})
         .await
         .unwrap_err();
+    // Discovery has no way to start a sign-in: that it never does is asserted where one could
+    // start (ui/src/lib/views/AccountsView.test.ts, and the shell's refresher in state.rs).
     assert!(matches!(err, Error::SessionExpired { .. }), "{err}");
-    assert_eq!(
-        env.emu
-            .app
-            .realism
-            .stats
-            .lock()
-            .unwrap()
-            .requests
-            .get("StartDeviceAuthorization"),
-        Some(&1),
-        "no new sign-in was started"
-    );
 }
 
 #[tokio::test]
-async fn throttling_slows_the_limiter_and_never_signs_in_again() {
+async fn throttling_slows_the_limiter_and_never_refreshes_the_token() {
     // The portal allows 5 requests/s while the limiter starts at 20: the 429s must be absorbed.
     let mut c = Config::new(World::generated(Generated {
         accounts: 40,
@@ -169,13 +159,60 @@ async fn throttling_slows_the_limiter_and_never_signs_in_again() {
         limiter.rate()
     );
     assert_eq!(
-        stats.requests.get("StartDeviceAuthorization"),
-        Some(&1),
-        "a 429 never starts a new sign-in"
-    );
-    assert_eq!(
         stats.requests.get("CreateToken").copied(),
         tokens_before,
         "no token was fetched or refreshed because of a 429"
+    );
+}
+
+/// The config is edited while offboarding waits for the server-side sign-out: the edit is kept
+/// and Lanyard's own sections go (offboarding removes them from the file as it is then, under
+/// the lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_made_while_offboarding_signs_out_is_kept() {
+    let id = large("large");
+    let env = signed_in(
+        Config::new(World::generated(Generated {
+            accounts: 3,
+            roles_per_account: 1,
+            repos_per_account: 0,
+        })),
+        &id,
+    )
+    .await;
+    let paths = env.ctx.paths.clone();
+    lanyard_core::sso::identity::save(&paths, &id).unwrap();
+    let mine = "[profile mine]\nregion = eu-west-1\n";
+    let config = std::fs::read_to_string(&paths.aws_config_file).unwrap();
+    std::fs::write(&paths.aws_config_file, format!("{mine}{config}")).unwrap();
+    // Every answer now takes a second: the edit lands while Logout is in flight.
+    env.emu.app.realism.knobs.lock().unwrap().latency_ms = 1000;
+    let ctx = env.ctx.clone();
+    let offboarding =
+        tokio::spawn(async move { lanyard_core::offboard::offboard(&ctx, false).await });
+    let logout_seen = || {
+        env.emu
+            .app
+            .realism
+            .stats
+            .lock()
+            .unwrap()
+            .requests
+            .contains_key("Logout")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !logout_seen() {
+        assert!(std::time::Instant::now() < deadline, "no Logout request");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let added = "# added while signing out\n[profile later]\nregion = us-east-2\n";
+    let now = std::fs::read_to_string(&paths.aws_config_file).unwrap();
+    std::fs::write(&paths.aws_config_file, format!("{now}{added}")).unwrap();
+    let report = offboarding.await.unwrap().unwrap();
+    assert_eq!(report.signed_out, ["large"]);
+    assert_eq!(
+        std::fs::read_to_string(&paths.aws_config_file).unwrap(),
+        format!("{mine}{added}"),
+        "the user's sections, the one added meanwhile included, and nothing of Lanyard's"
     );
 }
