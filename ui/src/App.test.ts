@@ -6,6 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import App from './App.svelte';
 import type { AppInfo } from './lib/bindings/AppInfo';
 import type { AppSettings } from './lib/bindings/AppSettings';
+import type { IdentityStatus } from './lib/bindings/IdentityStatus';
+import { status } from './test/shell';
+
+const ACCOUNT = {
+  accountId: '111111111111',
+  accountName: 'payments-prod',
+  email: 'prod@example.com',
+  roles: ['ReadOnly'],
+};
 
 const INFO: AppInfo = {
   version: '0.4.2',
@@ -30,14 +39,19 @@ const SETTINGS: AppSettings = {
 
 /**
  * Mock the shell: `app_info` answers with `info` (or rejects with `error`);
- * `list_identities` answers with no identities (and the Repositories view finds nothing cached).
+ * `list_identities` answers with `identities` (none by default), whose accounts are cached and
+ * discovered as one account; the Repositories view finds nothing cached.
  */
-function mockShell(opts: { info?: Partial<AppInfo>; error?: unknown } = {}) {
+function mockShell(
+  opts: { info?: Partial<AppInfo>; error?: unknown; identities?: IdentityStatus[] } = {},
+) {
   const calls: string[] = [];
   mockIPC(
     (cmd) => {
       calls.push(cmd);
-      if (cmd === 'list_identities') return [];
+      if (cmd === 'list_identities') return opts.identities ?? [];
+      if (cmd === 'cached_accounts' || cmd === 'discover_accounts') return [ACCOUNT];
+      if (cmd === 'list_favourites') return [];
       if (cmd === 'cached_repositories' || cmd === 'recent_clones') return [];
       if (cmd === 'helper_status')
         return { resolved: null, isLanyard: true, link: null, note: null };
@@ -143,18 +157,23 @@ describe('App frame', () => {
   });
 
   it('mounts Accounts & Profiles hidden once the first screen has painted, and keeps it', async () => {
-    const calls = mockShell();
+    const calls = mockShell({ identities: [status('acme', { state: 'signedIn' })] });
     render(App);
 
-    // Hidden behind Sessions: in the document (so its first visit is warm), not on screen.
+    // Hidden behind Sessions: in the document (so its first visit is warm), not on screen. It
+    // shows the signed-in identity's cached accounts but asks the portal nothing.
     const kept = await screen.findByTestId('accounts-view', {}, { timeout: 2000 });
     expect(kept.hidden).toBe(true);
     expect(title().textContent).toBe('Sessions');
+    await waitFor(() => expect(calls).toContain('cached_accounts'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(calls).not.toContain('discover_accounts');
 
     await fireEvent.click(nav('accounts'));
     expect(screen.getByTestId('accounts-view')).toBe(kept);
     expect(kept.hidden).toBe(false);
+    // The visit revalidates.
+    await waitFor(() => expect(calls).toContain('discover_accounts'));
     await fireEvent.click(nav('repositories'));
     expect(screen.getByTestId('accounts-view').hidden).toBe(true);
   });

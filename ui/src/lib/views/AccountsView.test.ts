@@ -191,6 +191,40 @@ describe('Accounts: discovery', () => {
     expect(onnavigate).toHaveBeenCalledWith('sessions');
   });
 
+  it.each([
+    [
+      'an expired session',
+      { code: 'SessionExpired', message: 'the session of acme has expired' },
+      () => screen.findByTestId('sign-in-hint'),
+    ],
+    [
+      'throttling that outlasted the retries',
+      {
+        code: 'Unknown',
+        message: 'ListAccounts for acme: TooManyRequestsException (HTTP 429)',
+      },
+      () => screen.findByText('Could not discover accounts'),
+    ],
+  ])('never starts a sign-in by itself after %s', async (_what, error, shown) => {
+    const calls = mockShell({
+      list_identities: () => [status('acme', { state: 'signedIn' })],
+      cached_accounts: () => [PROD],
+      discover_accounts: () => Promise.reject(error),
+      get_profile_settings: () => SETTINGS,
+      plan_profiles: () => planFor('x'),
+      list_favourites: () => [],
+      sign_in: () => new Promise(() => {}),
+    });
+    render(AccountsView);
+
+    await shown();
+    // Give any follow-up (a retry, a sign-in) the chance to start.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls.filter((c) => c.cmd === 'discover_accounts')).toHaveLength(1);
+    expect(calls.map((c) => c.cmd)).not.toContain('sign_in');
+    expect(screen.getByTestId('account-111111111111')).toBeTruthy();
+  });
+
   it('does not discover with a signed-out identity and lets the user pick another', async () => {
     const { calls } = shell({
       list_identities: () => [status('old'), status('acme', { state: 'expiring' })],
