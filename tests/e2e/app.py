@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -96,6 +97,24 @@ def wait_until(pred, timeout: float = 15.0, interval: float = 0.1, what: str = "
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class AppLog:
+    """The log a child app writes (stdout and stderr); waits on what it says instead of sleeping."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def text(self) -> str:
+        if not self.path.exists():
+            return ""
+        return re.sub(r"\x1b\[[0-9;]*m", "", self.path.read_text(errors="replace"))
+
+    def count(self, pattern: str) -> int:
+        return len(re.findall(pattern, self.text()))
+
+    def wait_count(self, pattern: str, at_least: int, timeout: float = 15, what: str = "") -> None:
+        wait_until(lambda: self.count(pattern) >= at_least, timeout, what=what or pattern)
 
 
 def xdotool(*args: str) -> str:

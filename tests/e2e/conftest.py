@@ -25,6 +25,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import pytest
 
@@ -281,6 +282,38 @@ class Emulator:
                     self.proc.kill()
                     self.proc.wait(5)
         return self.proc.returncode
+
+
+class ArgvSampler:
+    """While active, records the command line of every other process on the machine (the test's
+    descendants among them) by polling /proc, as another local user could: a secret passed on a
+    command line shows up here. `seen` holds each distinct command line."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = str(os.getpid())
+        while not self._stop.is_set():
+            for d in os.listdir("/proc"):
+                if not d.isdigit() or d == me:
+                    continue
+                try:
+                    raw = Path(f"/proc/{d}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if raw:
+                    self.seen.add(raw.replace(b"\0", b" ").decode(errors="replace"))
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 def start_emulator(

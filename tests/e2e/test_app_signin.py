@@ -36,7 +36,15 @@ def test_add_identity_sign_in_and_out_from_the_window(emu, tmp_path):
         wd.send_keys(wd.find("#identity-start-url"), "http://acme.awsapps.com/start")
         wd.send_keys(wd.find("#identity-region"), "us-east-1")
         wd.click(wd.find('[data-testid="identity-save"]'))
-        wait_until(lambda: "https://" in wd.source(), 10, what="the start URL error")
+        # The field's own error, not the page: its placeholder shows an https:// URL too.
+        error = wait_until(
+            lambda: text(wd, '[data-testid="identity-start-url-error"]'),
+            10,
+            what="the start URL error",
+        )
+        assert "http://acme.awsapps.com/start must use https://" in error
+        config = home / ".aws/config"
+        assert not config.exists() or "acme" not in config.read_text(), "nothing was written"
         url_field = wd.find("#identity-start-url")
         wd.execute(
             "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))",

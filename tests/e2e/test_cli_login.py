@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from app import bin_dir, wait_until
-from conftest import client_env, start_emulator
+from conftest import ArgvSampler, client_env, start_emulator
 from webdriver import ChromeDriver
 
 SESSION = "acme"
@@ -345,35 +345,43 @@ def test_identities_in_the_config_are_picked_up_not_duplicated(emu, tmp_path):
 
 
 def test_no_secret_in_logs_or_argv(emu, tmp_path):
+    """At trace level, through a sign-in, a refresh, discovery, a sync, a repository scan, a clone
+    and a sign-out: no token, client secret, role key or git password in what any of it printed,
+    nor on the command line of any process started meanwhile (git and its helpers included)."""
     home = tmp_path / "home"
     env = cli_env(emu, home)
     env["LANYARD_LOG"] = env["RUST_LOG"] = "trace"
-    cli = Cli(login_args("--device-code"), env)
-    code = re.search(r"user_code=([A-Z]{4}-[A-Z]{4})", cli.url()).group(1)
-    argv = Path(f"/proc/{cli.proc.pid}/cmdline").read_bytes().decode()
-    emu.approve(code)
-    assert cli.finish() == 0
-    data = json.loads(token_file(home).read_text())
-    secrets = [data["accessToken"], data["refreshToken"], data["clientSecret"]]
-    r = run_cli(["refresh", "--session", SESSION], env)
-    new = json.loads(token_file(home).read_text())
-    secrets += [new["accessToken"], new["refreshToken"]]
-    # Discovery, sync, the repository scan and a clone send the bearer token and role
-    # credentials on every call: their trace logs must not show them either.
     env["LANYARD_CLONE_ROOT"] = str(home / "src")
-    busy = [
-        run_cli(args, env)
-        for args in (
-            ["sync", "--session", SESSION],
-            ["repos", "--session", SESSION],
-            ["clone", "payments-api"],
-        )
-    ]
-    assert all(b.returncode == 0 for b in busy), [b.stderr[-500:] for b in busy]
-    r2 = run_cli(["logout", "--session", SESSION], env)
-    printed = "\n".join(cli.lines) + cli.out + r.stdout + r.stderr + r2.stdout + r2.stderr + argv
+    with ArgvSampler() as argv:
+        cli = Cli(login_args("--device-code"), env)
+        code = re.search(r"user_code=([A-Z]{4}-[A-Z]{4})", cli.url()).group(1)
+        emu.approve(code)
+        assert cli.finish() == 0
+        data = json.loads(token_file(home).read_text())
+        secrets = [data["accessToken"], data["refreshToken"], data["clientSecret"]]
+        r = run_cli(["refresh", "--session", SESSION], env)
+        new = json.loads(token_file(home).read_text())
+        secrets += [new["accessToken"], new["refreshToken"]]
+        # Discovery, sync, the repository scan and a clone send the bearer token and role
+        # credentials on every call: their trace logs must not show them either.
+        busy = [
+            run_cli(args, env)
+            for args in (
+                ["sync", "--session", SESSION],
+                ["repos", "--session", SESSION],
+                ["clone", "payments-api"],
+            )
+        ]
+        assert all(b.returncode == 0 for b in busy), [b.stderr[-500:] for b in busy]
+        r2 = run_cli(["logout", "--session", SESSION], env)
+    for cmd in ("login --session", "clone payments-api"):
+        assert any(cmd in c for c in argv.seen), f"the sampler saw `lanyard {cmd}`"
+    commands = "\n".join(argv.seen)
+    printed = "\n".join(cli.lines) + cli.out + r.stdout + r.stderr + r2.stdout + r2.stderr
     printed += "".join(b.stdout + b.stderr for b in busy)
-    for s in secrets:
-        assert s not in printed
-    assert not re.search(r"\d{8}T\d{6}Z[0-9a-f]{64}", printed), "no signed git password"
-    assert not re.search(r"ASIA[A-Z0-9]{12,}", printed), "no role access key id"
+    # Which ones leaked, by position: a failure must not print the secrets themselves.
+    assert not [i for i, s in enumerate(secrets) if s in printed], "a secret in the output"
+    assert not [i for i, s in enumerate(secrets) if s in commands], "a secret on a command line"
+    for where, text in (("printed", printed), ("argv", commands)):
+        assert not re.search(r"\d{8}T\d{6}Z[0-9a-f]{64}", text), f"no signed git password ({where})"
+        assert not re.search(r"ASIA[A-Z0-9]{12,}", text), f"no role access key id ({where})"

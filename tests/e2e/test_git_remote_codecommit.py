@@ -11,7 +11,6 @@ import random
 import re
 import string
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from conftest import (
     DEV_ACCOUNT,
     PYTHON,
     VENV_BIN,
+    ArgvSampler,
     client_env,
     device_login,
     role_credentials,
@@ -318,30 +318,10 @@ def test_hand_written_sso_session_profile_clone_and_push(emu, login, tmp_path):
 # --------------------------------------------------------------------------------------------
 # Secrets: never in argv, never stored by another credential helper
 # --------------------------------------------------------------------------------------------
-def sample_cmdlines(stop: threading.Event, seen: list):
-    me = os.getpid()
-    while not stop.is_set():
-        for d in os.listdir("/proc"):
-            if not d.isdigit() or int(d) == me:
-                continue
-            try:
-                raw = Path(f"/proc/{d}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if raw:
-                seen.append(raw.replace(b"\0", b" ").decode(errors="replace"))
-
-
 def argv_during(env, args, cwd=None):
-    stop, seen = threading.Event(), []
-    t = threading.Thread(target=sample_cmdlines, args=(stop, seen), daemon=True)
-    t.start()
-    try:
+    with ArgvSampler() as sampler:
         p = git(env, *args, cwd=cwd)
-    finally:
-        stop.set()
-        t.join(5)
-    return p, seen
+    return p, sampler.seen
 
 
 def test_no_secret_in_any_argv_during_a_fetch(emu, login, tmp_path):
@@ -446,3 +426,105 @@ def test_expired_identity_names_the_session_and_the_fix(emu, tmp_path):
     p = git(env, "ls-remote", "codecommit://dev@payments-api")
     assert p.returncode != 0
     assert "`lanyard login --session corp`" in p.stderr and "profile dev" in p.stderr, p.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# The credential sources and settings the README lists
+# --------------------------------------------------------------------------------------------
+def test_credential_process_profile_clones(emu, login, tmp_path):
+    home = tmp_path / "home"
+    creds = role_credentials(emu, login["accessToken"], DEV_ACCOUNT, "Developer")
+    script = tmp_path / "creds.sh"
+    body = json.dumps(
+        {
+            "Version": 1,
+            "AccessKeyId": creds["accessKeyId"],
+            "SecretAccessKey": creds["secretAccessKey"],
+            "SessionToken": creds["sessionToken"],
+        }
+    )
+    script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{body}\nEOF\n")
+    script.chmod(0o700)
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws/config").write_text(
+        f"[profile proc]\ncredential_process = {script}\nregion = us-east-1\n"
+    )
+    env = env_for(emu, home, rust_helper_path(tmp_path))
+    dest = tmp_path / "proc"
+    ok(git(env, "clone", "codecommit://proc@payments-api", str(dest)))
+    assert ok(git(env, "rev-list", "--count", "origin/main", cwd=dest)) == "5"
+
+
+def test_legacy_sso_profile_clones(emu, login, tmp_path):
+    """A profile with sso_start_url itself (no sso-session): its token is cached under the start
+    URL's hash, as `aws sso login` writes it for such a profile."""
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws/config").write_text(
+        f"[profile legacy]\nsso_start_url = {START}\nsso_region = us-east-1\n"
+        f"sso_account_id = {DEV_ACCOUNT}\nsso_role_name = Developer\nregion = us-east-1\n"
+    )
+    write_token_cache(home, login, session=START)
+    env = env_for(emu, home, rust_helper_path(tmp_path))
+    refs = ok(git(env, "ls-remote", "codecommit://legacy@payments-api"))
+    assert "refs/heads/main" in refs
+
+
+def helper_hand_off(env: dict, url: str, tmp_path: Path) -> str:
+    """The URL the helper hands to `git remote-http` (a stand-in `git` records it), resolved
+    without any network: no CODE_COMMIT_ENDPOINT, so the real host names are used."""
+    stub = tmp_path / "stub-git"
+    stub.mkdir(exist_ok=True)
+    seen = tmp_path / "remote-http-argv"
+    (stub / "git").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{seen}"\n')
+    (stub / "git").chmod(0o755)
+    env = dict(env, PATH=f"{stub}{os.pathsep}{env['PATH']}")
+    env.pop("CODE_COMMIT_ENDPOINT", None)
+    p = subprocess.run(
+        [str(bin_dir() / "git-remote-codecommit"), "origin", url],
+        env=env,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert p.returncode == 0, p.stderr
+    return seen.read_text()
+
+
+def test_fips_endpoints_from_the_environment_or_the_profile(emu, tmp_path):
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws/config").write_text(
+        "[profile plain]\nregion = us-east-1\n"
+        "[profile fips]\nregion = us-east-1\nuse_fips_endpoint = true\n"
+    )
+    env = env_for(emu, home, rust_helper_path(tmp_path))
+    plain = helper_hand_off(env, "codecommit://plain@repo", tmp_path)
+    assert "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/repo" in plain, plain
+    fips = "https://git-codecommit-fips.us-east-1.amazonaws.com/v1/repos/repo"
+    assert fips in helper_hand_off(env, "codecommit://fips@repo", tmp_path)
+    env["AWS_USE_FIPS_ENDPOINT"] = "true"
+    assert fips in helper_hand_off(env, "codecommit://plain@repo", tmp_path)
+
+
+def test_the_helper_link_goes_where_lanyard_bin_link_dir_says(emu, tmp_path):
+    home = tmp_path / "home"
+    links = tmp_path / "my-bin"
+    rest = [p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != VENV_BIN]
+    env = env_for(emu, home, os.pathsep.join([str(links), *rest]))
+    env["LANYARD_BIN_LINK_DIR"] = str(links)
+    ok(
+        lanyard(
+            env,
+            *("login", "--session", "acme", "--start-url", START, "--region", "us-east-1"),
+            *("--device-code", "--no-browser"),
+        )
+    )
+    ok(lanyard(env, "clone", "payments-api"))
+    link = links / "git-remote-codecommit"
+    assert link.is_symlink() and link.resolve() == (bin_dir() / "git-remote-codecommit").resolve()
+    assert not (home / ".local/bin/git-remote-codecommit").exists(), "not the default place"
+    ok(git(env, "fetch", cwd=home / "src/acme-dev/payments-api"))
+    ok(lanyard(env, "offboard", "--yes"))
+    assert not link.exists(), "offboarding removes the link"
