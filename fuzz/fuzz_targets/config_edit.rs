@@ -1,24 +1,37 @@
 //! Any text as the user's AWS config, any text as Lanyard's block body: reading never panics,
 //! botocore's rule check never panics, and inserting, replacing and removing Lanyard's block
-//! always gives back the user's bytes exactly.
+//! always gives back the user's bytes exactly — also when the config holds the block twice (a
+//! stale copy pasted back, two machines' configs merged).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 const ID: &str = "profiles for sso-session fuzz";
+const BEGIN: &str = "# >>> lanyard: profiles for sso-session fuzz (managed by Lanyard; changes here are replaced) >>>";
+const END: &str = "# <<< lanyard: profiles for sso-session fuzz <<<";
+
+/// A line the block finder reads as one of this block's markers (it ignores trailing CRs). Only
+/// these are left out: other text, "lanyard" included, is the user's and must survive.
+fn has_marker_line(text: &str) -> bool {
+    text.split_inclusive('\n')
+        .map(|l| l.trim_end_matches(['\n', '\r']))
+        .any(|l| l == BEGIN || l == END)
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
         return;
     };
-    let (user, body) = input
-        .split_once('\u{0}')
-        .unwrap_or((input, "[profile x]\nregion = us-east-1\n"));
+    let mut parts = input.splitn(3, '\u{0}');
+    let user = parts.next().unwrap_or_default();
+    let body = parts.next().unwrap_or("[profile x]\nregion = us-east-1\n");
+    let middle = parts
+        .next()
+        .unwrap_or("[profile mine]\nregion = eu-west-1\n");
     let _ = lanyard_ini::sections(user);
     let _ = lanyard_ini::botocore_problem(user);
     let _ = lanyard_ini::line_ending(user);
-    // Text that already holds marker lines is the unit tests' business (unterminated blocks).
-    if user.contains("lanyard") || body.contains("lanyard") {
+    if [user, body, middle].into_iter().any(has_marker_line) {
         return;
     }
     let once = lanyard_ini::upsert_block(user, ID, body);
@@ -36,4 +49,31 @@ fuzz_target!(|data: &[u8]| {
     );
     let _ = lanyard_ini::sections(&twice);
     let _ = lanyard_ini::botocore_problem(&twice);
+
+    // The block twice, with the user's text between: an edit replaces the first only, and two
+    // removals give back exactly the user's bytes.
+    let mine = format!("{user}{middle}");
+    if has_marker_line(&mine) {
+        return; // the user's last line and the middle's first joined into a marker
+    }
+    let dup = format!("{once}{middle}{}", lanyard_ini::upsert_block("", ID, body));
+    let edited = lanyard_ini::upsert_block(&dup, ID, "[profile y]\nregion = eu-west-1\n");
+    assert!(
+        edited.starts_with(user),
+        "the user's text before the blocks"
+    );
+    assert!(
+        edited.ends_with(&dup[once.len()..]),
+        "the middle and the second block are untouched"
+    );
+    for text in [&dup, &edited] {
+        let first = lanyard_ini::remove_block(text, ID);
+        assert_eq!(
+            lanyard_ini::remove_block(&first, ID),
+            mine,
+            "two removals restore every byte"
+        );
+    }
+    let _ = lanyard_ini::sections(&dup);
+    let _ = lanyard_ini::botocore_problem(&dup);
 });
