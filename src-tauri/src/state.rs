@@ -815,6 +815,72 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Settings → extra regions: the repository scan covers them too, on the next scan.
+    #[tokio::test]
+    async fn extra_regions_in_settings_are_scanned() {
+        let mut cfg = lanyard_emulator::Config::new(lanyard_emulator::World::demo());
+        cfg.auto_approve = true;
+        let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("lanyard-regions-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let endpoints = sso::Endpoints {
+            oidc: Some(emu.http_url.clone()),
+            portal: Some(emu.http_url.clone()),
+            codecommit: Some(emu.http_url.clone()),
+            ..Default::default()
+        };
+        let state = AppState::new(
+            SsoContext::new(
+                Paths::sandboxed(&dir),
+                endpoints,
+                Arc::new(MemoryStore::default()),
+            ),
+            false,
+        );
+        state
+            .save_identity(IdentityInput {
+                session: "acme".into(),
+                start_url: "https://acme.awsapps.com/start".into(),
+                region: "us-east-1".into(),
+                scopes: vec![],
+            })
+            .unwrap();
+        state
+            .sign_in("acme", LoginMethod::DeviceCode, &|_| false, &|_| {})
+            .await
+            .unwrap();
+        let names = |inv: &Inventory| {
+            inv.repositories
+                .iter()
+                .map(|r| format!("{}/{}", r.region, r.name))
+                .collect::<Vec<_>>()
+        };
+        let before = state.scan_repositories("acme", &|_| {}).await.unwrap();
+        assert!(
+            !before.regions.contains(&"eu-west-1".to_owned()),
+            "{:?}",
+            before.regions
+        );
+        assert!(!names(&before).contains(&"eu-west-1/platform-docs".to_owned()));
+        let with = AppSettings {
+            regions: vec!["eu-west-1".into()],
+            ..state.settings()
+        };
+        state.save_settings(&with).unwrap();
+        let after = state.scan_repositories("acme", &|_| {}).await.unwrap();
+        assert!(
+            after.regions.contains(&"eu-west-1".to_owned()),
+            "{:?}",
+            after.regions
+        );
+        assert!(
+            names(&after).contains(&"eu-west-1/platform-docs".to_owned()),
+            "{:?}",
+            names(&after)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// A sign-in with a clock two hours fast says so on the identity, in words a person can act on.
     #[tokio::test]
     async fn a_skewed_clock_is_shown_with_the_identity() {

@@ -772,3 +772,91 @@ def test_window_size_and_position_are_remembered(tmp_path):
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+def test_a_custom_switcher_shortcut_opens_the_switcher(tmp_path):
+    """Settings → Quick switcher shortcut: the saved one is what the app registers at start."""
+    home = tmp_path / "home"
+    settings = home / ".local/share/lanyard/settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(
+        json.dumps(
+            {
+                "cloneRoot": str(home / "codecommit"),
+                "template": "{account_name}/{role_name}",
+                "regions": [],
+                "refreshMinutes": 5,
+                "startAtLogin": False,
+                "notifications": True,
+                "switcherShortcut": "CommandOrControl+Alt+K",
+            }
+        )
+    )
+    env = {**app_env(home), "LANYARD_LOG": "lanyard_app=debug"}
+    log = AppLog(tmp_path / "app.log")
+    with open(log.path, "wb") as out:  # the child keeps its own descriptor
+        proc = subprocess.Popen([str(app_binary())], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        log.wait_count("tray and preferences", 1, 30, "the shortcut to be registered")
+        main = wait_until(
+            lambda: (windows("^Lanyard$", pid=proc.pid) or [None])[0], 20, what="the window"
+        )
+        # No window manager: the keyboard goes to Lanyard as a click would give it.
+        xdotool("windowfocus", "--sync", str(main))
+        xdotool("key", "ctrl+alt+k")
+        switcher_window(proc)
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def test_a_session_that_ends_says_so_once(tmp_path):
+    """No refresh token and 20 seconds left: first the warning, then, once the token has expired,
+    'session ended' (the check runs every 30 s), each shown once."""
+    import datetime as dt
+    import sys
+
+    from conftest import device_login, utcnow, write_token_cache
+
+    emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
+    log = tmp_path / "notifications.jsonl"
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("fake_notifications.py")), str(log), "none"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    app = None
+    try:
+        assert server.stdout.readline().strip() == "READY"
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        (home / ".aws/config").write_text(
+            f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n"
+        )
+        login = device_login(emu, approve=False)  # the emulator auto-approves
+        login.pop("refreshToken", None)
+        write_token_cache(
+            home,
+            login,
+            session="acme",
+            start_url=START,
+            expires_at=utcnow() + dt.timedelta(seconds=20),
+        )
+        env = {**app_env(home), **emu.env}
+        app = subprocess.Popen(
+            [str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        summaries = lambda: [json.loads(line)["summary"] for line in log.read_text().splitlines()]
+        wait_until(
+            lambda: log.exists() and "acme: session ended" in summaries(),
+            75,
+            what="'session ended'",
+        )
+        assert summaries() == ["acme: session ends in 1 min", "acme: session ended"], summaries()
+    finally:
+        if app:
+            app.terminate()
+            app.wait(15)
+        server.terminate()
+        emu.stop()
