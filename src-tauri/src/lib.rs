@@ -429,6 +429,7 @@ pub(crate) fn apply_settings<R: Runtime>(
 pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     use tauri_plugin_notification::NotificationExt as _;
     if !app.state::<AppState>().settings().notifications {
+        tracing::debug!(title, "notification off in Settings");
         return;
     }
     tracing::info!(title, "notification");
@@ -441,6 +442,7 @@ pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
 /// notification server's actions; elsewhere the text points at the tray).
 pub(crate) fn notify_session<R: Runtime>(app: &AppHandle<R>, n: &lanyard_core::notices::Notice) {
     if !app.state::<AppState>().settings().notifications {
+        tracing::debug!(title = n.title, "notification off in Settings");
         return;
     }
     tracing::info!(title = n.title, "notification");

@@ -860,3 +860,61 @@ def test_a_session_that_ends_says_so_once(tmp_path):
             app.wait(15)
         server.terminate()
         emu.stop()
+
+
+def test_notifications_off_in_settings_show_nothing(tmp_path):
+    """Settings → Notifications off: the same session's warning and its end are decided (the
+    debug log says so) but nothing reaches the notification server."""
+    import datetime as dt
+    import sys
+
+    from conftest import device_login, utcnow, write_token_cache
+
+    emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
+    shown = tmp_path / "notifications.jsonl"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("fake_notifications.py")),
+            str(shown),
+            "none",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    app = None
+    try:
+        assert server.stdout.readline().strip() == "READY"
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        (home / ".aws/config").write_text(
+            f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n"
+        )
+        settings = home / ".local/share/lanyard/settings.json"
+        settings.parent.mkdir(parents=True)
+        settings.write_text(json.dumps({"notifications": False}))
+        login = device_login(emu, approve=False)  # the emulator auto-approves
+        login.pop("refreshToken", None)
+        write_token_cache(
+            home,
+            login,
+            session="acme",
+            start_url=START,
+            expires_at=utcnow() + dt.timedelta(seconds=20),
+        )
+        env = {**app_env(home), **emu.env, "LANYARD_LOG": "lanyard_app=debug"}
+        log = AppLog(tmp_path / "app.log")
+        with open(log.path, "wb") as out:  # the child keeps its own descriptor
+            app = subprocess.Popen(
+                [str(app_binary())], env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        log.wait_count(r'notification off in Settings title="acme: session ended"', 1, 75)
+        assert log.count(r'notification off in Settings title="acme: session ends in') == 1
+        assert not shown.exists() or shown.read_text() == "", shown.read_text()
+    finally:
+        if app:
+            app.terminate()
+            app.wait(15)
+        server.terminate()
+        emu.stop()
