@@ -761,20 +761,51 @@ mod tests {
         cmd: &str,
         args: serde_json::Value,
     ) -> Result<serde_json::Value, serde_json::Value> {
+        let (state, _dir) = sandbox_state(Default::default(), true);
+        let (_app, webview) = mock_app(state, "main");
+        ipc(&webview, cmd, args)
+    }
+
+    type MockWindow = tauri::WebviewWindow<tauri::test::MockRuntime>;
+
+    /// A state in a fresh sandbox folder (returned, for the caller to remove).
+    fn sandbox_state(
+        endpoints: lanyard_core::sso::Endpoints,
+        demo: bool,
+    ) -> (AppState, std::path::PathBuf) {
         let dir = tempfile_dir();
         let ctx = lanyard_core::sso::SsoContext::new(
             lanyard_core::Paths::sandboxed(&dir),
-            Default::default(),
+            endpoints,
             std::sync::Arc::new(lanyard_core::secret::MemoryStore::default()),
         );
-        let app = build(mock_builder(), AppState::new(ctx, true))
+        (AppState::new(ctx, demo), dir)
+    }
+
+    /// The app on the mock runtime with one window. Replays use a label other than "main": the
+    /// page's first-paint hook would set up the tray and the global shortcut.
+    fn mock_app(
+        state: AppState,
+        label: &str,
+    ) -> (tauri::App<tauri::test::MockRuntime>, MockWindow) {
+        let app = build(mock_builder(), state)
             .build(mock_context(noop_assets()))
             .unwrap();
-        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        let webview = tauri::WebviewWindowBuilder::new(&app, label, Default::default())
             .build()
             .unwrap();
+        (app, webview)
+    }
+
+    /// A call as the page makes it: the reply, or the error (a command's `CmdError` object, or
+    /// Tauri's string when it refused the call before the command ran).
+    fn ipc(
+        webview: &MockWindow,
+        cmd: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         get_ipc_response(
-            &webview,
+            webview,
             InvokeRequest {
                 cmd: cmd.into(),
                 callback: tauri::ipc::CallbackFn(0),
@@ -786,6 +817,15 @@ mod tests {
             },
         )
         .map(|b| b.deserialize::<serde_json::Value>().unwrap())
+    }
+
+    /// Replayed commands may notify (a background clone that fails): not here.
+    fn without_notifications(state: &AppState) {
+        let quiet = lanyard_core::settings::AppSettings {
+            notifications: false,
+            ..state.settings()
+        };
+        state.save_settings(&quiet).unwrap();
     }
 
     fn tempfile_dir() -> std::path::PathBuf {
@@ -829,24 +869,8 @@ mod tests {
     /// Replays a call as the page makes it; `Err(String)` when Tauri refused it before the
     /// command ran (arguments that do not fit its signature, an unknown command). A command's own
     /// refusal is a `CmdError` object, which is fine here.
-    fn tauri_refusal(
-        webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
-        cmd: &str,
-        args: serde_json::Value,
-    ) -> Option<String> {
-        let reply = get_ipc_response(
-            webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: tauri::ipc::CallbackFn(0),
-                error: tauri::ipc::CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        );
-        match reply {
+    fn tauri_refusal(webview: &MockWindow, cmd: &str, args: serde_json::Value) -> Option<String> {
+        match ipc(webview, cmd, args) {
             Err(serde_json::Value::String(refused)) => Some(refused),
             _ => None,
         }
@@ -862,30 +886,10 @@ mod tests {
         let mut cfg = lanyard_emulator::Config::new(lanyard_emulator::World::demo());
         cfg.auto_approve = true;
         let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
-        let dir = tempfile_dir();
-        let url = Some(emu.http_url.clone());
-        let endpoints = lanyard_core::sso::Endpoints {
-            oidc: url.clone(),
-            portal: url.clone(),
-            codecommit: url.clone(),
-            signin: url,
-            git_host: Some(emu.https_url.trim_start_matches("https://").to_owned()),
-            git_ca_file: Some(emu.ca_file.clone()),
-        };
-        let ctx = lanyard_core::sso::SsoContext::new(
-            lanyard_core::Paths::sandboxed(&dir),
-            endpoints,
-            std::sync::Arc::new(lanyard_core::secret::MemoryStore::default()),
-        );
-        let state = AppState::new(ctx, false);
-        let quiet = lanyard_core::settings::AppSettings {
-            notifications: false,
-            ..state.settings()
-        };
-        state.save_settings(&quiet).unwrap();
-        let app = build(mock_builder(), state)
-            .build(mock_context(noop_assets()))
-            .unwrap();
+        let (state, dir) = sandbox_state(crate::state::emulator_endpoints(&emu), false);
+        without_notifications(&state);
+        let quiet = state.settings();
+        let (app, webview) = mock_app(state, "replay");
         let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         for name in [events::NAVIGATE, events::SESSIONS_CHANGED] {
             let events = events.clone();
@@ -893,28 +897,9 @@ mod tests {
                 events.lock().unwrap().push(e.payload().to_owned());
             });
         }
-        let webview = tauri::WebviewWindowBuilder::new(&app, "replay", Default::default())
-            .build()
-            .unwrap();
+        // The command answers on Tauri's runtime while this one waits; the emulator needs it.
         let call = |cmd: &str, args: serde_json::Value| {
-            tokio::task::block_in_place(|| {
-                let reply = get_ipc_response(
-                    &webview,
-                    InvokeRequest {
-                        cmd: cmd.into(),
-                        callback: tauri::ipc::CallbackFn(0),
-                        error: tauri::ipc::CallbackFn(1),
-                        url: "tauri://localhost".parse().unwrap(),
-                        body: tauri::ipc::InvokeBody::Json(args),
-                        headers: Default::default(),
-                        invoke_key: INVOKE_KEY.to_string(),
-                    },
-                );
-                match reply {
-                    Ok(body) => body.deserialize::<serde_json::Value>().unwrap(),
-                    Err(e) => e,
-                }
-            })
+            tokio::task::block_in_place(|| ipc(&webview, cmd, args).unwrap_or_else(|e| e))
         };
         let channel = serde_json::json!("__CHANNEL__:7");
         let acme = serde_json::json!({
@@ -1037,26 +1022,9 @@ mod tests {
     fn ipc_contract_every_ui_call_fits_its_command() {
         let contract: Vec<serde_json::Value> =
             serde_json::from_str(include_str!("../../ui/src/lib/ipc-contract.json")).unwrap();
-        let dir = tempfile_dir();
-        let ctx = lanyard_core::sso::SsoContext::new(
-            lanyard_core::Paths::sandboxed(&dir),
-            Default::default(),
-            std::sync::Arc::new(lanyard_core::secret::MemoryStore::default()),
-        );
-        let state = AppState::new(ctx, true);
-        // The replayed background clone fails (no such identity): no notification for it.
-        let quiet = lanyard_core::settings::AppSettings {
-            notifications: false,
-            ..state.settings()
-        };
-        state.save_settings(&quiet).unwrap();
-        let app = build(mock_builder(), state)
-            .build(mock_context(noop_assets()))
-            .unwrap();
-        // Not "main": the page's first-paint hook would set up the tray and global shortcut.
-        let webview = tauri::WebviewWindowBuilder::new(&app, "replay", Default::default())
-            .build()
-            .unwrap();
+        let (state, dir) = sandbox_state(Default::default(), true);
+        without_notifications(&state);
+        let (_app, webview) = mock_app(state, "replay");
         // The check itself: a call that does not fit is refused.
         let wrong = tauri_refusal(
             &webview,

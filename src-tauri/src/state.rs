@@ -106,17 +106,7 @@ impl AppState {
         };
         let config = sso::identity::read_config(&paths.aws_config_file).unwrap_or_default();
         let endpoints = match &demo {
-            Some(emu) => {
-                let url = Some(emu.http_url.clone());
-                sso::Endpoints {
-                    oidc: url.clone(),
-                    portal: url.clone(),
-                    codecommit: url.clone(),
-                    signin: url,
-                    git_host: Some(emu.https_url.trim_start_matches("https://").to_owned()),
-                    git_ca_file: Some(emu.ca_file.clone()),
-                }
-            }
+            Some(emu) => emulator_endpoints(emu),
             None => sso::Endpoints::from_env_and_config(|k| std::env::var_os(k), &config),
         };
         let mut state = Self::new(SsoContext::new(paths, endpoints, secrets), demo.is_some());
@@ -679,10 +669,45 @@ fn clone_key(req: &CloneRequest) -> String {
     )
 }
 
+/// Every endpoint pointed at an emulator (demo mode, tests).
+pub(crate) fn emulator_endpoints(emu: &lanyard_emulator::Emulator) -> sso::Endpoints {
+    let url = Some(emu.http_url.clone());
+    sso::Endpoints {
+        oidc: url.clone(),
+        portal: url.clone(),
+        codecommit: url.clone(),
+        signin: url,
+        git_host: Some(emu.https_url.trim_start_matches("https://").to_owned()),
+        git_ca_file: Some(emu.ca_file.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use lanyard_core::secret::MemoryStore;
+
+    /// A sandboxed state on the emulator with the acme identity saved (not signed in yet).
+    fn acme_state(emu: &lanyard_emulator::Emulator, dir: &std::path::Path) -> AppState {
+        let _ = std::fs::remove_dir_all(dir);
+        let state = AppState::new(
+            SsoContext::new(
+                Paths::sandboxed(dir),
+                emulator_endpoints(emu),
+                Arc::new(MemoryStore::default()),
+            ),
+            false,
+        );
+        state
+            .save_identity(IdentityInput {
+                session: "acme".into(),
+                start_url: "https://acme.awsapps.com/start".into(),
+                region: "us-east-1".into(),
+                scopes: vec![],
+            })
+            .unwrap();
+        state
+    }
 
     /// What the commands send the UI never holds a secret; the app's background refresher renews
     /// a session whose access token ends inside the 30-minute window without a new sign-in.
@@ -693,27 +718,7 @@ mod tests {
         cfg.auto_approve = true;
         let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
         let dir = std::env::temp_dir().join(format!("lanyard-refresher-{}", std::process::id()));
-        let endpoints = sso::Endpoints {
-            oidc: Some(emu.http_url.clone()),
-            portal: Some(emu.http_url.clone()),
-            codecommit: Some(emu.http_url.clone()),
-            ..Default::default()
-        };
-        let state = AppState::new(
-            SsoContext::new(
-                Paths::sandboxed(&dir),
-                endpoints,
-                Arc::new(MemoryStore::default()),
-            ),
-            false,
-        );
-        let input = IdentityInput {
-            session: "acme".into(),
-            start_url: "https://acme.awsapps.com/start".into(),
-            region: "us-east-1".into(),
-            scopes: vec![],
-        };
-        state.save_identity(input).unwrap();
+        let state = acme_state(&emu, &dir);
         // Everything the commands send the UI (channel messages and replies), as JSON.
         let sent = Mutex::new(Vec::<String>::new());
         let keep = |v: serde_json::Value| sent.lock().unwrap().push(v.to_string());
@@ -822,29 +827,7 @@ mod tests {
         cfg.auto_approve = true;
         let emu = lanyard_emulator::Emulator::start(cfg).await.unwrap();
         let dir = std::env::temp_dir().join(format!("lanyard-regions-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let endpoints = sso::Endpoints {
-            oidc: Some(emu.http_url.clone()),
-            portal: Some(emu.http_url.clone()),
-            codecommit: Some(emu.http_url.clone()),
-            ..Default::default()
-        };
-        let state = AppState::new(
-            SsoContext::new(
-                Paths::sandboxed(&dir),
-                endpoints,
-                Arc::new(MemoryStore::default()),
-            ),
-            false,
-        );
-        state
-            .save_identity(IdentityInput {
-                session: "acme".into(),
-                start_url: "https://acme.awsapps.com/start".into(),
-                region: "us-east-1".into(),
-                scopes: vec![],
-            })
-            .unwrap();
+        let state = acme_state(&emu, &dir);
         state
             .sign_in("acme", LoginMethod::DeviceCode, &|_| false, &|_| {})
             .await

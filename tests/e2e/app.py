@@ -99,6 +99,15 @@ def wait_until(pred, timeout: float = 15.0, interval: float = 0.1, what: str = "
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def switcher_window(proc) -> int:
+    """The quick switcher's window once it is on screen."""
+    return wait_until(
+        lambda: (windows("Quick switch", pid=proc.pid) or [None])[0],
+        20,
+        what="the quick switcher window",
+    )
+
+
 class AppLog:
     """The log a child app writes (stdout and stderr); waits on what it says instead of sleeping."""
 

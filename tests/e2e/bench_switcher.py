@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from app import app_binary, app_env, wait_until, windows, xdotool
+from app import AppLog, app_binary, app_env, switcher_window, wait_until, windows, xdotool
 
 N = 5000
 QUERY = "acct-4321 dev"
@@ -40,16 +40,11 @@ def main() -> None:
         ]
     (home / ".aws/config").write_text("\n".join(lines))
     env = {**app_env(home), "LANYARD_LOG": "lanyard_app=debug"}
-    log_path = tmp / "app.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([str(app_binary())], env=env, stdout=log, stderr=subprocess.STDOUT)
+    log = AppLog(tmp / "app.log")
+    with open(log.path, "wb") as out:
+        proc = subprocess.Popen([str(app_binary())], env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            text = lambda: re.sub(r"\x1b\[[0-9;]*m", "", log_path.read_text(errors="replace"))
-            wait_until(
-                lambda: "tray and preferences" in text(),
-                60,
-                what="the app to start (shortcut registered)",
-            )
+            log.wait_count("tray and preferences", 1, 60, "the app to start (shortcut registered)")
             # No window manager under Xvfb: give Lanyard the keyboard first, as a click would (the
             # switcher hides when it loses the focus, and without a WM nothing hands it over).
             main = wait_until(
@@ -60,21 +55,15 @@ def main() -> None:
             xdotool("windowfocus", "--sync", str(main))
             t0 = time.monotonic()
             xdotool("key", "ctrl+shift+l")
-            win = wait_until(
-                lambda: (windows("Quick switch", pid=proc.pid) or [None])[0],
-                20,
-                what="the quick switcher",
-            )
+            win = switcher_window(proc)
             shown_ms = (time.monotonic() - t0) * 1000
-            time.sleep(2.0)  # its entries are loaded and painted
+            log.wait_count(r"timing: switcher: loaded", 1, 20, "its entries loaded and painted")
             xdotool("windowfocus", "--sync", str(win))
             xdotool("type", "--delay", "250", QUERY)
-            wait_until(
-                lambda: len(re.findall(r"timing: switcher: filtered", text())) >= len(QUERY),
-                20,
-                what="a timing per keystroke",
+            log.wait_count(r"timing: switcher: filtered", len(QUERY), 20, "a timing per keystroke")
+            found = re.findall(
+                r"timing: switcher: filtered (\d+) entries in ([\d.]+) ms", log.text()
             )
-            found = re.findall(r"timing: switcher: filtered (\d+) entries in ([\d.]+) ms", text())
             times = [float(t) for _, t in found]
             counts = {int(c) for c, _ in found}
         finally:

@@ -5,9 +5,13 @@ the AWS config edited by hand while the app runs."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
+import re
 import stat
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -24,11 +28,21 @@ from app import (
     descendants,
     exe_of,
     geometry,
+    switcher_window,
     wait_until,
     windows,
     xdotool,
 )
-from conftest import client_env, http, sha1, start_emulator
+from conftest import (
+    client_env,
+    device_login,
+    http,
+    iso,
+    sha1,
+    start_emulator,
+    utcnow,
+    write_token_cache,
+)
 
 START = "https://acme.awsapps.com/start"
 FAVOURITE = "acme-dev/Developer"
@@ -179,14 +193,6 @@ def app_with_tray(emu, tmp_path):
         proc.kill()
     tray.stop()
     log.close()
-
-
-def switcher_window(proc) -> int:
-    return wait_until(
-        lambda: (windows("Quick switch", pid=proc.pid) or [None])[0],
-        20,
-        what="the quick switcher window",
-    )
 
 
 def type_into(win: int, *keys: str, text: str | None = None) -> None:
@@ -421,11 +427,6 @@ def test_the_trace_log_holds_no_secret_through_a_refresh_a_console_sign_in_and_a
     """At trace level the app refreshes its token, signs in to the console and clones: neither
     its log files nor what it printed hold any secret the service issued meanwhile (tokens, client
     secret, role keys, console sign-in tokens), nor a signed git password."""
-    import datetime as dt
-    import re
-
-    from conftest import iso, utcnow
-
     home = tmp_path / "home"
     env = synced_home(emu, home)
     env["LANYARD_LOG"] = "trace"
@@ -625,28 +626,19 @@ def test_demo_mode_runs_the_emulator_in_process_and_never_touches_the_real_aws_d
         driver.stop()
 
 
-def test_a_session_about_to_end_warns_and_its_sign_in_button_signs_in(tmp_path):
-    """A session without a refresh token and 10 minutes left: the notification says so, and its
-    Sign in button (clicked by the stand-in notification server) signs in again."""
-    import datetime as dt
-    import sys
-
-    from conftest import device_login, utcnow, write_token_cache
-
+@contextlib.contextmanager
+def session_without_refresh(tmp_path: Path, left: dt.timedelta, click: str):
+    """An emulator, a stand-in notification server (recording every Notify as a JSON line and
+    clicking the action `click`) and a home signed in to acme with no refresh token and `left`
+    to go. Yields (emu, home, notifications log, token cache)."""
     emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
-    log = tmp_path / "notifications.jsonl"
+    shown = tmp_path / "notifications.jsonl"
     server = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("fake_notifications.py")),
-            str(log),
-            "sign-in",
-        ],
+        [sys.executable, str(Path(__file__).with_name("fake_notifications.py")), str(shown), click],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    app = None
     try:
         assert server.stdout.readline().strip() == "READY"
         home = tmp_path / "home"
@@ -657,37 +649,47 @@ def test_a_session_about_to_end_warns_and_its_sign_in_button_signs_in(tmp_path):
         login = device_login(emu, approve=False)  # the emulator auto-approves
         login.pop("refreshToken", None)
         cache = write_token_cache(
-            home,
-            login,
-            session="acme",
-            start_url=START,
-            expires_at=utcnow() + dt.timedelta(minutes=10),
+            home, login, session="acme", start_url=START, expires_at=utcnow() + left
         )
-        env = app_env(home)
-        env.update(emu.env)
-        env.update(BROWSER=str(Path(__file__).with_name("fake_browser.sh")))
-        app = subprocess.Popen(
-            [str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        notices = wait_until(
-            lambda: log.exists() and [json.loads(l) for l in log.read_text().splitlines()],
-            30,
-            what="a notification",
-        )
-        n = notices[0]
-        assert n["summary"] in ("acme: session ends in 10 min", "acme: session ends in 9 min"), n
-        assert "Sign in" in n["actions"] and "sign-in" in n["actions"]
-        wait_until(
-            lambda: "refreshToken" in json.loads(cache.read_text()),
-            30,
-            what="the notification's Sign in to sign in again",
-        )
+        yield emu, home, shown, cache
     finally:
-        if app:
-            app.terminate()
-            app.wait(15)
         server.terminate()
         emu.stop()
+
+
+@contextlib.contextmanager
+def running_app(env: dict, out=subprocess.DEVNULL):
+    app = subprocess.Popen([str(app_binary())], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield app
+    finally:
+        app.terminate()
+        app.wait(15)
+
+
+def notices(shown: Path) -> list[dict]:
+    return [json.loads(line) for line in shown.read_text().splitlines()] if shown.exists() else []
+
+
+def test_a_session_about_to_end_warns_and_its_sign_in_button_signs_in(tmp_path):
+    """A session without a refresh token and 10 minutes left: the notification says so, and its
+    Sign in button (clicked by the stand-in notification server) signs in again."""
+    with session_without_refresh(tmp_path, dt.timedelta(minutes=10), "sign-in") as ending:
+        emu, home, shown, cache = ending
+        env = {**app_env(home), **emu.env}
+        env.update(BROWSER=str(Path(__file__).with_name("fake_browser.sh")))
+        with running_app(env):
+            n = wait_until(lambda: notices(shown), 30, what="a notification")[0]
+            assert n["summary"] in (
+                "acme: session ends in 10 min",
+                "acme: session ends in 9 min",
+            ), n
+            assert "Sign in" in n["actions"] and "sign-in" in n["actions"]
+            wait_until(
+                lambda: "refreshToken" in json.loads(cache.read_text()),
+                30,
+                what="the notification's Sign in to sign in again",
+            )
 
 
 def test_the_emulator_going_away_and_a_revoked_session_say_what_to_do(tmp_path):
@@ -813,108 +815,25 @@ def test_a_custom_switcher_shortcut_opens_the_switcher(tmp_path):
 def test_a_session_that_ends_says_so_once(tmp_path):
     """No refresh token and 20 seconds left: first the warning, then, once the token has expired,
     'session ended' (the check runs every 30 s), each shown once."""
-    import datetime as dt
-    import sys
-
-    from conftest import device_login, utcnow, write_token_cache
-
-    emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
-    log = tmp_path / "notifications.jsonl"
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("fake_notifications.py")), str(log), "none"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    app = None
-    try:
-        assert server.stdout.readline().strip() == "READY"
-        home = tmp_path / "home"
-        (home / ".aws").mkdir(parents=True)
-        (home / ".aws/config").write_text(
-            f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n"
-        )
-        login = device_login(emu, approve=False)  # the emulator auto-approves
-        login.pop("refreshToken", None)
-        write_token_cache(
-            home,
-            login,
-            session="acme",
-            start_url=START,
-            expires_at=utcnow() + dt.timedelta(seconds=20),
-        )
-        env = {**app_env(home), **emu.env}
-        app = subprocess.Popen(
-            [str(app_binary())], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        summaries = lambda: [json.loads(line)["summary"] for line in log.read_text().splitlines()]
-        wait_until(
-            lambda: log.exists() and "acme: session ended" in summaries(),
-            75,
-            what="'session ended'",
-        )
-        assert summaries() == ["acme: session ends in 1 min", "acme: session ended"], summaries()
-    finally:
-        if app:
-            app.terminate()
-            app.wait(15)
-        server.terminate()
-        emu.stop()
+    with session_without_refresh(tmp_path, dt.timedelta(seconds=20), "none") as ending:
+        emu, home, shown, _ = ending
+        with running_app({**app_env(home), **emu.env}):
+            summaries = lambda: [n["summary"] for n in notices(shown)]
+            wait_until(lambda: "acme: session ended" in summaries(), 75, what="'session ended'")
+            assert summaries() == ["acme: session ends in 1 min", "acme: session ended"]
 
 
 def test_notifications_off_in_settings_show_nothing(tmp_path):
     """Settings → Notifications off: the same session's warning and its end are decided (the
     debug log says so) but nothing reaches the notification server."""
-    import datetime as dt
-    import sys
-
-    from conftest import device_login, utcnow, write_token_cache
-
-    emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
-    shown = tmp_path / "notifications.jsonl"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("fake_notifications.py")),
-            str(shown),
-            "none",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    app = None
-    try:
-        assert server.stdout.readline().strip() == "READY"
-        home = tmp_path / "home"
-        (home / ".aws").mkdir(parents=True)
-        (home / ".aws/config").write_text(
-            f"[sso-session acme]\nsso_start_url = {START}\nsso_region = us-east-1\n"
-        )
+    with session_without_refresh(tmp_path, dt.timedelta(seconds=20), "none") as ending:
+        emu, home, shown, _ = ending
         settings = home / ".local/share/lanyard/settings.json"
         settings.parent.mkdir(parents=True)
         settings.write_text(json.dumps({"notifications": False}))
-        login = device_login(emu, approve=False)  # the emulator auto-approves
-        login.pop("refreshToken", None)
-        write_token_cache(
-            home,
-            login,
-            session="acme",
-            start_url=START,
-            expires_at=utcnow() + dt.timedelta(seconds=20),
-        )
         env = {**app_env(home), **emu.env, "LANYARD_LOG": "lanyard_app=debug"}
         log = AppLog(tmp_path / "app.log")
-        with open(log.path, "wb") as out:  # the child keeps its own descriptor
-            app = subprocess.Popen(
-                [str(app_binary())], env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-        log.wait_count(r'notification off in Settings title="acme: session ended"', 1, 75)
-        assert log.count(r'notification off in Settings title="acme: session ends in') == 1
-        assert not shown.exists() or shown.read_text() == "", shown.read_text()
-    finally:
-        if app:
-            app.terminate()
-            app.wait(15)
-        server.terminate()
-        emu.stop()
+        with open(log.path, "wb") as out, running_app(env, out):
+            log.wait_count(r'notification off in Settings title="acme: session ended"', 1, 75)
+            assert log.count(r'notification off in Settings title="acme: session ends in') == 1
+            assert notices(shown) == []
