@@ -46,6 +46,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/assignment/roles", get(list_account_roles))
         .route("/federation/credentials", get(get_role_credentials))
         .route("/logout", post(logout))
+        .route("/v1/token", post(crate::signin::create_oauth2_token))
         .route("/", post(codecommit).get(crate::pages::index))
         .route("/v1/repos/{*rest}", any(crate::git::serve))
         .merge(crate::pages::routes())

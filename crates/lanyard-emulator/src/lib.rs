@@ -22,6 +22,7 @@ pub mod git;
 pub mod http;
 pub mod knobs;
 pub mod pages;
+pub mod signin;
 pub mod state;
 pub mod tls;
 pub mod world;

@@ -38,6 +38,18 @@ pub fn routes() -> Router<Arc<App>> {
             post(expire_role_credentials),
         )
         .route("/_emulator/expire-clients", post(expire_clients))
+        .route(
+            "/_emulator/login-session",
+            post(crate::signin::start_login_session),
+        )
+        .route(
+            "/_emulator/login-sessions",
+            get(crate::signin::login_sessions),
+        )
+        .route(
+            "/_emulator/expire-login-sessions",
+            post(crate::signin::expire_login_sessions),
+        )
         .route("/_emulator/knobs", get(get_knobs).post(set_knobs))
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/stats/reset", post(reset_stats))

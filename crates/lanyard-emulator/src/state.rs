@@ -191,6 +191,36 @@ struct Data {
     /// Console sign-in tokens (federation getSigninToken) → access key id and expiry.
     signin: HashMap<String, (String, f64)>,
     console_logins: Vec<ConsoleLogin>,
+    /// `aws login` refresh tokens (Sign-In CreateOAuth2Token).
+    login_grants: HashMap<String, LoginGrant>,
+    /// DPoP proof ids seen (a replayed proof is refused).
+    dpop_jtis: std::collections::HashSet<String>,
+    /// Successful refreshes of `aws login` sessions.
+    login_refreshes: u64,
+}
+
+/// An `aws login` session's refresh token: who, which role, and the DPoP key it is bound to.
+#[derive(Debug, Clone)]
+pub struct LoginGrant {
+    pub instance: usize,
+    pub user: String,
+    pub account: String,
+    pub role: String,
+    /// RFC 7638 thumbprint (base64url SHA-256) of the public key the refresh must be signed with.
+    pub jkt: String,
+    pub expires_at: f64,
+}
+
+/// Why a Sign-In token refresh was refused (the model's `OAuth2ErrorCode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// Unknown, used or expired refresh token: `AccessDeniedException` / `TOKEN_EXPIRED`.
+    TokenExpired,
+    /// The proof was made with another key than the session's: `ValidationException` /
+    /// `INVALID_REQUEST`.
+    WrongKey,
+    /// The DPoP proof was already used.
+    Replayed,
 }
 
 /// A console sign-in the federation `login` action accepted (for tests: `/_emulator/console-logins`).
@@ -676,6 +706,27 @@ impl State {
             // botocore's model lists no ForbiddenException for GetRoleCredentials.
             return Err(AwsError::portal("ForbiddenException", "No access"));
         }
+        let secs = self.lifetimes.role_credentials as f64;
+        Ok(Self::issue_credentials(
+            &mut self.data(),
+            instance,
+            user,
+            account,
+            role,
+            secs,
+        ))
+    }
+
+    /// Credentials for a role, recorded so CodeCommit accepts them (GetRoleCredentials and Sign-In
+    /// share this).
+    fn issue_credentials(
+        data: &mut Data,
+        instance: usize,
+        user: &str,
+        account: &str,
+        role: &str,
+        secs: f64,
+    ) -> (String, RoleCredentials) {
         let akid = format!("ASIA{}", random(16).to_ascii_uppercase());
         let creds = RoleCredentials {
             secret: random(40),
@@ -684,10 +735,94 @@ impl State {
             account: account.into(),
             role: role.into(),
             user: user.into(),
-            expires_at: (now() + self.lifetimes.role_credentials as f64).floor(),
+            expires_at: (now() + secs).floor(),
         };
-        self.data().creds.insert(akid.clone(), creds.clone());
-        Ok((akid, creds))
+        data.creds.insert(akid.clone(), creds.clone());
+        (akid, creds)
+    }
+
+    /// Starts an `aws login` session for a user's role (what the browser half of `aws login`
+    /// ends with): credentials valid for `secs` (negative: already expired) and a refresh token
+    /// bound to the DPoP key thumbprint `jkt`.
+    pub fn create_login_session(
+        &self,
+        instance: usize,
+        user: &str,
+        account: &str,
+        role: &str,
+        jkt: &str,
+        secs: f64,
+    ) -> Result<(String, RoleCredentials, String), String> {
+        let inst = &self.world.instances[instance];
+        if !inst.roles_of(user, account).iter().any(|p| p.name == role) {
+            return Err(format!("{user} has no role {role} in account {account}"));
+        }
+        let mut data = self.data();
+        let (akid, creds) = Self::issue_credentials(&mut data, instance, user, account, role, secs);
+        let refresh = format!("lr-{}", random(60));
+        data.login_grants.insert(
+            refresh.clone(),
+            LoginGrant {
+                instance,
+                user: user.into(),
+                account: account.into(),
+                role: role.into(),
+                jkt: jkt.into(),
+                expires_at: now() + self.lifetimes.refresh_token as f64,
+            },
+        );
+        Ok((akid, creds, refresh))
+    }
+
+    /// Sign-In `CreateOAuth2Token` with `grantType=refresh_token`: the refresh token must be live
+    /// and bound to the proof's key, the proof fresh. Refresh tokens rotate; credentials last at
+    /// most 15 minutes (the model's `expiresIn` range).
+    pub fn login_refresh(
+        &self,
+        refresh_token: &str,
+        jkt: &str,
+        jti: &str,
+    ) -> Result<(String, RoleCredentials, String, u64), LoginRefused> {
+        let mut data = self.data();
+        let grant = match data.login_grants.get(refresh_token) {
+            Some(g) if g.expires_at > now() => g.clone(),
+            _ => return Err(LoginRefused::TokenExpired),
+        };
+        if grant.jkt != jkt {
+            return Err(LoginRefused::WrongKey);
+        }
+        if !data.dpop_jtis.insert(jti.to_owned()) {
+            return Err(LoginRefused::Replayed);
+        }
+        let secs = self.lifetimes.role_credentials.clamp(1, 900);
+        let (akid, creds) = Self::issue_credentials(
+            &mut data,
+            grant.instance,
+            &grant.user,
+            &grant.account,
+            &grant.role,
+            secs as f64,
+        );
+        data.login_grants.remove(refresh_token);
+        let next = format!("lr-{}", random(60));
+        data.login_grants.insert(next.clone(), grant);
+        data.login_refreshes += 1;
+        Ok((akid, creds, next, secs))
+    }
+
+    /// How many `aws login` sessions were refreshed (for tests).
+    pub fn login_refreshes(&self) -> u64 {
+        self.data().login_refreshes
+    }
+
+    /// Ends every `aws login` session's refresh token now.
+    pub fn expire_login_sessions(&self) -> usize {
+        let mut data = self.data();
+        let t = now();
+        data.login_grants
+            .values_mut()
+            .for_each(|g| g.expires_at = g.expires_at.min(t));
+        data.login_grants.len()
     }
 
     /// Looks issued role credentials up by access key id.
@@ -763,6 +898,10 @@ impl State {
             d.creds.values().map(|c| c.session_token.clone()).collect(),
         );
         out.insert("signinTokens", d.signin.keys().cloned().collect());
+        out.insert(
+            "loginRefreshTokens",
+            d.login_grants.keys().cloned().collect(),
+        );
         out
     }
 
