@@ -18,6 +18,7 @@ APT_PACKAGES=(
   xvfb xauth x11-utils imagemagick librsvg2-bin webkit2gtk-driver
   dbus-x11 at-spi2-core gnome-keyring keyutils libsecret-tools
   chromium chromium-driver trayer xdotool xclip strace time
+  fish  # evaluates `lanyard export-credentials --format fish` in the tests
   python3-venv
 )
 

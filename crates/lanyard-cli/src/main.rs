@@ -15,6 +15,7 @@ use lanyard_core::sso::{
 use lanyard_core::{Error, ErrorCode, Paths, view::AppInfo};
 use tokio_util::sync::CancellationToken;
 
+mod creds;
 mod repos;
 mod secrets;
 
@@ -168,6 +169,56 @@ enum Command {
         #[arg(long)]
         print: bool,
     },
+    /// Print a profile's credentials, as `aws configure export-credentials` does (any profile:
+    /// IAM Identity Center, `aws login`, role chains, credential_process, keys).
+    ///
+    /// As a credential_process: `credential_process = lanyard export-credentials --profile P`.
+    /// Role credentials are cached in ~/.aws/cli/cache (shared with the AWS CLI) and reused
+    /// while 15 minutes remain. Exits 253 when there are no credentials, like the AWS CLI.
+    ExportCredentials {
+        /// The profile (default: AWS_PROFILE, AWS_DEFAULT_PROFILE, then `default`).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "process")]
+        format: creds::FormatArg,
+    },
+    /// Run a command (default: your $SHELL) with a profile's credentials in its environment.
+    ///
+    /// Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+    /// AWS_CREDENTIAL_EXPIRATION, AWS_REGION/AWS_DEFAULT_REGION (the profile's region) and
+    /// LANYARD_PROFILE; removes AWS_PROFILE, AWS_DEFAULT_PROFILE, AWS_SECURITY_TOKEN and the
+    /// container/web-identity variables so the command has one source of credentials. With
+    /// --server the command gets AWS_CONTAINER_CREDENTIALS_FULL_URI and
+    /// AWS_CONTAINER_AUTHORIZATION_TOKEN instead, and keeps fresh credentials for as long as it runs.
+    Exec {
+        /// The profile (default: AWS_PROFILE, AWS_DEFAULT_PROFILE, then `default`).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Serve refreshing credentials through a local endpoint instead of fixed keys.
+        #[arg(long)]
+        server: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "COMMAND"
+        )]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Serve a profile's credentials on a loopback endpoint any AWS SDK reads (the container
+    /// credentials protocol); prints the two variables to set.
+    ///
+    /// From a devcontainer or `docker run --network host`, pass both variables into the container
+    /// (`-e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN`).
+    ServeCredentials {
+        /// The profile (default: AWS_PROFILE, AWS_DEFAULT_PROFILE, then `default`).
+        #[arg(long)]
+        profile: Option<String>,
+        /// The port on 127.0.0.1 (default: any free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Show the files Lanyard reads and writes.
     Paths {
         /// Machine-readable output.
@@ -186,10 +237,48 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // credential_process and exec run before every command a tool runs: a cached role needs no
+    // runtime, no SDK and no network.
+    if let Command::ExportCredentials { profile, format } = &cli.command {
+        match fast_credentials(profile.as_deref()) {
+            Ok(Some((c, spec))) => {
+                return match creds::print(&c, *format, &spec.name) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => no_credentials(&e),
+                };
+            }
+            Ok(None) => {}
+            Err(e) => return no_credentials(&e),
+        }
+    }
+    let cli = match cli.command {
+        Command::Exec {
+            profile,
+            server: false,
+            command,
+        } => match fast_credentials(profile.as_deref()) {
+            Ok(Some((c, spec))) => return creds::exec_replace(&c, &spec, command),
+            Ok(None) => Cli {
+                command: Command::Exec {
+                    profile,
+                    server: false,
+                    command,
+                },
+            },
+            Err(e) => return no_credentials(&e),
+        },
+        other => Cli { command: other },
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
+    if matches!(
+        cli.command,
+        Command::ExportCredentials { .. } | Command::Exec { .. } | Command::ServeCredentials { .. }
+    ) {
+        return rt.block_on(run_credentials(cli.command));
+    }
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -206,6 +295,23 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn fast_credentials(
+    profile: Option<&str>,
+) -> anyhow::Result<
+    Option<(
+        lanyard_core::credentials::Credentials,
+        lanyard_core::credentials::ProfileSpec,
+    )>,
+> {
+    creds::fast(&Paths::from_env(env)?, profile)
+}
+
+/// Failing to produce credentials exits 253, as `aws configure export-credentials` does.
+fn no_credentials(e: &anyhow::Error) -> ExitCode {
+    eprintln!("lanyard: {e:#}");
+    ExitCode::from(creds::NO_CREDENTIALS)
 }
 
 pub(crate) fn env(k: &str) -> Option<std::ffi::OsString> {
@@ -305,6 +411,41 @@ fn browser_available() -> bool {
         return false;
     }
     !(env("SSH_CONNECTION").is_some() && env("DISPLAY").is_none())
+}
+
+/// The credential commands past their fast path; any failure to produce credentials exits 253.
+async fn run_credentials(command: Command) -> ExitCode {
+    let result = async {
+        let paths = Paths::from_env(env)?;
+        match command {
+            Command::ExportCredentials { profile, format } => {
+                let spec = creds::spec(&paths, &creds::profile_name(profile.as_deref()))?;
+                let c = creds::resolve(&paths, &spec).await?;
+                creds::print(&c, format, &spec.name)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Exec {
+                profile,
+                server,
+                command,
+            } => {
+                let spec = creds::spec(&paths, &creds::profile_name(profile.as_deref()))?;
+                if server {
+                    return creds::exec_served(&paths, &spec, command).await;
+                }
+                let c = creds::resolve(&paths, &spec).await?;
+                Ok(creds::exec_replace(&c, &spec, command))
+            }
+            Command::ServeCredentials { profile, port } => {
+                let spec = creds::spec(&paths, &creds::profile_name(profile.as_deref()))?;
+                creds::serve(&paths, &spec, port).await?;
+                Ok(ExitCode::SUCCESS)
+            }
+            _ => anyhow::bail!("not a credential command"),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e: anyhow::Error| no_credentials(&e))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -738,6 +879,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             lanyard_core::console::open_once(&profile, &url, &open, Duration::from_secs(60))
                 .await?;
             eprintln!("Opened the AWS console as {profile}.");
+        }
+        Command::ExportCredentials { .. }
+        | Command::Exec { .. }
+        | Command::ServeCredentials { .. } => {
+            anyhow::bail!("credential commands run in run_credentials")
         }
         Command::Refresh { session } => {
             let ctx = context(paths.clone(), true);

@@ -170,6 +170,14 @@ pub enum Error {
         /// What went wrong and what to do.
         reason: String,
     },
+    /// A profile's credentials could not be resolved; the reason says why and what to run.
+    #[error("no credentials for profile {profile}: {reason}")]
+    Credentials {
+        /// The profile.
+        profile: String,
+        /// What went wrong and what to do.
+        reason: String,
+    },
     /// AWS answered with an error Lanyard does not handle specially.
     #[error("{op} for {session} failed: {code}: {message}")]
     Aws {
@@ -227,6 +235,7 @@ impl Error {
             | Error::Protocol { .. }
             | Error::Git { .. }
             | Error::Console { .. }
+            | Error::Credentials { .. }
             | Error::Aws { .. } => ErrorCode::Unknown,
         }
     }

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod aws_config;
 pub mod codecommit;
 pub mod console;
+pub mod credentials;
 pub mod error;
 pub(crate) mod fsx;
 pub mod logging;

@@ -2,11 +2,9 @@
 //! (its config blocks, token and registration caches, the AWS CLI's cached role credentials for
 //! its profiles, keyring items, its own caches) and report what was removed and what was left.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
-use serde_json::json;
-use sha1::{Digest, Sha1};
 use ts_rs::TS;
 
 use crate::aws_config::{self, SectionKind};
@@ -28,22 +26,6 @@ pub struct OffboardReport {
     pub left: Vec<String>,
 }
 
-/// The AWS CLI's cached role credentials for an sso-session profile (PROTOCOL.md §4.3).
-pub fn cli_cache_path(
-    cli_cache_dir: &Path,
-    account_id: &str,
-    role: &str,
-    session: &str,
-) -> PathBuf {
-    // sort_keys=True, separators=(',', ':')
-    let key =
-        json!({"accountId": account_id, "roleName": role, "sessionName": session}).to_string();
-    cli_cache_dir.join(format!(
-        "{}.json",
-        hex::encode(Sha1::digest(key.as_bytes()))
-    ))
-}
-
 /// Offboards; with `dry_run` only reports.
 pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport> {
     let paths = &ctx.paths;
@@ -54,7 +36,14 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
     let mut text = identity::read_config(&paths.aws_config_file)?;
     let identities = identity::from_config(&text);
     let mut files: Vec<PathBuf> = vec![];
+    let mut listed: Vec<PathBuf> = vec![];
     for i in &identities {
+        // Listed before signing out, which removes them: the report says what went.
+        for f in crate::credentials::session_cache_files(ctx, &i.session) {
+            report.removed.push(format!("cache file {}", f.display()));
+            listed.push(f.clone());
+            files.push(f);
+        }
         let token = cache::token_path(&paths.sso_cache_dir, &i.session);
         if token.exists() {
             if dry_run {
@@ -89,11 +78,13 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
                         if let (Some(acct), Some(role)) =
                             (s.get("sso_account_id"), s.get("sso_role_name"))
                         {
-                            files.push(cli_cache_path(
+                            files.push(crate::credentials::cli_cache::path(
                                 &paths.cli_cache_dir,
                                 acct,
                                 role,
-                                &i.session,
+                                &crate::credentials::cli_cache::SsoSource::Session(
+                                    i.session.clone(),
+                                ),
                             ));
                         }
                         report.removed.push(format!("profile {name}"));
@@ -130,8 +121,12 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
             identity::write_config(&paths.aws_config_file, &now)?;
         }
     }
+    files.sort();
+    files.dedup();
     for f in files.into_iter().filter(|f| f.exists()) {
-        report.removed.push(format!("cache file {}", f.display()));
+        if !listed.contains(&f) {
+            report.removed.push(format!("cache file {}", f.display()));
+        }
         if !dry_run {
             crate::fsx::remove_if_exists(&f)?;
         }
@@ -180,7 +175,12 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
 mod tests {
     #[test]
     fn cli_cache_key_matches_protocol_vector() {
-        let p = super::cli_cache_path(std::path::Path::new("/c"), "111122223333", "Dev", "my-sso");
+        let p = crate::credentials::cli_cache::path(
+            std::path::Path::new("/c"),
+            "111122223333",
+            "Dev",
+            &crate::credentials::cli_cache::SsoSource::Session("my-sso".into()),
+        );
         assert_eq!(
             p,
             std::path::Path::new("/c/3bdc3e969f516e6ff9dff58a351324edb0b36466.json")

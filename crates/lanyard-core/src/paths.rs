@@ -14,6 +14,8 @@ use crate::{Error, Result};
 pub struct Paths {
     /// The AWS shared config file (`~/.aws/config` or `AWS_CONFIG_FILE`).
     pub aws_config_file: PathBuf,
+    /// The shared credentials file (`~/.aws/credentials` or `AWS_SHARED_CREDENTIALS_FILE`).
+    pub aws_credentials_file: PathBuf,
     /// `~/.aws/sso/cache`: token and client-registration caches shared with the AWS CLI and SDKs.
     pub sso_cache_dir: PathBuf,
     /// `~/.aws/cli/cache`: role credentials the AWS CLI caches.
@@ -38,6 +40,8 @@ impl Paths {
         let data_dir = var("LANYARD_DATA_DIR").unwrap_or_else(|| default_data_dir(&home, &var));
         Ok(Paths {
             aws_config_file: var("AWS_CONFIG_FILE").unwrap_or_else(|| aws.join("config")),
+            aws_credentials_file: var("AWS_SHARED_CREDENTIALS_FILE")
+                .unwrap_or_else(|| aws.join("credentials")),
             sso_cache_dir: aws.join("sso").join("cache"),
             cli_cache_dir: aws.join("cli").join("cache"),
             data_dir,
@@ -52,6 +56,7 @@ impl Paths {
         let aws = root.join(".aws");
         Paths {
             aws_config_file: aws.join("config"),
+            aws_credentials_file: aws.join("credentials"),
             sso_cache_dir: aws.join("sso").join("cache"),
             cli_cache_dir: aws.join("cli").join("cache"),
             data_dir: root.join("lanyard"),
@@ -139,6 +144,7 @@ mod tests {
         let p = Paths::sandboxed(Path::new("/tmp/demo"));
         for path in [
             &p.aws_config_file,
+            &p.aws_credentials_file,
             &p.sso_cache_dir,
             &p.cli_cache_dir,
             &p.data_dir,

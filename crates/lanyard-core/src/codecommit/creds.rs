@@ -104,7 +104,8 @@ pub(crate) async fn access_token(ctx: &SsoContext, identity: &Identity) -> Resul
     Ok(token.access_token)
 }
 
-async fn fetch(
+/// GetRoleCredentials through the identity's rate limiter, no cache.
+pub(crate) async fn fetch(
     ctx: &SsoContext,
     identity: &Identity,
     account_id: &str,

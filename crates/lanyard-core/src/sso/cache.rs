@@ -159,21 +159,53 @@ pub fn write_token(path: &Path, t: &CachedToken) -> Result<()> {
 }
 
 /// JSON with Python's default separators (`", "` and `": "`), as botocore writes and hashes.
-fn python_json(v: &Value) -> String {
+pub(crate) fn python_json(v: &Value) -> String {
+    python_dumps(v, ", ", ": ")
+}
+
+/// `json.dumps(v, separators=(',', ':'))`, as botocore hashes cache keys.
+pub(crate) fn python_json_compact(v: &Value) -> String {
+    python_dumps(v, ",", ":")
+}
+
+fn python_dumps(v: &Value, item: &str, key: &str) -> String {
     match v {
         Value::Object(o) => {
             let items: Vec<String> = o
                 .iter()
-                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), python_json(v)))
+                .map(|(k, v)| format!("{}{key}{}", ascii_string(k), python_dumps(v, item, key)))
                 .collect();
-            format!("{{{}}}", items.join(", "))
+            format!("{{{}}}", items.join(item))
         }
         Value::Array(a) => format!(
             "[{}]",
-            a.iter().map(python_json).collect::<Vec<_>>().join(", ")
+            a.iter()
+                .map(|x| python_dumps(x, item, key))
+                .collect::<Vec<_>>()
+                .join(item)
         ),
+        Value::String(s) => ascii_string(s),
         other => other.to_string(),
     }
+}
+
+/// A JSON string as Python's `json.dumps` writes it by default (`ensure_ascii=True`): every
+/// non-ASCII character as `\uXXXX` (UTF-16 surrogate pairs beyond the BMP). The bytes matter:
+/// cache file names are hashes of this text.
+fn ascii_string(s: &str) -> String {
+    let json = Value::String(s.to_owned()).to_string();
+    let mut out = String::with_capacity(json.len());
+    for ch in json.chars() {
+        if ch.is_ascii() {
+            out.push(ch);
+        } else {
+            let mut units = [0u16; 2];
+            for u in ch.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// A cached client registration.

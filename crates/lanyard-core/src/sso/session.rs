@@ -247,6 +247,13 @@ pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutRepor
     if crate::fsx::remove_if_exists(&path)? {
         report.removed_files.push(path.display().to_string());
     }
+    // The roles' credentials cached in ~/.aws/cli/cache end with the session, as `aws sso logout`
+    // ends them.
+    for f in crate::credentials::session_cache_files(ctx, &identity.session) {
+        if crate::fsx::remove_if_exists(&f)? {
+            report.removed_files.push(f.display().to_string());
+        }
+    }
     for what in ["refresh-token", "client-secret"] {
         if let Err(e) = ctx.secrets.delete(&secret_key(&identity.session, what)) {
             tracing::warn!(
