@@ -4,13 +4,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lanyard_core::accounts::{self, AccountRoles, DiscoveryEvent, RateLimiter};
+use lanyard_core::accounts::{self, AccountRoles, DiscoveryEvent};
 use lanyard_core::codecommit::{
     self, CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, InventoryOptions,
-    RecentClone, RoleCredentialsCache,
+    RecentClone,
 };
 use lanyard_core::notices::{self, Notice};
-use lanyard_core::offboard::{self, OffboardReport};
+use lanyard_core::offboard::OffboardReport;
 use lanyard_core::profiles::{self, ProfileSettings, SyncPlan, SyncReport};
 use lanyard_core::secret::Secret;
 use lanyard_core::secret::{NoKeyring, SecretStore};
@@ -20,7 +20,7 @@ use lanyard_core::sso::{
     LogoutReport, SsoContext,
 };
 use lanyard_core::switcher::{self, SwitcherEntry};
-use lanyard_core::{Error, Paths, Result, view::AppInfo};
+use lanyard_core::{Error, Lanyard, Paths, Result, view::AppInfo};
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_util::sync::CancellationToken;
 
@@ -30,12 +30,11 @@ pub const REFRESH_WINDOW: Duration = Duration::from_secs(30 * 60);
 
 /// Everything the commands and the tray share.
 pub struct AppState {
-    ctx: SsoContext,
+    /// What the CLI shares: limiters, role credentials, plan + apply, credential endpoints.
+    svc: Arc<Lanyard>,
     demo: bool,
     keyring: (String, Option<String>),
     logins: Mutex<HashMap<String, CancellationToken>>,
-    limiters: Mutex<HashMap<String, Arc<RateLimiter>>>,
-    role_creds: Arc<RoleCredentialsCache>,
     clones: Mutex<HashMap<String, Arc<AtomicBool>>>,
     /// Per identity: the clock-skew warning of its last sign-in, shown with its status.
     clock_notes: Mutex<HashMap<String, String>>,
@@ -85,6 +84,10 @@ impl AppState {
             }
             None => real,
         };
+        let paths = Paths {
+            lanyard_cli: crate::cli_binary(),
+            ..paths
+        };
         let choice = std::env::var("LANYARD_KEYRING").unwrap_or_default();
         let mut note = None;
         let dbus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
@@ -125,12 +128,10 @@ impl AppState {
                 .ok(),
         );
         AppState {
-            ctx,
+            svc: Arc::new(Lanyard::new(ctx)),
             demo,
             keyring,
             logins: Mutex::new(HashMap::new()),
-            limiters: Mutex::new(HashMap::new()),
-            role_creds: Arc::default(),
             clones: Mutex::new(HashMap::new()),
             clock_notes: Mutex::new(HashMap::new()),
             login_hint: Mutex::new(None),
@@ -145,7 +146,7 @@ impl AppState {
     /// What the Settings view shows.
     pub fn info(&self) -> AppInfo {
         AppInfo::with_keyring(
-            &self.ctx.paths,
+            &self.svc.ctx().paths,
             self.demo,
             &self.keyring.0,
             self.keyring.1.clone(),
@@ -153,13 +154,16 @@ impl AppState {
     }
 
     fn identities(&self) -> Result<Vec<Identity>> {
-        Ok(sso::identity::from_config(&sso::identity::read_config(
-            &self.ctx.paths.aws_config_file,
-        )?))
+        self.svc.identities()
     }
 
     fn identity(&self, session: &str) -> Result<Identity> {
-        sso::identity::find(&self.ctx.paths.aws_config_file, session)
+        self.svc.identity(session)
+    }
+
+    /// The service the CLI shares.
+    pub fn service(&self) -> &Arc<Lanyard> {
+        &self.svc
     }
 
     /// Every identity with its session state.
@@ -168,7 +172,7 @@ impl AppState {
     }
 
     fn status(&self, identity: &Identity) -> IdentityStatus {
-        let mut s = sso::status(&self.ctx, identity);
+        let mut s = sso::status(self.svc.ctx(), identity);
         if s.detail.is_none() {
             s.detail = self
                 .clock_notes
@@ -182,18 +186,18 @@ impl AppState {
 
     /// Adds or edits a Lanyard-managed identity.
     pub fn save_identity(&self, input: IdentityInput) -> Result<IdentityStatus> {
-        let saved = sso::identity::save(&self.ctx.paths, &input.into())?;
-        Ok(sso::status(&self.ctx, &saved))
+        let saved = sso::identity::save(&self.svc.ctx().paths, &input.into())?;
+        Ok(sso::status(self.svc.ctx(), &saved))
     }
 
     /// Signs out (best effort) and removes a Lanyard-managed identity.
     pub async fn remove_identity(&self, session: &str) -> Result<()> {
         let identity = self.identity(session)?;
         if !identity.managed {
-            return sso::identity::remove(&self.ctx.paths, session);
+            return sso::identity::remove(&self.svc.ctx().paths, session);
         }
-        sso::logout(&self.ctx, &identity).await?;
-        sso::identity::remove(&self.ctx.paths, session)
+        sso::logout(self.svc.ctx(), &identity).await?;
+        sso::identity::remove(&self.svc.ctx().paths, session)
     }
 
     /// Signs in; `open` opens a URL in the browser, `on_step` reports progress.
@@ -234,7 +238,7 @@ impl AppState {
             ..LoginOptions::default()
         };
         let result = sso::login(
-            &self.ctx,
+            self.svc.ctx(),
             &identity,
             &opts,
             &LoginUi { open, step: &step },
@@ -278,8 +282,7 @@ impl AppState {
 
     /// Signs out of one identity.
     pub async fn sign_out(&self, session: &str) -> Result<LogoutReport> {
-        self.role_creds.forget(session);
-        sso::logout(&self.ctx, &self.identity(session)?).await
+        self.svc.sign_out(&self.identity(session)?).await
     }
 
     /// Refreshes every session that expires within the window; true when any token changed
@@ -287,10 +290,10 @@ impl AppState {
     pub async fn refresh_all(&self) -> bool {
         let mut changed = false;
         for identity in self.identities().unwrap_or_default() {
-            if sso::status(&self.ctx, &identity).state == sso::SessionState::SignedOut {
+            if sso::status(self.svc.ctx(), &identity).state == sso::SessionState::SignedOut {
                 continue;
             }
-            match sso::refresh(&self.ctx, &identity, REFRESH_WINDOW, false).await {
+            match sso::refresh(self.svc.ctx(), &identity, REFRESH_WINDOW, false).await {
                 Ok(sso::RefreshOutcome::NotNeeded) => {}
                 Ok(_) => changed = true,
                 Err(Error::SessionExpired { .. }) => changed = true,
@@ -304,19 +307,9 @@ impl AppState {
 }
 
 impl AppState {
-    fn limiter(&self, session: &str) -> Arc<RateLimiter> {
-        // One limiter per identity, shared by every discovery of it (PROTOCOL.md §3.2: ~20 TPS).
-        self.limiters
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(session.to_owned())
-            .or_insert_with(|| Arc::new(RateLimiter::new(20.0)))
-            .clone()
-    }
-
     /// The last discovery's accounts (empty when never discovered).
     pub fn cached_accounts(&self, session: &str) -> Vec<AccountRoles> {
-        accounts::cached(&self.ctx, session).unwrap_or_default()
+        accounts::cached(self.svc.ctx(), session).unwrap_or_default()
     }
 
     /// Discovers every account and role, streaming each as it arrives.
@@ -332,51 +325,37 @@ impl AppState {
                 progress: p.clone(),
             })
         };
-        accounts::discover(&self.ctx, &identity, self.limiter(session), &on).await
+        self.svc.discover(&identity, &on).await
     }
 
     /// The identity's remembered profile settings.
     pub fn profile_settings(&self, session: &str) -> ProfileSettings {
-        profiles::load_settings_or(&self.ctx.paths, session, &self.settings().template)
+        profiles::load_settings_or(&self.svc.ctx().paths, session, &self.settings().template)
     }
 
     /// The profiles a sync would write, with the diff against the file as it is.
     pub fn plan_profiles(&self, session: &str, settings: &ProfileSettings) -> Result<SyncPlan> {
-        let identity = self.identity(session)?;
-        // Nothing discovered yet: an empty plan (the view says "no profiles yet").
-        let accounts = accounts::cached(&self.ctx, session).unwrap_or_default();
-        let text = sso::identity::read_config(&self.ctx.paths.aws_config_file)?;
-        profiles::plan(&self.ctx.paths, &identity, &accounts, settings, &text)
+        self.svc.plan_profiles(session, settings)
     }
 
     /// Writes the profiles and remembers the settings.
     pub fn apply_profiles(&self, session: &str, settings: &ProfileSettings) -> Result<SyncReport> {
-        // Applying an empty plan would prune every profile: only after a discovery.
-        if accounts::cached(&self.ctx, session).is_none() {
-            return Err(Error::InvalidInput {
-                field: "accounts",
-                reason: format!("discover the accounts of {session} before writing profiles"),
-            });
-        }
-        let plan = self.plan_profiles(session, settings)?;
-        let report = profiles::apply(&self.ctx.paths, &plan, (self.ctx.clock)())?;
-        profiles::save_settings(&self.ctx.paths, session, settings)?;
-        Ok(report)
+        self.svc.apply_profiles(session, settings)
     }
 
     /// Favourite profile names.
     pub fn favourites(&self) -> Vec<String> {
-        profiles::favourites(&self.ctx.paths)
+        profiles::favourites(&self.svc.ctx().paths)
     }
 
     /// Stars or unstars a profile.
     pub fn set_favourite(&self, profile: &str, favourite: bool) -> Result<Vec<String>> {
-        profiles::set_favourite(&self.ctx.paths, profile, favourite)
+        profiles::set_favourite(&self.svc.ctx().paths, profile, favourite)
     }
 
     /// Offboards (or previews it).
     pub async fn offboard(&self, dry_run: bool) -> Result<OffboardReport> {
-        offboard::offboard(&self.ctx, dry_run).await
+        self.svc.offboard(dry_run).await
     }
 
     /// Every identity's last repository scan (instant; empty for identities never scanned).
@@ -384,7 +363,7 @@ impl AppState {
         self.identities()
             .unwrap_or_default()
             .iter()
-            .filter_map(|i| codecommit::inventory::cached(&self.ctx, &i.session))
+            .filter_map(|i| codecommit::inventory::cached(self.svc.ctx(), &i.session))
             .collect()
     }
 
@@ -396,32 +375,11 @@ impl AppState {
         on_event: &(dyn Fn(InventoryEvent) + Send + Sync),
     ) -> Result<Inventory> {
         let identity = self.identity(session)?;
-        let list = match accounts::cached(&self.ctx, session) {
-            Some(l) => l,
-            None => {
-                accounts::discover(&self.ctx, &identity, self.limiter(session), &|_, _| {}).await?
-            }
-        };
-        let mut regions =
-            codecommit::inventory::default_regions(&identity, &self.profile_settings(session));
-        regions.extend(
-            self.settings()
-                .regions
-                .into_iter()
-                .filter(|r| !regions.contains(r))
-                .collect::<Vec<_>>(),
-        );
+        let regions = self.svc.scan_regions(&identity, &self.settings().regions);
         let on = |e: &InventoryEvent| on_event(e.clone());
-        codecommit::inventory::scan(
-            &self.ctx,
-            &identity,
-            &list,
-            self.limiter(session),
-            self.role_creds.clone(),
-            InventoryOptions::new(regions),
-            &on,
-        )
-        .await
+        self.svc
+            .scan_repositories(&identity, InventoryOptions::new(regions), &on)
+            .await
     }
 
     /// Where clones go by default.
@@ -439,7 +397,7 @@ impl AppState {
         on_progress: Arc<dyn Fn(&CloneProgress) + Send + Sync>,
     ) -> Result<CloneReport> {
         let identity = self.identity(&req.session)?;
-        let account = accounts::cached(&self.ctx, &req.session)
+        let account = accounts::cached(self.svc.ctx(), &req.session)
             .and_then(|l| l.into_iter().find(|a| a.account_id == req.account_id))
             .unwrap_or(AccountRoles {
                 account_id: req.account_id.clone(),
@@ -461,14 +419,14 @@ impl AppState {
                 reason: format!("{} is already being cloned", req.repository),
             });
         }
-        let limiter = self.limiter(&req.session);
+        let limiter = self.svc.limiter(&req.session);
         let result = codecommit::clone::clone(
-            &self.ctx,
+            self.svc.ctx(),
             &identity,
             &req,
             &account,
             &self.clone_root(),
-            &self.role_creds,
+            &self.svc.role_credentials(),
             &limiter,
             on_progress,
             cancel,
@@ -480,7 +438,7 @@ impl AppState {
             .remove(&key);
         if result.is_ok()
             && let Err(e) = codecommit::helper::ensure(
-                &self.ctx.paths,
+                &self.svc.ctx().paths,
                 std::env::var_os("PATH").as_deref(),
                 helper,
             )
@@ -504,12 +462,16 @@ impl AppState {
 
     /// Recent clones, newest first.
     pub fn recent_clones(&self) -> Vec<RecentClone> {
-        codecommit::clone::recent(&self.ctx.paths)
+        codecommit::clone::recent(&self.svc.ctx().paths)
     }
 
     /// What git runs for `codecommit::` remotes.
     pub fn helper_status(&self, helper: &std::path::Path) -> codecommit::helper::HelperStatus {
-        codecommit::helper::status(&self.ctx.paths, std::env::var_os("PATH").as_deref(), helper)
+        codecommit::helper::status(
+            &self.svc.ctx().paths,
+            std::env::var_os("PATH").as_deref(),
+            helper,
+        )
     }
 }
 
@@ -524,17 +486,17 @@ impl AppState {
 
     /// Checks and saves preferences; returns them as saved.
     pub fn save_settings(&self, new: &AppSettings) -> Result<AppSettings> {
-        let saved = settings::save(&self.ctx.paths, new)?;
+        let saved = settings::save(&self.svc.ctx().paths, new)?;
         *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = saved.clone();
         Ok(saved)
     }
 
     /// Every profile and repository for the quick switcher.
     pub fn switcher_entries(&self) -> Result<Vec<SwitcherEntry>> {
-        let text = sso::identity::read_config(&self.ctx.paths.aws_config_file)?;
+        let text = sso::identity::read_config(&self.svc.ctx().paths.aws_config_file)?;
         let mut names = HashMap::new();
         for i in self.identities()? {
-            for a in accounts::cached(&self.ctx, &i.session).unwrap_or_default() {
+            for a in accounts::cached(self.svc.ctx(), &i.session).unwrap_or_default() {
                 names.insert(a.account_id, a.account_name);
             }
         }
@@ -549,18 +511,12 @@ impl AppState {
 
     /// The console sign-in URL for a profile (a secret: only ever handed to the browser).
     pub async fn console_url(&self, profile: &str) -> Result<Secret> {
-        lanyard_core::console::url_for_profile(
-            &self.ctx,
-            &self.role_creds,
-            |session| self.limiter(session),
-            profile,
-        )
-        .await
+        self.svc.console_url(profile).await
     }
 
     /// True once when the AWS config changed on disk since the last call (a hand edit, the CLI).
     pub fn config_changed(&self) -> bool {
-        let now = std::fs::metadata(&self.ctx.paths.aws_config_file)
+        let now = std::fs::metadata(&self.svc.ctx().paths.aws_config_file)
             .and_then(|m| m.modified())
             .ok();
         let mut stamp = self.config_stamp.lock().unwrap_or_else(|p| p.into_inner());
@@ -575,7 +531,7 @@ impl AppState {
         self.tracker
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .due(&statuses, (self.ctx.clock)())
+            .due(&statuses, (self.svc.ctx().clock)())
     }
 
     /// A bug-report text: versions, paths, sessions (states only), helper, settings and the log's
@@ -768,7 +724,7 @@ mod tests {
             .await
             .unwrap();
         keep(serde_json::to_value(&inv).unwrap());
-        let path = sso::cache::token_path(&state.ctx.paths.sso_cache_dir, "acme");
+        let path = sso::cache::token_path(&state.svc.ctx().paths.sso_cache_dir, "acme");
         let before = sso::cache::read_token(&path).unwrap().unwrap();
         let secrets = [
             before.access_token.expose().to_owned(),

@@ -5,7 +5,6 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use lanyard_core::Paths;
 use lanyard_core::credentials::{self, Credentials, Format, ProfileSpec};
@@ -111,10 +110,7 @@ pub fn fast(
 
 /// The slow path: the portal or the SDK chain, inside a runtime.
 pub async fn resolve(paths: &Paths, spec: &ProfileSpec) -> anyhow::Result<Credentials> {
-    let ctx = crate::context(paths.clone(), true);
-    let limiter = Arc::new(lanyard_core::accounts::RateLimiter::new(20.0));
-    let limiter_for = move |_: &str| limiter.clone();
-    Ok(credentials::resolve(&ctx, &limiter_for, spec).await?)
+    Ok(crate::service(paths.clone()).credentials(spec).await?)
 }
 
 /// Prints credentials in a format.
@@ -177,44 +173,11 @@ pub fn exec_replace(c: &Credentials, spec: &ProfileSpec, args: Vec<OsString>) ->
     }
 }
 
-/// Starts the local endpoint for a profile; returns it with its serving task.
-async fn start_endpoint(
-    paths: &Paths,
-    spec: &ProfileSpec,
-    port: u16,
-    stop: tokio_util::sync::CancellationToken,
-) -> anyhow::Result<(String, Secret, tokio::task::JoinHandle<()>)> {
-    // Resolve once before announcing anything, so a session that is not signed in fails here with
-    // its fix instead of on the child's first request.
-    resolve(paths, spec).await?;
-    let endpoint = credentials::server::bind(port).await?;
-    let (url, token) = (endpoint.url.clone(), endpoint.token.clone());
-    let (paths, spec2) = (paths.clone(), spec.clone());
-    let source: credentials::server::Source = Arc::new(move || {
-        let (paths, spec) = (paths.clone(), spec2.clone());
-        Box::pin(async move {
-            let ctx = crate::context(paths, true);
-            let limiter = Arc::new(lanyard_core::accounts::RateLimiter::new(20.0));
-            let limiter_for = move |_: &str| limiter.clone();
-            credentials::resolve(&ctx, &limiter_for, &spec).await
-        })
-    });
-    let name = spec.name.clone();
-    let task = tokio::spawn(async move {
-        if let Err(e) = endpoint
-            .serve(&name, source, Arc::new(time::OffsetDateTime::now_utc), stop)
-            .await
-        {
-            eprintln!("lanyard: the credential endpoint stopped: {e}");
-        }
-    });
-    Ok((url, token, task))
-}
-
 /// `serve-credentials`: prints the two variables, then serves until Ctrl-C or SIGTERM.
 pub async fn serve(paths: &Paths, spec: &ProfileSpec, port: u16) -> anyhow::Result<()> {
-    let stop = tokio_util::sync::CancellationToken::new();
-    let (url, token, task) = start_endpoint(paths, spec, port, stop.clone()).await?;
+    let svc = crate::service(paths.clone());
+    let (info, token) = svc.serve_profile(spec, port).await?;
+    let url = info.url;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "export AWS_CONTAINER_CREDENTIALS_FULL_URI={url}")?;
@@ -230,8 +193,7 @@ pub async fn serve(paths: &Paths, spec: &ProfileSpec, port: u16) -> anyhow::Resu
         spec.name
     );
     wait_for_stop().await;
-    stop.cancel();
-    let _ = task.await;
+    svc.stop_serving(&spec.name);
     Ok(())
 }
 
@@ -258,8 +220,9 @@ pub async fn exec_served(
     spec: &ProfileSpec,
     args: Vec<OsString>,
 ) -> anyhow::Result<ExitCode> {
-    let stop = tokio_util::sync::CancellationToken::new();
-    let (url, token, task) = start_endpoint(paths, spec, 0, stop.clone()).await?;
+    let svc = crate::service(paths.clone());
+    let (info, token) = svc.serve_profile(spec, 0).await?;
+    let url = info.url;
     let (program, rest) = command_line(args);
     let mut cmd = std::process::Command::new(&program);
     cmd.args(&rest);
@@ -272,8 +235,7 @@ pub async fn exec_served(
         .spawn()
         .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", program.to_string_lossy()))?;
     let status = forward_signals_until_exit(&mut child).await?;
-    stop.cancel();
-    let _ = task.await;
+    svc.stop_serving(&spec.name);
     Ok(exit_code(status))
 }
 

@@ -12,7 +12,7 @@ use lanyard_core::sso::{
     self, Identity, IdentityStatus, LoginMethod, LoginOptions, LoginStep, LoginUi, SessionState,
     SsoContext,
 };
-use lanyard_core::{Error, ErrorCode, Paths, view::AppInfo};
+use lanyard_core::{Error, ErrorCode, Lanyard, Paths, view::AppInfo};
 use tokio_util::sync::CancellationToken;
 
 mod creds;
@@ -112,6 +112,13 @@ enum Command {
         /// `output` for every profile (json, text, table, yaml…; empty to remove).
         #[arg(long)]
         output: Option<String>,
+        /// Also write a `credential_process` twin of every profile, for tools that cannot read IAM
+        /// Identity Center profiles (remembered for this identity).
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        credential_process: Option<String>,
+        /// The twins' name suffix (default "-process"; remembered).
+        #[arg(long, value_name = "SUFFIX")]
+        credential_process_suffix: Option<String>,
         /// Maximum portal requests per second.
         #[arg(long, default_value_t = 20.0)]
         rate: f64,
@@ -327,6 +334,11 @@ pub(crate) fn context(paths: Paths, quiet_keyring: bool) -> SsoContext {
     )
 }
 
+/// The service every command goes through (the app holds the same one).
+pub(crate) fn service(paths: Paths) -> Arc<Lanyard> {
+    Arc::new(Lanyard::new(context(paths, true)))
+}
+
 /// The identity named by --session, or the only one there is.
 fn pick(paths: &Paths, session: Option<&str>) -> anyhow::Result<Identity> {
     let text = sso::identity::read_config(&paths.aws_config_file)?;
@@ -351,9 +363,8 @@ fn pick(paths: &Paths, session: Option<&str>) -> anyhow::Result<Identity> {
 }
 
 pub(crate) async fn discover(
-    ctx: &SsoContext,
+    svc: &Lanyard,
     identity: &Identity,
-    rate: f64,
 ) -> anyhow::Result<Vec<lanyard_core::accounts::AccountRoles>> {
     use std::io::IsTerminal;
     let tty = std::io::stderr().is_terminal();
@@ -370,13 +381,7 @@ pub(crate) async fn discover(
             );
         }
     };
-    let list = lanyard_core::accounts::discover(
-        ctx,
-        identity,
-        Arc::new(lanyard_core::accounts::RateLimiter::new(rate)),
-        &on,
-    )
-    .await?;
+    let list = svc.discover(identity, &on).await?;
     if tty {
         eprintln!();
     }
@@ -416,7 +421,7 @@ fn browser_available() -> bool {
 /// The credential commands past their fast path; any failure to produce credentials exits 253.
 async fn run_credentials(command: Command) -> ExitCode {
     let result = async {
-        let paths = Paths::from_env(env)?;
+        let paths = paths()?;
         match command {
             Command::ExportCredentials { profile, format } => {
                 let spec = creds::spec(&paths, &creds::profile_name(profile.as_deref()))?;
@@ -448,8 +453,16 @@ async fn run_credentials(command: Command) -> ExitCode {
     result.unwrap_or_else(|e: anyhow::Error| no_credentials(&e))
 }
 
+/// The paths, with this very binary as the command `credential_process` profiles run.
+fn paths() -> anyhow::Result<Paths> {
+    Ok(Paths {
+        lanyard_cli: std::env::current_exe().ok(),
+        ..Paths::from_env(env)?
+    })
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let paths = Paths::from_env(env)?;
+    let paths = paths()?;
     match cli.command {
         Command::Paths { json } => {
             let info = AppInfo::new(&paths, false);
@@ -641,14 +654,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Logout { session, all } => {
-            let ctx = context(paths.clone(), true);
+            let svc = service(paths.clone());
             let targets = if all {
                 sso::identity::from_config(&sso::identity::read_config(&paths.aws_config_file)?)
             } else {
                 vec![pick(&paths, session.as_deref())?]
             };
             for identity in targets {
-                let report = sso::logout(&ctx, &identity).await?;
+                let report = svc.sign_out(&identity).await?;
                 let server = if report.signed_out_server_side {
                     "portal session ended".to_owned()
                 } else {
@@ -667,14 +680,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             refresh,
             json,
         } => {
-            let ctx = context(paths.clone(), true);
+            let svc = service(paths.clone());
             let identity = pick(&paths, session.as_deref())?;
             let list = match (
                 refresh,
-                lanyard_core::accounts::cached(&ctx, &identity.session),
+                lanyard_core::accounts::cached(svc.ctx(), &identity.session),
             ) {
                 (false, Some(list)) => list,
-                _ => discover(&ctx, &identity, 20.0).await?,
+                _ => discover(&svc, &identity).await?,
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
@@ -702,9 +715,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             default_region,
             account_regions,
             output,
+            credential_process,
+            credential_process_suffix,
             rate,
         } => {
-            let ctx = context(paths.clone(), true);
+            let svc = Lanyard::new(context(paths.clone(), true)).with_portal_tps(rate);
             let identity = pick(&paths, session.as_deref())?;
             let mut settings = lanyard_core::profiles::load_settings(&paths, &identity.session);
             if let Some(t) = template {
@@ -735,9 +750,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(o) = output {
                 settings.output = (!o.is_empty()).then_some(o);
             }
-            let list = discover(&ctx, &identity, rate).await?;
-            let text = sso::identity::read_config(&paths.aws_config_file)?;
-            let plan = lanyard_core::profiles::plan(&paths, &identity, &list, &settings, &text)?;
+            if let Some(on) = credential_process {
+                settings.credential_process = on == "on";
+            }
+            if let Some(suffix) = credential_process_suffix {
+                settings.credential_process_suffix = suffix;
+            }
+            discover(&svc, &identity).await?;
+            let plan = svc.plan_profiles(&identity.session, &settings)?;
             for w in &plan.warnings {
                 eprintln!("warning: {w}");
             }
@@ -760,9 +780,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 plan.config_file
             );
             if !dry_run {
-                let report =
-                    lanyard_core::profiles::apply(&paths, &plan, time::OffsetDateTime::now_utc())?;
-                lanyard_core::profiles::save_settings(&paths, &identity.session, &settings)?;
+                let report = svc.apply_profiles(&identity.session, &settings)?;
                 if let Some(b) = report.backup {
                     eprintln!("Backup of the previous file: {b}");
                 }
@@ -804,8 +822,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Offboard { dry_run, yes } => {
-            let ctx = context(paths.clone(), true);
-            let preview = lanyard_core::offboard::offboard(&ctx, true).await?;
+            let svc = service(paths.clone());
+            let preview = svc.offboard(true).await?;
             print_offboard(&preview);
             if dry_run {
                 return Ok(());
@@ -826,7 +844,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     return Ok(());
                 }
             }
-            let done = lanyard_core::offboard::offboard(&ctx, false).await?;
+            let done = svc.offboard(false).await?;
             eprintln!("Done.");
             print_offboard(&done);
         }
@@ -837,9 +855,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             prefer_role,
             json,
         } => {
-            let ctx = context(paths.clone(), true);
             repos::list(
-                &ctx,
+                &service(paths.clone()),
                 session.as_deref(),
                 refresh,
                 &region,
@@ -853,24 +870,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             dest,
             region,
         } => {
-            let ctx = context(paths.clone(), true);
-            repos::clone(&ctx, &target, dest, region.as_deref()).await?;
+            repos::clone(&service(paths.clone()), &target, dest, region.as_deref()).await?;
         }
         Command::Console { profile, print } => {
-            let ctx = context(paths, true);
-            let creds = lanyard_core::codecommit::RoleCredentialsCache::default();
+            let svc = service(paths);
             if !print && !browser_available() {
                 anyhow::bail!(
                     "no browser can be shown here (no display, or over SSH): run `lanyard console {profile} --print` and open the URL in a browser"
                 );
             }
-            let url = lanyard_core::console::url_for_profile(
-                &ctx,
-                &creds,
-                |_| Arc::new(lanyard_core::accounts::RateLimiter::new(20.0)),
-                &profile,
-            )
-            .await?;
+            let url = svc.console_url(&profile).await?;
             if print {
                 println!("{}", url.expose());
                 return Ok(());

@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
-use lanyard_core::accounts::{self, AccountRoles, RateLimiter};
+use lanyard_core::Lanyard;
+use lanyard_core::accounts::{self, AccountRoles};
 use lanyard_core::codecommit::{
-    self, Inventory, InventoryOptions, Repository, RoleCredentialsCache, clone, helper, inventory,
+    self, Inventory, InventoryOptions, Repository, clone, helper, inventory,
 };
 use lanyard_core::sso::{self, Identity, SsoContext};
-use lanyard_core::{Error, aws_config, profiles};
+use lanyard_core::{Error, aws_config};
 
 fn identities(ctx: &SsoContext, session: Option<&str>) -> anyhow::Result<Vec<Identity>> {
     let all = sso::identity::from_config(&sso::identity::read_config(&ctx.paths.aws_config_file)?);
@@ -27,32 +28,30 @@ fn identities(ctx: &SsoContext, session: Option<&str>) -> anyhow::Result<Vec<Ide
     }
 }
 
-async fn accounts_of(ctx: &SsoContext, identity: &Identity) -> anyhow::Result<Vec<AccountRoles>> {
-    match accounts::cached(ctx, &identity.session) {
+async fn accounts_of(svc: &Lanyard, identity: &Identity) -> anyhow::Result<Vec<AccountRoles>> {
+    match accounts::cached(svc.ctx(), &identity.session) {
         Some(list) => Ok(list),
-        None => crate::discover(ctx, identity, 20.0).await,
+        None => crate::discover(svc, identity).await,
     }
 }
 
-fn regions_for(ctx: &SsoContext, identity: &Identity, asked: &[String]) -> Vec<String> {
+fn regions_for(svc: &Lanyard, identity: &Identity, asked: &[String]) -> Vec<String> {
     match asked {
-        [] => inventory::default_regions(
-            identity,
-            &profiles::load_settings(&ctx.paths, &identity.session),
-        ),
+        [] => svc.scan_regions(identity, &[]),
         [all] if all == "all" => inventory::all_regions(),
         some => some.to_vec(),
     }
 }
 
 async fn scan(
-    ctx: &SsoContext,
+    svc: &Lanyard,
     identity: &Identity,
     regions: Vec<String>,
     prefer: &[String],
 ) -> anyhow::Result<Inventory> {
     use std::io::IsTerminal;
-    let list = accounts_of(ctx, identity).await?;
+    // Discovered first (with its progress line) when never discovered.
+    accounts_of(svc, identity).await?;
     let tty = std::io::stderr().is_terminal();
     let on = |e: &codecommit::InventoryEvent| {
         if tty {
@@ -69,16 +68,7 @@ async fn scan(
     };
     let mut opts = InventoryOptions::new(regions);
     opts.role_preference.splice(0..0, prefer.iter().cloned());
-    let inv = inventory::scan(
-        ctx,
-        identity,
-        &list,
-        Arc::new(RateLimiter::new(20.0)),
-        Arc::default(),
-        opts,
-        &on,
-    )
-    .await?;
+    let inv = svc.scan_repositories(identity, opts, &on).await?;
     if tty {
         eprintln!();
     }
@@ -91,22 +81,23 @@ fn profile_of(config: &str, r: &Repository) -> Option<String> {
 }
 
 pub async fn list(
-    ctx: &SsoContext,
+    svc: &Lanyard,
     session: Option<&str>,
     refresh: bool,
     region: &[String],
     prefer: &[String],
     json: bool,
 ) -> anyhow::Result<()> {
+    let ctx = svc.ctx();
     let mut all: Vec<Inventory> = vec![];
     let explicit = session.is_some();
     for identity in identities(ctx, session)? {
-        let regions = regions_for(ctx, &identity, region);
+        let regions = regions_for(svc, &identity, region);
         let cached = inventory::cached(ctx, &identity.session)
             .filter(|c| regions.iter().all(|r| c.regions.contains(r)));
         let inv = match (refresh || !prefer.is_empty(), cached) {
             (false, Some(c)) => c,
-            _ => match scan(ctx, &identity, regions, prefer).await {
+            _ => match scan(svc, &identity, regions, prefer).await {
                 Ok(inv) => inv,
                 // With every identity, one that is signed out is skipped, not fatal.
                 Err(e)
@@ -168,10 +159,11 @@ pub async fn list(
 
 /// Finds the inventory row for a clone target.
 async fn locate(
-    ctx: &SsoContext,
+    svc: &Lanyard,
     target: &str,
     region: Option<&str>,
 ) -> anyhow::Result<(Identity, Repository)> {
+    let ctx = svc.ctx();
     let config = sso::identity::read_config(&ctx.paths.aws_config_file)?;
     let (profile, repo) = match target.rsplit_once('/') {
         Some((p, r)) => (Some(p), r),
@@ -204,7 +196,7 @@ async fn locate(
     for identity in sessions {
         let inv = match inventory::cached(ctx, &identity.session) {
             Some(inv) => inv,
-            None => match scan(ctx, &identity, regions_for(ctx, &identity, &[]), &[]).await {
+            None => match scan(svc, &identity, regions_for(svc, &identity, &[]), &[]).await {
                 Ok(inv) => inv,
                 Err(e) if wanted.is_none() => {
                     eprintln!("skipping {}: {e}", identity.session);
@@ -248,13 +240,14 @@ async fn locate(
 }
 
 pub async fn clone(
-    ctx: &SsoContext,
+    svc: &Lanyard,
     target: &str,
     dest: Option<PathBuf>,
     region: Option<&str>,
 ) -> anyhow::Result<()> {
-    let (identity, r) = locate(ctx, target, region).await?;
-    let accounts = accounts_of(ctx, &identity).await?;
+    let ctx = svc.ctx();
+    let (identity, r) = locate(svc, target, region).await?;
+    let accounts = accounts_of(svc, &identity).await?;
     let account = accounts
         .iter()
         .find(|a| a.account_id == r.account_id)
@@ -313,8 +306,8 @@ pub async fn clone(
         &req,
         &account,
         &root,
-        &RoleCredentialsCache::default(),
-        &RateLimiter::new(20.0),
+        &svc.role_credentials(),
+        &svc.limiter(&identity.session),
         on,
         cancel,
     )

@@ -23,6 +23,7 @@ pub mod offboard;
 pub mod paths;
 pub mod profiles;
 pub mod secret;
+pub mod service;
 pub mod settings;
 pub mod sso;
 pub mod switcher;
@@ -30,6 +31,7 @@ pub mod view;
 
 pub use error::{Error, ErrorCode, Result};
 pub use paths::Paths;
+pub use service::Lanyard;
 
 /// Lanyard's version, as shown by `lanyard --version` and the Settings view.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

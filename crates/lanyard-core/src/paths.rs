@@ -27,6 +27,9 @@ pub struct Paths {
     /// A bin directory on the user's PATH where Lanyard links `git-remote-codecommit` so every git
     /// finds it (`~/.local/bin`, the XDG user bin dir that Debian/Ubuntu/Fedora put on PATH).
     pub bin_dir: PathBuf,
+    /// The installed `lanyard` command, which `credential_process` profiles run (set by the
+    /// fronts: the CLI is it, the app ships it next to itself); `None` when unknown.
+    pub lanyard_cli: Option<PathBuf>,
 }
 
 impl Paths {
@@ -46,6 +49,7 @@ impl Paths {
             cli_cache_dir: aws.join("cli").join("cache"),
             data_dir,
             bin_dir: var("LANYARD_BIN_LINK_DIR").unwrap_or_else(|| default_bin_dir(&home, &var)),
+            lanyard_cli: None,
             home,
         })
     }
@@ -62,6 +66,7 @@ impl Paths {
             data_dir: root.join("lanyard"),
             home: root.to_owned(),
             bin_dir: root.join(".local").join("bin"),
+            lanyard_cli: None,
         }
     }
 }

@@ -31,7 +31,15 @@ pub struct ProfileSettings {
     pub output: Option<String>,
     /// Renames by stable key `account_id/role_name`, so they survive re-syncs.
     pub overrides: BTreeMap<String, String>,
+    /// Also a `credential_process` twin of every profile, for tools that cannot read IAM
+    /// Identity Center profiles (off by default).
+    pub credential_process: bool,
+    /// The twin's name is the profile's followed by this.
+    pub credential_process_suffix: String,
 }
+
+/// The default name suffix of `credential_process` twins: `acme-dev/Developer-process`.
+pub const DEFAULT_PROCESS_SUFFIX: &str = "-process";
 
 impl Default for ProfileSettings {
     fn default() -> Self {
@@ -41,6 +49,8 @@ impl Default for ProfileSettings {
             account_regions: BTreeMap::new(),
             output: None,
             overrides: BTreeMap::new(),
+            credential_process: false,
+            credential_process_suffix: DEFAULT_PROCESS_SUFFIX.into(),
         }
     }
 }
@@ -64,6 +74,9 @@ pub struct PlannedProfile {
     pub region: Option<String>,
     /// `output`.
     pub output: Option<String>,
+    /// For a `credential_process` twin: the command (the section has no `sso_*` keys, or the SDKs
+    /// would take the IAM Identity Center route first).
+    pub credential_process: Option<String>,
 }
 
 /// What applying a plan changes, by profile name.
@@ -219,6 +232,7 @@ pub fn plan(
                     .or_else(|| settings.default_region.clone())
                     .or_else(|| Some(identity.region.clone())),
                 output: settings.output.clone(),
+                credential_process: None,
             });
         }
     }
@@ -248,7 +262,44 @@ pub fn plan(
         .collect();
     let mut warnings = vec![];
     let mut used: BTreeSet<String> = BTreeSet::new();
-    for p in &mut rendered {
+    free_names(&mut rendered, &taken, &mut used, &mut warnings);
+    if settings.credential_process {
+        check_suffix(&settings.credential_process_suffix)?;
+        match paths.lanyard_cli.as_deref().map(process_command) {
+            Some(Ok(prefix)) => {
+                let mut twins: Vec<PlannedProfile> = rendered
+                    .iter()
+                    .map(|p| twin(p, &settings.credential_process_suffix, &prefix))
+                    .collect();
+                free_names(&mut twins, &taken, &mut used, &mut warnings);
+                rendered.extend(twins);
+            }
+            Some(Err(reason)) => warnings.push(reason),
+            None => warnings.push(
+                "credential_process profiles need the lanyard command, which was not found next to this program: none written".into(),
+            ),
+        }
+    }
+    rendered.sort_by(|a, b| a.name.cmp(&b.name));
+    let diff = diff(&own, &rendered);
+    Ok(SyncPlan {
+        session: identity.session.clone(),
+        profiles: rendered,
+        diff,
+        warnings,
+        config_file: paths.aws_config_file.display().to_string(),
+    })
+}
+
+/// Renames profiles whose name is taken outside the identity's block, used by an earlier one, or
+/// `default`, and says so.
+fn free_names(
+    profiles: &mut [PlannedProfile],
+    taken: &HashMap<String, usize>,
+    used: &mut BTreeSet<String>,
+    warnings: &mut Vec<String>,
+) {
+    for p in profiles {
         let original = p.name.clone();
         let mut n = 1;
         while taken.contains_key(&p.name) || used.contains(&p.name) || p.name == "default" {
@@ -267,18 +318,70 @@ pub fn plan(
         }
         used.insert(p.name.clone());
     }
-    rendered.sort_by(|a, b| a.name.cmp(&b.name));
-    let diff = diff(&own, &rendered);
-    Ok(SyncPlan {
-        session: identity.session.clone(),
-        profiles: rendered,
-        diff,
-        warnings,
-        config_file: paths.aws_config_file.display().to_string(),
+}
+
+fn check_suffix(suffix: &str) -> Result<()> {
+    let ok = (1..=32).contains(&suffix.len())
+        && suffix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput {
+            field: "credentialProcessSuffix",
+            reason: format!(
+                "the credential_process suffix {suffix:?} must be 1 to 32 letters, digits, '.', '_' or '-'"
+            ),
+        })
+    }
+}
+
+/// The start of a twin's `credential_process` line: the lanyard binary's absolute path, quoted
+/// when it has spaces so that both readers split it right (botocore with POSIX shell rules, the
+/// Rust SDK through `sh -c`); a path no quoting serves both ways is refused.
+pub fn process_command(lanyard: &Path) -> std::result::Result<String, String> {
+    let s = lanyard.to_str().ok_or_else(|| {
+        format!(
+            "the lanyard path {} is not UTF-8: no credential_process profiles written",
+            lanyard.display()
+        )
+    })?;
+    if !lanyard.is_absolute() || s.chars().any(|c| c.is_control() || "\"\\$`'".contains(c)) {
+        return Err(format!(
+            "the lanyard path {s:?} cannot be written in a credential_process line: none written"
+        ));
+    }
+    Ok(if s.contains(' ') {
+        format!("\"{s}\"")
+    } else {
+        s.to_owned()
     })
 }
 
+/// The `credential_process` twin of a profile.
+pub fn twin(p: &PlannedProfile, suffix: &str, command: &str) -> PlannedProfile {
+    PlannedProfile {
+        name: format!("{}{suffix}", p.name),
+        credential_process: Some(format!(
+            "{command} export-credentials --profile {} --format process",
+            p.name
+        )),
+        ..p.clone()
+    }
+}
+
 fn section_body(p: &PlannedProfile) -> String {
+    if let Some(cmd) = &p.credential_process {
+        let mut s = format!("[profile {}]\ncredential_process = {cmd}\n", p.name);
+        if let Some(r) = &p.region {
+            s.push_str(&format!("region = {r}\n"));
+        }
+        if let Some(o) = &p.output {
+            s.push_str(&format!("output = {o}\n"));
+        }
+        return s;
+    }
     let mut s = format!(
         "[profile {}]\nsso_session = {}\nsso_account_id = {}\nsso_role_name = {}\n",
         p.name, p.session, p.account_id, p.role_name
@@ -577,6 +680,82 @@ mod tests {
             ["Audit/ReadOnly-1111", "Audit/ReadOnly-2222", "dev/Admin-2"]
         );
         assert!(p.warnings[0].contains("dev/Admin already exists in your config (line 1)"));
+    }
+
+    fn with_cli(bin: &str) -> Paths {
+        Paths {
+            lanyard_cli: Some(bin.into()),
+            ..Paths::sandboxed(Path::new("/x"))
+        }
+    }
+
+    #[test]
+    fn credential_process_twins_are_opt_in_named_by_suffix_and_free_of_sso_keys() {
+        let accounts = [acct("111111111111", "prod", &["Admin"])];
+        let paths = with_cli("/opt/Lanyard Tools/lanyard");
+        let off = plan(&paths, &id(), &accounts, &ProfileSettings::default(), "").unwrap();
+        assert_eq!(off.profiles.len(), 1, "off by default");
+
+        let on = ProfileSettings {
+            credential_process: true,
+            ..Default::default()
+        };
+        // The user's own profile already has the twin's name: Lanyard's twin gets a suffix.
+        let user = "[profile prod/Admin-process]\nregion = eu-west-1\n";
+        let p = plan(&paths, &id(), &accounts, &on, user).unwrap();
+        let names: Vec<&str> = p.profiles.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["prod/Admin", "prod/Admin-process-2"]);
+        assert!(p.warnings[0].contains("prod/Admin-process already exists"));
+        let text = render_config(user, &p);
+        assert!(text.contains(
+            "[profile prod/Admin-process-2]\ncredential_process = \"/opt/Lanyard Tools/lanyard\" export-credentials --profile prod/Admin --format process\nregion = us-east-1\n"
+        ), "{text}");
+        let twin = aws_config::sections(&text)
+            .into_iter()
+            .find(|s| s.kind == SectionKind::Profile("prod/Admin-process-2".into()))
+            .unwrap();
+        assert!(twin.keys.iter().all(|(k, _)| !k.starts_with("sso_")));
+        assert_eq!(aws_config::botocore_problem(&text), None);
+
+        // The binary moved: the next sync re-points the twin (a change), the rest is unchanged.
+        let moved = plan(&with_cli("/usr/bin/lanyard"), &id(), &accounts, &on, &text).unwrap();
+        assert_eq!(moved.diff.changed, ["prod/Admin-process-2"]);
+        assert_eq!(moved.diff.unchanged, 1);
+        // Turned off again: the twin goes.
+        let p = plan(&paths, &id(), &accounts, &ProfileSettings::default(), &text).unwrap();
+        assert_eq!(p.diff.removed, ["prod/Admin-process-2"]);
+    }
+
+    #[test]
+    fn twins_need_a_usable_suffix_and_a_lanyard_path() {
+        let accounts = [acct("111111111111", "prod", &["Admin"])];
+        let mut on = ProfileSettings {
+            credential_process: true,
+            credential_process_suffix: "-p\n[default]".into(),
+            ..Default::default()
+        };
+        let e = plan(&with_cli("/usr/bin/lanyard"), &id(), &accounts, &on, "").unwrap_err();
+        assert!(e.to_string().contains("credential_process suffix"), "{e}");
+        on.credential_process_suffix = ".cp".into();
+        let p = plan(
+            &Paths::sandboxed(Path::new("/x")),
+            &id(),
+            &accounts,
+            &on,
+            "",
+        )
+        .unwrap();
+        assert_eq!(p.profiles.len(), 1);
+        assert!(p.warnings[0].contains("need the lanyard command"));
+        let p = plan(&with_cli("/tmp/$(x)/lanyard"), &id(), &accounts, &on, "").unwrap();
+        assert_eq!(p.profiles.len(), 1);
+        assert!(
+            p.warnings[0].contains("cannot be written"),
+            "{:?}",
+            p.warnings
+        );
+        let p = plan(&with_cli("/usr/bin/lanyard"), &id(), &accounts, &on, "").unwrap();
+        assert_eq!(p.profiles[1].name, "prod/Admin.cp");
     }
 
     #[test]

@@ -222,21 +222,28 @@ pub fn plan_profile(
             let SectionKind::Profile(name) = s.kind.clone() else {
                 return None;
             };
+            // A credential_process twin has no sso_* keys: kept as it is.
+            let process = s.get("credential_process").map(str::to_owned);
+            let key = |k: &str| match &process {
+                Some(_) => Some(s.get(k).unwrap_or_default().to_owned()),
+                None => s.get(k).map(str::to_owned),
+            };
             Some(profiles::PlannedProfile {
                 name,
                 session: identity.session.clone(),
-                account_id: s.get("sso_account_id")?.to_owned(),
+                account_id: key("sso_account_id")?,
                 account_name: String::new(),
-                role_name: s.get("sso_role_name")?.to_owned(),
+                role_name: key("sso_role_name")?,
                 region: s.get("region").map(str::to_owned),
                 output: s.get("output").map(str::to_owned),
+                credential_process: process,
             })
         })
         .collect();
     let mut wanted = plan
         .profiles
         .into_iter()
-        .find(|p| p.role_name == role)
+        .find(|p| p.role_name == role && p.credential_process.is_none())
         .ok_or_else(|| Error::InvalidInput {
             field: "role",
             reason: format!(
@@ -249,6 +256,16 @@ pub fn plan_profile(
     }
     let name = wanted.name.clone();
     let mut all = kept;
+    // With credential_process twins on, the new profile gets its twin as a sync would give it.
+    if settings.credential_process
+        && let Some(Ok(command)) = paths.lanyard_cli.as_deref().map(profiles::process_command)
+    {
+        let mut twin = profiles::twin(&wanted, &settings.credential_process_suffix, &command);
+        while all.iter().any(|k| k.name == twin.name) {
+            twin.name.push_str("-cc");
+        }
+        all.push(twin);
+    }
     all.push(wanted);
     all.sort_by(|a, b| a.name.cmp(&b.name));
     plan.profiles = all;

@@ -51,6 +51,20 @@ impl RoleCredentialsCache {
         role: &str,
         limiter: &RateLimiter,
     ) -> Result<RoleCredentials> {
+        self.get_leaving(ctx, identity, account_id, role, limiter, MIN_LEFT)
+            .await
+    }
+
+    /// Cached credentials when they have `min_left` left, else fresh ones from the portal.
+    pub async fn get_leaving(
+        &self,
+        ctx: &SsoContext,
+        identity: &Identity,
+        account_id: &str,
+        role: &str,
+        limiter: &RateLimiter,
+        min_left: time::Duration,
+    ) -> Result<RoleCredentials> {
         let key = (
             identity.session.clone(),
             account_id.to_owned(),
@@ -58,7 +72,7 @@ impl RoleCredentialsCache {
         );
         let now = (ctx.clock)();
         if let Some(c) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
-            && c.expires_at - now > MIN_LEFT
+            && c.expires_at - now > min_left
         {
             return Ok(c.clone());
         }
@@ -68,6 +82,11 @@ impl RoleCredentialsCache {
             .unwrap_or_else(|p| p.into_inner())
             .insert(key, fresh.clone());
         Ok(fresh)
+    }
+
+    /// Forgets every identity's credentials (offboarding).
+    pub fn forget_all(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// Forgets an identity's credentials (sign-out).

@@ -5,6 +5,7 @@
 
 pub mod cli_cache;
 pub mod server;
+pub mod terminal;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -413,6 +414,7 @@ fn exported_profile(cmd: &str) -> Option<String> {
 pub async fn resolve(
     ctx: &SsoContext,
     limiter_for: &(dyn Fn(&str) -> Arc<RateLimiter> + Send + Sync),
+    role_creds: &crate::codecommit::RoleCredentialsCache,
     spec: &ProfileSpec,
 ) -> Result<Credentials> {
     let now = (ctx.clock)();
@@ -436,10 +438,18 @@ pub async fn resolve(
                     ),
                 })?;
             let limiter = limiter_for(session);
-            let role =
-                crate::codecommit::creds::fetch(ctx, &identity, account_id, role_name, &limiter)
-                    .await
-                    .map_err(|e| for_profile(&spec.name, e))?;
+            // The in-memory cache first: in the app, a scan or a clone may hold them already.
+            let role = role_creds
+                .get_leaving(
+                    ctx,
+                    &identity,
+                    account_id,
+                    role_name,
+                    &limiter,
+                    REUSE_WHILE_LEFT,
+                )
+                .await
+                .map_err(|e| for_profile(&spec.name, e))?;
             let mut c = Credentials::from(role);
             c.account_id = Some(account_id.clone());
             let path = cli_cache::path(

@@ -3,5 +3,6 @@
 
 mod accounts;
 mod codecommit;
+mod service;
 mod sso;
 mod support;

@@ -1,0 +1,165 @@
+//! The service the fronts share: one limiter per identity, one role-credential cache behind
+//! scans and credentials, profiles only after a discovery, endpoints started and stopped.
+
+use std::sync::Arc;
+
+use lanyard_core::codecommit::InventoryOptions;
+use lanyard_core::credentials::profile_spec;
+use lanyard_core::sso::{self, LoginMethod, LoginOptions, LoginStep, LoginUi};
+use lanyard_core::{Error, Lanyard};
+use tokio_util::sync::CancellationToken;
+
+use crate::support::{acme, env};
+
+fn role_credential_calls(env: &crate::support::Env) -> u64 {
+    env.emu
+        .app
+        .realism
+        .stats
+        .lock()
+        .unwrap()
+        .requests
+        .get("GetRoleCredentials")
+        .copied()
+        .unwrap_or(0)
+}
+
+async fn signed_in(env: &crate::support::Env) {
+    sso::identity::save(&env.ctx.paths, &acme("acme")).unwrap();
+    let state = env.emu.app.clone();
+    let step = move |s: LoginStep| {
+        if let LoginStep::DeviceCode { user_code, .. } = &s {
+            state.state.decide_device(user_code, Some("alice")).unwrap();
+        }
+    };
+    sso::login(
+        &env.ctx,
+        &acme("acme"),
+        &LoginOptions {
+            method: LoginMethod::DeviceCode,
+            ..Default::default()
+        },
+        &LoginUi {
+            open: &|_| false,
+            step: &step,
+        },
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn credentials_reuse_what_a_scan_fetched_through_the_same_limiter() {
+    let env = env().await;
+    signed_in(&env).await;
+    let svc = Lanyard::new(env.ctx.clone());
+    assert!(Arc::ptr_eq(&svc.limiter("acme"), &svc.limiter("acme")));
+    assert!(!Arc::ptr_eq(&svc.limiter("acme"), &svc.limiter("other")));
+
+    let identity = svc.identity("acme").unwrap();
+    let inv = svc
+        .scan_repositories(
+            &identity,
+            InventoryOptions::new(vec!["us-east-1".into()]),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    let repo = inv.repositories.first().expect("alice sees repositories");
+    let config = std::fs::read_to_string(&env.ctx.paths.aws_config_file).unwrap()
+        + &format!(
+            "\n[profile picked]\nsso_session = acme\nsso_account_id = {}\nsso_role_name = {}\n",
+            repo.account_id, repo.role_name
+        );
+    std::fs::write(&env.ctx.paths.aws_config_file, &config).unwrap();
+    let spec = profile_spec(&config, &env.ctx.paths.aws_config_file, "picked").unwrap();
+
+    let before = role_credential_calls(&env);
+    let c = svc.credentials(&spec).await.unwrap();
+    assert_eq!(
+        role_credential_calls(&env),
+        before,
+        "the scan's role credentials are served, not fetched again"
+    );
+    assert_eq!(c.account_id.as_deref(), Some(repo.account_id.as_str()));
+    // ...and written to the AWS CLI's cache for the next process.
+    let files = std::fs::read_dir(&env.ctx.paths.cli_cache_dir)
+        .unwrap()
+        .count();
+    assert_eq!(files, 1);
+}
+
+#[tokio::test]
+async fn profiles_are_written_only_after_a_discovery() {
+    let env = env().await;
+    signed_in(&env).await;
+    let svc = Lanyard::new(env.ctx.clone());
+    let before = std::fs::read(&env.ctx.paths.aws_config_file).unwrap();
+    let settings = lanyard_core::profiles::load_settings(&env.ctx.paths, "acme");
+    let e = svc.apply_profiles("acme", &settings).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput { reason, .. } if reason.contains("discover the accounts of acme")),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read(&env.ctx.paths.aws_config_file).unwrap(),
+        before
+    );
+
+    let identity = svc.identity("acme").unwrap();
+    svc.discover(&identity, &|_, _| {}).await.unwrap();
+    let plan = svc.plan_profiles("acme", &settings).unwrap();
+    assert!(!plan.profiles.is_empty());
+    svc.apply_profiles("acme", &settings).unwrap();
+    let text = std::fs::read_to_string(&env.ctx.paths.aws_config_file).unwrap();
+    assert!(text.contains(&format!("[profile {}]", plan.profiles[0].name)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_serves_its_profile_until_stopped() {
+    let env = env().await;
+    signed_in(&env).await;
+    let svc = Arc::new(Lanyard::new(env.ctx.clone()));
+    let identity = svc.identity("acme").unwrap();
+    let list = svc.discover(&identity, &|_, _| {}).await.unwrap();
+    let config = std::fs::read_to_string(&env.ctx.paths.aws_config_file).unwrap()
+        + &format!(
+            "\n[profile served]\nsso_session = acme\nsso_account_id = {}\nsso_role_name = {}\n",
+            list[0].account_id, list[0].roles[0]
+        );
+    std::fs::write(&env.ctx.paths.aws_config_file, &config).unwrap();
+    let spec = profile_spec(&config, &env.ctx.paths.aws_config_file, "served").unwrap();
+
+    let (info, token) = svc.serve_profile(&spec, 0).await.unwrap();
+    assert_eq!(svc.serving(), vec![info.clone()]);
+    let (again, same) = svc.serve_profile(&spec, 0).await.unwrap();
+    assert_eq!((again, same.expose()), (info.clone(), token.expose()));
+
+    let addr = info.url.trim_start_matches("http://").trim_end_matches('/');
+    let get = |auth: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr)?;
+        write!(
+            s,
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)?;
+        Ok::<_, std::io::Error>(out)
+    };
+    let ok = tokio::task::block_in_place(|| get(token.expose())).unwrap();
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    assert!(ok.contains("\"AccessKeyId\""));
+    let refused = tokio::task::block_in_place(|| get("wrong")).unwrap();
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+
+    assert!(svc.stop_serving("served"));
+    assert!(!svc.stop_serving("served"));
+    assert!(svc.serving().is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        tokio::task::block_in_place(|| get(token.expose())).is_err(),
+        "nothing listens once stopped"
+    );
+}
