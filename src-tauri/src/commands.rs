@@ -399,3 +399,51 @@ pub async fn ui_timing<R: Runtime>(
     tracing::debug!(window = window.label(), "timing: {what} in {ms:.1} ms");
     Ok(())
 }
+
+/// Puts a profile's credentials on the clipboard as `export` lines (cleared after a minute);
+/// only when they expire comes back.
+#[tauri::command]
+pub async fn copy_credentials<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    profile: String,
+) -> Result<crate::CopiedCredentials, CmdError> {
+    Ok(crate::copy_credentials(&app, &state, &profile).await?)
+}
+
+/// Opens a terminal as a profile; returns the terminal's name.
+#[tauri::command]
+pub async fn open_terminal(
+    state: State<'_, AppState>,
+    profile: String,
+) -> Result<String, CmdError> {
+    Ok(crate::open_terminal(&state, &profile)?)
+}
+
+/// Starts (`serve`) or stops a profile's local credential endpoint; returns those running.
+#[tauri::command]
+pub async fn serve_credentials<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    profile: String,
+    serve: bool,
+) -> Result<Vec<lanyard_core::service::EndpointInfo>, CmdError> {
+    Ok(crate::serve_credentials(&app, &state, &profile, serve).await?)
+}
+
+/// The local credential endpoints running now.
+#[tauri::command]
+pub async fn list_endpoints(
+    state: State<'_, AppState>,
+) -> Result<Vec<lanyard_core::service::EndpointInfo>, CmdError> {
+    Ok(state.service().serving())
+}
+
+/// Puts a running endpoint's two variables on the clipboard (cleared after a minute).
+#[tauri::command]
+pub async fn copy_endpoint<R: Runtime>(
+    app: AppHandle<R>,
+    profile: String,
+) -> Result<u64, CmdError> {
+    crate::copy_endpoint(&app, &profile).map_err(CmdError::unknown)
+}

@@ -11,6 +11,19 @@ pub const NAVIGATE: &str = "app://navigate";
 /// The identities and their states changed; payload: `IdentityStatus[]`.
 pub const SESSIONS_CHANGED: &str = "sessions://changed";
 
+/// The credential endpoints the app runs changed; payload: `EndpointInfo[]`.
+pub const ENDPOINTS_CHANGED: &str = "endpoints://changed";
+
+/// Tells the UI and the tray that the running credential endpoints changed.
+pub fn endpoints_changed<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let _ = app.emit(ENDPOINTS_CHANGED, state.service().serving());
+    #[cfg(desktop)]
+    if let Ok(list) = state.statuses() {
+        crate::tray::update(app, &list);
+    }
+}
+
 /// Tells the UI and the tray that sessions changed.
 pub fn sessions_changed<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();

@@ -51,6 +51,11 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::diagnostics,
             commands::open_console,
             commands::copy_export,
+            commands::copy_credentials,
+            commands::open_terminal,
+            commands::serve_credentials,
+            commands::list_endpoints,
+            commands::copy_endpoint,
             commands::switcher_entries,
             commands::hide_switcher,
             commands::clone_in_background,
@@ -502,16 +507,164 @@ pub(crate) fn copy_export<R: Runtime>(app: &AppHandle<R>, profile: &str) -> Resu
     Ok(line)
 }
 
+/// The clipboard plugin (absent in the mock runtime's tests: an error, not a panic).
+fn clipboard<R: Runtime>(
+    app: &AppHandle<R>,
+) -> Result<tauri::State<'_, tauri_plugin_clipboard_manager::Clipboard<R>>, String> {
+    app.try_state::<tauri_plugin_clipboard_manager::Clipboard<R>>()
+        .ok_or_else(|| "no clipboard is available".to_owned())
+}
+
 /// Puts text on the clipboard.
 pub(crate) fn copy_text<R: Runtime>(app: &AppHandle<R>, text: &str) -> Result<(), String> {
-    use tauri_plugin_clipboard_manager::ClipboardExt as _;
     // Copying nothing would wipe what the user had there.
     if text.is_empty() {
         return Err("nothing to copy".into());
     }
-    app.clipboard()
+    clipboard(app)?
         .write_text(text.to_owned())
         .map_err(|e| format!("could not use the clipboard: {e}"))
+}
+
+/// How long secrets copied to the clipboard stay there (cleared if still there after this).
+fn clipboard_clear_after() -> Duration {
+    // LANYARD_CLIPBOARD_CLEAR_SECS: the end-to-end tests' way to not wait a whole minute.
+    std::env::var("LANYARD_CLIPBOARD_CLEAR_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(60), Duration::from_secs)
+}
+
+/// Puts a secret on the clipboard, and clears the clipboard after a minute if it still holds it
+/// (never what the user copied since).
+pub(crate) fn copy_secret<R: Runtime>(
+    app: &AppHandle<R>,
+    secret: lanyard_core::secret::Secret,
+) -> Result<u64, String> {
+    clipboard(app)?
+        .write_text(secret.expose().to_owned())
+        .map_err(|e| format!("could not use the clipboard: {e}"))?;
+    let after = clipboard_clear_after();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(after).await;
+        let Ok(clipboard) = clipboard(&app) else {
+            return;
+        };
+        if clipboard
+            .read_text()
+            .is_ok_and(|now| now == secret.expose())
+        {
+            match clipboard.clear() {
+                Ok(()) => tracing::info!("cleared the credentials from the clipboard"),
+                Err(e) => tracing::warn!("could not clear the clipboard: {e}"),
+            }
+        }
+    });
+    Ok(after.as_secs())
+}
+
+/// What "Copy credentials as environment variables" reports (the secrets went to the clipboard).
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CopiedCredentials {
+    /// The profile.
+    pub profile: String,
+    /// When the credentials expire (RFC 3339), when they do.
+    pub expires_at: Option<String>,
+    /// The clipboard is cleared after this many seconds if it still holds them.
+    pub clears_after_secs: u64,
+}
+
+/// Copies a profile's credentials as `export` lines.
+pub(crate) async fn copy_credentials<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    profile: &str,
+) -> lanyard_core::Result<CopiedCredentials> {
+    let (text, expires_at) = state.service().environment(profile).await?;
+    let clears_after_secs =
+        copy_secret(app, text).map_err(|reason| lanyard_core::Error::Credentials {
+            profile: profile.to_owned(),
+            reason,
+        })?;
+    Ok(CopiedCredentials {
+        profile: profile.to_owned(),
+        expires_at,
+        clears_after_secs,
+    })
+}
+
+/// Opens the desktop's terminal running `lanyard exec --profile P` (the user's shell with the
+/// role's credentials); returns the terminal's name.
+pub(crate) fn open_terminal(state: &AppState, profile: &str) -> lanyard_core::Result<String> {
+    state.service().profile_spec(profile)?;
+    let unavailable = |reason: String| lanyard_core::Error::Credentials {
+        profile: profile.to_owned(),
+        reason,
+    };
+    let cli = cli_binary().ok_or_else(|| {
+        unavailable(
+            "the lanyard command is not installed next to Lanyard, so no terminal can run it"
+                .into(),
+        )
+    })?;
+    let path = std::env::var_os("PATH");
+    let find = |p: &str| lanyard_core::credentials::terminal::which(path.as_deref(), p);
+    let command = [
+        cli.display().to_string(),
+        "exec".into(),
+        "--profile".into(),
+        profile.to_owned(),
+    ];
+    let terminal = std::env::var("TERMINAL").ok();
+    let (program, args) =
+        lanyard_core::credentials::terminal::command(terminal.as_deref(), &find, &command)
+            .ok_or_else(|| {
+                unavailable("no terminal was found: set $TERMINAL, or install one such as gnome-terminal, konsole or xterm".into())
+            })?;
+    let name = program
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    std::process::Command::new(&program)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| unavailable(format!("could not start {name}: {e}")))?;
+    tracing::info!(profile, terminal = name, "opened a terminal");
+    Ok(name)
+}
+
+/// Starts or stops a profile's credential endpoint; returns the endpoints running now.
+pub(crate) async fn serve_credentials<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    profile: &str,
+    serve: bool,
+) -> lanyard_core::Result<Vec<lanyard_core::service::EndpointInfo>> {
+    let svc = state.service();
+    if serve {
+        let spec = svc.profile_spec(profile)?;
+        svc.serve_profile(&spec, 0).await?;
+    } else {
+        svc.stop_serving(profile);
+    }
+    events::endpoints_changed(app);
+    Ok(svc.serving())
+}
+
+/// Copies the two variables a tool needs to use a running endpoint.
+pub(crate) fn copy_endpoint<R: Runtime>(app: &AppHandle<R>, profile: &str) -> Result<u64, String> {
+    let text = app
+        .state::<AppState>()
+        .service()
+        .endpoint_env(profile)
+        .ok_or_else(|| format!("no credential endpoint is running for {profile}"))?;
+    copy_secret(app, text)
 }
 
 /// Opens the console as a profile; the sign-in URL goes to the browser through a one-time
@@ -691,6 +844,18 @@ pub(crate) fn helper_binary() -> std::path::PathBuf {
                 .map(|d| d.join(lanyard_core::codecommit::helper::HELPER_NAME))
         })
         .unwrap_or_default()
+}
+
+/// The `lanyard` command shipped next to the app binary (what `credential_process` profiles and
+/// "Open a terminal as this profile" run), when it is there.
+pub(crate) fn cli_binary() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let cli = exe.parent()?.join(if cfg!(windows) {
+        "lanyard.exe"
+    } else {
+        "lanyard"
+    });
+    cli.is_file().then_some(cli)
 }
 
 /// Opens a local folder (a clone) in the file manager; only folders Lanyard cloned into.
@@ -891,7 +1056,11 @@ mod tests {
         let quiet = state.settings();
         let (app, webview) = mock_app(state, "replay");
         let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-        for name in [events::NAVIGATE, events::SESSIONS_CHANGED] {
+        for name in [
+            events::NAVIGATE,
+            events::SESSIONS_CHANGED,
+            events::ENDPOINTS_CHANGED,
+        ] {
             let events = events.clone();
             app.listen_any(name, move |e| {
                 events.lock().unwrap().push(e.payload().to_owned());
@@ -907,6 +1076,7 @@ mod tests {
             "region": "us-east-1", "scopes": []
         });
         let mut replies = vec![call("save_identity", serde_json::json!({"input": acme}))];
+        let mut endpoint_token: Option<String> = None;
         let signed_in = call(
             "sign_in",
             serde_json::json!({"session": "acme", "method": "deviceCode", "onStep": channel}),
@@ -970,6 +1140,24 @@ mod tests {
             ("ui_timing", serde_json::json!({"what": "x", "ms": 1.0})),
             ("ui_ready", serde_json::json!({"marks": null})),
             ("cancel_sign_in", serde_json::json!({"session": "acme"})),
+            (
+                "serve_credentials",
+                serde_json::json!({"profile": "acme-dev/Developer", "serve": true}),
+            ),
+            ("list_endpoints", serde_json::json!({})),
+            // No display here: the clipboard refuses, and the refusal holds no secret either.
+            (
+                "copy_credentials",
+                serde_json::json!({"profile": "acme-dev/Developer"}),
+            ),
+            (
+                "copy_endpoint",
+                serde_json::json!({"profile": "acme-dev/Developer"}),
+            ),
+            (
+                "open_terminal",
+                serde_json::json!({"profile": "no-such-profile"}),
+            ),
             ("preview_offboard", serde_json::json!({})),
             ("sign_out", serde_json::json!({"session": "acme"})),
             ("offboard", serde_json::json!({})),
@@ -983,6 +1171,15 @@ mod tests {
                 "{cmd}: {reply}"
             );
             replies.push(serde_json::json!({ cmd: reply }));
+            if cmd == "serve_credentials" {
+                let env = app
+                    .state::<AppState>()
+                    .service()
+                    .endpoint_env("acme-dev/Developer")
+                    .expect("serving");
+                let token = env.expose().rsplit('=').next().unwrap().trim().to_owned();
+                endpoint_token = Some(token);
+            }
         }
         let text = replies
             .iter()
@@ -997,10 +1194,17 @@ mod tests {
             r#""name":"acme-dev/Developer""#,
             "Lanyard 0.1.0 on",
             r#""dryRun":true"#,
+            r#""url":"http://127.0.0.1:"#,
+            r#"{"list_endpoints":[{"profile":"acme-dev/Developer","url":"http://127.0.0.1:"#,
         ] {
             assert!(text.contains(seen), "no {seen:?} in the replies");
         }
         assert!(!events.lock().unwrap().is_empty(), "events were emitted");
+        let endpoint_token = endpoint_token.expect("the endpoint ran");
+        assert!(
+            !text.contains(&endpoint_token),
+            "the endpoint's token in a reply or event"
+        );
         let issued = emu.app.state.issued_secrets();
         assert!(!issued["accessKeyIds"].is_empty() && !issued["refreshTokens"].is_empty());
         for (kind, values) in &issued {

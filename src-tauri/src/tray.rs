@@ -4,7 +4,7 @@
 //! state when sessions change.
 
 use lanyard_core::sso::{IdentityStatus, LoginMethod, SessionState};
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
@@ -24,6 +24,10 @@ enum Item {
     Console(String),
     Recent(String),
     Switcher,
+    Credentials(String),
+    Terminal(String),
+    Serve(String),
+    CopyEndpoint(String),
 }
 
 impl Item {
@@ -38,6 +42,10 @@ impl Item {
             Item::Console(p) => format!("console:{p}"),
             Item::Switcher => "switcher".into(),
             Item::Recent(p) => format!("recent:{p}"),
+            Item::Credentials(p) => format!("credentials:{p}"),
+            Item::Terminal(p) => format!("terminal:{p}"),
+            Item::Serve(p) => format!("serve:{p}"),
+            Item::CopyEndpoint(p) => format!("endpoint:{p}"),
         }
     }
 
@@ -53,6 +61,10 @@ impl Item {
                 Some(("favourite", p)) => Some(Item::Favourite(p.into())),
                 Some(("console", p)) => Some(Item::Console(p.into())),
                 Some(("recent", p)) => Some(Item::Recent(p.into())),
+                Some(("credentials", p)) => Some(Item::Credentials(p.into())),
+                Some(("terminal", p)) => Some(Item::Terminal(p.into())),
+                Some(("serve", p)) => Some(Item::Serve(p.into())),
+                Some(("endpoint", p)) => Some(Item::CopyEndpoint(p.into())),
                 _ => None,
             },
         }
@@ -90,6 +102,7 @@ pub fn label(s: &IdentityStatus, now: time::OffsetDateTime) -> String {
 fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
     let favourites = app.state::<AppState>().favourites();
+    let serving = app.state::<AppState>().service().serving();
     for p in &favourites {
         menu.append(&MenuItem::with_id(
             app,
@@ -111,6 +124,67 @@ fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::R
             )?)?;
         }
         menu.append(&console)?;
+        let per_favourite = |id: &str, title: &str, item: fn(String) -> Item| {
+            let sub = Submenu::with_id(app, id, title, true)?;
+            for p in &favourites {
+                sub.append(&MenuItem::with_id(
+                    app,
+                    item(p.clone()).id(),
+                    p,
+                    true,
+                    None::<&str>,
+                )?)?;
+            }
+            tauri::Result::Ok(sub)
+        };
+        menu.append(&per_favourite(
+            "credentials-menu",
+            "Copy credentials as environment variables",
+            Item::Credentials,
+        )?)?;
+        menu.append(&per_favourite(
+            "terminal-menu",
+            "Open a terminal as",
+            Item::Terminal,
+        )?)?;
+        let serve = Submenu::with_id(app, "serve-menu", "Serve credentials locally", true)?;
+        for p in &favourites {
+            serve.append(&CheckMenuItem::with_id(
+                app,
+                Item::Serve(p.clone()).id(),
+                p,
+                true,
+                serving.iter().any(|e| &e.profile == p),
+                None::<&str>,
+            )?)?;
+        }
+        menu.append(&serve)?;
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    if !serving.is_empty() {
+        menu.append(&MenuItem::with_id(
+            app,
+            "label:serving",
+            "Serving credentials",
+            false,
+            None::<&str>,
+        )?)?;
+        for e in &serving {
+            menu.append(&MenuItem::with_id(
+                app,
+                Item::CopyEndpoint(e.profile.clone()).id(),
+                format!("    {} on {} — copy the variables", e.profile, e.url),
+                true,
+                None::<&str>,
+            )?)?;
+            menu.append(&MenuItem::with_id(
+                app,
+                Item::Serve(e.profile.clone()).id(),
+                format!("    Stop serving {}", e.profile),
+                true,
+                None::<&str>,
+            )?)?;
+        }
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
     let now = time::OffsetDateTime::now_utc();
@@ -309,6 +383,56 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                 });
             }
             Some(Item::Switcher) => crate::show_switcher(app),
+            Some(Item::Credentials(p)) => {
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = app.state::<AppState>();
+                    match crate::copy_credentials(&app, &state, &p).await {
+                        Ok(c) => set_tooltip(
+                            &app,
+                            &format!(
+                                "Lanyard — credentials of {p} copied{} (clipboard cleared in {} s)",
+                                c.expires_at
+                                    .map(|t| format!(", valid until {t}"))
+                                    .unwrap_or_default(),
+                                c.clears_after_secs
+                            ),
+                        ),
+                        Err(e) => crate::notify(
+                            &app,
+                            &format!("Could not copy the credentials of {p}"),
+                            &e.to_string(),
+                        ),
+                    }
+                });
+            }
+            Some(Item::Terminal(p)) => {
+                if let Err(e) = crate::open_terminal(&app.state::<AppState>(), &p) {
+                    crate::notify(app, &format!("Could not open a terminal as {p}"), &e.to_string());
+                }
+            }
+            Some(Item::Serve(p)) => {
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = app.state::<AppState>();
+                    let on = !state.service().serving().iter().any(|e| e.profile == p);
+                    if let Err(e) = crate::serve_credentials(&app, &state, &p, on).await {
+                        crate::notify(
+                            &app,
+                            &format!("Could not serve the credentials of {p}"),
+                            &e.to_string(),
+                        );
+                        crate::events::endpoints_changed(&app);
+                    }
+                });
+            }
+            Some(Item::CopyEndpoint(p)) => match crate::copy_endpoint(app, &p) {
+                Ok(secs) => set_tooltip(
+                    app,
+                    &format!("Lanyard — the endpoint variables of {p} copied (clipboard cleared in {secs} s)"),
+                ),
+                Err(e) => crate::notify(app, "Lanyard", &e),
+            },
             None => {}
         })
         .on_tray_icon_event(|tray, event| {
@@ -342,6 +466,10 @@ mod tests {
             Item::Console("acme-dev/Developer".into()),
             Item::Switcher,
             Item::Recent("/home/u/codecommit/acme-dev/api".into()),
+            Item::Credentials("acme-dev/Developer".into()),
+            Item::Terminal("acme-dev/Developer".into()),
+            Item::Serve("acme-dev/Developer".into()),
+            Item::CopyEndpoint("acme-dev/Developer".into()),
         ] {
             assert_eq!(Item::parse(&item.id()), Some(item));
         }

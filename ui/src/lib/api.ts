@@ -14,8 +14,10 @@ import type { AppSettings } from './bindings/AppSettings';
 import type { CloneProgress } from './bindings/CloneProgress';
 import type { CloneReport } from './bindings/CloneReport';
 import type { CloneRequest } from './bindings/CloneRequest';
+import type { CopiedCredentials } from './bindings/CopiedCredentials';
 import type { Diagnostics } from './bindings/Diagnostics';
 import type { DiscoveryEvent } from './bindings/DiscoveryEvent';
+import type { EndpointInfo } from './bindings/EndpointInfo';
 import type { HelperStatus } from './bindings/HelperStatus';
 import type { IdentityInput } from './bindings/IdentityInput';
 import type { IdentityStatus } from './bindings/IdentityStatus';
@@ -35,6 +37,8 @@ import { isView, type View } from './navigation';
 export type { AccountRoles } from './bindings/AccountRoles';
 export type { AppInfo } from './bindings/AppInfo';
 export type { AppSettings } from './bindings/AppSettings';
+export type { CopiedCredentials } from './bindings/CopiedCredentials';
+export type { EndpointInfo } from './bindings/EndpointInfo';
 export type { ClonePhase } from './bindings/ClonePhase';
 export type { CloneProgress } from './bindings/CloneProgress';
 export type { CloneReport } from './bindings/CloneReport';
@@ -75,6 +79,7 @@ export const NAVIGATE_EVENT = 'app://navigate';
  * Emitted after any sign-in, sign-out, refresh, add or remove (including the background
  * refresher and the tray). Payload: every `IdentityStatus`, in the same order as `listIdentities`.
  */
+export const ENDPOINTS_CHANGED_EVENT = 'endpoints://changed';
 export const SESSIONS_CHANGED_EVENT = 'sessions://changed';
 
 /**
@@ -333,6 +338,36 @@ export function copyExport(profile: string): Promise<string> {
   return call<string>('copy_export', { profile });
 }
 
+/**
+ * Puts the profile's credentials on the clipboard as `export` lines (the secrets never come back
+ * here) and resolves with when they expire; the shell clears the clipboard after
+ * `clearsAfterSecs` if it still holds them. Rejects with `NotSignedIn`, `SessionExpired` or
+ * `Credentials` (the message says how to fix it).
+ */
+export function copyCredentials(profile: string): Promise<CopiedCredentials> {
+  return call<CopiedCredentials>('copy_credentials', { profile });
+}
+
+/** Opens the desktop's terminal running the user's shell as `profile`; resolves with its name. */
+export function openTerminal(profile: string): Promise<string> {
+  return call<string>('open_terminal', { profile });
+}
+
+/** Starts (`serve`) or stops the profile's local credential endpoint; resolves with those running. */
+export function serveCredentials(profile: string, serve: boolean): Promise<EndpointInfo[]> {
+  return call<EndpointInfo[]>('serve_credentials', { profile, serve });
+}
+
+/** The local credential endpoints the app runs. */
+export function listEndpoints(): Promise<EndpointInfo[]> {
+  return call<EndpointInfo[]>('list_endpoints');
+}
+
+/** Puts a running endpoint's two variables on the clipboard; resolves with when it is cleared (s). */
+export function copyEndpoint(profile: string): Promise<number> {
+  return call<number>('copy_endpoint', { profile });
+}
+
 /** Every profile and repository the quick switcher offers. */
 export function switcherEntries(): Promise<SwitcherEntry[]> {
   return call<SwitcherEntry[]>('switcher_entries');
@@ -408,6 +443,13 @@ export function onNavigate(cb: (view: View) => void): Promise<() => void> {
  */
 export function onSessionsChanged(cb: (list: IdentityStatus[]) => void): Promise<() => void> {
   return subscribe<IdentityStatus[]>(SESSIONS_CHANGED_EVENT, (payload) => {
+    if (Array.isArray(payload)) cb(payload);
+  });
+}
+
+/** Subscribe to the running credential endpoints (started or stopped here or from the tray). */
+export function onEndpointsChanged(cb: (list: EndpointInfo[]) => void): Promise<() => void> {
+  return subscribe<EndpointInfo[]>(ENDPOINTS_CHANGED_EVENT, (payload) => {
     if (Array.isArray(payload)) cb(payload);
   });
 }

@@ -26,6 +26,8 @@ const SETTINGS: ProfileSettings = {
   accountRegions: { '111111111111': 'us-east-2' },
   output: 'json',
   overrides: { '111111111111/ReadOnly': 'prod-ro' },
+  credentialProcess: true,
+  credentialProcessSuffix: '-process',
 };
 
 const APP_SETTINGS: AppSettings = {
@@ -90,6 +92,12 @@ const CALLS: [string, () => Promise<unknown> | void][] = [
   ['diagnostics', () => api.diagnostics()],
   ['openConsole', () => api.openConsole('no-such-profile')],
   ['copyExport', () => api.copyExport('')],
+  ['copyCredentials', () => api.copyCredentials('no-such-profile')],
+  ['openTerminal', () => api.openTerminal('no-such-profile')],
+  ['serveCredentials', () => api.serveCredentials('no-such-profile', true)],
+  ['serveCredentials (stop)', () => api.serveCredentials('no-such-profile', false)],
+  ['listEndpoints', () => api.listEndpoints()],
+  ['copyEndpoint', () => api.copyEndpoint('no-such-profile')],
   ['switcherEntries', () => api.switcherEntries()],
   ['hideSwitcher', () => api.hideSwitcher()],
   ['cloneInBackground', () => api.cloneInBackground(CLONE)],

@@ -31,4 +31,9 @@ region: string | null,
 /**
  * `output`.
  */
-output: string | null, };
+output: string | null, 
+/**
+ * For a `credential_process` twin: the command (the section has no `sso_*` keys, or the SDKs
+ * would take the IAM Identity Center route first).
+ */
+credentialProcess: string | null, };

@@ -23,4 +23,13 @@ output: string | null,
 /**
  * Renames by stable key `account_id/role_name`, so they survive re-syncs.
  */
-overrides: { [key in string]: string }, };
+overrides: { [key in string]: string }, 
+/**
+ * Also a `credential_process` twin of every profile, for tools that cannot read IAM
+ * Identity Center profiles (off by default).
+ */
+credentialProcess: boolean, 
+/**
+ * The twin's name is the profile's followed by this.
+ */
+credentialProcessSuffix: string, };

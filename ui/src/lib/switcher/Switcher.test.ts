@@ -208,6 +208,55 @@ describe('Switcher: actions', () => {
     });
   });
 
+  it('Ctrl+E copies the credentials, Ctrl+T opens a terminal, Ctrl+Shift+S serves them', async () => {
+    const calls = await open(ENTRIES, {
+      copy_credentials: (args) => ({
+        profile: args.profile,
+        expiresAt: '2026-12-03T12:00:00Z',
+        clearsAfterSecs: 60,
+      }),
+      open_terminal: () => 'gnome-terminal',
+      serve_credentials: (args) => [{ profile: args.profile, url: 'http://127.0.0.1:4321/' }],
+    });
+    await press('e', { ctrlKey: true });
+    await waitFor(() => expect(commands(calls)).toEqual(['copy_credentials', 'hide_switcher']));
+    expect(calls.find((c) => c.cmd === 'copy_credentials')!.args).toEqual({
+      profile: 'payments-prod-Developer',
+    });
+    await idle();
+    await press('t', { ctrlKey: true });
+    await waitFor(() => expect(commands(calls)).toContain('open_terminal'));
+    expect(calls.find((c) => c.cmd === 'open_terminal')!.args).toEqual({
+      profile: 'payments-prod-Developer',
+    });
+    await idle();
+    await press('S', { ctrlKey: true, shiftKey: true });
+    await waitFor(() => expect(commands(calls)).toContain('serve_credentials'));
+    expect(calls.find((c) => c.cmd === 'serve_credentials')!.args).toEqual({
+      profile: 'payments-prod-Developer',
+      serve: true,
+    });
+  });
+
+  it('says why the terminal did not open, and stays open', async () => {
+    const calls = await open(ENTRIES, {
+      open_terminal: () =>
+        Promise.reject({ code: 'Credentials', message: 'no terminal was found: set $TERMINAL' }),
+    });
+    await press('t', { ctrlKey: true });
+    await waitFor(() => expect(status()).toBe('no terminal was found: set $TERMINAL'));
+    expect(commands(calls)).toEqual(['open_terminal']);
+  });
+
+  it('credential keys do nothing on a repository', async () => {
+    const calls = await open();
+    await press('ArrowDown');
+    await press('ArrowDown');
+    await press('e', { ctrlKey: true });
+    await idle();
+    expect(commands(calls)).toEqual([]);
+  });
+
   it('shows the confirmation before hiding', async () => {
     shell();
     render(Switcher, { hideDelayMs: 60_000 });

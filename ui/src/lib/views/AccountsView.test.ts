@@ -37,6 +37,8 @@ const SETTINGS: ProfileSettings = {
   accountRegions: {},
   output: null,
   overrides: {},
+  credentialProcess: false,
+  credentialProcessSuffix: '-process',
 };
 
 function planFor(template: string, accounts: AccountRoles[] = [PROD, DEV]): SyncPlan {
@@ -59,6 +61,7 @@ function planFor(template: string, accounts: AccountRoles[] = [PROD, DEV]): Sync
       roleName,
       region: null,
       output: null,
+      credentialProcess: null,
     })),
   );
   const [first, ...rest] = profiles.map((p) => p.name);
@@ -437,6 +440,57 @@ describe('Accounts: profiles', () => {
     ]);
   });
 
+  it('plans credential_process twins when turned on, with the suffix typed, and applies them', async () => {
+    const twinned = (settings: ProfileSettings): SyncPlan => {
+      const base = planFor(settings.template);
+      if (!settings.credentialProcess) return base;
+      const twins = base.profiles.map((p) => ({
+        ...p,
+        name: `${p.name}${settings.credentialProcessSuffix}`,
+        credentialProcess: `/usr/bin/lanyard export-credentials --profile ${p.name} --format process`,
+      }));
+      return {
+        ...base,
+        profiles: [...base.profiles, ...twins],
+        diff: { ...base.diff, added: [...base.diff.added, ...twins.map((t) => t.name)] },
+      };
+    };
+    const { calls } = shell({
+      plan_profiles: (args) => twinned(args.settings as ProfileSettings),
+      apply_profiles: () => ({
+        diff: { added: [], changed: [], removed: [], unchanged: 6 },
+        backup: null,
+      }),
+    });
+    render(AccountsView);
+    await screen.findByTestId('fav-payments-dev-Developer');
+    expect(screen.queryByTestId(/^twin-/)).toBeNull();
+    expect(document.getElementById('process-suffix')).toBeNull();
+
+    await fireEvent.click(screen.getByTestId('process-twins'));
+    const badge = await screen.findByTestId('twin-payments-dev-Developer-process');
+    expect(badge.getAttribute('title')).toBe(
+      'credential_process = /usr/bin/lanyard export-credentials --profile payments-dev-Developer --format process',
+    );
+    const suffix = document.getElementById('process-suffix') as HTMLInputElement;
+    expect(suffix.value).toBe('-process');
+    await fireEvent.input(suffix, { target: { value: '.cp' } });
+    expect(await screen.findByTestId('twin-payments-dev-Developer.cp')).toBeTruthy();
+    expect(screen.getByTestId('profile-diff').textContent).toContain('+ payments-dev-Developer.cp');
+
+    await waitFor(() =>
+      expect((screen.getByTestId('apply-profiles') as HTMLButtonElement).disabled).toBe(false),
+    );
+    await fireEvent.click(screen.getByTestId('apply-profiles'));
+    await screen.findByTestId('apply-result');
+    expect(calls.filter((c) => c.cmd === 'apply_profiles').map((c) => c.args)).toEqual([
+      {
+        session: 'acme',
+        settings: { ...SETTINGS, credentialProcess: true, credentialProcessSuffix: '.cp' },
+      },
+    ]);
+  });
+
   it('toggles a favourite and lists favourites first', async () => {
     let favourites: string[] = [];
     const { calls } = shell({
@@ -607,6 +661,71 @@ describe('Accounts: console and export per profile', () => {
     const error = await screen.findByTestId(`console-error-${EXISTING}`);
     expect(error.getAttribute('role')).toBe('alert');
     expect(error.textContent?.trim()).toBe('Could not open the console: not signed in to acme');
+  });
+
+  it('copies the credentials (only the expiry comes back), and says when the clipboard clears', async () => {
+    const { calls } = shell({
+      copy_credentials: (args) => ({
+        profile: args.profile,
+        expiresAt: '2026-12-03T12:00:00Z',
+        clearsAfterSecs: 60,
+      }),
+    });
+    render(AccountsView);
+    await fireEvent.click(await screen.findByTestId(`credentials-${EXISTING}`));
+    const note = await screen.findByTestId(`row-note-${EXISTING}`);
+    expect(note.getAttribute('role')).toBe('status');
+    expect(note.textContent).toContain('Credentials copied as environment variables, valid until');
+    expect(note.textContent).toContain('The clipboard is cleared in 60 s.');
+    expect(calls.filter((c) => c.cmd === 'copy_credentials').map((c) => c.args)).toEqual([
+      { profile: EXISTING },
+    ]);
+  });
+
+  it('serves the credentials from the row, then copies the variables and stops', async () => {
+    let running: { profile: string; url: string }[] = [];
+    const { calls } = shell({
+      list_endpoints: () => running,
+      serve_credentials: (args) => {
+        running = args.serve ? [{ profile: String(args.profile), url: 'http://127.0.0.1:4321/' }] : [];
+        return running;
+      },
+      copy_endpoint: () => 60,
+    });
+    render(AccountsView);
+    const serve = await screen.findByTestId(`serve-${EXISTING}`);
+    expect(serve.getAttribute('aria-pressed')).toBe('false');
+    expect(screen.queryByTestId(`endpoint-${EXISTING}`)).toBeNull();
+
+    await fireEvent.click(serve);
+    await waitFor(() => expect(serve.getAttribute('aria-pressed')).toBe('true'));
+    expect(serve.textContent?.trim()).toBe('Stop serving');
+    expect((await screen.findByTestId(`row-note-${EXISTING}`)).textContent).toContain(
+      'Serving credentials on http://127.0.0.1:4321/',
+    );
+    await fireEvent.click(screen.getByTestId(`endpoint-${EXISTING}`));
+    await waitFor(() =>
+      expect(screen.getByTestId(`row-note-${EXISTING}`).textContent).toContain(
+        'AWS_CONTAINER_AUTHORIZATION_TOKEN copied',
+      ),
+    );
+    await fireEvent.click(serve);
+    await waitFor(() => expect(serve.getAttribute('aria-pressed')).toBe('false'));
+    expect(
+      calls.filter((c) => c.cmd === 'serve_credentials').map((c) => c.args.serve),
+    ).toEqual([true, false]);
+  });
+
+  it('shows why no terminal opened, at the row', async () => {
+    shell({
+      open_terminal: () =>
+        Promise.reject({ code: 'Credentials', message: 'no terminal was found: set $TERMINAL' }),
+    });
+    render(AccountsView);
+    await fireEvent.click(await screen.findByTestId(`terminal-${EXISTING}`));
+    const note = await screen.findByTestId(`row-note-${EXISTING}`);
+    expect(note.getAttribute('role')).toBe('alert');
+    expect(note.textContent?.trim()).toBe('no terminal was found: set $TERMINAL');
   });
 
   it('copies the export line', async () => {
