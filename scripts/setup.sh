@@ -59,6 +59,13 @@ if ! cmp -s tests/requirements.txt "$VENV/.lanyard-req" 2>/dev/null; then
   "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
   cp tests/requirements.txt "$VENV/.lanyard-req"
 fi
+PEER="$ROOT/.venv-peer"
+if ! cmp -s tests/peer-requirements.txt "$PEER/.lanyard-req" 2>/dev/null; then
+  log "python venv at .venv-peer (aws-export-credentials, the credentials bench's peer)"
+  python3 -m venv "$PEER"
+  "$PEER/bin/pip" install -q --disable-pip-version-check -r tests/peer-requirements.txt
+  cp tests/peer-requirements.txt "$PEER/.lanyard-req"
+fi
 
 # tauri-driver (WebDriver bridge for the real-window tests), into a project-local tools dir.
 TOOLS="$ROOT/.tools"

@@ -284,8 +284,11 @@ class Tray:
 
         return wait_until(find, 20, what="the Lanyard tray icon to dock")
 
-    def choose(self, label_index_from_top: int | None = None, last: bool = False) -> None:
-        """Opens the tray menu and activates an item (keyboard, as a person could)."""
+    def choose(
+        self, label_index_from_top: int | None = None, last: bool = False, sub: int | None = None
+    ) -> None:
+        """Opens the tray menu and activates an item (keyboard, as a person could); with `sub`,
+        the item is a submenu and its `sub`-th item is activated."""
         before = set(windows("^lanyard-app$", pid=self.app_pid))
         x, y, w, h = geometry(self.icon())
         xdotool("mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
@@ -302,8 +305,13 @@ class Tray:
         time.sleep(0.3)
         if last:
             xdotool("key", "Up", "Return")
-        else:
+        elif sub is None:
             xdotool("key", *(["Down"] * (label_index_from_top + 1)), "Return")
+        else:
+            # Right opens the submenu with its first item selected.
+            xdotool("key", *(["Down"] * (label_index_from_top + 1)), "Right")
+            time.sleep(0.3)
+            xdotool("key", *(["Down"] * sub), "Return")
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -13,6 +13,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,17 @@ def app_with_tray(emu, tmp_path):
     env["BROWSER"] = str(browser)
     assert lanyard(["repos", "--refresh"], env).returncode == 0
     env["LANYARD_LOG"] = "lanyard_app=debug"  # the switcher's timings say when its rows are painted
+    # Copied credentials leave the clipboard after 4 s instead of a minute.
+    env["LANYARD_CLIPBOARD_CLEAR_SECS"] = "4"
+    # "Open a terminal as": a terminal and a shell that record what they were given.
+    terminal, shell = tmp_path / "terminal.sh", tmp_path / "shell.sh"
+    terminal.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" > "{tmp_path}/terminal.argv"\nshift\nexec "$@"\n'
+    )
+    shell.write_text(f'#!/bin/sh\nenv > "{tmp_path}/shell.env"\n')
+    for script in (terminal, shell):
+        script.chmod(0o755)
+    env.update(TERMINAL=str(terminal), SHELL=str(shell))
     tray = Tray(env)
     # The child process writes to it for its whole life, past this block.
     log = open(tmp_path / "app.log", "wb")  # noqa: SIM115
@@ -259,6 +271,121 @@ class NotificationMonitor:
         return "".join(self.lines)
 
 
+BOTO3_LIST = """
+import boto3
+cc = boto3.client("codecommit", region_name="us-east-1")
+print(len(cc.list_repositories()["repositories"]))
+"""
+
+
+def loopback_listeners(pid: int) -> set[int]:
+    """Ports a process listens on at 127.0.0.1 (its socket inodes matched in /proc/net/tcp)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = fd.readlink().as_posix()
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        f = line.split()
+        if f[3] == "0A" and f[1].startswith("0100007F:") and f[9] in inodes:
+            ports.add(int(f[1].split(":")[1], 16))
+    return ports
+
+
+def test_tray_favourite_credentials_terminal_and_endpoint(emu, app_with_tray, tmp_path):
+    env, tray, proc, _argv_log, _home, _log = app_with_tray
+    # Enabled items: ★ favourite, Open in AWS console ▸, Copy credentials as environment
+    # variables ▸, Open a terminal as ▸, Serve credentials locally ▸, Sign out of acme, …
+    tray.choose(2, sub=0)
+    copied = wait_until(
+        lambda: (c := clipboard(env)).startswith("export AWS_ACCESS_KEY_ID=ASIA") and c,
+        15,
+        what="the favourite's credentials on the clipboard",
+    )
+    shown = subprocess.run(
+        ["bash", "-c", f'{copied}\necho "$AWS_ACCESS_KEY_ID|$AWS_CREDENTIAL_EXPIRATION"'],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    ).stdout.strip()
+    key, expiry = shown.split("|")
+    assert key.startswith("ASIA") and expiry.endswith("+00:00")
+    wait_until(lambda: clipboard(env) == "", 15, what="the clipboard cleared after 4 s")
+
+    # Whatever the user copies meanwhile is never cleared.
+    tray.choose(2, sub=0)
+    wait_until(lambda: clipboard(env).startswith("export AWS_"), 15, what="credentials again")
+    subprocess.run(
+        ["xclip", "-i", "-selection", "clipboard"], input="mine", text=True, env=env, check=True
+    )
+    time.sleep(6)
+    assert clipboard(env) == "mine"
+
+    # A terminal running `lanyard exec` for the profile: the user's shell has the role.
+    tray.choose(3, sub=0)
+    env_file = tmp_path / "shell.env"
+    wait_until(env_file.exists, 20, what="the terminal's shell")
+    argv = (tmp_path / "terminal.argv").read_text().splitlines()
+    assert argv == ["-e", str(bin_dir() / "lanyard"), "exec", "--profile", FAVOURITE]
+    shell_env = dict(
+        line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
+    )
+    assert shell_env["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+    assert shell_env["LANYARD_PROFILE"] == FAVOURITE
+
+    # Serve: the endpoint's variables (copied from the tray) serve boto3; Stop ends it.
+    before = loopback_listeners(proc.pid)
+    tray.choose(4, sub=0)
+    [port] = wait_until(
+        lambda: loopback_listeners(proc.pid) - before, 20, what="the endpoint to listen"
+    )
+    time.sleep(1)  # the menu is rebuilt after the endpoint starts
+    # Now: ★, console ▸, credentials ▸, terminal ▸, serve ▸, "<fav> on <url> — copy", "Stop …".
+    tray.choose(5)
+    wait_until(
+        lambda: clipboard(env).startswith(
+            f"export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:{port}/"
+        ),
+        15,
+        what="the endpoint's variables on the clipboard",
+    )
+    variables = dict(
+        line.removeprefix("export ").split("=", 1) for line in clipboard(env).splitlines()
+    )
+    client = client_env(emu, tmp_path / "elsewhere")
+    client.update(variables)
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            BOTO3_LIST,
+        ],
+        env=client,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0 and int(listed.stdout) >= 1, listed.stderr
+    tray.choose(6)  # Stop serving <fav>
+    url = variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+
+    def stopped() -> bool:
+        try:
+            http(
+                "GET",
+                url,
+                headers={"Authorization": variables["AWS_CONTAINER_AUTHORIZATION_TOKEN"]},
+            )
+        except OSError:
+            return True
+        return False
+
+    wait_until(stopped, 15, what="the endpoint to stop")
+
+
 def test_tray_favourite_copies_the_export_and_the_switcher_works_by_keyboard(emu, app_with_tray):
     env, tray, proc, argv_log, _home, log = app_with_tray
     # Enabled items: ★ favourite, Open in AWS console ▸, Sign out of acme, Quick switch…, Open, Settings, Quit.
@@ -319,7 +446,7 @@ def test_background_clone_from_the_switcher_notifies(emu, app_with_tray, tmp_pat
     env, tray, proc, _, home, log = app_with_tray
     monitor = NotificationMonitor(env)
     try:
-        win = open_switcher(proc, log, show=lambda: tray.choose(3))  # Quick switch…
+        win = open_switcher(proc, log, show=lambda: tray.choose(6))  # Quick switch…
         type_query(win, log, "payments-api")
         type_into(win, "Return")
         clone = home / "codecommit/acme-dev/payments-api"

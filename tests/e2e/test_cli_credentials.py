@@ -9,6 +9,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -290,6 +291,66 @@ def test_logout_and_offboard_remove_the_cached_role_credentials(emu, tmp_path):
     assert str(entry) in preview
     ok(lanyard(env, "offboard", "--yes"))
     assert cli_cache_files(home) == [other]
+
+
+def managed_profile(config: str, account: str, role: str) -> str:
+    """The name of the profile Lanyard wrote for (account, role)."""
+    for m in re.finditer(r"^\[profile ([^\]]+)\]\n((?:[^\[\n][^\n]*\n)*)", config, re.MULTILINE):
+        body = m.group(2)
+        mine = f"sso_account_id = {account}\n" in body and f"sso_role_name = {role}\n" in body
+        if mine and m.group(1) != "dev":
+            return m.group(1)
+    raise AssertionError(f"no Lanyard profile for {account}/{role} in:\n{config}")
+
+
+def test_synced_credential_process_twins_serve_every_sdk_follow_the_binary_and_go(emu, tmp_path):
+    home = tmp_path / "home"
+    env = sign_in(emu, home)
+    config = home / ".aws/config"
+    ok(lanyard(env, "sync", "--session", "acme"))
+    assert "-process]" not in config.read_text(), "off by default"
+
+    ok(lanyard(env, "sync", "--session", "acme", "--credential-process", "on"))
+    text = config.read_text()
+    name = managed_profile(text, DEV_ACCOUNT, "Developer")
+    twin = f"{name}-process"
+    section = text.split(f"[profile {twin}]\n", 1)[1].split("\n\n", 1)[0]
+    assert section.splitlines() == [
+        f"credential_process = {bin_dir() / 'lanyard'} export-credentials --profile {name} --format process",
+        "region = us-east-1",
+    ]
+    assert boto3_list(env, twin)["repositories"] >= 1
+    aws = ok(run([AWS, "codecommit", "list-repositories", "--profile", twin], env))
+    assert json.loads(aws)["repositories"]
+    assert sdk_codecommit(env, twin)["repositories"] >= 1
+
+    # The binary moves (an upgrade to another path): the next sync re-points every twin.
+    moved = tmp_path / "moved dir"
+    moved.mkdir()
+    shutil.copy2(bin_dir() / "lanyard", moved / "lanyard")
+    p = run([str(moved / "lanyard"), "sync", "--session", "acme"], env, timeout=120)
+    assert f"~ {twin}" in ok(p)
+    text = config.read_text()
+    assert (
+        f'credential_process = "{moved / "lanyard"}" export-credentials --profile {name} ' in text
+    )
+    assert boto3_list(env, twin)["repositories"] >= 1, "a quoted path with a space still runs"
+    assert sdk_codecommit(env, twin)["repositories"] >= 1
+
+    # A suffix of one's own; then off again: the twins go, the rest stays.
+    out = ok(lanyard(env, "sync", "--session", "acme", "--credential-process-suffix", ".cp"))
+    assert f"+ {name}.cp" in out and f"- {twin}" in out
+    out = ok(lanyard(env, "sync", "--session", "acme", "--credential-process", "off"))
+    assert f"- {name}.cp" in out
+    assert "export-credentials --profile " + name not in config.read_text()
+
+    # Offboarding removes them with everything else Lanyard wrote; the user's profiles stay.
+    ok(lanyard(env, "sync", "--session", "acme", "--credential-process", "on"))
+    assert f"[profile {name}.cp]" in config.read_text()
+    ok(lanyard(env, "offboard", "--yes"))
+    left = config.read_text()
+    assert f"[profile {name}" not in left
+    assert "[profile dev]" in left and "[profile proc]" in left
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ use std::time::Instant;
 
 use lanyard_emulator::{Config, Emulator, Generated, World};
 
-struct Tools {
-    root: PathBuf,
-    release: PathBuf,
+pub(crate) struct Tools {
+    pub(crate) root: PathBuf,
+    pub(crate) release: PathBuf,
 }
 
-fn tools() -> anyhow::Result<Tools> {
+pub(crate) fn tools() -> anyhow::Result<Tools> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()?;
@@ -224,7 +224,11 @@ commits = 30
 size_mb = 50
 "#;
 
-fn env_of(emu: &Emulator, home: &Path, extra_path: Option<&Path>) -> Vec<(String, String)> {
+pub(crate) fn env_of(
+    emu: &Emulator,
+    home: &Path,
+    extra_path: Option<&Path>,
+) -> Vec<(String, String)> {
     let mut v = emu.env();
     v.push(("HOME".into(), home.display().to_string()));
     v.push((

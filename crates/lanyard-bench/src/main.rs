@@ -11,6 +11,7 @@ use hyper_util::rt::TokioExecutor;
 use lanyard_emulator::{Config, Emulator, Generated, World};
 
 mod codecommit;
+mod credentials;
 
 #[derive(Parser)]
 #[command(
@@ -62,6 +63,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if want("inventory-vs-awscli") {
         codecommit::inventory_vs_awscli().await?;
+    }
+    if want("credentials-vs-aws-export-credentials") {
+        credentials::credentials_vs_aws_export_credentials().await?;
     }
     Ok(())
 }
