@@ -59,8 +59,9 @@ if ! cmp -s tests/requirements.txt "$VENV/.lanyard-req" 2>/dev/null; then
   "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
   cp tests/requirements.txt "$VENV/.lanyard-req"
 fi
+# Only `./dev bench` needs the credentials bench's peer (LANYARD_SETUP_PEERS=1).
 PEER="$ROOT/.venv-peer"
-if ! cmp -s tests/peer-requirements.txt "$PEER/.lanyard-req" 2>/dev/null; then
+if [ "${LANYARD_SETUP_PEERS:-0}" = 1 ] && ! cmp -s tests/peer-requirements.txt "$PEER/.lanyard-req" 2>/dev/null; then
   log "python venv at .venv-peer (aws-export-credentials, the credentials bench's peer)"
   python3 -m venv "$PEER"
   "$PEER/bin/pip" install -q --disable-pip-version-check -r tests/peer-requirements.txt

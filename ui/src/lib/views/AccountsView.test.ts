@@ -687,7 +687,9 @@ describe('Accounts: console and export per profile', () => {
     const { calls } = shell({
       list_endpoints: () => running,
       serve_credentials: (args) => {
-        running = args.serve ? [{ profile: String(args.profile), url: 'http://127.0.0.1:4321/' }] : [];
+        running = args.serve
+          ? [{ profile: String(args.profile), url: 'http://127.0.0.1:4321/' }]
+          : [];
         return running;
       },
       copy_endpoint: () => 60,
@@ -711,9 +713,10 @@ describe('Accounts: console and export per profile', () => {
     );
     await fireEvent.click(serve);
     await waitFor(() => expect(serve.getAttribute('aria-pressed')).toBe('false'));
-    expect(
-      calls.filter((c) => c.cmd === 'serve_credentials').map((c) => c.args.serve),
-    ).toEqual([true, false]);
+    expect(calls.filter((c) => c.cmd === 'serve_credentials').map((c) => c.args.serve)).toEqual([
+      true,
+      false,
+    ]);
   });
 
   it('shows why no terminal opened, at the row', async () => {
