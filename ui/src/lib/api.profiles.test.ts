@@ -32,6 +32,8 @@ const SETTINGS: ProfileSettings = {
   accountRegions: { '111111111111': 'us-east-1' },
   output: 'json',
   overrides: { '111111111111/Admin': 'prod' },
+  credentialProcess: false,
+  credentialProcessSuffix: '-process',
 };
 const PLAN = {
   session: 'acme',
