@@ -82,3 +82,56 @@ def test_discover_apply_and_offboard_from_the_window(tmp_path):
         wd.delete()
         driver.stop()
         emu.stop()
+
+
+def test_a_profile_rows_credentials_go_to_the_clipboard_only_and_it_serves_them(tmp_path):
+    """The profile row's credential actions in the real window: the credentials reach the
+    clipboard (never the page, which shows only when they expire) and the endpoint serves boto3."""
+    emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws/config").write_text(ORIGINAL)
+    env = app_env(home)
+    env.update(emu.env)
+    for args in (["login", "--session", "acme", "--device-code", "--no-browser"], ["sync"]):
+        r = subprocess.run(
+            [str(bin_dir() / "lanyard"), *args], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert r.returncode == 0, r.stderr
+    profile = "acme-dev/Developer"
+    driver = TauriDriver(env, tmp_path / "tauri-driver.log")
+    wd = driver.session()
+    try:
+        wd.wait_for('nav[aria-label="Main"]', timeout=30)
+        wd.click(wd.find('[data-testid="nav-accounts"]'))
+        wd.click(wd.wait_for(f'[data-testid="credentials-{profile}"]', timeout=30))
+        note = f'[data-testid="row-note-{profile}"]'
+        wait_until(lambda: "Credentials copied" in text(wd, note), 20, what="the row's note")
+        assert "valid until" in text(wd, note) and "cleared in 60 s" in text(wd, note)
+        copied = subprocess.run(
+            ["xclip", "-o", "-selection", "clipboard"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
+        assert copied.startswith("export AWS_ACCESS_KEY_ID=ASIA"), copied[:40]
+        key = copied.split("\n", 1)[0].split("=", 1)[1]
+        assert key not in wd.source(), "the page never holds the credentials"
+
+        serve = f'[data-testid="serve-{profile}"]'
+        wd.click(wd.find(serve))
+        wait_until(
+            lambda: "Serving credentials on http://127.0.0.1:" in text(wd, note),
+            20,
+            what="the endpoint",
+        )
+        assert wd.attribute(wd.find(serve), "aria-pressed") == "true"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        wd.screenshot(SHOTS / "profile-credentials.png")
+        wd.click(wd.find(serve))
+        wait_until(lambda: "Stopped serving" in text(wd, note), 10, what="the endpoint to stop")
+    finally:
+        wd.delete()
+        driver.stop()
+        emu.stop()

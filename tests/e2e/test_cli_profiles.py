@@ -230,6 +230,64 @@ def test_two_identities_syncing_at_once_both_keep_their_profiles(tmp_path):
         emu.stop()
 
 
+def test_a_sign_in_that_adds_an_identity_while_a_sync_writes_keeps_both(tmp_path):
+    """Different writers at once, several rounds: `lanyard login` saving a new identity's
+    [sso-session] while `lanyard sync` replaces another identity's block. Each reads the config
+    and replaces the file; without the one config lock both share, one loses the other's write."""
+    emu = start_emulator(
+        tmp_path / "emu", world=world_with_instances("acme", "globex"), args=["--auto-approve"]
+    )
+    try:
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        env = client_env(emu, home)
+        env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
+        login = ["login", "--session", "acme", "--start-url", "https://acme.awsapps.com/start"]
+        r = lanyard([*login, "--region", "us-east-1", "--device-code", "--no-browser"], env)
+        assert r.returncode == 0, r.stderr
+        assert lanyard(["sync", "--session", "acme"], env).returncode == 0
+        cfg = home / ".aws/config"
+        only_acme = cfg.read_text()
+        add_globex = [
+            str(bin_dir() / "lanyard"),
+            "login",
+            "--session",
+            "globex",
+            "--start-url",
+            "https://globex.awsapps.com/start",
+            "--region",
+            "us-east-1",
+            "--device-code",
+            "--no-browser",
+        ]
+        for round in range(8):
+            cfg.write_text(only_acme)
+            procs = [
+                subprocess.Popen(
+                    cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+                )
+                for cmd in (
+                    [
+                        str(bin_dir() / "lanyard"),
+                        "sync",
+                        "--session",
+                        "acme",
+                        "--template",
+                        f"r{round}-{{account_name}}/{{role_name}}",
+                    ],
+                    add_globex,
+                )
+            ]
+            for p in procs:
+                assert p.wait(120) == 0, p.stderr.read()
+            text = cfg.read_text()
+            assert "[sso-session globex]" in text, f"round {round}: the new identity was lost"
+            assert f"[profile r{round}-" in text, f"round {round}: the sync's profiles were lost"
+            assert text.count("# >>> lanyard: profiles for sso-session acme") == 1
+    finally:
+        emu.stop()
+
+
 def test_bad_input_is_refused_clearly_and_nothing_is_written(emu, tmp_path):
     home = tmp_path / "home"
     env = signed_in_home(emu, home, "[profile a]\nregion = x\n[profile a]\nregion = y\n")
