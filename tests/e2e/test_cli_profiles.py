@@ -230,10 +230,10 @@ def test_two_identities_syncing_at_once_both_keep_their_profiles(tmp_path):
         emu.stop()
 
 
-def test_a_sign_in_that_adds_an_identity_while_a_sync_writes_keeps_both(tmp_path):
-    """Different writers at once, several rounds: `lanyard login` saving a new identity's
-    [sso-session] while `lanyard sync` replaces another identity's block. Each reads the config
-    and replaces the file; without the one config lock both share, one loses the other's write."""
+def test_sign_ins_that_add_identities_while_a_sync_writes_keep_everything(tmp_path):
+    """Different writers at once, several rounds: three `lanyard login`s each saving a new
+    identity's [sso-session] while `lanyard sync` replaces another identity's block. Each reads the
+    config and replaces the file; without the one config lock they share, writes get lost."""
     emu = start_emulator(
         tmp_path / "emu", world=world_with_instances("acme", "globex"), args=["--auto-approve"]
     )
@@ -248,40 +248,28 @@ def test_a_sign_in_that_adds_an_identity_while_a_sync_writes_keeps_both(tmp_path
         assert lanyard(["sync", "--session", "acme"], env).returncode == 0
         cfg = home / ".aws/config"
         only_acme = cfg.read_text()
-        add_globex = [
-            str(bin_dir() / "lanyard"),
-            "login",
-            "--session",
-            "globex",
-            "--start-url",
-            "https://globex.awsapps.com/start",
-            "--region",
-            "us-east-1",
-            "--device-code",
-            "--no-browser",
-        ]
-        for round in range(8):
+        lanyard_bin = str(bin_dir() / "lanyard")
+        for round in range(6):
             cfg.write_text(only_acme)
+            added = [f"g{round}{n}" for n in range(3)]
+            sync = [lanyard_bin, "sync", "--session", "acme", "--template"]
+            writers = [[*sync, f"r{round}-{{account_name}}/{{role_name}}"]] + [
+                [lanyard_bin, "login", "--session", name, "--start-url"]
+                + ["https://globex.awsapps.com/start", "--region", "us-east-1"]
+                + ["--device-code", "--no-browser"]
+                for name in added
+            ]
             procs = [
                 subprocess.Popen(
                     cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
                 )
-                for cmd in (
-                    [
-                        str(bin_dir() / "lanyard"),
-                        "sync",
-                        "--session",
-                        "acme",
-                        "--template",
-                        f"r{round}-{{account_name}}/{{role_name}}",
-                    ],
-                    add_globex,
-                )
+                for cmd in writers
             ]
             for p in procs:
                 assert p.wait(120) == 0, p.stderr.read()
             text = cfg.read_text()
-            assert "[sso-session globex]" in text, f"round {round}: the new identity was lost"
+            for name in added:
+                assert f"[sso-session {name}]" in text, f"round {round}: identity {name} was lost"
             assert f"[profile r{round}-" in text, f"round {round}: the sync's profiles were lost"
             assert text.count("# >>> lanyard: profiles for sso-session acme") == 1
     finally:
