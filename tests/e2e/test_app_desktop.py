@@ -964,3 +964,29 @@ def test_notifications_off_in_settings_show_nothing(tmp_path):
             log.wait_count(r'notification off in Settings title="acme: session ended"', 1, 75)
             assert log.count(r'notification off in Settings title="acme: session ends in') == 1
             assert notices(shown) == []
+
+
+def test_the_session_check_cadence_setting_sets_how_often_sessions_renew(tmp_path):
+    """Settings → session checks every 2 minutes: access tokens that always have less than the
+    30-minute refresh window left are renewed at each check — at start and 2 minutes later, not
+    every minute as the default would."""
+    emu = start_emulator(tmp_path / "emu", args=["--auto-approve", "--access-token-ttl", "1500"])
+    try:
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        env = {**client_env(emu, home), **app_env(home), **emu.env}
+        login = ["login", "--session", "acme", "--start-url", START, "--region", "us-east-1"]
+        r = lanyard([*login, "--device-code", "--no-browser"], env)
+        assert r.returncode == 0, r.stderr
+        settings = home / ".local/share/lanyard/settings.json"
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(json.dumps({"refreshMinutes": 2}))
+        renewals = lambda: emu.stats()["requests"].get("CreateToken", 0)
+        signed_in = renewals()
+        with running_app(env):
+            wait_until(lambda: renewals() > signed_in, 30, what="the check at start")
+            time.sleep(100)
+            assert renewals() - signed_in == 1, "nothing more within 2 minutes"
+            wait_until(lambda: renewals() - signed_in == 2, 40, what="the check 2 minutes on")
+    finally:
+        emu.stop()
