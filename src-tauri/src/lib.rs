@@ -835,27 +835,25 @@ pub(crate) fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool
     app.opener().open_url(url, None::<&str>).is_ok()
 }
 
+/// Where a program shipped next to the app binary is (whether or not it is there).
+fn beside_app(name: &str) -> Option<std::path::PathBuf> {
+    Some(std::env::current_exe().ok()?.parent()?.join(name))
+}
+
 /// Lanyard's own `git-remote-codecommit`, shipped next to the app binary.
 pub(crate) fn helper_binary() -> std::path::PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| {
-            p.parent()
-                .map(|d| d.join(lanyard_core::codecommit::helper::HELPER_NAME))
-        })
-        .unwrap_or_default()
+    beside_app(lanyard_core::codecommit::helper::HELPER_NAME).unwrap_or_default()
 }
 
 /// The `lanyard` command shipped next to the app binary (what `credential_process` profiles and
 /// "Open a terminal as this profile" run), when it is there.
 pub(crate) fn cli_binary() -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let cli = exe.parent()?.join(if cfg!(windows) {
+    beside_app(if cfg!(windows) {
         "lanyard.exe"
     } else {
         "lanyard"
-    });
-    cli.is_file().then_some(cli)
+    })
+    .filter(|p| p.is_file())
 }
 
 /// Opens a local folder (a clone) in the file manager; only folders Lanyard cloned into.

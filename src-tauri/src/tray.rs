@@ -113,17 +113,6 @@ fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::R
         )?)?;
     }
     if !favourites.is_empty() {
-        let console = Submenu::with_id(app, "console-menu", "Open in AWS console", true)?;
-        for p in &favourites {
-            console.append(&MenuItem::with_id(
-                app,
-                Item::Console(p.clone()).id(),
-                p,
-                true,
-                None::<&str>,
-            )?)?;
-        }
-        menu.append(&console)?;
         let per_favourite = |id: &str, title: &str, item: fn(String) -> Item| {
             let sub = Submenu::with_id(app, id, title, true)?;
             for p in &favourites {
@@ -137,6 +126,11 @@ fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::R
             }
             tauri::Result::Ok(sub)
         };
+        menu.append(&per_favourite(
+            "console-menu",
+            "Open in AWS console",
+            Item::Console,
+        )?)?;
         menu.append(&per_favourite(
             "credentials-menu",
             "Copy credentials as environment variables",

@@ -75,14 +75,11 @@ fn from_environment() -> Option<Credentials> {
 /// Reads the profile and checks for process loops: everything the fast path and the slow path
 /// share.
 pub fn spec(paths: &Paths, profile: &str) -> anyhow::Result<ProfileSpec> {
-    let text = lanyard_core::sso::identity::read_config(&paths.aws_config_file)?;
-    let spec = credentials::profile_spec(&text, &paths.aws_config_file, profile)?;
-    credentials::check_process_chain(
-        &text,
+    Ok(credentials::read_profile(
+        &paths.aws_config_file,
         profile,
         &var("_AWS_CLI_PROFILE_CHAIN").unwrap_or_default(),
-    )?;
-    Ok(spec)
+    )?)
 }
 
 /// Credentials without a runtime: the environment (no `--profile`) or the CLI cache. `None`

@@ -372,20 +372,13 @@ pub fn twin(p: &PlannedProfile, suffix: &str, command: &str) -> PlannedProfile {
 }
 
 fn section_body(p: &PlannedProfile) -> String {
-    if let Some(cmd) = &p.credential_process {
-        let mut s = format!("[profile {}]\ncredential_process = {cmd}\n", p.name);
-        if let Some(r) = &p.region {
-            s.push_str(&format!("region = {r}\n"));
-        }
-        if let Some(o) = &p.output {
-            s.push_str(&format!("output = {o}\n"));
-        }
-        return s;
-    }
-    let mut s = format!(
-        "[profile {}]\nsso_session = {}\nsso_account_id = {}\nsso_role_name = {}\n",
-        p.name, p.session, p.account_id, p.role_name
-    );
+    let mut s = match &p.credential_process {
+        Some(cmd) => format!("[profile {}]\ncredential_process = {cmd}\n", p.name),
+        None => format!(
+            "[profile {}]\nsso_session = {}\nsso_account_id = {}\nsso_role_name = {}\n",
+            p.name, p.session, p.account_id, p.role_name
+        ),
+    };
     if let Some(r) = &p.region {
         s.push_str(&format!("region = {r}\n"));
     }

@@ -181,10 +181,9 @@ impl Lanyard {
         .await
     }
 
-    /// A profile of the AWS config, as the credential commands read it.
+    /// A profile of the AWS config, as the credential commands read it (process loops refused).
     pub fn profile_spec(&self, profile: &str) -> Result<ProfileSpec> {
-        let text = sso::identity::read_config(&self.ctx.paths.aws_config_file)?;
-        credentials::profile_spec(&text, &self.ctx.paths.aws_config_file, profile)
+        credentials::read_profile(&self.ctx.paths.aws_config_file, profile, "")
     }
 
     /// A profile's credentials as `export` lines (`export-credentials --format env`), with when

@@ -348,6 +348,16 @@ pub fn cached(
 /// (`Maximum recursive credential process resolution reached (4)`).
 pub const MAX_PROCESS_CHAIN: usize = 4;
 
+/// Reads a profile from the config file and refuses process chains that loop or run deep
+/// ([`check_process_chain`], `inherited` being `_AWS_CLI_PROFILE_CHAIN`): what every credential
+/// command, the CLI's and the app's, does before resolving anything.
+pub fn read_profile(config_path: &Path, profile: &str, inherited: &str) -> Result<ProfileSpec> {
+    let text = crate::sso::identity::read_config(config_path)?;
+    let spec = profile_spec(&text, config_path, profile)?;
+    check_process_chain(&text, profile, inherited)?;
+    Ok(spec)
+}
+
 /// Refuses profile chains that would call Lanyard (or `aws configure export-credentials`) for a
 /// profile already being resolved: `inherited` is `_AWS_CLI_PROFILE_CHAIN` (the CLI's guard, a
 /// comma-separated list of the profiles above this process), and the config is followed statically
