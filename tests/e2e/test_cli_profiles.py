@@ -3,6 +3,7 @@ read afterwards, bytes outside Lanyard's blocks, crash safety, concurrency, thro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -185,10 +186,9 @@ def world_with_instances(*names: str, accounts: int = 4) -> str:
     return "".join(parts)
 
 
-def test_two_identities_syncing_at_once_both_keep_their_profiles(tmp_path):
-    """Two different writers at the same moment, several rounds: each sync reads the config, adds
-    its own block and replaces the file. Without the config lock, one of them writes a file read
-    before the other's block landed, and that block is lost."""
+@contextlib.contextmanager
+def two_instances(tmp_path):
+    """An emulator with the acme and globex instances, and a home whose clients use it."""
     emu = start_emulator(
         tmp_path / "emu", world=world_with_instances("acme", "globex"), args=["--auto-approve"]
     )
@@ -197,6 +197,26 @@ def test_two_identities_syncing_at_once_both_keep_their_profiles(tmp_path):
         (home / ".aws").mkdir(parents=True)
         env = client_env(emu, home)
         env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
+        yield home, env
+    finally:
+        emu.stop()
+
+
+def all_at_once(commands: list[list[str]], env: dict) -> None:
+    """Starts every command at the same moment; each must succeed."""
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for cmd in commands
+    ]
+    for p in procs:
+        assert p.wait(120) == 0, p.stderr.read()
+
+
+def test_two_identities_syncing_at_once_both_keep_their_profiles(tmp_path):
+    """Two different writers at the same moment, several rounds: each sync reads the config, adds
+    its own block and replaces the file. Without the config lock, one of them writes a file read
+    before the other's block landed, and that block is lost."""
+    with two_instances(tmp_path) as (home, env):
         for s in ("acme", "globex"):
             login = ["login", "--session", s, "--start-url", f"https://{s}.awsapps.com/start"]
             r = lanyard([*login, "--region", "us-east-1", "--device-code", "--no-browser"], env)
@@ -205,18 +225,10 @@ def test_two_identities_syncing_at_once_both_keep_their_profiles(tmp_path):
         signed_in = cfg.read_text()
         for round in range(10):
             cfg.write_text(signed_in)
-            procs = [
-                subprocess.Popen(
-                    [str(bin_dir() / "lanyard"), "sync", "--session", s],
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-                for s in ("acme", "globex")
-            ]
-            for p in procs:
-                assert p.wait(120) == 0, p.stderr.read()
+            all_at_once(
+                [[str(bin_dir() / "lanyard"), "sync", "--session", s] for s in ("acme", "globex")],
+                env,
+            )
             text = cfg.read_text()
             for s in ("acme", "globex"):
                 marker = f"# >>> lanyard: profiles for sso-session {s}"
@@ -226,22 +238,13 @@ def test_two_identities_syncing_at_once_both_keep_their_profiles(tmp_path):
             [VENV_PY, "-c", code], env=env, capture_output=True, text=True, timeout=60
         )
         assert p.stdout.strip() == str(2 * 4 * 2), p.stderr
-    finally:
-        emu.stop()
 
 
 def test_sign_ins_that_add_identities_while_a_sync_writes_keep_everything(tmp_path):
     """Different writers at once, several rounds: three `lanyard login`s each saving a new
     identity's [sso-session] while `lanyard sync` replaces another identity's block. Each reads the
     config and replaces the file; without the one config lock they share, writes get lost."""
-    emu = start_emulator(
-        tmp_path / "emu", world=world_with_instances("acme", "globex"), args=["--auto-approve"]
-    )
-    try:
-        home = tmp_path / "home"
-        (home / ".aws").mkdir(parents=True)
-        env = client_env(emu, home)
-        env.update(PATH=os.environ["PATH"], LANYARD_KEYRING="none")
+    with two_instances(tmp_path) as (home, env):
         login = ["login", "--session", "acme", "--start-url", "https://acme.awsapps.com/start"]
         r = lanyard([*login, "--region", "us-east-1", "--device-code", "--no-browser"], env)
         assert r.returncode == 0, r.stderr
@@ -259,21 +262,12 @@ def test_sign_ins_that_add_identities_while_a_sync_writes_keep_everything(tmp_pa
                 + ["--device-code", "--no-browser"]
                 for name in added
             ]
-            procs = [
-                subprocess.Popen(
-                    cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-                )
-                for cmd in writers
-            ]
-            for p in procs:
-                assert p.wait(120) == 0, p.stderr.read()
+            all_at_once(writers, env)
             text = cfg.read_text()
             for name in added:
                 assert f"[sso-session {name}]" in text, f"round {round}: identity {name} was lost"
             assert f"[profile r{round}-" in text, f"round {round}: the sync's profiles were lost"
             assert text.count("# >>> lanyard: profiles for sso-session acme") == 1
-    finally:
-        emu.stop()
 
 
 def test_bad_input_is_refused_clearly_and_nothing_is_written(emu, tmp_path):

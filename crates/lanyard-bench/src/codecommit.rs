@@ -67,23 +67,31 @@ print(json.dumps({"wall": (time.perf_counter() - t) / n}))
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let mut child = Command::new("/usr/bin/time")
-        .args(["-f", "maxrss=%M"])
+    let peak = peak_mib(argv, stdin.as_bytes(), |c| {
+        c.envs(env.iter().cloned());
+    })?;
+    Ok((v["wall"].as_f64().unwrap_or(0.0), peak))
+}
+
+/// Peak resident set of one run of `argv` under GNU time, in MiB; `stdin` is written to it and
+/// `configure` sets its environment.
+pub(crate) fn peak_mib(
+    argv: &[String],
+    stdin: &[u8],
+    configure: impl FnOnce(&mut Command),
+) -> anyhow::Result<f64> {
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.args(["-f", "maxrss=%M"])
         .args(argv)
-        .envs(env.iter().cloned())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            anyhow::anyhow!("GNU time (/usr/bin/time, Debian package `time`) is needed: {e}")
-        })?;
+        .stderr(std::process::Stdio::piped());
+    configure(&mut cmd);
+    let mut child = cmd.spawn().map_err(|e| {
+        anyhow::anyhow!("GNU time (/usr/bin/time, Debian package `time`) is needed: {e}")
+    })?;
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(stdin.as_bytes())?;
+    child.stdin.take().expect("piped").write_all(stdin)?;
     let timed = child.wait_with_output()?;
     let err = String::from_utf8_lossy(&timed.stderr);
     let kib: f64 = err
@@ -92,7 +100,7 @@ print(json.dumps({"wall": (time.perf_counter() - t) / n}))
         .find_map(|l| l.strip_prefix("maxrss="))
         .and_then(|k| k.trim().parse().ok())
         .unwrap_or(f64::NAN);
-    Ok((v["wall"].as_f64().unwrap_or(0.0), kib / 1024.0))
+    Ok(kib / 1024.0)
 }
 
 /// Per git network operation, with the same static credentials and a `git` that exits at once:

@@ -67,24 +67,11 @@ print(json.dumps({"median": statistics.median(walls)}))
     Ok(v["median"].as_f64().unwrap_or(f64::NAN))
 }
 
-/// Peak resident set of one run, in MiB (GNU time).
+/// Peak resident set of one run, in MiB, with exactly `env`.
 fn peak_mib(argv: &[String], env: &[(String, String)]) -> anyhow::Result<f64> {
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "maxrss=%M"])
-        .args(argv)
-        .env_clear()
-        .envs(env.iter().cloned())
-        .stdout(Stdio::null())
-        .output()
-        .map_err(|e| anyhow::anyhow!("GNU time (/usr/bin/time) is needed: {e}"))?;
-    let err = String::from_utf8_lossy(&out.stderr);
-    let kib: f64 = err
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("maxrss="))
-        .and_then(|k| k.trim().parse().ok())
-        .unwrap_or(f64::NAN);
-    Ok(kib / 1024.0)
+    crate::codecommit::peak_mib(argv, b"", |c| {
+        c.env_clear().envs(env.iter().cloned());
+    })
 }
 
 /// Median of `n` runs, each after `before` (which empties a cache).

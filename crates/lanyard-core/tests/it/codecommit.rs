@@ -148,17 +148,7 @@ async fn inventory_spans_accounts_and_regions_and_notes_quietly() {
     );
 
     // A second scan reuses the role credentials: no new GetRoleCredentials calls.
-    let before = env
-        .emu
-        .app
-        .realism
-        .stats
-        .lock()
-        .unwrap()
-        .requests
-        .get("GetRoleCredentials")
-        .copied()
-        .unwrap_or(0);
+    let before = requests(&env, "GetRoleCredentials");
     inventory::scan(
         &env.ctx,
         &acme("acme"),
@@ -170,17 +160,7 @@ async fn inventory_spans_accounts_and_regions_and_notes_quietly() {
     )
     .await
     .unwrap();
-    let after = env
-        .emu
-        .app
-        .realism
-        .stats
-        .lock()
-        .unwrap()
-        .requests
-        .get("GetRoleCredentials")
-        .copied()
-        .unwrap_or(0);
+    let after = requests(&env, "GetRoleCredentials");
     assert_eq!(
         before, after,
         "credentials cached in memory until near expiry"

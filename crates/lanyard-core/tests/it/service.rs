@@ -5,45 +5,18 @@ use std::sync::Arc;
 
 use lanyard_core::codecommit::InventoryOptions;
 use lanyard_core::credentials::profile_spec;
-use lanyard_core::sso::{self, LoginMethod, LoginOptions, LoginStep, LoginUi};
+use lanyard_core::sso::{self, LoginOptions};
 use lanyard_core::{Error, Lanyard};
-use tokio_util::sync::CancellationToken;
 
-use crate::support::{acme, env};
+use crate::support::{Env, Person, acme, device_login, env, requests};
 
-fn role_credential_calls(env: &crate::support::Env) -> u64 {
-    env.emu
-        .app
-        .realism
-        .stats
-        .lock()
-        .unwrap()
-        .requests
-        .get("GetRoleCredentials")
-        .copied()
-        .unwrap_or(0)
-}
-
-async fn signed_in(env: &crate::support::Env) {
+async fn signed_in(env: &Env) {
     sso::identity::save(&env.ctx.paths, &acme("acme")).unwrap();
-    let state = env.emu.app.clone();
-    let step = move |s: LoginStep| {
-        if let LoginStep::DeviceCode { user_code, .. } = &s {
-            state.state.decide_device(user_code, Some("alice")).unwrap();
-        }
-    };
-    sso::login(
-        &env.ctx,
+    device_login(
+        env,
         &acme("acme"),
-        &LoginOptions {
-            method: LoginMethod::DeviceCode,
-            ..Default::default()
-        },
-        &LoginUi {
-            open: &|_| false,
-            step: &step,
-        },
-        &CancellationToken::new(),
+        Person::approving("alice"),
+        LoginOptions::default(),
     )
     .await
     .unwrap();
@@ -75,10 +48,10 @@ async fn credentials_reuse_what_a_scan_fetched_through_the_same_limiter() {
     std::fs::write(&env.ctx.paths.aws_config_file, &config).unwrap();
     let spec = profile_spec(&config, &env.ctx.paths.aws_config_file, "picked").unwrap();
 
-    let before = role_credential_calls(&env);
+    let before = requests(&env, "GetRoleCredentials");
     let c = svc.credentials(&spec).await.unwrap();
     assert_eq!(
-        role_credential_calls(&env),
+        requests(&env, "GetRoleCredentials"),
         before,
         "the scan's role credentials are served, not fetched again"
     );

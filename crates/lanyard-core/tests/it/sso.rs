@@ -11,41 +11,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::support::*;
 
-async fn device_login(
-    env: &Env,
-    identity: &sso::Identity,
-    person: Arc<Person>,
-    opts: LoginOptions,
-) -> lanyard_core::Result<sso::SignedIn> {
-    let state = env.emu.app.clone();
-    let p = person.clone();
-    let step = move |s: LoginStep| {
-        if let (LoginStep::DeviceCode { user_code, .. }, Some(user)) = (&s, p.decision) {
-            if !user.is_empty() {
-                state.state.decide_device(user_code, Some(user)).unwrap();
-            }
-        } else if let (LoginStep::DeviceCode { user_code, .. }, None) = (&s, p.decision) {
-            state.state.decide_device(user_code, None).unwrap();
-        }
-        p.steps.lock().unwrap().push(s);
-    };
-    let ui = LoginUi {
-        open: &|_| false,
-        step: &step,
-    };
-    sso::login(
-        &env.ctx,
-        identity,
-        &LoginOptions {
-            method: LoginMethod::DeviceCode,
-            ..opts
-        },
-        &ui,
-        &CancellationToken::new(),
-    )
-    .await
-}
-
 fn token_file(env: &Env, session: &str) -> std::path::PathBuf {
     cache::token_path(&env.ctx.paths.sso_cache_dir, session)
 }
@@ -455,18 +420,7 @@ async fn expired_registration_is_replaced_instead_of_failing() {
 async fn registration_is_reused_until_fifteen_minutes_before_it_expires() {
     let mut env = env().await;
     let id = acme("acme");
-    let registrations = |env: &Env| {
-        env.emu
-            .app
-            .realism
-            .stats
-            .lock()
-            .unwrap()
-            .requests
-            .get("RegisterClient")
-            .copied()
-            .unwrap_or(0)
-    };
+    let registrations = |env: &Env| requests(env, "RegisterClient");
     device_login(
         &env,
         &id,

@@ -117,3 +117,53 @@ pub fn follow_redirect(url: &str) -> bool {
     });
     true
 }
+
+/// Signs in with the device flow, `person` approving (or denying) the code as a user would.
+pub async fn device_login(
+    env: &Env,
+    identity: &Identity,
+    person: Arc<Person>,
+    opts: lanyard_core::sso::LoginOptions,
+) -> lanyard_core::Result<lanyard_core::sso::SignedIn> {
+    let state = env.emu.app.clone();
+    let p = person.clone();
+    let step = move |s: LoginStep| {
+        if let (LoginStep::DeviceCode { user_code, .. }, Some(user)) = (&s, p.decision) {
+            if !user.is_empty() {
+                state.state.decide_device(user_code, Some(user)).unwrap();
+            }
+        } else if let (LoginStep::DeviceCode { user_code, .. }, None) = (&s, p.decision) {
+            state.state.decide_device(user_code, None).unwrap();
+        }
+        p.steps.lock().unwrap().push(s);
+    };
+    let ui = lanyard_core::sso::LoginUi {
+        open: &|_| false,
+        step: &step,
+    };
+    lanyard_core::sso::login(
+        &env.ctx,
+        identity,
+        &lanyard_core::sso::LoginOptions {
+            method: lanyard_core::sso::LoginMethod::DeviceCode,
+            ..opts
+        },
+        &ui,
+        &tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+}
+
+/// How many `op` requests the emulator has served.
+pub fn requests(env: &Env, op: &str) -> u64 {
+    env.emu
+        .app
+        .realism
+        .stats
+        .lock()
+        .unwrap()
+        .requests
+        .get(op)
+        .copied()
+        .unwrap_or(0)
+}
