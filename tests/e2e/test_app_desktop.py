@@ -143,7 +143,13 @@ def test_cli_console_opens_the_console_as_the_role_without_the_url_in_argv(emu, 
     assert "SigninToken" not in opened and "Signin" not in opened, (
         "the browser's argv holds only a one-time loopback address"
     )
-    assert "ReadOnly" in (tmp_path / "browser-page.html").read_text()
+    # `lanyard console` returns once the browser has taken the one-time hand-off; the browser
+    # (here curl) is still following the redirect to the federation page at that moment.
+    page_file = tmp_path / "browser-page.html"
+    wait_until(
+        lambda: page_file.exists() and "ReadOnly" in page_file.read_text(),
+        what="the browser to land on the console as ReadOnly",
+    )
     logins = emu.control("GET", "/_emulator/console-logins").json()[before:]
     assert [(l["account"], l["role"]) for l in logins] == [
         ("222222222222", "Developer"),
