@@ -50,6 +50,7 @@ SMALL_WORLD = """
 name = "acme"
 start_url = "https://acme.awsapps.com/start"
 region = "us-east-1"
+vanity = "acme"
 
 [[instance.permission_set]]
 name = "Developer"

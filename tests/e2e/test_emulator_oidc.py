@@ -366,3 +366,138 @@ def test_authorize_refuses_client_without_authorization_code_grant(auto, callbac
     r = authorize(emu, reg, callback_server.redirect_uri, "st", challenge)
     assert 400 <= r.status < 500, f"{r.status} location={r.header('location')}"
     assert not (r.header("location") or "").startswith(callback_server.redirect_uri)
+
+
+# -- strict like AWS: each rule answers what the model lists for the wrong request ---------------
+def test_register_client_refuses_an_unknown_scope(sso_oidc):
+    err = expect_error(
+        "InvalidScopeException",
+        sso_oidc.register_client,
+        clientName="c",
+        clientType="public",
+        scopes=["sso:account:access", "bogus:scope"],
+    )
+    assert "bogus:scope" in err["message"]
+
+
+def test_an_authorization_code_registration_needs_redirect_uris_issuer_and_scopes(sso_oidc):
+    pkce = {"clientName": "c", "clientType": "public", "grantTypes": ["authorization_code"]}
+    full = dict(
+        pkce, redirectUris=[REGISTERED_REDIRECT], issuerUrl=START_URL, scopes=["sso:account:access"]
+    )
+    for missing, code in [
+        ("redirectUris", "InvalidRequestException"),
+        ("issuerUrl", "InvalidRequestException"),
+        ("scopes", "InvalidScopeException"),
+    ]:
+        args = {k: v for k, v in full.items() if k != missing}
+        expect_error(code, sso_oidc.register_client, **args)
+    expect_error(
+        "InvalidRequestException",
+        sso_oidc.register_client,
+        **dict(full, issuerUrl="https://nobody.awsapps.com/start"),
+    )
+    expect_error(
+        "InvalidRedirectUriException",
+        sso_oidc.register_client,
+        **dict(full, redirectUris=["http://evil.example/oauth/callback"]),
+    )
+    expect_error(
+        "UnsupportedGrantTypeException",
+        sso_oidc.register_client,
+        **dict(full, grantTypes=["password"]),
+    )
+    assert sso_oidc.register_client(**full)["clientId"]
+
+
+def test_a_pkce_client_cannot_start_a_device_authorization(sso_oidc):
+    reg = register_pkce(sso_oidc)
+    expect_error("UnauthorizedClientException", start, sso_oidc, reg)
+
+
+def test_a_device_client_registered_without_scopes_gets_no_refresh_token(sso_oidc, emu):
+    reg = sso_oidc.register_client(clientName="botocore-client-1700000000", clientType="public")
+    auth = start(sso_oidc, reg)
+    emu.approve(auth["userCode"])
+    tok = poll(sso_oidc, reg, auth)
+    assert tok["accessToken"] and "refreshToken" not in tok
+    expect_error(
+        "UnauthorizedClientException",
+        sso_oidc.create_token,
+        grantType="refresh_token",
+        clientId=reg["clientId"],
+        clientSecret=reg["clientSecret"],
+        refreshToken="anything",
+    )
+
+
+def test_a_device_client_cannot_exchange_an_authorization_code(sso_oidc):
+    reg = register(sso_oidc)
+    expect_error(
+        "UnauthorizedClientException",
+        lambda: sso_oidc.create_token(
+            grantType="authorization_code",
+            clientId=reg["clientId"],
+            clientSecret=reg["clientSecret"],
+            code="c",
+            redirectUri="http://127.0.0.1:1/oauth/callback",
+            codeVerifier="v" * 64,
+        ),
+    )
+
+
+def test_create_token_refuses_an_unknown_scope(sso_oidc):
+    reg = register(sso_oidc)
+    expect_error(
+        "InvalidScopeException",
+        sso_oidc.create_token,
+        grantType="refresh_token",
+        clientId=reg["clientId"],
+        clientSecret=reg["clientSecret"],
+        refreshToken="rt",
+        scope=["bogus:scope"],
+    )
+
+
+def test_authorize_refuses_scopes_not_registered_back_to_the_verified_redirect(
+    auto, callback_server
+):
+    emu, client = auto
+    reg = register_pkce(client)
+    _, challenge = pkce_pair()
+    state = str(uuid.uuid4())
+    url = authorize_url(
+        emu, reg["clientId"], callback_server.redirect_uri, state, challenge, scopes=("openid",)
+    )
+    r = http("GET", url)
+    assert r.status in (302, 303), r.text[:300]
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r.header("location")).query))
+    assert q["error"] == "invalid_scope" and q["state"] == state and "code" not in q
+    # A redirect URI that is not registered never receives anything: the error is shown here.
+    bad = authorize_url(emu, reg["clientId"], "http://127.0.0.1:1/elsewhere", state, challenge)
+    r = http("GET", bad)
+    assert r.status == 400 and "does not match" in r.text
+
+
+def test_oidc_throttling_is_slow_down_as_the_model_lists(emu, sso_oidc):
+    emu.control("POST", "/_emulator/knobs", {"oidcTps": 1})
+    codes = set()
+    for _ in range(6):
+        try:
+            register(sso_oidc)
+        except ClientError as e:
+            codes.add(
+                (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+            )
+    assert codes == {("SlowDownException", 400)}, codes
+
+
+def test_a_vanity_host_redirects_to_the_portal_which_is_a_start_url(emu, sso_oidc):
+    world = emu.control("GET", "/_emulator/world").json()
+    portal = world["instance"][0]["portal_url"]
+    vanity = emu.env["LANYARD_DEMO_VANITY_URL"]
+    r = http("HEAD", vanity, cafile=emu.ca)
+    assert r.status == 302 and r.header("location") == portal + "/"
+    reg = register(sso_oidc)
+    assert start(sso_oidc, reg, portal)["userCode"]
+    expect_error("InvalidRequestException", start, sso_oidc, reg, vanity)

@@ -125,6 +125,7 @@ def test_authorize_page_escapes_its_input(emu):
         grantTypes=["authorization_code", "refresh_token"],
         redirectUris=["http://127.0.0.1/oauth/callback"],
         issuerUrl=START_URL,
+        scopes=["sso:account:access"],  # as the AWS CLI registers (AWS refuses none)
     )
     evil = '"><script>alert(1)</script>'
     _, challenge = pkce_pair()

@@ -108,7 +108,9 @@ impl AwsError {
         match service {
             // Observed real body (PROTOCOL.md §3.2): the message is literally "HTTP 429 Unknown Code".
             Service::Portal => Self::portal("TooManyRequestsException", "HTTP 429 Unknown Code"),
-            Service::Oidc => Self::oidc("TooManyRequestsException", "Rate exceeded"),
+            // The sso-oidc model has no TooManyRequestsException; its throttling error is
+            // SlowDownException (HTTP 400), listed on all three operations.
+            Service::Oidc => Self::oidc("SlowDownException", "Rate exceeded"),
             Service::CodeCommit => Self::codecommit("ThrottlingException", "Rate exceeded"),
         }
     }

@@ -125,6 +125,21 @@ fn oidc_content_type_ok(headers: &HeaderMap) -> Result<(), AwsError> {
 
 // ---- OIDC ------------------------------------------------------------------------------------
 
+/// A redirect URI a public client may register: https anywhere, http only on loopback.
+fn acceptable_redirect(uri: &str) -> bool {
+    match url::Url::parse(uri) {
+        Ok(u) if u.scheme() == "https" => true,
+        Ok(u) if u.scheme() == "http" => {
+            matches!(
+                u.host(),
+                Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+            ) || matches!(u.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+                || u.host_str() == Some("localhost")
+        }
+        _ => false,
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RegisterClientReq {
@@ -135,6 +150,27 @@ struct RegisterClientReq {
     #[serde(default)]
     grant_types: Vec<String>,
     issuer_url: Option<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+/// Scopes IAM Identity Center accepts (AWS documents these for its own clients; the model does
+/// not list them — an assumption, see README). Anything else is `InvalidScopeException`.
+pub const KNOWN_SCOPES: &[&str] = &[
+    "sso:account:access",
+    "openid",
+    "aws",
+    "sts:identity_context",
+    "codewhisperer:completions",
+    "codewhisperer:analysis",
+    "codewhisperer:conversations",
+    "codewhisperer:transformations",
+    "codewhisperer:taskassist",
+];
+
+/// The first scope IAM Identity Center does not know, if any.
+pub fn unknown_scope<'a>(scopes: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    scopes.into_iter().find(|s| !KNOWN_SCOPES.contains(s))
 }
 
 async fn register_client(
@@ -154,7 +190,7 @@ async fn register_client(
     const GRANTS: &[&str] = &[
         "authorization_code",
         "refresh_token",
-        "urn:ietf:params:oauth:grant-type:device_code",
+        crate::state::DEVICE_GRANT,
     ];
     if let Some(g) = req
         .grant_types
@@ -162,23 +198,51 @@ async fn register_client(
         .find(|g| !GRANTS.contains(&g.as_str()))
     {
         return Err(AwsError::oidc(
-            "InvalidClientMetadataException",
-            format!("Invalid grant type: {g}"),
+            "UnsupportedGrantTypeException",
+            format!("Unsupported grant type: {g}"),
         ));
     }
-    if let Some(r) = req
-        .redirect_uris
-        .iter()
-        .find(|r| url::Url::parse(r).is_err())
-    {
+    if let Some(bad) = unknown_scope(req.scopes.iter().map(String::as_str)) {
+        return Err(AwsError::oidc(
+            "InvalidScopeException",
+            format!("Invalid scope: {bad}"),
+        ));
+    }
+    if let Some(r) = req.redirect_uris.iter().find(|r| !acceptable_redirect(r)) {
         return Err(AwsError::oidc(
             "InvalidRedirectUriException",
             format!("Invalid redirect URI: {r}"),
         ));
     }
-    let (id, c) = app
-        .state
-        .register_client(req.redirect_uris, req.grant_types, req.issuer_url);
+    if req.grant_types.iter().any(|g| g == "authorization_code") {
+        // Assumption (the model is silent on which error): an authorization_code client needs
+        // somewhere to send the code and an instance to sign in to.
+        if req.redirect_uris.is_empty() {
+            return Err(AwsError::oidc(
+                "InvalidRequestException",
+                "redirectUris is required for the authorization_code grant",
+            ));
+        }
+        let issuer = require(Service::Oidc, &req.issuer_url, "issuerUrl")?;
+        if app.state.world.instance_by_start_url(issuer).is_none() {
+            return Err(AwsError::oidc(
+                "InvalidRequestException",
+                format!("Invalid issuer URL: {issuer}"),
+            ));
+        }
+        if req.scopes.is_empty() {
+            return Err(AwsError::oidc(
+                "InvalidScopeException",
+                "scopes are required for the authorization_code grant",
+            ));
+        }
+    }
+    let (id, c) = app.state.register_client(
+        req.scopes,
+        req.redirect_uris,
+        req.grant_types,
+        req.issuer_url,
+    );
     Ok(ok_json(json!({
         "clientId": id,
         "clientSecret": c.secret,
@@ -213,14 +277,18 @@ async fn start_device_authorization(
             .map_err(|m| AwsError::oidc("InternalServerException", m))?;
     }
     let uri = format!("{}/device", app.http_base);
-    Ok(ok_json(json!({
+    let mut body = json!({
         "deviceCode": code,
         "userCode": dev.user_code,
         "verificationUri": uri,
         "verificationUriComplete": format!("{uri}?user_code={}", dev.user_code),
         "expiresIn": app.state.lifetimes.device_code,
-        "interval": app.state.lifetimes.device_interval,
-    })))
+    });
+    // `interval` is optional in the model; 0 leaves it out (clients then poll every 5 s).
+    if app.state.lifetimes.device_interval > 0 {
+        body["interval"] = json!(app.state.lifetimes.device_interval);
+    }
+    Ok(ok_json(body))
 }
 
 #[derive(Deserialize)]
@@ -234,6 +302,8 @@ struct CreateTokenReq {
     code: Option<String>,
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
+    #[serde(default)]
+    scope: Vec<String>,
 }
 
 async fn create_token(
@@ -248,8 +318,15 @@ async fn create_token(
         require(s, &req.client_id, "clientId")?,
         require(s, &req.client_secret, "clientSecret")?,
     );
+    // The model documents `scope` as having no effect; an unknown one is still refused.
+    if let Some(bad) = unknown_scope(req.scope.iter().map(String::as_str)) {
+        return Err(AwsError::oidc(
+            "InvalidScopeException",
+            format!("Invalid scope: {bad}"),
+        ));
+    }
     let t = match require(s, &req.grant_type, "grantType")? {
-        "urn:ietf:params:oauth:grant-type:device_code" => {
+        crate::state::DEVICE_GRANT => {
             app.state
                 .token_device(id, secret, require(s, &req.device_code, "deviceCode")?)?
         }
@@ -271,12 +348,15 @@ async fn create_token(
             ));
         }
     };
-    Ok(ok_json(json!({
+    let mut body = json!({
         "accessToken": t.access_token,
         "tokenType": "Bearer",
         "expiresIn": t.expires_in,
-        "refreshToken": t.refresh_token,
-    })))
+    });
+    if let Some(r) = t.refresh_token {
+        body["refreshToken"] = json!(r);
+    }
+    Ok(ok_json(body))
 }
 
 // ---- portal ----------------------------------------------------------------------------------

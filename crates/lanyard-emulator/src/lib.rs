@@ -176,6 +176,14 @@ impl Emulator {
             ("AWS_CA_BUNDLE", ca),
             ("LANYARD_DEMO_START_URL", first.start_url.clone()),
             ("LANYARD_DEMO_REGION", first.region.clone()),
+            (
+                "LANYARD_DEMO_VANITY_URL",
+                first
+                    .vanity
+                    .as_ref()
+                    .map(|v| format!("{}/vanity/{v}", self.https_url))
+                    .unwrap_or_default(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

@@ -98,7 +98,7 @@ struct Serve {
     /// Role credential lifetime (s).
     #[arg(long, default_value_t = 3600)]
     role_credentials_ttl: u64,
-    /// Device-flow polling interval (s).
+    /// Device-flow polling interval (s); 0 leaves `interval` out of the answer.
     #[arg(long, default_value_t = 1)]
     device_interval: u64,
     /// Interval the server enforces between polls (0 = the advertised one); see README.

@@ -23,6 +23,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/device", get(device_page).post(device_decision))
         .route("/authorize", get(authorize_page).post(authorize_decision))
         .route("/federation", get(federation))
+        .route("/vanity/{name}", get(vanity))
+        .route("/_emulator/redirect", get(redirect_to))
         .route("/_emulator/console-logins", get(console_logins))
         .route("/_emulator/issued-secrets", get(issued_secrets))
         .route("/_emulator/health", get(|| async { "ok" }))
@@ -53,6 +55,49 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/_emulator/knobs", get(get_knobs).post(set_knobs))
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/stats/reset", post(reset_stats))
+}
+
+/// A company's vanity sign-in host: `HEAD` (or `GET`) answers 302 with the instance's AWS-owned
+/// portal URL, trailing `/` included as the real redirect has it (PROTOCOL.md §2.1).
+async fn vanity(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    match app.state.world.instance_by_vanity(&name) {
+        Some(i) => found(&format!("{}/", i.portal_url()), StatusCode::FOUND),
+        None => (StatusCode::NOT_FOUND, "no such vanity host").into_response(),
+    }
+}
+
+/// A redirect anywhere, for testing how clients treat a vanity host's answer:
+/// `?to=URL[&status=301|302|303|307|308|200][&head=405]` — `head` is the status a `HEAD` gets
+/// instead (a server that refuses HEAD), `status=200` answers without a redirect.
+async fn redirect_to(
+    method: axum::http::Method,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let code = |k: &str, default: u16| {
+        q.get(k)
+            .and_then(|v| v.parse::<u16>().ok())
+            .and_then(|c| StatusCode::from_u16(c).ok())
+            .unwrap_or(StatusCode::from_u16(default).expect("valid"))
+    };
+    if method == axum::http::Method::HEAD && q.contains_key("head") {
+        return code("head", 405).into_response();
+    }
+    let status = code("status", 302);
+    if !status.is_redirection() {
+        return (status, "no redirect here").into_response();
+    }
+    found(q.get("to").map(String::as_str).unwrap_or(""), status)
+}
+
+fn found(location: &str, status: StatusCode) -> Response {
+    let mut r = status.into_response();
+    if let Ok(v) = location.parse() {
+        r.headers_mut().insert("location", v);
+    }
+    r
 }
 
 /// Escapes text for HTML bodies and attribute values.
@@ -175,6 +220,22 @@ fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
     Redirect::to(url.as_str()).into_response()
 }
 
+/// The `scopes` an /authorize request asks for (space-separated, the AWS CLI's parameter) must
+/// be present and all registered for the client.
+fn scopes_granted(client: &crate::state::Client, requested: &str) -> Result<(), String> {
+    let asked: Vec<&str> = requested.split_whitespace().collect();
+    if asked.is_empty() {
+        return Err("The scopes parameter is required.".into());
+    }
+    match asked
+        .iter()
+        .find(|s| !client.scopes.iter().any(|r| r == *s))
+    {
+        Some(s) => Err(format!("Scope {s} is not registered for this client.")),
+        None => Ok(()),
+    }
+}
+
 async fn authorize_page(
     State(app): State<Arc<App>>,
     Query(q): Query<HashMap<String, String>>,
@@ -194,11 +255,21 @@ async fn authorize_page(
         )
             .into_response()
     };
-    let instance = match app.state.check_authorize(client_id, redirect_uri) {
+    let (instance, client) = match app.state.authorize_client(client_id, redirect_uri) {
         Ok(i) => i,
         // An unverified redirect URI must not receive the error (RFC 6749 §4.1.2.1): show it here.
         Err(m) => return bad(m),
     };
+    if let Err(m) = scopes_granted(&client, get("scopes")) {
+        return redirect_with(
+            redirect_uri,
+            &[
+                ("error", "invalid_scope"),
+                ("error_description", &m),
+                ("state", state),
+            ],
+        );
+    }
     if get("response_type") != "code" {
         return redirect_with(
             redirect_uri,
@@ -262,7 +333,11 @@ async fn authorize_decision(
 ) -> Response {
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let (client_id, redirect_uri, state) = (get("client_id"), get("redirect_uri"), get("state"));
-    let instance = match app.state.check_authorize(client_id, redirect_uri) {
+    let instance = match app
+        .state
+        .authorize_client(client_id, redirect_uri)
+        .and_then(|(i, c)| scopes_granted(&c, get("scopes")).map(|()| i))
+    {
         Ok(i) => i,
         Err(m) => {
             return (
@@ -305,7 +380,14 @@ async fn authorize_decision(
 // ---- control API -----------------------------------------------------------------------------
 
 async fn world(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
-    Json(serde_json::to_value(&app.state.world).unwrap_or_default())
+    let mut v = serde_json::to_value(&app.state.world).unwrap_or_default();
+    // Each instance's AWS-owned portal URL, which the world file does not spell out.
+    if let Some(list) = v.get_mut("instance").and_then(|i| i.as_array_mut()) {
+        for (item, inst) in list.iter_mut().zip(&app.state.world.instances) {
+            item["portal_url"] = json!(inst.portal_url());
+        }
+    }
+    Json(v)
 }
 
 #[derive(Deserialize)]

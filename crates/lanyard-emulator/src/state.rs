@@ -95,6 +95,29 @@ pub struct Client {
     pub redirect_uris: Vec<String>,
     pub grant_types: Vec<String>,
     pub issuer_url: Option<String>,
+    /// The scopes registered (none for a legacy device-flow registration).
+    pub scopes: Vec<String>,
+}
+
+/// The device-code grant's name.
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+impl Client {
+    /// Whether the registration allows a grant. A registration without `grantTypes` is a legacy
+    /// device-flow client: the device-code grant, and refresh only when it has scopes.
+    pub fn allows(&self, grant: &str) -> bool {
+        if self.grant_types.is_empty() {
+            grant == DEVICE_GRANT || (grant == "refresh_token" && !self.scopes.is_empty())
+        } else {
+            self.grant_types.iter().any(|g| g == grant)
+        }
+    }
+
+    /// Whether tokens issued to this client come with a refresh token: only registrations with
+    /// scopes get one (that is what `sso_registration_scopes` is for).
+    pub fn refreshable(&self) -> bool {
+        !self.scopes.is_empty() && self.allows("refresh_token")
+    }
 }
 
 /// Where a device authorization stands.
@@ -174,7 +197,8 @@ pub type RepoKey = (usize, String, String, String);
 #[derive(Debug, Clone)]
 pub struct IssuedTokens {
     pub access_token: String,
-    pub refresh_token: String,
+    /// `None` for clients registered without scopes.
+    pub refresh_token: Option<String>,
     pub expires_in: u64,
 }
 
@@ -246,6 +270,13 @@ pub struct State {
     data: Mutex<Data>,
 }
 
+fn unauthorized_grant(grant: &str) -> AwsError {
+    AwsError::oidc(
+        "UnauthorizedClientException",
+        format!("The client is not authorized to use the {grant} grant"),
+    )
+}
+
 /// The PKCE S256 challenge of a verifier: base64url(sha256(verifier)) without padding.
 pub fn pkce_challenge(verifier: &str) -> String {
     use base64::Engine;
@@ -256,8 +287,14 @@ pub fn pkce_challenge(verifier: &str) -> String {
 pub fn redirect_matches(registered: &str, given: &str) -> bool {
     match (url::Url::parse(registered), url::Url::parse(given)) {
         (Ok(r), Ok(g)) => {
+            // RFC 8252 §7.3: a loopback redirect URI matches on any port.
+            let loopback = matches!(
+                r.host(),
+                Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+            ) || matches!(r.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback());
             r.scheme() == g.scheme()
                 && r.host_str() == g.host_str()
+                && (loopback || r.port_or_known_default() == g.port_or_known_default())
                 && r.path() == g.path()
                 && r.query() == g.query()
         }
@@ -316,6 +353,7 @@ impl State {
     /// RegisterClient.
     pub fn register_client(
         &self,
+        scopes: Vec<String>,
         redirect_uris: Vec<String>,
         grant_types: Vec<String>,
         issuer_url: Option<String>,
@@ -331,6 +369,7 @@ impl State {
             redirect_uris,
             grant_types,
             issuer_url,
+            scopes,
         };
         let id = random(22);
         self.data().clients.insert(id.clone(), client.clone());
@@ -365,7 +404,13 @@ impl State {
         start_url: &str,
     ) -> Result<(String, Device), AwsError> {
         let mut data = self.data();
-        Self::check_client(&data, client_id, secret)?;
+        let client = Self::check_client(&data, client_id, secret)?;
+        if !client.allows(DEVICE_GRANT) {
+            return Err(AwsError::oidc(
+                "UnauthorizedClientException",
+                "The client is not authorized to use the device code grant",
+            ));
+        }
         let instance = self.world.instance_by_start_url(start_url).ok_or_else(|| {
             AwsError::oidc(
                 "InvalidRequestException",
@@ -434,7 +479,13 @@ impl State {
         Ok(())
     }
 
-    fn issue(&self, data: &mut Data, client_id: &str, session_id: String) -> IssuedTokens {
+    fn issue(
+        &self,
+        data: &mut Data,
+        client: &Client,
+        client_id: &str,
+        session_id: String,
+    ) -> IssuedTokens {
         let session = &data.sessions[&session_id];
         let remaining = (session.expires_at - now()).max(0.0);
         let expires_in = (self.lifetimes.access_token as f64).min(remaining).floor() as u64;
@@ -449,14 +500,17 @@ impl State {
                 expires_at: now() + expires_in as f64,
             },
         );
-        data.refresh.insert(
-            refresh.clone(),
-            Token {
-                session: session_id,
-                client_id: client_id.into(),
-                expires_at: session_end,
-            },
-        );
+        let refresh = client.refreshable().then(|| {
+            data.refresh.insert(
+                refresh.clone(),
+                Token {
+                    session: session_id,
+                    client_id: client_id.into(),
+                    expires_at: session_end,
+                },
+            );
+            refresh
+        });
         IssuedTokens {
             access_token: access,
             refresh_token: refresh,
@@ -486,7 +540,10 @@ impl State {
         device_code: &str,
     ) -> Result<IssuedTokens, AwsError> {
         let mut data = self.data();
-        Self::check_client(&data, client_id, secret)?;
+        let client = Self::check_client(&data, client_id, secret)?;
+        if !client.allows(DEVICE_GRANT) {
+            return Err(unauthorized_grant(DEVICE_GRANT));
+        }
         let t = now();
         let device = data
             .devices
@@ -515,7 +572,7 @@ impl State {
                 device.status = DeviceStatus::Consumed;
                 let instance = device.instance;
                 let session = self.new_session(&mut data, user, instance);
-                Ok(self.issue(&mut data, client_id, session))
+                Ok(self.issue(&mut data, &client, client_id, session))
             }
             DeviceStatus::Pending => {
                 // RFC 8628 §3.5: polling faster than `interval` earns slow_down.
@@ -536,6 +593,16 @@ impl State {
 
     /// Validates an /authorize request; returns the instance it belongs to.
     pub fn check_authorize(&self, client_id: &str, redirect_uri: &str) -> Result<usize, String> {
+        self.authorize_client(client_id, redirect_uri)
+            .map(|(i, _)| i)
+    }
+
+    /// [`Self::check_authorize`], also returning the registration (for its scopes).
+    pub fn authorize_client(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> Result<(usize, Client), String> {
         let data = self.data();
         let client = data.clients.get(client_id).ok_or("Unknown client_id.")?;
         if (client.expires_at as f64) <= now() {
@@ -553,12 +620,14 @@ impl State {
                 "redirect_uri {redirect_uri} does not match the registered redirect URIs."
             ));
         }
+        // RegisterClient refused an authorization_code client without a known issuer, so this
+        // only fails if the world changed; no client is ever mapped to an instance by default.
         let instance = client
             .issuer_url
             .as_deref()
             .and_then(|u| self.world.instance_by_start_url(u))
-            .unwrap_or(0);
-        Ok(instance)
+            .ok_or("The client's issuer URL belongs to no IAM Identity Center instance.")?;
+        Ok((instance, client.clone()))
     }
 
     /// The user approved an /authorize request: mint a one-time code.
@@ -595,7 +664,10 @@ impl State {
         verifier: &str,
     ) -> Result<IssuedTokens, AwsError> {
         let mut data = self.data();
-        Self::check_client(&data, client_id, secret)?;
+        let client = Self::check_client(&data, client_id, secret)?;
+        if !client.allows("authorization_code") {
+            return Err(unauthorized_grant("authorization_code"));
+        }
         // A code is single-use whatever the outcome.
         let grant = data
             .codes
@@ -620,7 +692,7 @@ impl State {
             ));
         }
         let session = self.new_session(&mut data, grant.user, grant.instance);
-        Ok(self.issue(&mut data, client_id, session))
+        Ok(self.issue(&mut data, &client, client_id, session))
     }
 
     /// CreateToken with the refresh-token grant.
@@ -635,7 +707,10 @@ impl State {
         refresh: &str,
     ) -> Result<IssuedTokens, AwsError> {
         let mut data = self.data();
-        Self::check_client(&data, client_id, secret)?;
+        let client = Self::check_client(&data, client_id, secret)?;
+        if !client.allows("refresh_token") {
+            return Err(unauthorized_grant("refresh_token"));
+        }
         let invalid = || AwsError::oidc("InvalidGrantException", "Invalid refresh token provided");
         let token = data
             .refresh
@@ -647,7 +722,7 @@ impl State {
         if session.logged_out || session.expires_at <= now() {
             return Err(invalid());
         }
-        Ok(self.issue(&mut data, client_id, token.session))
+        Ok(self.issue(&mut data, &client, client_id, token.session))
     }
 
     // ---- portal ------------------------------------------------------------------------------
@@ -1028,6 +1103,83 @@ mod tests {
         State::new(World::demo(), Lifetimes::default())
     }
 
+    fn scoped() -> Vec<String> {
+        vec!["sso:account:access".into()]
+    }
+
+    fn approved_device(s: &State, id: &str, secret: &str) -> Result<IssuedTokens, AwsError> {
+        let (dc, dev) =
+            s.start_device_authorization(id, secret, "https://acme.awsapps.com/start")?;
+        s.decide_device(&dev.user_code, Some("")).unwrap();
+        s.token_device(id, secret, &dc)
+    }
+
+    #[test]
+    fn a_device_client_without_scopes_gets_no_refresh_token() {
+        let s = state();
+        let (id, c) = s.register_client(vec![], vec![], vec![], None);
+        let t = approved_device(&s, &id, &c.secret).unwrap();
+        assert!(t.refresh_token.is_none());
+        assert!(s.bearer(Some(&t.access_token)).is_ok());
+        let e = s.token_refresh(&id, &c.secret, "aor-anything").unwrap_err();
+        assert_eq!(e.code, "UnauthorizedClientException");
+
+        let (id, c) = s.register_client(scoped(), vec![], vec![], None);
+        assert!(
+            approved_device(&s, &id, &c.secret)
+                .unwrap()
+                .refresh_token
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn grant_types_are_enforced_per_registration() {
+        let s = state();
+        let (id, c) = s.register_client(
+            scoped(),
+            vec!["http://127.0.0.1/oauth/callback".into()],
+            vec!["authorization_code".into(), "refresh_token".into()],
+            Some("https://acme.awsapps.com/start".into()),
+        );
+        let e = approved_device(&s, &id, &c.secret).unwrap_err();
+        assert_eq!(e.code, "UnauthorizedClientException");
+        let (id, c) = s.register_client(scoped(), vec![], vec![], None);
+        let e = s
+            .token_code(
+                &id,
+                &c.secret,
+                "code",
+                "http://127.0.0.1:1/oauth/callback",
+                "v",
+            )
+            .unwrap_err();
+        assert_eq!(e.code, "UnauthorizedClientException");
+    }
+
+    #[test]
+    fn the_portal_url_is_a_start_url_the_vanity_name_is_not() {
+        let s = state();
+        let acme = &s.world.instances[0];
+        let portal = acme.portal_url();
+        assert!(
+            portal.starts_with("https://ssoins-") && portal.ends_with(".portal.us-east-1.app.aws")
+        );
+        assert_eq!(
+            s.world.instance_by_start_url(&format!("{portal}/")),
+            Some(0)
+        );
+        assert_eq!(
+            s.world.instance_by_vanity("acme").map(|i| i.name.as_str()),
+            Some("acme")
+        );
+        assert_eq!(
+            s.world
+                .instance_by_start_url("https://127.0.0.1:1/vanity/acme"),
+            None
+        );
+    }
+
     #[test]
     fn pkce_vectors_from_protocol_md() {
         assert_eq!(
@@ -1057,12 +1209,16 @@ mod tests {
             "https://127.0.0.1:55555/oauth/callback"
         ));
         assert!(!redirect_matches(reg, "not a url"));
+        // Any port only on loopback.
+        let https = "https://app.example/cb";
+        assert!(redirect_matches(https, "https://app.example:443/cb"));
+        assert!(!redirect_matches(https, "https://app.example:8443/cb"));
     }
 
     #[test]
     fn device_flow_pending_slow_down_approve_then_single_use() {
         let s = state();
-        let (id, c) = s.register_client(vec![], vec![], None);
+        let (id, c) = s.register_client(scoped(), vec![], vec![], None);
         let (dc, dev) = s
             .start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start")
             .unwrap();
@@ -1094,7 +1250,7 @@ mod tests {
     #[test]
     fn denied_and_unknown_start_url() {
         let s = state();
-        let (id, c) = s.register_client(vec![], vec![], None);
+        let (id, c) = s.register_client(scoped(), vec![], vec![], None);
         assert_eq!(
             s.start_device_authorization(&id, &c.secret, "https://nope.awsapps.com/start")
                 .unwrap_err()
@@ -1115,6 +1271,7 @@ mod tests {
     fn auth_code_checks_verifier_and_redirect_and_is_single_use() {
         let s = state();
         let (id, c) = s.register_client(
+            scoped(),
             vec!["http://127.0.0.1/oauth/callback".into()],
             vec!["authorization_code".into(), "refresh_token".into()],
             Some("https://acme.awsapps.com/start".into()),
@@ -1145,7 +1302,7 @@ mod tests {
     #[test]
     fn refresh_survives_access_expiry_but_not_logout() {
         let s = state();
-        let (id, c) = s.register_client(vec![], vec![], None);
+        let (id, c) = s.register_client(scoped(), vec![], vec![], None);
         let (dc, dev) = s
             .start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start")
             .unwrap();
@@ -1156,12 +1313,14 @@ mod tests {
             s.bearer(Some(&t.access_token)).unwrap_err().code,
             "UnauthorizedException"
         );
-        let t2 = s.token_refresh(&id, &c.secret, &t.refresh_token).unwrap();
+        let t2 = s
+            .token_refresh(&id, &c.secret, t.refresh_token.as_deref().unwrap())
+            .unwrap();
         assert_ne!(t2.access_token, t.access_token);
         s.logout(Some(&t2.access_token)).unwrap();
         assert!(s.bearer(Some(&t2.access_token)).is_err());
         assert_eq!(
-            s.token_refresh(&id, &c.secret, &t.refresh_token)
+            s.token_refresh(&id, &c.secret, t.refresh_token.as_deref().unwrap())
                 .unwrap_err()
                 .code,
             "InvalidGrantException"
@@ -1185,7 +1344,7 @@ mod tests {
     #[test]
     fn expired_client_registration_is_refused() {
         let s = state();
-        let (id, c) = s.register_client(vec![], vec![], None);
+        let (id, c) = s.register_client(scoped(), vec![], vec![], None);
         s.expire_clients();
         let e = s
             .start_device_authorization(&id, &c.secret, "https://acme.awsapps.com/start")

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 
 /// CodeCommit actions a permission set can grant.
 pub const CODECOMMIT_ACTIONS: &[&str] = &[
@@ -69,6 +70,10 @@ pub struct Instance {
     pub start_url: String,
     /// The instance's home region (`sso_region`).
     pub region: String,
+    /// A company host name for the portal: the emulator answers `HEAD /vanity/{vanity}` (on both
+    /// listeners) with a 302 to [`Instance::portal_url`], as a vanity domain does on AWS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vanity: Option<String>,
     /// Permission sets (roles) the instance defines.
     #[serde(rename = "permission_set", default)]
     pub permission_sets: Vec<PermissionSet>,
@@ -308,16 +313,36 @@ impl World {
         Ok(())
     }
 
-    /// The instance a start URL belongs to.
+    /// The instance a start URL belongs to: its configured start URL or its AWS-owned portal
+    /// URL (what a vanity URL resolves to). A vanity URL itself is not accepted, as on AWS.
     pub fn instance_by_start_url(&self, url: &str) -> Option<usize> {
         let want = normalize_start_url(url);
+        self.instances.iter().position(|i| {
+            normalize_start_url(&i.start_url) == want
+                || normalize_start_url(&i.portal_url()) == want
+        })
+    }
+
+    /// The instance whose `vanity` name is `name`.
+    pub fn instance_by_vanity(&self, name: &str) -> Option<&Instance> {
         self.instances
             .iter()
-            .position(|i| normalize_start_url(&i.start_url) == want)
+            .find(|i| i.vanity.as_deref() == Some(name))
     }
 }
 
 impl Instance {
+    /// The portal URL in AWS's `https://{id}.portal.{region}.app.aws` form; the id is derived
+    /// from the instance's name so it is stable across runs.
+    pub fn portal_url(&self) -> String {
+        let digest = sha2::Sha256::digest(self.name.as_bytes());
+        format!(
+            "https://ssoins-{}.portal.{}.app.aws",
+            hex::encode(&digest[..8]),
+            self.region
+        )
+    }
+
     /// The roles a user has in an account, in declaration order.
     pub fn roles_of(&self, user: &str, account: &str) -> Vec<&PermissionSet> {
         let Some(u) = self.users.iter().find(|u| u.name == user) else {
@@ -440,6 +465,7 @@ impl World {
                 name: "large".into(),
                 start_url: "https://large.awsapps.com/start".into(),
                 region: "us-east-1".into(),
+                vanity: None,
                 users: vec![User {
                     name: "user".into(),
                     assignments: vec![],

@@ -53,6 +53,8 @@ async fn sign_in(emu: &Emulator, user: &str) -> (String, String, String, String)
         .register_client()
         .client_name("it")
         .client_type("public")
+        // Without scopes AWS issues no refresh token, and this sign-in's callers refresh.
+        .scopes("sso:account:access")
         .send()
         .await
         .unwrap();
