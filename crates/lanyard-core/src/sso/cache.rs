@@ -95,7 +95,34 @@ fn get<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 }
 
 /// Reads a token file. `Ok(None)` when there is none; a clear error when it is unreadable.
+///
+/// botocore writes the file in place (truncate, then write), so a reader can catch it empty or
+/// half written: a file that is not valid JSON is re-read a few times over ~½ s before it is
+/// called corrupt.
 pub fn read_token(path: &Path) -> Result<Option<CachedToken>> {
+    read_token_waiting(path, &[25, 75, 150, 250])
+}
+
+fn read_token_waiting(path: &Path, waits_ms: &[u64]) -> Result<Option<CachedToken>> {
+    let mut waits = waits_ms.iter();
+    loop {
+        match read_token_once(path) {
+            Err(Error::CorruptCache { reason, .. }) if reason.starts_with("not JSON") => {
+                if let Some(ms) = waits.next() {
+                    std::thread::sleep(std::time::Duration::from_millis(*ms));
+                    continue;
+                }
+                return Err(Error::CorruptCache {
+                    path: path.to_owned(),
+                    reason,
+                });
+            }
+            other => return other,
+        }
+    }
+}
+
+fn read_token_once(path: &Path) -> Result<Option<CachedToken>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -294,6 +321,29 @@ pub fn write_registration(path: &Path, r: &Registration) -> Result<()> {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_token_file_caught_mid_write_is_read_again_not_called_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.json");
+        let full = r#"{"startUrl": "https://x.awsapps.com/start", "region": "us-east-1", "accessToken": "aoa1", "expiresAt": "2030-01-01T00:00:00Z"}"#;
+        // botocore truncates, then writes: a reader can see nothing or half of the JSON.
+        std::fs::write(&path, &full[..40]).unwrap();
+        let writer = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(60));
+                std::fs::write(&path, full).unwrap();
+            })
+        };
+        let t = read_token(&path).unwrap().expect("the finished file");
+        writer.join().unwrap();
+        assert_eq!(t.access_token.expose(), "aoa1");
+        // A file that stays broken is still reported, with its path.
+        std::fs::write(&path, "").unwrap();
+        let e = read_token_waiting(&path, &[1, 1]).unwrap_err();
+        assert!(matches!(e, Error::CorruptCache { .. }), "{e}");
+    }
 
     #[test]
     fn token_file_names_match_protocol_vectors() {

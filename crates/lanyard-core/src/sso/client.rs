@@ -28,6 +28,13 @@ pub struct Endpoints {
     pub signin: Option<String>,
     /// A CA bundle for git over HTTPS (`GIT_SSL_CAINFO` / `SSL_CERT_FILE`), e.g. the emulator's.
     pub git_ca_file: Option<std::path::PathBuf>,
+    /// The AWS CA bundle (`AWS_CA_BUNDLE`, else the profile's `ca_bundle`), trusted for the
+    /// request to a vanity start URL as the AWS CLI trusts it.
+    pub ca_bundle: Option<std::path::PathBuf>,
+    /// FIPS endpoints (`AWS_USE_FIPS_ENDPOINT` / `use_fips_endpoint`).
+    pub use_fips: bool,
+    /// Dual-stack endpoints (`AWS_USE_DUALSTACK_ENDPOINT` / `use_dualstack_endpoint`).
+    pub use_dual_stack: bool,
 }
 
 impl Endpoints {
@@ -62,12 +69,27 @@ impl Endpoints {
                 .map(str::to_owned)
                 .filter(|v| !v.is_empty())
         };
+        let flag = |env_key: &str, key: &str| {
+            var(env_key)
+                .or_else(|| setting(key))
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        };
+        let (use_fips, use_dual_stack) = (
+            flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
+            flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
+        );
+        let ca_bundle = var("AWS_CA_BUNDLE")
+            .or_else(|| setting("ca_bundle"))
+            .map(std::path::PathBuf::from);
         let ignore = var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .or_else(|| setting("ignore_configured_endpoint_urls"));
         if ignore.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
             return Endpoints {
                 git_host,
                 git_ca_file,
+                ca_bundle,
+                use_fips,
+                use_dual_stack,
                 ..Endpoints::default()
             };
         }
@@ -97,28 +119,73 @@ impl Endpoints {
                 .or_else(fallback),
             git_host,
             git_ca_file,
+            ca_bundle,
+            use_fips,
+            use_dual_stack,
         }
     }
 
-    /// The OIDC base URL for a region (the `/authorize` page lives there too).
+    /// The OIDC base URL for a region (the `/authorize` page lives there too): the override, else
+    /// what the SDK's endpoint resolver says for the region, FIPS and dual-stack settings.
     pub fn oidc_url(&self, region: &str) -> String {
-        self.oidc
-            .clone()
-            .unwrap_or_else(|| format!("https://oidc.{region}.{}", dns_suffix(region)))
+        use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+        self.oidc.clone().unwrap_or_else(|| {
+            let params = Params::builder()
+                .region(region)
+                .use_fips(self.use_fips)
+                .use_dual_stack(self.use_dual_stack)
+                .build();
+            params
+                .ok()
+                .and_then(|p| ready(DefaultResolver::new().resolve_endpoint(&p)))
+                .map(|e| e.url().trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| format!("https://oidc.{region}.{}", dns_suffix(region)))
+        })
     }
 
-    /// The CodeCommit API URL for a region.
+    /// The CodeCommit API URL for a region (the override, else the SDK's resolver).
     pub fn codecommit_url(&self, region: &str) -> String {
-        self.codecommit
-            .clone()
-            .unwrap_or_else(|| format!("https://codecommit.{region}.{}", dns_suffix(region)))
+        use aws_sdk_codecommit::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+        self.codecommit.clone().unwrap_or_else(|| {
+            let params = Params::builder()
+                .region(region)
+                .use_fips(self.use_fips)
+                .use_dual_stack(self.use_dual_stack)
+                .build();
+            params
+                .ok()
+                .and_then(|p| ready(DefaultResolver::new().resolve_endpoint(&p)))
+                .map(|e| e.url().trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| format!("https://codecommit.{region}.{}", dns_suffix(region)))
+        })
     }
 
-    /// The portal base URL for a region.
+    /// The portal base URL for a region (the override, else the SDK's resolver).
     pub fn portal_url(&self, region: &str) -> String {
-        self.portal
-            .clone()
-            .unwrap_or_else(|| format!("https://portal.sso.{region}.{}", dns_suffix(region)))
+        use aws_sdk_sso::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+        self.portal.clone().unwrap_or_else(|| {
+            let params = Params::builder()
+                .region(region)
+                .use_fips(self.use_fips)
+                .use_dual_stack(self.use_dual_stack)
+                .build();
+            params
+                .ok()
+                .and_then(|p| ready(DefaultResolver::new().resolve_endpoint(&p)))
+                .map(|e| e.url().trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| format!("https://portal.sso.{region}.{}", dns_suffix(region)))
+        })
+    }
+}
+
+/// The URL of an endpoint the SDK's rules resolved. Their resolvers answer at once (the future
+/// is ready on its first poll), so this needs no runtime.
+fn ready<T, E>(fut: impl std::future::Future<Output = Result<T, E>>) -> Option<T> {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(Ok(e)) => Some(e),
+        _ => None,
     }
 }
 
@@ -393,6 +460,65 @@ mod tests {
             none.oidc_url("cn-north-1"),
             "https://oidc.cn-north-1.amazonaws.com.cn"
         );
+    }
+
+    #[test]
+    fn endpoints_come_from_the_sdk_resolver_for_every_partition() {
+        let e = |fips: bool, dual: bool| Endpoints {
+            use_fips: fips,
+            use_dual_stack: dual,
+            ..Endpoints::default()
+        };
+        let plain = e(false, false);
+        assert_eq!(
+            plain.oidc_url("us-east-1"),
+            "https://oidc.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            plain.oidc_url("cn-north-1"),
+            "https://oidc.cn-north-1.amazonaws.com.cn"
+        );
+        assert_eq!(
+            plain.oidc_url("eusc-de-east-1"),
+            "https://oidc.eusc-de-east-1.amazonaws.eu"
+        );
+        assert_eq!(
+            plain.oidc_url("us-gov-west-1"),
+            "https://oidc.us-gov-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            plain.portal_url("eusc-de-east-1"),
+            "https://portal.sso.eusc-de-east-1.amazonaws.eu"
+        );
+        assert_eq!(
+            plain.codecommit_url("eu-west-1"),
+            "https://codecommit.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            e(true, false).oidc_url("us-east-1"),
+            "https://oidc-fips.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            e(false, true).oidc_url("us-east-1"),
+            "https://oidc.us-east-1.api.aws"
+        );
+        assert_eq!(
+            e(true, false).codecommit_url("us-gov-west-1"),
+            "https://codecommit-fips.us-gov-west-1.amazonaws.com"
+        );
+        // Overrides win over every setting.
+        let custom = Endpoints {
+            oidc: Some("http://127.0.0.1:9".into()),
+            ..e(true, true)
+        };
+        assert_eq!(custom.oidc_url("us-east-1"), "http://127.0.0.1:9");
+        // The settings come from the environment or the active profile.
+        let cfg = "[default]\nuse_fips_endpoint = true\n";
+        let from = Endpoints::from_env_and_config(|_| None, cfg);
+        assert!(from.use_fips && !from.use_dual_stack);
+        let env =
+            Endpoints::from_env(|k| (k == "AWS_USE_DUALSTACK_ENDPOINT").then(|| "true".into()));
+        assert!(env.use_dual_stack);
     }
 
     #[test]

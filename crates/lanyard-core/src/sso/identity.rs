@@ -111,10 +111,14 @@ pub fn validate(session: &str, start_url: &str, region: &str) -> Result<()> {
 
 /// Region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`, …
 pub fn is_region(r: &str) -> bool {
-    const AREAS: &[&str] = &["us", "eu", "ap", "ca", "sa", "me", "af", "il", "cn", "mx"];
+    const AREAS: &[&str] = &[
+        "us", "eu", "ap", "ca", "sa", "me", "af", "il", "cn", "mx", "eusc",
+    ];
     let parts: Vec<&str> = r.split('-').collect();
     let (area, rest) = match parts.as_slice() {
         [a, "gov", d, n] => (*a, [*d, *n]),
+        // The European Sovereign Cloud: eusc-de-east-1.
+        ["eusc", country, d, n] if country.len() == 2 => ("eusc", [*d, *n]),
         [a, d, n] => (*a, [*d, *n]),
         _ => return false,
     };
@@ -291,6 +295,12 @@ mod tests {
             "us-gov-west-1",
         )
         .unwrap();
+        validate(
+            "eu",
+            "https://x.portal.amazonaws.eu/start",
+            "eusc-de-east-1",
+        )
+        .unwrap();
         for (s, u, r, field) in [
             ("has space", "https://x/start", "us-east-1", "session"),
             ("", "https://x/start", "us-east-1", "session"),
@@ -298,6 +308,7 @@ mod tests {
             ("ok", "not a url", "us-east-1", "startUrl"),
             ("ok", "https://x/start", "mars-1", "region"),
             ("ok", "https://x/start", "us-east", "region"),
+            ("ok", "https://x/start", "eusc-germany-east-1", "region"),
         ] {
             match validate(s, u, r) {
                 Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field, "{s} {u} {r}"),

@@ -105,6 +105,11 @@ pub struct SignedIn {
     /// Seconds IAM Identity Center's clock is ahead of this computer's (negative: behind), when
     /// more than 5 minutes: signed AWS requests (CodeCommit) will fail until the clock is fixed.
     pub clock_skew_secs: Option<i64>,
+    /// Where the start URL led (the same URL unless it is a vanity URL).
+    pub resolved: super::ResolvedStartUrl,
+    /// Set when the portal's region differs from the configured `sso_region`: what was done
+    /// about it ("SSO region updated to …", as the AWS CLI prints, or what to change).
+    pub region_note: Option<String>,
 }
 
 /// Callbacks a front end gives [`login`].
@@ -135,21 +140,35 @@ pub async fn login(
     ui: &LoginUi<'_>,
     cancel: &CancellationToken,
 ) -> Result<SignedIn> {
+    let configured = identity;
+    // A vanity URL is asked where it leads first; its portal host names the region, which then
+    // wins over the configured one for this sign-in (as in the AWS CLI).
+    let resolved = super::resolve::resolve(
+        &identity.start_url,
+        Some(&identity.region),
+        ctx.endpoints.ca_bundle.as_deref(),
+    )
+    .await?;
+    let identity = &Identity {
+        region: resolved.region.clone(),
+        ..identity.clone()
+    };
     let oidc = Oidc::new(&ctx.endpoints, identity);
     let mut method = opts.method;
     let mut fresh_registration = false;
     for _ in 0..3 {
         let pkce = method != LoginMethod::DeviceCode;
-        let reg = registration(ctx, &oidc, identity, pkce, fresh_registration).await?;
+        let reg = registration(ctx, &oidc, identity, &resolved, pkce, fresh_registration).await?;
         let result = if pkce {
             auth_code(ctx, &oidc, identity, &reg, opts, method, ui, cancel).await
         } else {
-            device_code(ctx, &oidc, identity, &reg, opts, ui, cancel).await
+            device_code(ctx, &oidc, identity, &resolved, &reg, opts, ui, cancel).await
         };
         match result {
             Ok(t) => {
-                let mut signed = persist(ctx, identity, &reg, t)?;
+                let mut signed = persist(ctx, identity, &reg, t, resolved)?;
                 signed.clock_skew_secs = oidc.server_date.skew_beyond((ctx.clock)(), 300);
+                signed.region_note = correct_region(ctx, configured, &identity.region);
                 return Ok(signed);
             }
             // The CLI gives up here; a fresh registration almost always fixes it.
@@ -178,11 +197,38 @@ fn scopes(identity: &Identity) -> Vec<String> {
     }
 }
 
+/// After a sign-in whose portal is in another region than `sso_region` says: Lanyard's own
+/// identity is corrected in the config, as `aws sso login` corrects it; a section the user wrote
+/// is left as it is (their bytes never change) and the note says what to change.
+fn correct_region(ctx: &SsoContext, configured: &Identity, region: &str) -> Option<String> {
+    if configured.region == region {
+        return None;
+    }
+    let session = &configured.session;
+    if !configured.managed {
+        return Some(format!(
+            "The portal of {session} is in {region}, but [sso-session {session}] says sso_region = {}: change it to {region} there (Lanyard does not edit your own sections).",
+            configured.region
+        ));
+    }
+    let updated = Identity {
+        region: region.to_owned(),
+        ..configured.clone()
+    };
+    Some(match super::identity::save(&ctx.paths, &updated) {
+        Ok(_) => format!("SSO region updated to {region}"),
+        Err(e) => format!(
+            "The portal of {session} is in {region}, but sso_region could not be updated: {e}"
+        ),
+    })
+}
+
 /// The cached registration when still good for 15 minutes and for this flow, else a new one.
 async fn registration(
     ctx: &SsoContext,
     oidc: &Oidc,
     identity: &Identity,
+    resolved: &super::ResolvedStartUrl,
     pkce: bool,
     force_new: bool,
 ) -> Result<Registration> {
@@ -215,12 +261,22 @@ async fn registration(
             .grant_types("authorization_code")
             .grant_types("refresh_token")
             .redirect_uris("http://127.0.0.1/oauth/callback")
-            .issuer_url(&identity.start_url);
+            .issuer_url(&resolved.resolved_url);
     }
-    let out = req
-        .send()
-        .await
-        .map_err(|e| sdk_error(identity, &oidc.endpoint, "RegisterClient", e))?;
+    let out = req.send().await.map_err(|e| match e {
+        aws_sdk_ssooidc::error::SdkError::ServiceError(s) if s.err().is_invalid_scope_exception() => {
+            Error::LoginFailed {
+                session: identity.session.clone(),
+                reason: format!(
+                    "IAM Identity Center refused the registration scopes {}: check sso_registration_scopes in [sso-session {}] (the usual value is {})",
+                    scopes(identity).join(","),
+                    identity.session,
+                    super::DEFAULT_SCOPE
+                ),
+            }
+        }
+        e => sdk_error(identity, &oidc.endpoint, "RegisterClient", e),
+    })?;
     let missing = || Error::Protocol {
         session: identity.session.clone(),
         endpoint: oidc.endpoint.clone(),
@@ -337,6 +393,7 @@ async fn auth_code(
 
     let (tx, mut rx) = mpsc::channel::<Callback>(1);
     let session = identity.session.clone();
+    let expected_state = std::sync::Arc::new(state.clone());
     let server_cancel = cancel.child_token();
     let server = server_cancel.clone();
     tokio::spawn(async move {
@@ -345,10 +402,10 @@ async fn auth_code(
                 _ = server.cancelled() => return,
                 s = listener.accept() => match s { Ok((s, _)) => s, Err(_) => continue },
             };
-            let (tx, session) = (tx.clone(), session.clone());
+            let (tx, session, expected) = (tx.clone(), session.clone(), expected_state.clone());
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                    let (tx, session) = (tx.clone(), session.clone());
+                    let (tx, session, expected) = (tx.clone(), session.clone(), expected.clone());
                     async move {
                         if req.uri().path() != "/oauth/callback" {
                             return Ok::<_, Infallible>(
@@ -363,6 +420,15 @@ async fn auth_code(
                                 .into_owned()
                                 .collect();
                         let state = q.get("state").cloned().unwrap_or_default();
+                        // Only an answer carrying this sign-in's `state` counts — OAuth returns
+                        // it with errors too (RFC 6749 §4.1.2.1). Anything else (a stray page
+                        // load, another tab, a forged error) is ignored and the sign-in goes on.
+                        if !lanyard_sigv4::signatures_match(&state, &expected) {
+                            return Ok(page(
+                                "Nothing to do here",
+                                "This page does not belong to the sign-in Lanyard is waiting for. You can close this tab.",
+                            ));
+                        }
                         let result = match (q.get("code"), q.get("error")) {
                             (_, Some(err)) => Err((err.clone(), state)),
                             (Some(code), None) => Ok((code.clone(), state)),
@@ -401,12 +467,11 @@ async fn auth_code(
         _ = tokio::time::sleep(opts.timeout) => return Err(Error::LoginExpired { session: identity.session.clone(), seconds: opts.timeout.as_secs() }.into()),
         c = rx.recv() => c.expect("the server task holds a sender"),
     };
+    // The listener passes on only answers with this sign-in's `state`.
     let code = match callback {
-        Ok((code, got_state)) if got_state == state => code,
-        Ok(_) => {
-            return Err(Error::LoginFailed { session: identity.session.clone(), reason: "the browser returned a different state parameter (possible forgery); nothing was saved".into() }.into())
-        }
+        Ok((code, _)) => code,
         Err((e, _)) if e == "access_denied" => return Err(Error::LoginDenied { session: identity.session.clone() }.into()),
+        Err((e, _)) if e == "invalid_scope" => return Err(Error::LoginFailed { session: identity.session.clone(), reason: format!("IAM Identity Center refused the scopes {}: check sso_registration_scopes in [sso-session {}]", scopes(identity).join(","), identity.session) }.into()),
         Err((e, _)) => return Err(Error::LoginFailed { session: identity.session.clone(), reason: format!("the authorization page answered {e}") }.into()),
     };
     (ui.step)(LoginStep::Exchanging);
@@ -467,10 +532,12 @@ fn finish<R: std::fmt::Debug>(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn device_code(
     ctx: &SsoContext,
     oidc: &Oidc,
     identity: &Identity,
+    resolved: &super::ResolvedStartUrl,
     reg: &Registration,
     opts: &LoginOptions,
     ui: &LoginUi<'_>,
@@ -481,7 +548,7 @@ async fn device_code(
         .start_device_authorization()
         .client_id(&reg.client_id)
         .client_secret(reg.client_secret.expose())
-        .start_url(&identity.start_url)
+        .start_url(&resolved.resolved_url)
         .send()
         .await
     {
@@ -513,7 +580,12 @@ async fn device_code(
     if opts.open_browser {
         (ui.open)(&complete);
     }
-    let mut interval = Duration::from_secs(u64::try_from(start.interval()).unwrap_or(5).max(1));
+    // An answer without `interval` (0 here) means the CLI's default, 5 s (RFC 8628 §3.2).
+    let interval_secs = match start.interval() {
+        n if n > 0 => u64::try_from(n).unwrap_or(5),
+        _ => 5,
+    };
+    let mut interval = Duration::from_secs(interval_secs);
     let deadline = tokio::time::Instant::now() + lifetime;
     loop {
         tokio::select! {
@@ -577,6 +649,7 @@ fn persist(
     identity: &Identity,
     reg: &Registration,
     t: Tokens,
+    resolved: super::ResolvedStartUrl,
 ) -> Result<SignedIn> {
     let token = CachedToken {
         start_url: Some(identity.start_url.clone()),
@@ -593,10 +666,18 @@ fn persist(
         &token,
     )?;
     super::save_secrets(ctx, &identity.session, &token);
+    if token.refresh_token.is_none() {
+        // A previous session's refresh token must not make this one look renewable.
+        let _ = ctx
+            .secrets
+            .delete(&super::secret_key(&identity.session, "refresh-token"));
+    }
     Ok(SignedIn {
         expires_at: token.expires_at,
         refreshable: token.refresh_token.is_some(),
         clock_skew_secs: None,
+        resolved,
+        region_note: None,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod client;
 pub mod identity;
 pub mod login;
+pub mod resolve;
 pub mod session;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use time::OffsetDateTime;
 pub use client::Endpoints;
 pub use identity::{DEFAULT_SCOPE, Identity, IdentityInput};
 pub use login::{LoginMethod, LoginOptions, LoginStep, LoginUi, SignedIn, login};
+pub use resolve::{ResolvedStartUrl, resolve as resolve_start_url};
 pub use session::{
     IdentityStatus, LogoutReport, RefreshOutcome, SessionState, logout, refresh, status,
 };

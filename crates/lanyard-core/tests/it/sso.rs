@@ -609,3 +609,332 @@ async fn a_skewed_clock_is_reported_at_sign_in() {
     let skew = signed.clock_skew_secs.expect("two hours ahead is reported");
     assert!((-7300..=-7100).contains(&skew), "{skew}");
 }
+
+/// A vanity start URL (no region of its own, a wrong `sso_region` configured): both flows send
+/// the AWS-owned portal URL the vanity host redirects to, keep the configured URL in the cache,
+/// and correct Lanyard's own `sso_region`, as `aws sso login` does.
+#[tokio::test]
+async fn a_vanity_start_url_signs_in_through_both_flows_and_corrects_the_region() {
+    let mut c = Config::new(World::demo());
+    c.auto_approve = true;
+    let env = env_with(c).await;
+    let vanity = format!("{}/vanity/acme", env.emu.https_url);
+    for (session, method) in [
+        ("corp-device", LoginMethod::DeviceCode),
+        ("corp-pkce", LoginMethod::AuthCode),
+    ] {
+        let configured = sso::Identity {
+            session: session.into(),
+            start_url: vanity.clone(),
+            region: "eu-west-1".into(),
+            scopes: vec![],
+            managed: true,
+        };
+        sso::identity::save(&env.ctx.paths, &configured).unwrap();
+        let ui = LoginUi {
+            open: &follow_redirect,
+            step: &|_| {},
+        };
+        let signed = sso::login(
+            &env.ctx,
+            &configured,
+            &LoginOptions {
+                method,
+                ..Default::default()
+            },
+            &ui,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{session}: {e}"));
+        let portal = env.emu.app.state.world.instances[0].portal_url();
+        assert_eq!(signed.resolved.resolved_url, portal);
+        assert_eq!(
+            (
+                signed.resolved.region.as_str(),
+                signed.region_note.as_deref()
+            ),
+            ("us-east-1", Some("SSO region updated to us-east-1"))
+        );
+        let t = cache::read_token(&token_file(&env, session))
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.start_url.as_deref(), Some(vanity.as_str()));
+        assert_eq!(t.region.as_deref(), Some("us-east-1"));
+        let saved = sso::identity::find(&env.ctx.paths.aws_config_file, session).unwrap();
+        assert_eq!(
+            (saved.start_url.as_str(), saved.region.as_str()),
+            (vanity.as_str(), "us-east-1")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_vanity_host_leading_outside_aws_or_to_http_is_refused_with_the_clis_message() {
+    let env = env().await;
+    let redirect = |to: &str| {
+        format!(
+            "{}/_emulator/redirect?to={}",
+            env.emu.https_url,
+            url::form_urlencoded::byte_serialize(to.as_bytes()).collect::<String>()
+        )
+    };
+    let cases = [
+        (
+            redirect("https://evil.example/start"),
+            "to an AWS-owned endpoint. Final URL: 'https://evil.example/start'",
+        ),
+        (
+            redirect("http://ssoins-1.portal.us-east-1.app.aws/"),
+            "Resolved URL must use https. Got: 'http://ssoins-1.portal.us-east-1.app.aws'",
+        ),
+        (
+            format!("{}/_emulator/redirect?status=200", env.emu.https_url),
+            "to an AWS-owned endpoint",
+        ),
+    ];
+    for (url, want) in cases {
+        let id = sso::Identity {
+            start_url: url.clone(),
+            ..acme("bad")
+        };
+        let err = device_login(&env, &id, Person::passive(), LoginOptions::default())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(want), "{url}: {err}");
+        assert!(!token_file(&env, "bad").exists());
+    }
+    assert_eq!(
+        requests(&env, "RegisterClient"),
+        0,
+        "refused before any AWS call"
+    );
+    // A host that refuses HEAD is asked with GET.
+    let portal = env.emu.app.state.world.instances[0].portal_url();
+    let r = sso::resolve_start_url(
+        &format!("{}&head=405", redirect(&format!("{portal}/"))),
+        None,
+        env.ctx.endpoints.ca_bundle.as_deref(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.resolved_url.as_str(), r.region.as_str()),
+        (portal.as_str(), "us-east-1")
+    );
+    // Without the CA bundle the emulator's certificate is not trusted: a clear error.
+    let err = sso::resolve_start_url(&redirect(&portal), Some("us-east-1"), None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("Failed to resolve start URL"),
+        "{err}"
+    );
+}
+
+/// A registration made without scopes (the AWS CLI's device flow without
+/// `sso_registration_scopes`) gets no refresh token: the sign-in works, says it cannot renew,
+/// and a previous session's refresh token in the keyring does not make it look renewable.
+#[tokio::test]
+async fn a_registration_without_scopes_signs_in_but_cannot_renew() {
+    let env = env().await;
+    let id = acme("acme");
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        env.secrets
+            .keys()
+            .contains(&"sso-session/acme/refresh-token".to_owned())
+    );
+    let (client_id, client) = env
+        .emu
+        .app
+        .state
+        .register_client(vec![], vec![], vec![], None);
+    let reg_path = cache::registration_path(
+        &env.ctx.paths.sso_cache_dir,
+        &id.start_url,
+        &id.region,
+        None,
+        &id.session,
+    );
+    cache::write_registration(
+        &reg_path,
+        &cache::Registration {
+            client_id,
+            client_secret: lanyard_core::secret::Secret::new(client.secret),
+            expires_at: time::OffsetDateTime::from_unix_timestamp(client.expires_at as i64)
+                .unwrap(),
+            scopes: None,
+            grant_types: None,
+        },
+    )
+    .unwrap();
+    let signed = device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(!signed.refreshable);
+    let status = sso::status(&env.ctx, &id);
+    assert!(!status.refreshable && status.state == SessionState::SignedIn);
+    assert!(
+        !env.secrets
+            .keys()
+            .contains(&"sso-session/acme/refresh-token".to_owned())
+    );
+    let before = requests(&env, "CreateToken");
+    let out = sso::refresh(&env.ctx, &id, Duration::from_secs(24 * 3600), false)
+        .await
+        .unwrap();
+    assert_eq!(out, RefreshOutcome::NotNeeded);
+    assert_eq!(
+        requests(&env, "CreateToken"),
+        before,
+        "no refresh is attempted"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_scope_is_refused_naming_sso_registration_scopes() {
+    let env = env().await;
+    let id = sso::Identity {
+        scopes: vec!["sso:account:access".into(), "bogus:scope".into()],
+        ..acme("acme")
+    };
+    let err = device_login(&env, &id, Person::passive(), LoginOptions::default())
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("sso_registration_scopes") && msg.contains("bogus:scope"),
+        "{msg}"
+    );
+}
+
+/// Stray requests to the PKCE callback — no `state`, someone else's `state`, even one carrying
+/// `error=` — are ignored; the sign-in completes when the real answer arrives.
+#[tokio::test]
+async fn stray_callback_requests_do_not_end_the_sign_in() {
+    let mut c = Config::new(World::demo());
+    c.auto_approve = true;
+    let env = env_with(c).await;
+    let browser = |url: &str| {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let (_, location) = http_get(&url);
+            let location = location.unwrap();
+            let base = location.split('?').next().unwrap().to_owned();
+            for stray in [
+                base.clone(),
+                format!("{base}?error=access_denied&state=not-yours"),
+                format!("{base}?error=access_denied"),
+                format!("{base}?code=forged&state=not-yours"),
+            ] {
+                assert_eq!(http_get(&stray).0, 200);
+            }
+            http_get(&location);
+        });
+        true
+    };
+    let ui = LoginUi {
+        open: &browser,
+        step: &|_| {},
+    };
+    sso::login(
+        &env.ctx,
+        &acme("acme"),
+        &LoginOptions {
+            method: LoginMethod::AuthCode,
+            ..Default::default()
+        },
+        &ui,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(token_file(&env, "acme").exists());
+}
+
+/// Without `interval` in the device authorization, polls are 5 s apart (the CLI's default).
+#[tokio::test]
+async fn a_device_answer_without_interval_polls_every_five_seconds() {
+    let mut c = Config::new(World::demo());
+    c.lifetimes.device_interval = 0;
+    let env = env_with(c).await;
+    let started = std::time::Instant::now();
+    device_login(
+        &env,
+        &acme("acme"),
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(4_500),
+        "polled after {:?}",
+        started.elapsed()
+    );
+}
+
+/// After `aws sso logout` removed the token file, offboarding still signs the identity out:
+/// the keyring's refresh token and client secret go, and every `ProviderType: sso` entry of the
+/// AWS CLI's cache with them (an assume-role entry stays).
+#[tokio::test]
+async fn offboarding_after_aws_sso_logout_still_clears_the_keyring_and_sso_credentials() {
+    let env = env().await;
+    let id = acme("acme");
+    sso::identity::save(&env.ctx.paths, &id).unwrap();
+    device_login(
+        &env,
+        &id,
+        Person::approving("alice"),
+        LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(env.secrets.keys().len(), 2);
+    // What `aws sso logout` leaves: no token file; the CLI's cache of some other SSO profile.
+    std::fs::remove_file(token_file(&env, "acme")).unwrap();
+    let cli = &env.ctx.paths.cli_cache_dir;
+    std::fs::create_dir_all(cli).unwrap();
+    std::fs::write(
+        cli.join("0123456789abcdef0123456789abcdef01234567.json"),
+        r#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIAOTHER"}}"#,
+    )
+    .unwrap();
+    let assume = cli.join("fedcba9876543210fedcba9876543210fedcba98.json");
+    std::fs::write(&assume, r#"{"Credentials": {"AccessKeyId": "ASIAROLE"}}"#).unwrap();
+
+    let preview = lanyard_core::offboard::offboard(&env.ctx, true)
+        .await
+        .unwrap();
+    assert_eq!(preview.signed_out, ["acme"]);
+    assert!(
+        preview
+            .removed
+            .iter()
+            .any(|r| r.contains("0123456789abcdef0123456789abcdef01234567")),
+        "{:?}",
+        preview.removed
+    );
+    lanyard_core::offboard::offboard(&env.ctx, false)
+        .await
+        .unwrap();
+    assert!(env.secrets.keys().is_empty(), "{:?}", env.secrets.keys());
+    let left: Vec<_> = std::fs::read_dir(cli)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(left, [assume]);
+}
