@@ -314,7 +314,7 @@ def test_refresh_and_logout_from_the_cli(emu, tmp_path):
     assert r.returncode == 0 and "access token valid until" in r.stdout, r.stderr
     token = json.loads(token_file(home).read_text())["accessToken"]
     r = run_cli(["logout", "--session", SESSION], env)
-    assert r.returncode == 0 and "portal session ended" in r.stdout, r.stderr
+    assert r.returncode == 0 and "Portal session ended" in r.stdout, r.stderr
     assert not token_file(home).exists()
     from conftest import http
 
@@ -385,3 +385,144 @@ def test_no_secret_in_logs_or_argv(emu, tmp_path):
     for where, text in (("printed", printed), ("argv", commands)):
         assert not re.search(r"\d{8}T\d{6}Z[0-9a-f]{64}", text), f"no signed git password ({where})"
         assert not re.search(r"ASIA[A-Z0-9]{12,}", text), f"no role access key id ({where})"
+
+
+# botocore as the AWS CLI v2 sets it up: its SSO provider caches role credentials in
+# ~/.aws/cli/cache (awscli/customizations/assumerole.py in v2).
+CLI_V2_CREDENTIALS = """
+import os, sys, botocore.session
+from botocore.credentials import JSONFileCache
+s = botocore.session.Session(profile="dev")
+s.get_component("credential_provider").get_provider("sso").cache = JSONFileCache(
+    os.path.expanduser("~/.aws/cli/cache"))
+try:
+    print(s.get_credentials().get_frozen_credentials().access_key)
+except Exception as e:
+    print(type(e).__name__, e, file=sys.stderr)
+    sys.exit(3)
+"""
+
+
+def cli_cache_key(**args) -> str:
+    import hashlib
+
+    return hashlib.sha1(
+        json.dumps(args, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def test_logout_removes_the_clis_sso_role_credentials_so_nothing_keeps_working(emu, tmp_path):
+    home = tmp_path / "home"
+    env = sign_in(emu, home)
+    cache = home / ".aws/cli/cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 11 * 3600))
+    planted = cache / (
+        cli_cache_key(accountId="222222222222", roleName="Developer", sessionName=SESSION) + ".json"
+    )
+    planted.write_text(
+        json.dumps(
+            {
+                "ProviderType": "sso",
+                "Credentials": {
+                    "AccessKeyId": "ASIAPLANTEDBYAWSCLI1",
+                    "SecretAccessKey": "s",
+                    "SessionToken": "t",
+                    "Expiration": expires,
+                },
+            }
+        )
+    )
+    assume_role = cache / (cli_cache_key(RoleArn="arn:aws:iam::1:role/x") + ".json")
+    assume_role.write_text(json.dumps({"Credentials": {"AccessKeyId": "AKIAASSUMEROLE"}}))
+    py = str(
+        Path(os.environ.get("VIRTUAL_ENV", Path(__file__).parents[2] / ".venv")) / "bin/python"
+    )
+    run = lambda: subprocess.run(
+        [py, "-c", CLI_V2_CREDENTIALS], env=env, capture_output=True, text=True, timeout=60
+    )
+    r = run()
+    assert r.stdout.strip() == "ASIAPLANTEDBYAWSCLI1", "the AWS CLI v2 would use the cached file"
+
+    r = run_cli(["logout", "--session", SESSION], env)
+    assert r.returncode == 0, r.stderr
+    assert "1 cached role credential" in r.stdout and str(planted) in r.stdout, r.stdout
+    assert not planted.exists() and assume_role.exists(), "only ProviderType sso entries go"
+    r = run()
+    assert r.returncode == 3 and not r.stdout.strip(), "no credentials left for the profile"
+
+
+def test_a_vanity_start_url_without_a_region_signs_in(emu, tmp_path):
+    home = tmp_path / "home"
+    env = cli_env(emu, home)
+    vanity = emu.env["LANYARD_DEMO_VANITY_URL"]
+    world = emu.control("GET", "/_emulator/world").json()
+    portal = world["instance"][0]["portal_url"]
+    args = ["login", "--session", "corp", "--start-url", vanity, "--no-browser", "--device-code"]
+    cli = Cli(args, env)
+    emu.approve(re.search(r"user_code=([A-Z]{4}-[A-Z]{4})", cli.url()).group(1))
+    assert cli.finish() == 0, cli.stderr
+    host = portal.removeprefix("https://")
+    assert f"leads to {host} (region us-east-1)" in cli.stderr
+    config = (home / ".aws/config").read_text()
+    assert f"sso_start_url = {vanity}\nsso_region = us-east-1" in config
+    import hashlib
+
+    token = json.loads(
+        (home / ".aws/sso/cache" / (hashlib.sha1(b"corp").hexdigest() + ".json")).read_text()
+    )
+    assert token["startUrl"] == vanity and token["region"] == "us-east-1"
+    # The emulator only knows the portal URL: StartDeviceAuthorization was given that one.
+    r = run_cli(["accounts", "--session", "corp", "--json"], env)
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_registration_without_scopes_signs_in_but_says_it_cannot_renew(emu, tmp_path):
+    """The AWS CLI's device flow without sso_registration_scopes registers without scopes; its
+    cached registration is shared, and AWS then issues no refresh token."""
+    from conftest import register_client
+
+    home = tmp_path / "home"
+    env = cli_env(emu, home)
+    reg = register_client(emu)  # no scopes, no grant types: a legacy device-flow client
+    cache = home / ".aws/sso/cache"
+    cache.mkdir(parents=True)
+    # The AWS CLI's key (PROTOCOL.md §4.2): default separators, `"scopes": null` unconfigured.
+    key = json.dumps(
+        {
+            "tool": "botocore",
+            "startUrl": START,
+            "region": "us-east-1",
+            "scopes": None,
+            "session_name": SESSION,
+        },
+        sort_keys=True,
+    )
+    import hashlib
+
+    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(reg["clientSecretExpiresAt"]))
+    (cache / (hashlib.sha1(key.encode()).hexdigest() + ".json")).write_text(
+        json.dumps(
+            {"clientId": reg["clientId"], "clientSecret": reg["clientSecret"], "expiresAt": expires}
+        )
+    )
+    cli = Cli(login_args("--device-code"), env)
+    emu.approve(re.search(r"user_code=([A-Z]{4}-[A-Z]{4})", cli.url()).group(1))
+    assert cli.finish() == 0, cli.stderr
+    assert "no refresh token was issued" in cli.stderr
+    token = json.loads(token_file(home).read_text())
+    assert "refreshToken" not in token and token["clientId"] == reg["clientId"]
+    r = run_cli(["status"], env)
+    assert "cannot renew" in r.stdout, r.stdout
+    tokens = lambda: emu.stats()["requests"].get("CreateToken", 0)
+    before = tokens()
+    r = run_cli(["refresh", "--session", SESSION], env)
+    assert "cannot renew" in r.stdout, r.stdout + r.stderr
+    assert tokens() == before, "no refresh is attempted with nothing to refresh with"
+
+
+def test_an_unknown_scope_is_refused_naming_the_setting(emu, tmp_path):
+    env = cli_env(emu, tmp_path / "home")
+    r = run_cli(login_args("--device-code", "--scopes", "sso:account:access,bogus:scope"), env)
+    assert r.returncode != 0
+    assert "bogus:scope" in r.stderr and "sso_registration_scopes" in r.stderr, r.stderr

@@ -32,15 +32,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sign in to an IAM Identity Center identity (creates it with --start-url and --region).
+    /// Sign in to an IAM Identity Center identity (creates it with --start-url [--region]).
     Login {
         /// The sso-session name (optional when there is exactly one identity).
         #[arg(long)]
         session: Option<String>,
-        /// Start URL, to add a new identity (or update one Lanyard manages).
-        #[arg(long, requires = "region")]
+        /// Start URL, to add a new identity (or update one Lanyard manages): the portal URL or
+        /// your company's own sign-in address, which is asked where it leads.
+        #[arg(long)]
         start_url: Option<String>,
-        /// IAM Identity Center region of a new identity.
+        /// IAM Identity Center region of a new identity (found from the start URL when it
+        /// names it).
         #[arg(long, requires = "start_url")]
         region: Option<String>,
         /// Registration scopes, comma-separated (default sso:account:access).
@@ -509,6 +511,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         (None, true, SessionState::SignedIn) => {
                             "  (refreshes automatically)".into()
                         }
+                        (None, false, SessionState::SignedIn) => format!(
+                            "  (cannot renew: no refresh token; sign in again before it ends: lanyard login --session {})",
+                            s.identity.session
+                        ),
                         (None, _, SessionState::Expired | SessionState::Expiring) => format!(
                             "  (sign in: lanyard login --session {})",
                             s.identity.session
@@ -532,8 +538,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             timeout,
         } => {
             let identity = match (start_url, region) {
-                (Some(url), Some(region)) => {
+                (Some(url), region) => {
                     let session = session.context("--session is required with --start-url")?;
+                    let region = match region {
+                        Some(r) => r,
+                        None => {
+                            let r = service(paths.clone()).resolve_start_url(&url, None).await?;
+                            if r.resolved_url != r.start_url {
+                                eprintln!(
+                                    "{} leads to {} (region {}).",
+                                    url, r.portal_host, r.region
+                                );
+                            }
+                            r.region
+                        }
+                    };
                     let wanted = Identity {
                         session,
                         start_url: url,
@@ -630,6 +649,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 &cancel,
             )
             .await?;
+            if let Some(note) = &signed.region_note {
+                eprintln!("{note}");
+            }
             if let Some(skew) = signed.clock_skew_secs {
                 let (minutes, way) = (
                     skew.abs() / 60,
@@ -655,24 +677,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Logout { session, all } => {
             let svc = service(paths.clone());
-            let targets = if all {
-                sso::identity::from_config(&sso::identity::read_config(&paths.aws_config_file)?)
+            let (reports, rest) = if all {
+                svc.sign_out_all().await?
             } else {
-                vec![pick(&paths, session.as_deref())?]
+                let identity = pick(&paths, session.as_deref())?;
+                (vec![svc.sign_out(&identity).await?], vec![])
             };
-            for identity in targets {
-                let report = svc.sign_out(&identity).await?;
-                let server = if report.signed_out_server_side {
-                    "portal session ended".to_owned()
-                } else {
-                    report.server_side_note.unwrap_or_default()
-                };
-                let files = if report.removed_files.is_empty() {
-                    "no cached token".to_owned()
-                } else {
-                    format!("removed {}", report.removed_files.join(", "))
-                };
-                println!("Signed out of {} ({server}; {files}).", identity.session);
+            for report in reports {
+                println!("Signed out of {}. {}", report.session, report.summary);
+                for f in &report.removed_files {
+                    println!("  removed {f}");
+                }
+            }
+            if !rest.is_empty() {
+                println!(
+                    "Removed {} more cached SSO role credentials (as `aws sso logout` does):",
+                    rest.len()
+                );
+                for f in &rest {
+                    println!("  removed {}", f.display());
+                }
             }
         }
         Command::Accounts {
@@ -906,7 +930,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     )
                 }
                 sso::RefreshOutcome::NotNeeded => {
-                    println!("{}: nothing to refresh", identity.session)
+                    let status = sso::status(&ctx, &identity);
+                    if status.refreshable {
+                        println!("{}: nothing to refresh", identity.session)
+                    } else {
+                        println!(
+                            "{}: cannot renew (no refresh token was issued); sign in again before {}: lanyard login --session {}",
+                            identity.session,
+                            status
+                                .access_token_expires_at
+                                .as_deref()
+                                .map(local)
+                                .unwrap_or_else(|| "it ends".into()),
+                            identity.session
+                        )
+                    }
                 }
             }
         }

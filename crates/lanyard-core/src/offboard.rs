@@ -39,25 +39,27 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
     let mut listed: Vec<PathBuf> = vec![];
     for i in &identities {
         // Listed before signing out, which removes them: the report says what went.
-        for f in crate::credentials::session_cache_files(ctx, &i.session) {
+        for f in crate::credentials::session_cache_files(ctx, i) {
             report.removed.push(format!("cache file {}", f.display()));
             listed.push(f.clone());
             files.push(f);
         }
         let token = cache::token_path(&paths.sso_cache_dir, &i.session);
         if token.exists() {
-            if dry_run {
-                report.signed_out.push(i.session.clone());
-            } else {
-                let r = sso::logout(ctx, i).await?;
-                report.signed_out.push(match r.server_side_note {
-                    None => i.session.clone(),
-                    Some(note) => format!("{} ({note})", i.session),
-                });
-            }
             report
                 .removed
                 .push(format!("token cache {}", token.display()));
+        }
+        // Every identity is signed out, token file or not: after `aws sso logout` removed the
+        // token, the keyring still holds the refresh token and client secret.
+        if dry_run {
+            report.signed_out.push(i.session.clone());
+        } else {
+            let r = sso::logout(ctx, i).await?;
+            report.signed_out.push(match r.server_side_note {
+                None => i.session.clone(),
+                Some(note) => format!("{} ({note})", i.session),
+            });
         }
         for scopes in [None, (!i.scopes.is_empty()).then_some(i.scopes.as_slice())] {
             files.push(cache::registration_path(
@@ -119,6 +121,13 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
         }
         if now != identity::read_config(&paths.aws_config_file)? {
             identity::write_config(&paths.aws_config_file, &now)?;
+        }
+    }
+    // The AWS CLI's SSO role credentials of every profile go, as with `aws sso logout` (every
+    // identity is signed out above); assume-role entries stay.
+    for f in crate::credentials::cli_cache::remove_sso(&paths.cli_cache_dir, None, true)? {
+        if !listed.contains(&f) {
+            files.push(f);
         }
     }
     files.sort();

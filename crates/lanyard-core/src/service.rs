@@ -212,6 +212,35 @@ impl Lanyard {
         sso::logout(&self.ctx, identity).await
     }
 
+    /// Where a start URL leads: an AWS-owned one as it is, a vanity one asked once (trusting
+    /// the AWS CA bundle). For forms and `lanyard login` without a region.
+    pub async fn resolve_start_url(
+        &self,
+        start_url: &str,
+        region: Option<&str>,
+    ) -> Result<sso::ResolvedStartUrl> {
+        sso::resolve_start_url(
+            start_url.trim(),
+            region,
+            self.ctx.endpoints.ca_bundle.as_deref(),
+        )
+        .await
+    }
+
+    /// Signs out of every identity in the config, then removes what is left of the AWS CLI's SSO
+    /// role credentials — `aws sso logout`'s rule for the whole cache. Returns each identity's
+    /// report and the other files removed.
+    pub async fn sign_out_all(&self) -> Result<(Vec<LogoutReport>, Vec<std::path::PathBuf>)> {
+        let text = sso::identity::read_config(&self.ctx.paths.aws_config_file)?;
+        let mut reports = vec![];
+        for identity in sso::identity::from_config(&text) {
+            reports.push(self.sign_out(&identity).await?);
+        }
+        self.role_creds.forget_all();
+        let rest = credentials::cli_cache::remove_sso(&self.ctx.paths.cli_cache_dir, None, false)?;
+        Ok((reports, rest))
+    }
+
     /// Offboards (or previews it); the role credentials held here go too.
     pub async fn offboard(&self, dry_run: bool) -> Result<crate::offboard::OffboardReport> {
         let report = crate::offboard::offboard(&self.ctx, dry_run).await?;

@@ -498,7 +498,8 @@ pub async fn resolve(
 /// The AWS CLI cache entries of an sso-session's roles that exist now: every profile of the
 /// config that uses the session (Lanyard's and the user's) and every role discovery found. Signing
 /// out removes them, as `aws sso logout` removes the SSO entries.
-pub fn session_cache_files(ctx: &SsoContext, session: &str) -> Vec<std::path::PathBuf> {
+pub fn session_cache_files(ctx: &SsoContext, identity: &Identity) -> Vec<std::path::PathBuf> {
+    let session = identity.session.as_str();
     let mut pairs: Vec<(String, String)> = vec![];
     if let Ok(text) = crate::sso::identity::read_config(&ctx.paths.aws_config_file) {
         for s in aws_config::sections(&text) {
@@ -515,10 +516,19 @@ pub fn session_cache_files(ctx: &SsoContext, session: &str) -> Vec<std::path::Pa
             pairs.push((a.account_id.clone(), r));
         }
     }
-    let source = SsoSource::Session(session.to_owned());
+    // Keyed by the session name (sso_session profiles) and by the start URL (legacy profiles
+    // of the same instance).
+    let sources = [
+        SsoSource::Session(session.to_owned()),
+        SsoSource::StartUrl(identity.start_url.clone()),
+    ];
     let mut files: Vec<_> = pairs
         .iter()
-        .map(|(a, r)| cli_cache::path(&ctx.paths.cli_cache_dir, a, r, &source))
+        .flat_map(|(a, r)| {
+            sources
+                .iter()
+                .map(|s| cli_cache::path(&ctx.paths.cli_cache_dir, a, r, s))
+        })
         .filter(|p| p.exists())
         .collect();
     files.sort();

@@ -209,6 +209,41 @@ pub struct LogoutReport {
     pub server_side_note: Option<String>,
     /// Files removed.
     pub removed_files: Vec<String>,
+    /// One line for people: what ended and what was removed.
+    pub summary: String,
+}
+
+impl LogoutReport {
+    fn summarize(&mut self, token_removed: bool, role_credentials: usize) {
+        let mut removed = vec![];
+        if token_removed {
+            removed.push("the sign-in token".to_owned());
+        }
+        match role_credentials {
+            0 => {}
+            1 => removed.push("1 cached role credential".into()),
+            n => removed.push(format!("{n} cached role credentials")),
+        }
+        removed.push("the keyring copies".into());
+        let server = if self.signed_out_server_side {
+            "Portal session ended".to_owned()
+        } else {
+            format!(
+                "Portal session not ended ({})",
+                self.server_side_note.as_deref().unwrap_or("unknown")
+            )
+        };
+        self.summary = format!("{server}; removed {}.", join_words(&removed));
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_words(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// Signs out: Logout on the portal, then the token cache file and keyring items are removed.
@@ -219,6 +254,7 @@ pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutRepor
         signed_out_server_side: false,
         server_side_note: None,
         removed_files: vec![],
+        summary: String::new(),
     };
     match cache::read_token(&path) {
         Ok(Some(t)) => {
@@ -244,16 +280,19 @@ pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutRepor
         Ok(None) => report.server_side_note = Some("there was no token to sign out with".into()),
         Err(e) => report.server_side_note = Some(e.to_string()),
     }
-    if crate::fsx::remove_if_exists(&path)? {
+    let token_removed = crate::fsx::remove_if_exists(&path)?;
+    if token_removed {
         report.removed_files.push(path.display().to_string());
     }
-    // The roles' credentials cached in ~/.aws/cli/cache end with the session, as `aws sso logout`
-    // ends them.
-    for f in crate::credentials::session_cache_files(ctx, &identity.session) {
-        if crate::fsx::remove_if_exists(&f)? {
-            report.removed_files.push(f.display().to_string());
-        }
-    }
+    // The roles' credentials cached in ~/.aws/cli/cache end with the session, by the rule of
+    // `aws sso logout` (only `ProviderType: sso` entries), limited to this session's roles so
+    // other signed-in identities keep theirs.
+    let mine = crate::credentials::session_cache_files(ctx, identity);
+    let creds =
+        crate::credentials::cli_cache::remove_sso(&ctx.paths.cli_cache_dir, Some(&mine), false)?;
+    report
+        .removed_files
+        .extend(creds.iter().map(|f| f.display().to_string()));
     for what in ["refresh-token", "client-secret"] {
         if let Err(e) = ctx.secrets.delete(&secret_key(&identity.session, what)) {
             tracing::warn!(
@@ -262,5 +301,6 @@ pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutRepor
             );
         }
     }
+    report.summarize(token_removed, creds.len());
     Ok(report)
 }
