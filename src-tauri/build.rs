@@ -5,6 +5,7 @@ fn main() {
             "app_info",
             "list_identities",
             "save_identity",
+            "resolve_start_url",
             "remove_identity",
             "sign_in",
             "cancel_sign_in",

@@ -8,7 +8,9 @@ use lanyard_core::codecommit::{
 use lanyard_core::offboard::OffboardReport;
 use lanyard_core::profiles::{ProfileSettings, SyncPlan, SyncReport};
 use lanyard_core::settings::AppSettings;
-use lanyard_core::sso::{IdentityInput, IdentityStatus, LoginMethod, LoginStep, LogoutReport};
+use lanyard_core::sso::{
+    IdentityInput, IdentityStatus, LoginMethod, LoginStep, LogoutReport, ResolvedStartUrl,
+};
 use lanyard_core::switcher::SwitcherEntry;
 use lanyard_core::view::AppInfo;
 use tauri::ipc::Channel;
@@ -38,6 +40,18 @@ pub async fn save_identity<R: Runtime>(
     let saved = state.save_identity(input)?;
     events::sessions_changed(&app);
     Ok(saved)
+}
+
+/// Where a start URL leads (vanity URLs are asked once): the portal host and region to show.
+#[tauri::command]
+pub async fn resolve_start_url(
+    state: State<'_, AppState>,
+    start_url: String,
+    region: Option<String>,
+) -> Result<ResolvedStartUrl, CmdError> {
+    Ok(state
+        .resolve_start_url(&start_url, region.as_deref())
+        .await?)
 }
 
 /// Signs out of and removes a Lanyard-managed identity.

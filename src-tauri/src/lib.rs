@@ -25,6 +25,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::app_info,
             commands::list_identities,
             commands::save_identity,
+            commands::resolve_start_url,
             commands::remove_identity,
             commands::sign_in,
             commands::cancel_sign_in,
@@ -1138,6 +1139,10 @@ mod tests {
             ("ui_timing", serde_json::json!({"what": "x", "ms": 1.0})),
             ("ui_ready", serde_json::json!({"marks": null})),
             ("cancel_sign_in", serde_json::json!({"session": "acme"})),
+            (
+                "resolve_start_url",
+                serde_json::json!({"startUrl": "https://acme.awsapps.com/start", "region": "us-east-1"}),
+            ),
             (
                 "serve_credentials",
                 serde_json::json!({"profile": "acme-dev/Developer", "serve": true}),

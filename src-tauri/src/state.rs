@@ -196,7 +196,7 @@ impl AppState {
         if !identity.managed {
             return sso::identity::remove(&self.svc.ctx().paths, session);
         }
-        sso::logout(self.svc.ctx(), &identity).await?;
+        self.svc.sign_out(&identity).await?;
         sso::identity::remove(&self.svc.ctx().paths, session)
     }
 
@@ -251,20 +251,25 @@ impl AppState {
             .remove(session);
         *self.login_hint.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let signed = result?;
+        let mut lines = vec![];
+        if let Some(skew) = signed.clock_skew_secs {
+            let way = if skew > 0 { "behind" } else { "ahead of" };
+            lines.push(format!(
+                "This computer's clock is {} min {way} IAM Identity Center's: signed AWS requests (CodeCommit) fail until you correct the system time.",
+                skew.abs() / 60
+            ));
+        }
+        // "SSO region updated to …" (or what to change in the user's own section).
+        lines.extend(signed.region_note.clone());
         let mut notes = self.clock_notes.lock().unwrap_or_else(|p| p.into_inner());
-        match signed.clock_skew_secs {
-            Some(skew) => {
-                let way = if skew > 0 { "behind" } else { "ahead of" };
-                notes.insert(session.to_owned(), format!(
-                    "This computer's clock is {} min {way} IAM Identity Center's: signed AWS requests (CodeCommit) fail until you correct the system time.",
-                    skew.abs() / 60
-                ));
-            }
-            None => {
-                notes.remove(session);
-            }
+        if lines.is_empty() {
+            notes.remove(session);
+        } else {
+            notes.insert(session.to_owned(), lines.join(" "));
         }
         drop(notes);
+        // The region may have been corrected in the config: report the identity as it is now.
+        let identity = self.identity(session).unwrap_or(identity);
         Ok(self.status(&identity))
     }
 
@@ -278,6 +283,15 @@ impl AppState {
         {
             c.cancel();
         }
+    }
+
+    /// Where a start URL leads (a vanity URL is asked once), for the identity form.
+    pub async fn resolve_start_url(
+        &self,
+        start_url: &str,
+        region: Option<&str>,
+    ) -> Result<sso::ResolvedStartUrl> {
+        self.svc.resolve_start_url(start_url, region).await
     }
 
     /// Signs out of one identity.
@@ -635,6 +649,8 @@ pub(crate) fn emulator_endpoints(emu: &lanyard_emulator::Emulator) -> sso::Endpo
         signin: url,
         git_host: Some(emu.https_url.trim_start_matches("https://").to_owned()),
         git_ca_file: Some(emu.ca_file.clone()),
+        ca_bundle: Some(emu.ca_file.clone()),
+        ..sso::Endpoints::default()
     }
 }
 

@@ -85,6 +85,51 @@ def test_add_identity_sign_in_and_out_from_the_window(emu, tmp_path):
             lambda: text(wd, '[data-testid="state-acme"]') == "Signed out", 15, what="sign-out"
         )
         assert not cache.exists()
+        notice = text(wd, '[data-testid="notice-acme"]')
+        assert "Portal session ended" in notice and "the sign-in token" in notice, notice
+    finally:
+        wd.delete()
+        driver.stop()
+
+
+def test_a_company_sign_in_address_without_a_region_in_the_window(emu, tmp_path):
+    """The form asks the vanity URL where it leads, shows the portal host, fills in the region;
+    the sign-in then goes to that portal."""
+    home = tmp_path / "home"
+    env = app_env(home)
+    env.update({k: v for k, v in emu.env.items()})
+    env["LANYARD_KEYRING"] = "none"
+    vanity = emu.env["LANYARD_DEMO_VANITY_URL"]
+    portal = emu.control("GET", "/_emulator/world").json()["instance"][0]["portal_url"]
+    driver = TauriDriver(env, tmp_path / "tauri-driver.log")
+    wd = driver.session()
+    try:
+        wd.wait_for('nav[aria-label="Main"]', timeout=30)
+        wd.click(wd.wait_for('[data-testid="add-identity"]'))
+        wd.send_keys(wd.wait_for("#identity-session"), "corp")
+        wd.send_keys(wd.find("#identity-start-url"), vanity)
+        wd.click(wd.find("#identity-region"))  # leaving the field asks where it leads
+        hint = wait_until(
+            lambda: (
+                "Leads to" in text(wd, '[data-testid="identity-portal"]')
+                and text(wd, '[data-testid="identity-portal"]')
+            ),
+            15,
+            what="the portal the address leads to",
+        )
+        assert hint == f"Leads to {portal.removeprefix('https://')} · region us-east-1", hint
+        region = wd.execute("return document.querySelector('#identity-region').value")
+        assert region == "us-east-1"
+        wd.click(wd.find('[data-testid="identity-save"]'))
+        wd.wait_for('[data-testid="identity-corp"]', timeout=10)
+        config = (home / ".aws/config").read_text()
+        assert f"sso_start_url = {vanity}\nsso_region = us-east-1" in config, config
+        wd.click(wd.find('[data-testid="sign-in-device-corp"]'))
+        wait_until(
+            lambda: text(wd, '[data-testid="state-corp"]') == "Signed in",
+            30,
+            what="the vanity session to be signed in",
+        )
     finally:
         wd.delete()
         driver.stop()

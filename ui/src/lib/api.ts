@@ -27,6 +27,7 @@ import type { LoginMethod } from './bindings/LoginMethod';
 import type { LoginStep } from './bindings/LoginStep';
 import type { LogoutReport } from './bindings/LogoutReport';
 import type { OffboardReport } from './bindings/OffboardReport';
+import type { ResolvedStartUrl } from './bindings/ResolvedStartUrl';
 import type { ProfileSettings } from './bindings/ProfileSettings';
 import type { RecentClone } from './bindings/RecentClone';
 import type { SwitcherEntry } from './bindings/SwitcherEntry';
@@ -37,6 +38,7 @@ import { isView, type View } from './navigation';
 export type { AccountRoles } from './bindings/AccountRoles';
 export type { AppInfo } from './bindings/AppInfo';
 export type { AppSettings } from './bindings/AppSettings';
+export type { ResolvedStartUrl } from './bindings/ResolvedStartUrl';
 export type { CopiedCredentials } from './bindings/CopiedCredentials';
 export type { EndpointInfo } from './bindings/EndpointInfo';
 export type { ClonePhase } from './bindings/ClonePhase';
@@ -153,6 +155,19 @@ export function saveIdentity(input: IdentityInput): Promise<IdentityStatus> {
   return call<IdentityStatus>('save_identity', { input });
 }
 
+/**
+ * Where a start URL leads: an AWS portal URL as it is, a company's own (vanity) URL asked once
+ * for the portal it redirects to. Gives the portal host and the region (from the host, else
+ * `region`). Rejects with `invalid startUrl: …` (the AWS CLI's wording) when it leads nowhere
+ * usable.
+ */
+export function resolveStartUrl(
+  startUrl: string,
+  region: string | null,
+): Promise<ResolvedStartUrl> {
+  return call<ResolvedStartUrl>('resolve_start_url', { startUrl, region });
+}
+
 /** Signs out of and removes a Lanyard-managed identity. */
 export function removeIdentity(session: string): Promise<void> {
   return call<void>('remove_identity', { session });
@@ -190,7 +205,10 @@ export function cancelSignIn(session: string): Promise<void> {
   return call<void>('cancel_sign_in', { session });
 }
 
-/** Signs out: ends the portal session when possible, then removes the cached token. */
+/**
+ * Signs out: ends the portal session when possible, then removes the cached token, the AWS
+ * CLI's cached role credentials of the identity and Lanyard's copies; `summary` says what went.
+ */
 export function signOut(session: string): Promise<LogoutReport> {
   return call<LogoutReport>('sign_out', { session });
 }

@@ -64,6 +64,8 @@ const CALLS: [string, () => Promise<unknown> | void][] = [
         scopes: ['sso:account:access'],
       }),
   ],
+  ['resolveStartUrl', () => api.resolveStartUrl('https://acme.awsapps.com/start', 'eu-west-1')],
+  ['resolveStartUrl (no region)', () => api.resolveStartUrl('http://not-https.example', null)],
   ['removeIdentity', () => api.removeIdentity('no-such-session')],
   ['signIn', () => api.signIn('no-such-session', 'auto', () => {})],
   ['signIn (PKCE)', () => api.signIn('no-such-session', 'authCode', () => {})],

@@ -28,7 +28,7 @@ describe('countdown', () => {
 
   it('counts down a non-refreshable signed-in session without promising renewal', () => {
     const s = status('a', { state: 'signedIn', accessTokenExpiresAt: inFuture(90_000) });
-    expect(countdown(s, NOW)).toBe('Access token valid 1m 30s');
+    expect(countdown(s, NOW)).toBe('Cannot renew · ends in 1m 30s');
     expect(countdown(s, NOW + 90_000)).toBe('Expired');
   });
 

@@ -40,8 +40,9 @@ export function countdown(status: IdentityStatus, now: number): string | null {
         if (left <= 0) return 'Renews automatically · renewing the access token…';
         return `Renews automatically · access token valid ${formatDuration(left)}`;
       }
-      if (left === null) return null;
-      return left > 0 ? `Access token valid ${formatDuration(left)}` : 'Expired';
+      // No refresh token was issued (e.g. a registration without scopes): say so up front.
+      if (left === null) return 'Cannot renew — sign in again when it ends';
+      return left > 0 ? `Cannot renew · ends in ${formatDuration(left)}` : 'Expired';
     case 'expiring':
       return left !== null && left > 0
         ? `Expires in ${formatDuration(left)} — sign in again`

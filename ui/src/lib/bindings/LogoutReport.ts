@@ -19,4 +19,8 @@ serverSideNote: string | null,
 /**
  * Files removed.
  */
-removedFiles: Array<string>, };
+removedFiles: Array<string>, 
+/**
+ * One line for people: what ended and what was removed.
+ */
+summary: string, };

@@ -116,8 +116,12 @@ describe('Sessions: adding an identity', () => {
 
     const url = input('identity-start-url');
     await waitFor(() => expect(url.getAttribute('aria-invalid')).toBe('true'));
-    const described = document.getElementById(url.getAttribute('aria-describedby')!);
-    expect(described?.textContent).toContain('http://acme.awsapps.com/start must use https://');
+    const described = url
+      .getAttribute('aria-describedby')!
+      .split(' ')
+      .map((id) => document.getElementById(id)?.textContent ?? '')
+      .join(' ');
+    expect(described).toContain('http://acme.awsapps.com/start must use https://');
     expect(document.activeElement).toBe(url);
     expect(input('identity-region').getAttribute('aria-invalid')).toBeNull();
     expect(screen.getByRole('dialog')).toBeTruthy();
@@ -155,7 +159,8 @@ describe('Sessions: adding an identity', () => {
     await fireEvent.input(input('identity-session'), { target: { value: 'acme' } });
     await fireEvent.click(screen.getByTestId('identity-save'));
     expect(input('identity-start-url').getAttribute('aria-invalid')).toBe('true');
-    expect(input('identity-region').getAttribute('aria-invalid')).toBe('true');
+    // The region is optional: the start URL can name it.
+    expect(input('identity-region').getAttribute('aria-invalid')).toBeNull();
     expect(calls.map((c) => c.cmd)).toEqual(['list_identities']);
 
     await fireEvent.keyDown(input('identity-start-url'), { key: 'Escape' });
@@ -447,6 +452,8 @@ describe('Sessions: signing in and out', () => {
           signedOutServerSide: false,
           serverSideNote: 'the portal was unreachable',
           removedFiles: [],
+          summary:
+            'Portal session not ended (the portal was unreachable); removed the sign-in token, 2 cached role credentials and the keyring copies.',
         };
       },
     });
@@ -458,6 +465,70 @@ describe('Sessions: signing in and out', () => {
       { cmd: 'sign_out', args: { session: 'acme' } },
     ]);
     expect(screen.queryByTestId('sign-out-acme')).toBeNull();
-    expect(screen.getByTestId('notice-acme').textContent).toContain('the portal was unreachable');
+    const notice = screen.getByTestId('notice-acme').textContent;
+    expect(notice).toContain('the portal was unreachable');
+    expect(notice).toContain('2 cached role credentials');
+  });
+});
+
+describe('Sessions: a company start URL', () => {
+  const VANITY = 'https://aws.corp.example/start';
+  const resolved = {
+    startUrl: VANITY,
+    resolvedUrl: 'https://ssoins-1.portal.eu-west-1.app.aws',
+    portalHost: 'ssoins-1.portal.eu-west-1.app.aws',
+    region: 'eu-west-1',
+    regionFromHost: true,
+  };
+
+  it('without a region: asks where it leads, shows the portal, saves with its region', async () => {
+    const calls = mockShell({
+      list_identities: () => [],
+      resolve_start_url: () => resolved,
+      save_identity: (args) => status('corp', {}, { ...(args.input as object) }),
+    });
+    render(SessionsView);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Add identity' }));
+    await fireEvent.input(input('identity-session'), { target: { value: 'corp' } });
+    await fireEvent.input(input('identity-start-url'), { target: { value: VANITY } });
+    await fireEvent.blur(input('identity-start-url'));
+    await waitFor(() =>
+      expect(screen.getByTestId('identity-portal').textContent).toContain(
+        'Leads to ssoins-1.portal.eu-west-1.app.aws · region eu-west-1',
+      ),
+    );
+    expect(input('identity-region').value).toBe('eu-west-1');
+    await fireEvent.click(screen.getByTestId('identity-save'));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(calls.find((c) => c.cmd === 'resolve_start_url')?.args).toEqual({
+      startUrl: VANITY,
+      region: null,
+    });
+    expect(calls.find((c) => c.cmd === 'save_identity')?.args).toEqual({
+      input: { session: 'corp', startUrl: VANITY, region: 'eu-west-1', scopes: [] },
+    });
+  });
+
+  it('one that leads nowhere usable is shown next to the start URL, nothing saved', async () => {
+    const calls = mockShell({
+      list_identities: () => [],
+      resolve_start_url: () =>
+        Promise.reject({
+          code: 'InvalidInput',
+          message: `invalid startUrl: Could not resolve start URL '${VANITY}' to an AWS-owned endpoint. Final URL: 'https://evil.example'`,
+        }),
+    });
+    render(SessionsView);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Add identity' }));
+    await fireEvent.input(input('identity-session'), { target: { value: 'corp' } });
+    await fireEvent.input(input('identity-start-url'), { target: { value: VANITY } });
+    await fireEvent.click(screen.getByTestId('identity-save'));
+    await waitFor(() =>
+      expect(screen.getByTestId('identity-start-url-error').textContent).toContain(
+        'to an AWS-owned endpoint',
+      ),
+    );
+    expect(calls.some((c) => c.cmd === 'save_identity')).toBe(false);
+    expect(screen.getByRole('dialog')).toBeTruthy();
   });
 });
