@@ -543,7 +543,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     let region = match region {
                         Some(r) => r,
                         None => {
-                            let r = service(paths.clone()).resolve_start_url(&url, None).await?;
+                            // Updating an identity: its region is the fallback, as sso_region is.
+                            let known = sso::identity::from_config(&sso::identity::read_config(
+                                &paths.aws_config_file,
+                            )?)
+                            .into_iter()
+                            .find(|i| i.session == session)
+                            .map(|i| i.region);
+                            let r = service(paths.clone())
+                                .resolve_start_url(&url, known.as_deref())
+                                .await?;
                             if r.resolved_url != r.start_url {
                                 eprintln!(
                                     "{} leads to {} (region {}).",

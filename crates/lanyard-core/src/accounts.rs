@@ -226,11 +226,12 @@ pub async fn discover(
 ) -> Result<Vec<AccountRoles>> {
     // A token that expires during a long discovery is refreshed first, never re-authenticated.
     let access_token = crate::codecommit::creds::access_token(ctx, identity).await?;
-    let endpoint = ctx.endpoints.portal_url(&identity.region);
+    let issued = crate::sso::session::issued_identity(ctx, identity);
+    let endpoint = ctx.endpoints.portal_url(&issued.region);
     let client = aws_sdk_sso::Client::from_conf(
         aws_sdk_sso::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(identity.region.clone()))
+            .region(Region::new(issued.region.clone()))
             .endpoint_url(&endpoint)
             .retry_config(RetryConfig::disabled())
             .build(),

@@ -128,6 +128,16 @@ pub enum Error {
         /// The transport error.
         reason: String,
     },
+    /// A company start URL could not be asked where it leads.
+    #[error(
+        "cannot reach {url} to find your AWS access portal: {reason}. Check your network (proxy, VPN) and, behind a TLS-inspecting proxy, AWS_CA_BUNDLE or ca_bundle"
+    )]
+    StartUrlUnreachable {
+        /// The configured start URL.
+        url: String,
+        /// The transport error (the AWS CLI's "Failed to resolve start URL: …").
+        reason: String,
+    },
     /// The endpoint answered something that is not an AWS response (an HTML page, a proxy error).
     #[error(
         "{endpoint} gave an unexpected answer for {session} ({detail}); is it an IAM Identity Center endpoint for region {region}?"
@@ -227,7 +237,7 @@ impl Error {
             Error::SessionExpired { .. } => ErrorCode::SessionExpired,
             Error::LoginCancelled { .. } | Error::Cancelled { .. } => ErrorCode::Cancelled,
             Error::LoginDenied { .. } | Error::LoginExpired { .. } => ErrorCode::LoginNotCompleted,
-            Error::Unreachable { .. } => ErrorCode::Unreachable,
+            Error::Unreachable { .. } | Error::StartUrlUnreachable { .. } => ErrorCode::Unreachable,
             Error::Io { .. }
             | Error::CorruptCache { .. }
             | Error::Config { .. }

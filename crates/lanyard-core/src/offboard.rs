@@ -45,6 +45,9 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
             files.push(f);
         }
         let token = cache::token_path(&paths.sso_cache_dir, &i.session);
+        // Registrations are keyed by the region the sign-in used: a vanity URL's portal region
+        // (the token file's) may differ from the configured one.
+        let issued_region = sso::session::issued_identity(ctx, i).region;
         if token.exists() {
             report
                 .removed
@@ -61,14 +64,16 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
                 Some(note) => format!("{} ({note})", i.session),
             });
         }
-        for scopes in [None, (!i.scopes.is_empty()).then_some(i.scopes.as_slice())] {
-            files.push(cache::registration_path(
-                &paths.sso_cache_dir,
-                &i.start_url,
-                &i.region,
-                scopes,
-                &i.session,
-            ));
+        for region in [&i.region, &issued_region] {
+            for scopes in [None, (!i.scopes.is_empty()).then_some(i.scopes.as_slice())] {
+                files.push(cache::registration_path(
+                    &paths.sso_cache_dir,
+                    &i.start_url,
+                    region,
+                    scopes,
+                    &i.session,
+                ));
+            }
         }
         for block in [
             profiles::block_id(&i.session),

@@ -132,7 +132,8 @@ pub(crate) async fn fetch(
     limiter: &RateLimiter,
 ) -> Result<RoleCredentials> {
     let token = access_token(ctx, identity).await?;
-    let (client, endpoint) = crate::sso::client::portal(&ctx.endpoints, identity);
+    let issued = crate::sso::session::issued_identity(ctx, identity);
+    let (client, endpoint) = crate::sso::client::portal(&ctx.endpoints, &issued);
     let out = crate::accounts::call(identity, &endpoint, "GetRoleCredentials", limiter, || {
         client
             .get_role_credentials()

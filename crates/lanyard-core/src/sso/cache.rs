@@ -97,17 +97,28 @@ fn get<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 /// Reads a token file. `Ok(None)` when there is none; a clear error when it is unreadable.
 ///
 /// botocore writes the file in place (truncate, then write), so a reader can catch it empty or
-/// half written: a file that is not valid JSON is re-read a few times over ~½ s before it is
-/// called corrupt.
+/// half written: a file that is not valid JSON and was written in the last two seconds is
+/// re-read a few times (at most ~¼ s) before it is called corrupt. An old broken file is
+/// reported at once, so a status poll never waits on it.
 pub fn read_token(path: &Path) -> Result<Option<CachedToken>> {
-    read_token_waiting(path, &[25, 75, 150, 250])
+    read_token_waiting(path, &[20, 50, 80, 100])
+}
+
+fn being_written(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age < std::time::Duration::from_secs(2))
 }
 
 fn read_token_waiting(path: &Path, waits_ms: &[u64]) -> Result<Option<CachedToken>> {
     let mut waits = waits_ms.iter();
     loop {
         match read_token_once(path) {
-            Err(Error::CorruptCache { reason, .. }) if reason.starts_with("not JSON") => {
+            Err(Error::CorruptCache { reason, .. })
+                if reason.starts_with("not JSON") && being_written(path) =>
+            {
                 if let Some(ms) = waits.next() {
                     std::thread::sleep(std::time::Duration::from_millis(*ms));
                     continue;

@@ -236,6 +236,36 @@ pub fn save(paths: &crate::Paths, identity: &Identity) -> Result<Identity> {
     Ok(saved)
 }
 
+/// Sets a Lanyard-managed identity's `sso_region` after a sign-in found its portal elsewhere.
+/// Read and written under the config lock, from the file as it is now: only when the block is
+/// still Lanyard's and still has `start_url` (an edit or a removal made during the sign-in wins).
+/// Returns whether it changed the file.
+pub fn set_region(
+    paths: &crate::Paths,
+    session: &str,
+    start_url: &str,
+    region: &str,
+) -> Result<bool> {
+    let config_path = &paths.aws_config_file;
+    let _lock = crate::profiles::lock_config(paths)?;
+    let text = read_config(config_path)?;
+    let Some(mut current) = from_config(&text)
+        .into_iter()
+        .find(|i| i.session == session && i.managed && i.start_url == start_url)
+    else {
+        return Ok(false);
+    };
+    if current.region == region {
+        return Ok(false);
+    }
+    current.region = region.to_owned();
+    validate(&current.session, &current.start_url, &current.region)?;
+    let updated =
+        aws_config::upsert_block(&text, &block_id(&current.session), &section_text(&current));
+    write_config(config_path, &updated)?;
+    Ok(true)
+}
+
 /// Removes a Lanyard-managed identity's block; user-written ones are refused.
 pub fn remove(paths: &crate::Paths, session: &str) -> Result<()> {
     let config_path = &paths.aws_config_file;

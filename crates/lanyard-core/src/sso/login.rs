@@ -143,12 +143,15 @@ pub async fn login(
     let configured = identity;
     // A vanity URL is asked where it leads first; its portal host names the region, which then
     // wins over the configured one for this sign-in (as in the AWS CLI).
-    let resolved = super::resolve::resolve(
+    let resolving = super::resolve::resolve(
         &identity.start_url,
         Some(&identity.region),
         ctx.endpoints.ca_bundle.as_deref(),
-    )
-    .await?;
+    );
+    let resolved = tokio::select! {
+        _ = cancel.cancelled() => return Err(Error::LoginCancelled { session: identity.session.clone() }),
+        r = resolving => r?,
+    };
     let identity = &Identity {
         region: resolved.region.clone(),
         ..identity.clone()
@@ -207,20 +210,18 @@ fn correct_region(ctx: &SsoContext, configured: &Identity, region: &str) -> Opti
     let session = &configured.session;
     if !configured.managed {
         return Some(format!(
-            "The portal of {session} is in {region}, but [sso-session {session}] says sso_region = {}: change it to {region} there (Lanyard does not edit your own sections).",
+            "The portal of {session} is in {region}, but [sso-session {session}] says sso_region = {}: change it to {region} there for other tools (Lanyard uses {region} for this session and does not edit your own sections).",
             configured.region
         ));
     }
-    let updated = Identity {
-        region: region.to_owned(),
-        ..configured.clone()
-    };
-    Some(match super::identity::save(&ctx.paths, &updated) {
-        Ok(_) => format!("SSO region updated to {region}"),
-        Err(e) => format!(
+    match super::identity::set_region(&ctx.paths, session, &configured.start_url, region) {
+        Ok(true) => Some(format!("SSO region updated to {region}")),
+        // Edited or removed while signing in: that change stands.
+        Ok(false) => None,
+        Err(e) => Some(format!(
             "The portal of {session} is in {region}, but sso_region could not be updated: {e}"
-        ),
-    })
+        )),
+    }
 }
 
 /// The cached registration when still good for 15 minutes and for this flow, else a new one.

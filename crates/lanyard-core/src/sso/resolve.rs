@@ -148,7 +148,7 @@ pub async fn resolve(
                 return Err(Error::InvalidInput {
                     field: "region",
                     reason: format!(
-                        "{start_url} does not say which region IAM Identity Center is in: give its region (sso_region, e.g. us-east-1)"
+                        "{start_url} does not say which region IAM Identity Center is in: give the region (--region or the Region field; sso_region in the config), e.g. us-east-1"
                     ),
                 });
             }
@@ -198,7 +198,11 @@ pub async fn resolve(
 /// One request to the vanity host; the `Location` of a redirect (relative ones joined), or the
 /// URL itself when there is none.
 async fn follow_once(url: &url::Url, ca_bundle: Option<&Path>) -> Result<url::Url> {
-    let failed = |why: String| refuse(format!("Failed to resolve start URL: {why}"));
+    // Transport trouble is not a wrong URL: it says to check the network, the CLI's words kept.
+    let failed = |why: String| Error::StartUrlUnreachable {
+        url: url.to_string(),
+        reason: format!("Failed to resolve start URL: {why}"),
+    };
     let tls = tls_config(ca_bundle).map_err(failed)?;
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
@@ -242,15 +246,19 @@ async fn follow_once(url: &url::Url, ca_bundle: Option<&Path>) -> Result<url::Ur
                     .get("location")
                     .and_then(|v| v.to_str().ok())
                     .ok_or_else(|| refuse("Redirect response missing Location header.".into()))?;
-                return url
-                    .join(location)
-                    .map_err(|_| failed(format!("unusable Location {location:?}")));
+                return url.join(location).map_err(|_| {
+                    refuse(format!(
+                        "Failed to resolve start URL: unusable Location {location:?}"
+                    ))
+                });
             }
             s if (200..300).contains(&s) => return Ok(url.clone()),
-            s => return Err(failed(format!("HTTP {s}"))),
+            s => return Err(refuse(format!("Failed to resolve start URL: HTTP {s}"))),
         }
     }
-    Err(failed(format!("HTTP {status}")))
+    Err(refuse(format!(
+        "Failed to resolve start URL: HTTP {status}"
+    )))
 }
 
 fn tls_config(ca_bundle: Option<&Path>) -> std::result::Result<rustls::ClientConfig, String> {

@@ -64,6 +64,30 @@ fn refresh_material(ctx: &SsoContext, session: &str, t: &CachedToken) -> CachedT
     t
 }
 
+/// The identity as its token was issued: the token file's `region` (where IAM Identity Center
+/// issued it — a vanity URL's portal region may differ from a `sso_region` Lanyard may not edit)
+/// wins over the configured one for the calls that use the token, as `aws sso logout` does.
+pub(crate) fn as_issued(identity: &Identity, token: &CachedToken) -> Identity {
+    match token.region.as_deref() {
+        Some(r) if !r.is_empty() && r != identity.region => Identity {
+            region: r.to_owned(),
+            ..identity.clone()
+        },
+        _ => identity.clone(),
+    }
+}
+
+/// [`as_issued`] for the identity's current token file (the identity itself without one).
+pub(crate) fn issued_identity(ctx: &SsoContext, identity: &Identity) -> Identity {
+    match cache::read_token(&cache::token_path(
+        &ctx.paths.sso_cache_dir,
+        &identity.session,
+    )) {
+        Ok(Some(t)) => as_issued(identity, &t),
+        _ => identity.clone(),
+    }
+}
+
 /// The state of an identity's session at the context's `now`.
 pub fn status(ctx: &SsoContext, identity: &Identity) -> IdentityStatus {
     let now = (ctx.clock)();
@@ -140,6 +164,8 @@ pub async fn refresh(
             Err(Error::SessionExpired { session })
         };
     }
+    let issued = as_issued(identity, &current);
+    let identity = &issued;
     let oidc = Oidc::new(&ctx.endpoints, identity);
     let out = oidc
         .client
@@ -258,7 +284,7 @@ pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutRepor
     };
     match cache::read_token(&path) {
         Ok(Some(t)) => {
-            let (client, endpoint) = portal(&ctx.endpoints, identity);
+            let (client, endpoint) = portal(&ctx.endpoints, &as_issued(identity, &t));
             match client
                 .logout()
                 .access_token(t.access_token.expose())
@@ -284,15 +310,17 @@ pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutRepor
     if token_removed {
         report.removed_files.push(path.display().to_string());
     }
-    // The roles' credentials cached in ~/.aws/cli/cache end with the session, by the rule of
-    // `aws sso logout` (only `ProviderType: sso` entries), limited to this session's roles so
-    // other signed-in identities keep theirs.
-    let mine = crate::credentials::session_cache_files(ctx, identity);
-    let creds =
-        crate::credentials::cli_cache::remove_sso(&ctx.paths.cli_cache_dir, Some(&mine), false)?;
-    report
-        .removed_files
-        .extend(creds.iter().map(|f| f.display().to_string()));
+    // The roles' credentials cached in ~/.aws/cli/cache end with the session, as with
+    // `aws sso logout`, limited to this session's roles so other signed-in identities keep
+    // theirs. Those names are SSO cache keys only, so a half-written or corrupt one goes too
+    // (the AWS CLI would fail on it rather than fetch again).
+    let mut creds = vec![];
+    for f in crate::credentials::session_cache_files(ctx, identity) {
+        if crate::fsx::remove_if_exists(&f)? {
+            report.removed_files.push(f.display().to_string());
+            creds.push(f);
+        }
+    }
     for what in ["refresh-token", "client-secret"] {
         if let Err(e) = ctx.secrets.delete(&secret_key(&identity.session, what)) {
             tracing::warn!(
@@ -303,4 +331,61 @@ pub async fn logout(ctx: &SsoContext, identity: &Identity) -> Result<LogoutRepor
     }
     report.summarize(token_removed, creds.len());
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_with_a_token_go_to_the_region_it_was_issued_in() {
+        // A user's own [sso-session] with a vanity URL and a stale sso_region Lanyard may not
+        // edit: the sign-in found the portal in us-east-1 and the token file says so.
+        let configured = Identity {
+            session: "corp".into(),
+            start_url: "https://aws.corp.example".into(),
+            region: "eu-west-1".into(),
+            scopes: vec![],
+            managed: false,
+        };
+        let token = |region: Option<&str>| CachedToken {
+            start_url: Some(configured.start_url.clone()),
+            region: region.map(str::to_owned),
+            access_token: Secret::new("aoa"),
+            expires_at: time::macros::datetime!(2030-01-01 00:00 UTC),
+            client_id: None,
+            client_secret: None,
+            registration_expires_at: None,
+            refresh_token: None,
+        };
+        assert_eq!(
+            as_issued(&configured, &token(Some("us-east-1"))).region,
+            "us-east-1"
+        );
+        assert_eq!(as_issued(&configured, &token(None)).region, "eu-west-1");
+        assert_eq!(as_issued(&configured, &token(Some(""))).region, "eu-west-1");
+    }
+
+    #[test]
+    fn the_summary_says_what_went() {
+        let mut r = LogoutReport {
+            session: "acme".into(),
+            signed_out_server_side: true,
+            server_side_note: None,
+            removed_files: vec![],
+            summary: String::new(),
+        };
+        r.summarize(true, 2);
+        assert_eq!(
+            r.summary,
+            "Portal session ended; removed the sign-in token, 2 cached role credentials and the keyring copies."
+        );
+        r.signed_out_server_side = false;
+        r.server_side_note = Some("there was no token to sign out with".into());
+        r.summarize(false, 0);
+        assert_eq!(
+            r.summary,
+            "Portal session not ended (there was no token to sign out with); removed the keyring copies."
+        );
+    }
 }

@@ -509,6 +509,33 @@ describe('Sessions: a company start URL', () => {
     });
   });
 
+  it('keeps a region typed while the address was asked, and drops the hint once the URL changes', async () => {
+    let answer: (r: typeof resolved) => void = () => {};
+    mockShell({
+      list_identities: () => [],
+      resolve_start_url: () => new Promise((r) => (answer = r)),
+    });
+    render(SessionsView);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Add identity' }));
+    await fireEvent.input(input('identity-start-url'), { target: { value: VANITY } });
+    await fireEvent.blur(input('identity-start-url'));
+    await waitFor(() =>
+      expect(screen.getByTestId('identity-portal').textContent).toContain('Finding your portal'),
+    );
+    await fireEvent.input(input('identity-region'), { target: { value: 'ap-south-1' } });
+    answer(resolved);
+    await waitFor(() =>
+      expect(screen.getByTestId('identity-portal').textContent).toContain('Leads to'),
+    );
+    expect(input('identity-region').value).toBe('ap-south-1');
+    await fireEvent.input(input('identity-start-url'), {
+      target: { value: 'https://other.corp.example' },
+    });
+    await waitFor(() =>
+      expect(screen.getByTestId('identity-portal').textContent).not.toContain('Leads to'),
+    );
+  });
+
   it('one that leads nowhere usable is shown next to the start URL, nothing saved', async () => {
     const calls = mockShell({
       list_identities: () => [],
