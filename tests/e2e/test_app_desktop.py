@@ -996,3 +996,52 @@ def test_the_session_check_cadence_setting_sets_how_often_sessions_renew(tmp_pat
             wait_until(lambda: renewals() - signed_in == 2, 40, what="the check 2 minutes on")
     finally:
         emu.stop()
+
+
+def test_a_sync_that_changes_profiles_while_the_window_is_away_notifies(emu, tmp_path):
+    """A sync started in the window finishes after the window was closed: a sync that changed
+    nothing stays quiet, one that added profiles says how many, in a notification."""
+    home = tmp_path / "home"
+    env = synced_home(emu, home)
+    shown = tmp_path / "notifications.jsonl"
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("fake_notifications.py")), str(shown), ""],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    driver = TauriDriver(env, tmp_path / "tauri-driver.log")
+    try:
+        assert server.stdout.readline().strip() == "READY"
+        wd = driver.session()
+        wd.wait_for('nav[aria-label="Main"]', timeout=30)
+        before = (home / ".aws/config").read_text().count("[profile ")
+        # Two syncs as the Apply button sends them, 2 s from now: the same settings (no change),
+        # then with credential_process twins (one new profile per role).
+        wd.execute(
+            """
+            const invoke = window.__TAURI_INTERNALS__.invoke;
+            setTimeout(async () => {
+              const s = await invoke('get_profile_settings', {session: 'acme'});
+              await invoke('apply_profiles', {session: 'acme', settings: s});
+              await invoke('apply_profiles',
+                {session: 'acme', settings: {...s, credentialProcess: true}});
+            }, 2000);
+            """
+        )
+        main = wait_until(lambda: windows("^Lanyard$"), 15, what="the window")[0]
+        close_window(main)
+        wait_until(lambda: not windows("^Lanyard$"), 10, what="the window to close")
+        n = wait_until(lambda: notices(shown), 30, what="the sync's notification")
+        added = (home / ".aws/config").read_text().count("[profile ") - before
+        assert added > 0
+        assert [(x["summary"], x["body"]) for x in n] == [
+            (
+                "acme: roles changed",
+                f"{added} new profiles in ~/.aws/config after the last sync.",
+            )
+        ], n
+        wd.delete()
+    finally:
+        driver.stop()
+        server.terminate()
