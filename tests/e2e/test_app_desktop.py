@@ -1045,3 +1045,35 @@ def test_a_sync_that_changes_profiles_while_the_window_is_away_notifies(emu, tmp
     finally:
         driver.stop()
         server.terminate()
+
+
+def test_the_console_hand_off_serves_only_this_user_and_no_idle_connection_stalls_it(emu, tmp_path):
+    """The one-time loopback address is on the browser's world-readable command line: another
+    user's process fetching it first gets 403 (not the console), an idle connection does not hold
+    up the hand-off, and this user's browser then lands on the console."""
+    env = synced_home(emu, tmp_path / "home")
+    browser = tmp_path / "browser.sh"
+    browser.write_text(
+        f"""#!/bin/sh
+url="$1"
+port=$(echo "$url" | sed -E 's#http://127.0.0.1:([0-9]+)/.*#\\1#')
+{sys.executable} -c "import socket, sys, time; s = socket.create_connection(('127.0.0.1', int(sys.argv[1]))); time.sleep(60)" "$port" &
+sleep 0.3
+setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -o /dev/null -w '%{{http_code}}' "$url" > "{tmp_path}/other.status"
+exec curl -s -L -o "{tmp_path}/page.html" -w '%{{http_code}}' "$url" > "{tmp_path}/mine.status"
+"""
+    )
+    browser.chmod(0o755)
+    started = time.monotonic()
+    r = lanyard(["console", "acme-prod/ReadOnly"], dict(env, BROWSER=str(browser)))
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - started < 30, "the idle connection did not stall the hand-off"
+    assert (tmp_path / "other.status").read_text() == "403", "another user is refused"
+    wait_until(
+        lambda: (
+            (tmp_path / "mine.status").exists() and (tmp_path / "mine.status").read_text() == "200"
+        ),
+        15,
+        what="this user's browser to land on the console",
+    )
+    assert "ReadOnly" in (tmp_path / "page.html").read_text()

@@ -526,3 +526,34 @@ def test_an_unknown_scope_is_refused_naming_the_setting(emu, tmp_path):
     r = run_cli(login_args("--device-code", "--scopes", "sso:account:access,bogus:scope"), env)
     assert r.returncode != 0
     assert "bogus:scope" in r.stderr and "sso_registration_scopes" in r.stderr, r.stderr
+
+
+def test_another_users_answer_to_the_sign_in_callback_is_ignored(tmp_path):
+    """The authorize URL, state included, is on the browser's world-readable command line:
+    another user's process answering the callback with it (here `error=access_denied`) is not
+    heard, and the sign-in completes when this user's browser answers."""
+    emu = start_emulator(tmp_path / "emu", args=["--auto-approve"])
+    try:
+        home = tmp_path / "home"
+        env = cli_env(emu, home)
+        browser = tmp_path / "browser.sh"
+        browser.write_text(
+            f"""#!/bin/sh
+loc=$(curl -s -o /dev/null -w '%{{redirect_url}}' "$1")
+cb=${{loc%%\\?*}}
+state=$(echo "$loc" | sed -E 's/.*[?&]state=([^&]*).*/\\1/')
+setpriv --reuid=65534 --regid=65534 --clear-groups \\
+  curl -s -o /dev/null -w '%{{http_code}}' "$cb?error=access_denied&state=$state" > "{tmp_path}/other.status"
+sleep 0.5
+curl -s -o /dev/null "$loc"
+"""
+        )
+        browser.chmod(0o755)
+        env["BROWSER"] = str(browser)
+        args = ["login", "--session", SESSION, "--start-url", START, "--region", "us-east-1"]
+        r = run_cli(args, env)
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / "other.status").read_text() == "200"
+        assert token_file(home).exists()
+    finally:
+        emu.stop()

@@ -244,9 +244,16 @@ pub async fn open_once(
         ));
     }
     let deadline = tokio::time::Instant::now() + timeout;
+    // Each connection is served on its own, within REQUEST_TIMEOUT: an idle or slow one cannot
+    // hold up the browser's. The redirect is given once, and only to this user's processes.
+    let (hit_tx, mut hit_rx) = tokio::sync::mpsc::channel::<()>(1);
+    let used = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     loop {
-        let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
-        let Ok(Ok((stream, _))) = accepted else {
+        let accepted = tokio::select! {
+            _ = hit_rx.recv() => return Ok(()),
+            a = tokio::time::timeout_at(deadline, listener.accept()) => a,
+        };
+        let Ok(Ok((stream, peer))) = accepted else {
             return Err(console_error(
                 profile,
                 format!(
@@ -255,31 +262,50 @@ pub async fn open_once(
                 ),
             ));
         };
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<bool>(1);
+        let mine = stream
+            .local_addr()
+            .is_ok_and(|local| crate::loopback::peer_is_same_user(local, peer));
         let (target, want) = (url.expose().to_owned(), path.clone());
-        let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-            let hit = req.uri().path() == want;
-            let _ = tx.try_send(hit);
-            let resp = if hit {
-                hyper::Response::builder()
-                    .status(302)
-                    .header("location", target.clone())
-                    .header("cache-control", "no-store")
-                    .body(Full::new(Bytes::new()))
-            } else {
-                hyper::Response::builder()
-                    .status(404)
-                    .body(Full::new(Bytes::from_static(b"not found")))
-            };
-            async move { Ok::<_, std::convert::Infallible>(resp.expect("static response")) }
+        let (hit_tx, used) = (hit_tx.clone(), used.clone());
+        tokio::spawn(async move {
+            // Set when this connection got the redirect; reported once the answer is written.
+            let gave = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let gave_here = gave.clone();
+            let svc =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let resp = if !mine {
+                        tracing::warn!(
+                            "a console hand-off request came from another user's process; refused"
+                        );
+                        hyper::Response::builder()
+                            .status(403)
+                            .body(Full::new(Bytes::from_static(
+                                b"this sign-in belongs to another user",
+                            )))
+                    } else if req.uri().path() == want
+                        && !used.swap(true, std::sync::atomic::Ordering::SeqCst)
+                    {
+                        gave_here.store(true, std::sync::atomic::Ordering::SeqCst);
+                        hyper::Response::builder()
+                            .status(302)
+                            .header("location", target.clone())
+                            .header("cache-control", "no-store")
+                            .body(Full::new(Bytes::new()))
+                    } else {
+                        hyper::Response::builder()
+                            .status(404)
+                            .body(Full::new(Bytes::from_static(b"not found")))
+                    };
+                    async move { Ok::<_, std::convert::Infallible>(resp.expect("static response")) }
+                });
+            let serve = hyper::server::conn::http1::Builder::new()
+                .keep_alive(false)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
+            let _ = tokio::time::timeout(crate::loopback::REQUEST_TIMEOUT, serve).await;
+            if gave.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = hit_tx.send(()).await;
+            }
         });
-        let _ = hyper::server::conn::http1::Builder::new()
-            .keep_alive(false)
-            .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
-            .await;
-        if rx.recv().await == Some(true) {
-            return Ok(());
-        }
     }
 }
 

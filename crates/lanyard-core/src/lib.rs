@@ -18,6 +18,7 @@ pub mod credentials;
 pub mod error;
 pub(crate) mod fsx;
 pub mod logging;
+pub mod loopback;
 pub mod notices;
 pub mod offboard;
 pub mod paths;

@@ -401,8 +401,14 @@ async fn auth_code(
         loop {
             let stream = tokio::select! {
                 _ = server.cancelled() => return,
-                s = listener.accept() => match s { Ok((s, _)) => s, Err(_) => continue },
+                s = listener.accept() => match s { Ok((s, peer)) => (s, peer), Err(_) => continue },
             };
+            let (stream, peer) = stream;
+            // Only this user's processes may answer (the authorize URL, state included, is on
+            // the browser's world-readable command line).
+            let mine = stream
+                .local_addr()
+                .is_ok_and(|local| crate::loopback::peer_is_same_user(local, peer));
             let (tx, session, expected) = (tx.clone(), session.clone(), expected_state.clone());
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
@@ -420,6 +426,15 @@ async fn auth_code(
                             url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
                                 .into_owned()
                                 .collect();
+                        if !mine {
+                            tracing::warn!(
+                                "a sign-in callback came from another user's process; ignored"
+                            );
+                            return Ok(page(
+                                "Not yours",
+                                "This sign-in belongs to another user of this computer.",
+                            ));
+                        }
                         let state = q.get("state").cloned().unwrap_or_default();
                         // Only an answer carrying this sign-in's `state` counts — OAuth returns
                         // it with errors too (RFC 6749 §4.1.2.1). Anything else (a stray page
@@ -455,9 +470,10 @@ async fn auth_code(
                         Ok(resp)
                     }
                 });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
+                let serve = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(false)
+                    .serve_connection(TokioIo::new(stream), svc);
+                let _ = tokio::time::timeout(crate::loopback::REQUEST_TIMEOUT, serve).await;
             });
         }
     });
