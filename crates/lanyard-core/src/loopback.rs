@@ -84,7 +84,10 @@ mod tests {
         let ours: SocketAddr = "127.0.0.1:46395".parse().unwrap();
         let browser: SocketAddr = "127.0.0.1:51234".parse().unwrap();
         if cfg!(target_endian = "little") {
-            assert_eq!(owner_of(&[table.clone()], browser, ours), Some(65534));
+            assert_eq!(
+                owner_of(std::slice::from_ref(&table), browser, ours),
+                Some(65534)
+            );
             assert_eq!(owner_of(&[table], ours, browser), Some(0));
         }
         assert_eq!(owner_of(&[], browser, ours), None);
