@@ -184,7 +184,25 @@ pub async fn url_for_profile(
     signin_url(&ctx.endpoints, &role, &identity.region, &c).await
 }
 
+/// The most a federation answer may hold (a sign-in token is about 1 KB): a larger or endless
+/// body from a wrong or hostile endpoint is an error, not memory.
+const MAX_FEDERATION_BODY: usize = 64 * 1024;
+
+/// How long the whole federation request, body included, may take.
+const FEDERATION_TIMEOUT: Duration = Duration::from_secs(20);
+
 async fn get(url: &str) -> std::result::Result<(u16, Bytes), String> {
+    tokio::time::timeout(FEDERATION_TIMEOUT, get_unbounded_in_time(url))
+        .await
+        .map_err(|_| {
+            format!(
+                "no complete answer within {} s",
+                FEDERATION_TIMEOUT.as_secs()
+            )
+        })?
+}
+
+async fn get_unbounded_in_time(url: &str) -> std::result::Result<(u16, Bytes), String> {
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
         .map_err(|e| e.to_string())?
@@ -199,21 +217,26 @@ async fn get(url: &str) -> std::result::Result<(u16, Bytes), String> {
         .map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?;
     let fut = client.get(uri);
     // The error text of a failed request never includes the URL's query (it holds the session).
-    let resp = tokio::time::timeout(Duration::from_secs(20), fut)
-        .await
-        .map_err(|_| "no answer within 20 s".to_owned())?
-        .map_err(|e| {
-            use std::error::Error as _;
-            e.source()
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "connection failed".into())
-        })?;
+    let resp = fut.await.map_err(|e| {
+        use std::error::Error as _;
+        e.source()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "connection failed".into())
+    })?;
     let status = resp.status().as_u16();
-    let body = resp
-        .into_body()
+    let body = http_body_util::Limited::new(resp.into_body(), MAX_FEDERATION_BODY)
         .collect()
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                format!(
+                    "the answer is larger than {} KiB",
+                    MAX_FEDERATION_BODY / 1024
+                )
+            } else {
+                e.to_string()
+            }
+        })?
         .to_bytes();
     Ok((status, body))
 }
@@ -340,6 +363,27 @@ mod tests {
                 .to_string()
                 .contains("lanyard sync")
         );
+    }
+
+    /// A federation endpoint that answers without end: an error after 64 KiB, not all memory;
+    /// one that never finishes its body: an error after the time limit, not a hang.
+    #[tokio::test]
+    async fn a_federation_answer_is_bounded_in_size() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+                .await;
+            let chunk = format!("{:x}\r\n{}\r\n", 8192, "x".repeat(8192));
+            while s.write_all(chunk.as_bytes()).await.is_ok() {}
+        });
+        let e = get(&format!("http://{addr}/federation")).await.unwrap_err();
+        assert!(e.contains("larger than 64 KiB"), "{e}");
     }
 
     #[test]

@@ -133,9 +133,16 @@ pub fn default_dest(
         })
         .collect();
     let account = account.trim_matches(['-', '.']);
+    // The id is only a folder name when it is one (digits); a name from the server that slugs
+    // to nothing never reaches the path raw.
+    let fallback = if !account_id.is_empty() && account_id.chars().all(|c| c.is_ascii_digit()) {
+        account_id
+    } else {
+        "account"
+    };
     clone_root
         .join(if account.is_empty() {
-            account_id
+            fallback
         } else {
             account
         })
@@ -582,6 +589,15 @@ mod tests {
             Path::new("/src/111122223333/api"),
             "no escaping the root"
         );
+        assert_eq!(
+            default_dest(root, "", "../../etc", "api"),
+            Path::new("/src/account/api"),
+            "an id that is not digits is never a folder name"
+        );
+        for name in [".", "..", "...", ""] {
+            assert!(!url::is_repository_name(name), "{name:?}");
+        }
+        assert!(url::is_repository_name(".dotfiles") && url::is_repository_name("a..b"));
         let d = tempfile::tempdir().unwrap();
         assert!(check_dest(&d.path().join("new")).is_ok());
         assert!(check_dest(d.path()).is_ok(), "an empty folder is fine");

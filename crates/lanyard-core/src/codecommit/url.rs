@@ -81,12 +81,14 @@ pub fn repo_path(repository: &str) -> String {
     format!("/v1/repos/{repository}")
 }
 
-/// Whether a name can be a CodeCommit repository (`[\w.-]{1,100}`), so it can go into a path.
+/// Whether a name can be a CodeCommit repository (`[\w.-]{1,100}`, not `.`, `..` or only dots,
+/// as CodeCommit refuses), so it can go into a path.
 pub fn is_repository_name(name: &str) -> bool {
     (1..=100).contains(&name.len())
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        && !name.chars().all(|c| c == '.')
 }
 
 /// The remote URL Lanyard writes for a clone: region and profile explicit, so any git (an IDE's
