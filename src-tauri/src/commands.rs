@@ -108,7 +108,17 @@ pub async fn sign_out<R: Runtime>(
 
 /// Opens an http(s) URL in the system browser.
 #[tauri::command]
-pub async fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), CmdError> {
+pub async fn open_url<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    url: String,
+) -> Result<(), CmdError> {
+    // Only a link a sign-in gave the page: a compromised page cannot pick the destination.
+    if !state.offered_url(&url) {
+        return Err(CmdError::unknown(format!(
+            "{url} is not a sign-in link Lanyard gave; not opened"
+        )));
+    }
     if crate::open_in_browser(&app, &url) {
         Ok(())
     } else {

@@ -860,17 +860,33 @@ pub(crate) fn cli_binary() -> Option<std::path::PathBuf> {
 /// Opens a local folder (a clone) in the file manager; only folders Lanyard cloned into.
 pub(crate) fn open_path<R: Runtime>(app: &AppHandle<R>, path: &str) -> Result<(), String> {
     let state = app.state::<AppState>();
-    if !state.recent_clones().iter().any(|c| c.path == path)
-        && !std::path::Path::new(path).starts_with(state.clone_root())
-    {
+    let recent: Vec<String> = state.recent_clones().into_iter().map(|c| c.path).collect();
+    let real = cloned_folder(path, &recent, &state.clone_root())?;
+    app.opener()
+        .open_path(real.to_string_lossy(), None::<&str>)
+        .map_err(|e| format!("could not open {path}: {e}"))
+}
+
+/// `path` as a real folder (symlinks and `..` resolved) that Lanyard cloned: one of the recent
+/// clones or inside the clone root, compared after resolving, so `root/../../x` is not inside.
+fn cloned_folder(
+    path: &str,
+    recent: &[String],
+    clone_root: &std::path::Path,
+) -> Result<std::path::PathBuf, String> {
+    let real = std::fs::canonicalize(path).map_err(|_| format!("{path} no longer exists"))?;
+    let real_of = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let inside_root = real_of(clone_root).is_some_and(|root| real.starts_with(root));
+    let recent = recent
+        .iter()
+        .any(|r| real_of(std::path::Path::new(r)).as_ref() == Some(&real));
+    if !(inside_root || recent) {
         return Err(format!("{path} is not a folder Lanyard cloned"));
     }
-    if !std::path::Path::new(path).is_dir() {
-        return Err(format!("{path} no longer exists"));
+    if !real.is_dir() {
+        return Err(format!("{path} is not a folder"));
     }
-    app.opener()
-        .open_path(path, None::<&str>)
-        .map_err(|e| format!("could not open {path}: {e}"))
+    Ok(real)
 }
 
 #[cfg(test)]
@@ -915,6 +931,58 @@ mod tests {
             })
             .collect();
         assert_eq!(registered, allowed, "capabilities/default.json");
+        assert_eq!(caps["windows"], serde_json::json!(["main"]));
+    }
+
+    /// The quick switcher may call exactly what its page calls: every command behind the
+    /// `api.ts` functions `Switcher.svelte` imports, and nothing else (no offboarding,
+    /// settings, sign-out or arbitrary URLs from a window that is one keystroke away).
+    #[test]
+    fn the_switcher_window_gets_only_what_it_uses() {
+        let page = include_str!("../../ui/src/lib/switcher/Switcher.svelte");
+        let imports = &page[page.find("import {").unwrap()..page.find("} from '../api'").unwrap()];
+        let api = include_str!("../../ui/src/lib/api.ts");
+        let mut used = std::collections::BTreeSet::new();
+        for name in imports
+            .split([',', '{', '\n', ' '])
+            .filter(|w| !w.is_empty())
+        {
+            let Some(at) = api
+                .find(&format!("function {name}("))
+                .or_else(|| api.find(&format!("function {name}<")))
+            else {
+                continue; // a type or a class, not a call
+            };
+            let body = &api[at..];
+            let body = &body[..body.find("\n}").unwrap()];
+            for call in body.split("call<").skip(1) {
+                let cmd = call.split('\'').nth(1).unwrap();
+                used.insert(cmd.to_owned());
+            }
+        }
+        let caps: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/switcher.json")).unwrap();
+        assert_eq!(caps["windows"], serde_json::json!(["switcher"]));
+        let allowed: std::collections::BTreeSet<String> = caps["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| {
+                p.as_str()?
+                    .strip_prefix("allow-")
+                    .map(|c| c.replace('-', "_"))
+            })
+            .collect();
+        assert_eq!(used, allowed, "capabilities/switcher.json");
+        for never in [
+            "offboard",
+            "save_settings",
+            "sign_out",
+            "open_url",
+            "remove_identity",
+        ] {
+            assert!(!allowed.contains(never), "{never}");
+        }
     }
 
     fn invoke(cmd: &str) -> Result<serde_json::Value, serde_json::Value> {
@@ -1053,6 +1121,49 @@ mod tests {
             }
         }
         assert_eq!(invoke("list_identities").unwrap(), serde_json::json!([]));
+    }
+
+    #[test]
+    fn open_folder_resolves_the_path_before_checking_it_is_a_clone() {
+        let d = tempfile_dir();
+        let root = d.join("src");
+        std::fs::create_dir_all(root.join("acme/api")).unwrap();
+        std::fs::create_dir_all(d.join("secret")).unwrap();
+        let inside = root.join("acme/api");
+        assert_eq!(
+            cloned_folder(inside.to_str().unwrap(), &[], &root).unwrap(),
+            std::fs::canonicalize(&inside).unwrap()
+        );
+        let escape = format!("{}/../secret", root.display());
+        let e = cloned_folder(&escape, &[], &root).unwrap_err();
+        assert!(e.contains("not a folder Lanyard cloned"), "{e}");
+        std::os::unix::fs::symlink(d.join("secret"), root.join("link")).unwrap();
+        let via_link = format!("{}/link", root.display());
+        assert!(
+            cloned_folder(&via_link, &[], &root).is_err(),
+            "a link out of the root"
+        );
+        let elsewhere = d.join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        let recent = [elsewhere.display().to_string()];
+        assert!(cloned_folder(elsewhere.to_str().unwrap(), &recent, &root).is_ok());
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn open_url_opens_only_links_a_sign_in_gave() {
+        let err = invoke_with(
+            "open_url",
+            serde_json::json!({"url": "https://evil.example/"}),
+        )
+        .unwrap_err();
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .contains("not a sign-in link Lanyard gave"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub struct AppState {
     clock_notes: Mutex<HashMap<String, String>>,
     /// What the tray tooltip should say while a sign-in waits (e.g. the device code).
     pub login_hint: Mutex<Option<String>>,
+    /// The links a sign-in gave the page (authorize, verification): the only ones `open_url`
+    /// opens, so a compromised page cannot send the browser anywhere.
+    offered_urls: Mutex<std::collections::HashSet<String>>,
     settings: Mutex<AppSettings>,
     tracker: Mutex<notices::Tracker>,
     /// The AWS config's modification time when last looked at (hand edits reload the views).
@@ -135,6 +138,7 @@ impl AppState {
             clones: Mutex::new(HashMap::new()),
             clock_notes: Mutex::new(HashMap::new()),
             login_hint: Mutex::new(None),
+            offered_urls: Mutex::default(),
             settings,
             tracker: Mutex::default(),
             config_stamp,
@@ -231,6 +235,19 @@ impl AppState {
             if hint.is_some() {
                 *self.login_hint.lock().unwrap_or_else(|p| p.into_inner()) = hint;
             }
+            let urls: Vec<String> = match &s {
+                LoginStep::OpenBrowser { url, .. } => vec![url.clone()],
+                LoginStep::DeviceCode {
+                    verification_uri,
+                    verification_uri_complete,
+                    ..
+                } => vec![verification_uri.clone(), verification_uri_complete.clone()],
+                _ => vec![],
+            };
+            self.offered_urls
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(urls);
             on_step(s);
         };
         let opts = LoginOptions {
@@ -283,6 +300,14 @@ impl AppState {
         {
             c.cancel();
         }
+    }
+
+    /// Whether a sign-in gave the page this link (what `open_url` may open).
+    pub fn offered_url(&self, url: &str) -> bool {
+        self.offered_urls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(url)
     }
 
     /// Where a start URL leads (a vanity URL is asked once), for the identity form.
