@@ -4,7 +4,6 @@
 mod commands;
 mod error;
 pub mod events;
-mod logwriter;
 mod state;
 #[cfg(desktop)]
 mod tray;
@@ -290,12 +289,16 @@ fn init_logging() -> Option<std::path::PathBuf> {
                 .unwrap_or_else(|_| "lanyard_app=info,lanyard_core=info".into()),
         ))
     };
-    let dir = lanyard_core::Paths::from_env(|k| std::env::var_os(k))
-        .ok()
-        .map(|p| p.data_dir.join("logs"));
+    let paths = lanyard_core::Paths::from_env(|k| std::env::var_os(k)).ok();
+    let dir = paths.as_ref().map(|p| p.data_dir.join("logs"));
     let file = dir.as_ref().and_then(|d| {
-        // The appender prunes old files at start and complains when the folder is missing.
-        std::fs::create_dir_all(d).ok()?;
+        // Only this user may read Lanyard's data and logs (the appender's files get the
+        // default umask; the folder keeps others out). The appender prunes old files at start
+        // and complains when the folder is missing.
+        if let Some(p) = &paths {
+            let _ = lanyard_core::fsx::make_private_dir(&p.data_dir);
+        }
+        lanyard_core::fsx::make_private_dir(d).ok()?;
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("lanyard")
@@ -305,14 +308,14 @@ fn init_logging() -> Option<std::path::PathBuf> {
             .ok()
     });
     let stderr = tracing_subscriber::fmt::layer()
-        .with_writer(logwriter::Redacting(std::io::stderr))
+        .with_writer(lanyard_core::logwriter::Redacting(std::io::stderr))
         .with_filter(filter());
     let registry = tracing_subscriber::registry().with(stderr);
     match file {
         Some(f) => {
             let layer = tracing_subscriber::fmt::layer()
                 .with_ansi(false)
-                .with_writer(logwriter::Redacting(std::sync::Mutex::new(f)))
+                .with_writer(lanyard_core::logwriter::Redacting(std::sync::Mutex::new(f)))
                 .with_filter(filter());
             registry.with(layer).init();
             dir

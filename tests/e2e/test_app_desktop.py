@@ -621,6 +621,9 @@ def test_the_trace_log_holds_no_secret_through_a_refresh_a_console_sign_in_and_a
     leaks = sorted({kind for kind, values in issued.items() for s in values if s in text})
     assert not leaks, f"secrets in the log, of these kinds: {leaks}"
     assert not re.search(r"\d{8}T\d{6}Z[0-9a-f]{64}", text), "no signed git password"
+    # Only this user can read them: the log folder and the data folder are 0700.
+    for folder in (logs, logs.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
 def test_a_hand_edit_of_the_config_shows_up_without_a_restart(tmp_path):

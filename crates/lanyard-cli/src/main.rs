@@ -243,7 +243,8 @@ fn main() -> ExitCode {
                 &std::env::var("LANYARD_LOG").unwrap_or_default(),
             ),
         ))
-        .with_writer(std::io::stderr)
+        // Through the redactor, as the app's logs: other crates' lines can hold secrets.
+        .with_writer(lanyard_core::logwriter::Redacting(std::io::stderr))
         .init();
     let cli = Cli::parse();
     // credential_process and exec run before every command a tool runs: a cached role needs no

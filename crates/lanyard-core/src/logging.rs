@@ -16,6 +16,11 @@ const CAPPED: &[&str] = &[
     "rustls",
     "reqwest",
     "tower",
+    "aws_credential_types",
+    // The keyring's D-Bus traffic carries the secrets it stores.
+    "zbus",
+    "secret_service",
+    "keyring",
 ];
 
 /// The user's `RUST_LOG`-style directives with the SDK and HTTP crates capped at `info`.
@@ -57,6 +62,13 @@ pub fn redact(line: &str) -> String {
         "accesstoken",
         "refreshtoken",
         "clientsecret",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "secret_access_key",
+        "session_token",
+        "access_token",
+        "refresh_token",
+        "client_secret",
         "x-amz-sso_bearer_token:",
         "authorization:",
         "bearer ",
@@ -96,6 +108,12 @@ pub fn redact(line: &str) -> String {
         while i < bytes.len() && is_tok(bytes[i]) {
             i += 1;
         }
+        // A secret access key: 40 base64 characters, often with '/' (about half of them), which
+        // the per-segment rule below would let through.
+        if secret_key_like(&line[start..i]) {
+            out.push_str("[redacted]");
+            continue;
+        }
         // Segment by '/' so paths and URLs stay readable while a long opaque segment is masked.
         for (n, seg) in line[start..i].split('/').enumerate() {
             if n > 0 {
@@ -120,6 +138,20 @@ pub fn redact(line: &str) -> String {
         }
     }
     out
+}
+
+/// 40 characters of `[A-Za-z0-9+/]`, not a path (no leading '/'), with upper and lower case
+/// letters and a digit or '+'/'/': the shape of an AWS secret access key.
+fn secret_key_like(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 40
+        && b[0] != b'/'
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'))
+        && b.iter().any(u8::is_ascii_uppercase)
+        && b.iter().any(u8::is_ascii_lowercase)
+        && b.iter()
+            .any(|c| c.is_ascii_digit() || matches!(c, b'+' | b'/'))
 }
 
 #[cfg(test)]
@@ -152,6 +184,17 @@ mod tests {
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
         assert_eq!(r(&format!("token {jwt} end")), "token [redacted] end");
         // Ordinary text, paths, URLs and ids stay readable.
+        // Secret access keys with '/', unlabelled, and snake_case labels.
+        let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        assert_eq!(r(&format!("got {key} back")), "got [redacted] back");
+        assert_eq!(
+            r("aws_secret_access_key = abcDEF123, refresh_token: xyz789, client_secret=s3cr3t"),
+            "aws_secret_access_key = [redacted], refresh_token: [redacted], client_secret=[redacted]"
+        );
+        assert_eq!(
+            r("aws_session_token=IQoJb3JpZ2luX2Vj"),
+            "aws_session_token=[redacted]"
+        );
         let plain = "cloned payments-api into /home/me/codecommit/acme-dev/payments-api (account 111122223333, eu-west-1) — ok";
         assert_eq!(r(plain), plain);
         assert_eq!(
@@ -165,6 +208,11 @@ mod tests {
         let f = super::filter_directives("trace,aws_smithy_runtime=trace,lanyard_core=debug");
         assert!(f.starts_with("trace,lanyard_core=debug,"), "{f}");
         assert!(f.contains("aws_smithy=info") && f.contains("hyper=info"));
+        assert!(
+            f.contains("zbus=info")
+                && f.contains("keyring=info")
+                && f.contains("secret_service=info")
+        );
         assert!(!f.contains("aws_smithy_runtime=trace"));
         assert_eq!(super::filter_directives("").split(',').next(), Some("warn"));
     }

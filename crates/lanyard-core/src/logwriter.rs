@@ -1,5 +1,5 @@
-//! A `tracing` writer that passes every line through `lanyard_core::logging::redact` before it
-//! reaches stderr or the log file.
+//! A `tracing` writer that passes every line through [`crate::logging::redact`] before it
+//! reaches stderr or the log file — the CLI's and the app's alike.
 
 use std::io::Write;
 
@@ -22,8 +22,7 @@ pub struct RedactingWriter<W>(W);
 impl<W: Write> Write for RedactingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        self.0
-            .write_all(lanyard_core::logging::redact(&text).as_bytes())?;
+        self.0.write_all(crate::logging::redact(&text).as_bytes())?;
         Ok(buf.len())
     }
 
