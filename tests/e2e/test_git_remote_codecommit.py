@@ -361,6 +361,25 @@ def test_other_credential_helpers_never_store_the_password(emu, login, tmp_path)
     env = env_for(emu, home, rust_helper_path(tmp_path))
     ok(git(env, "clone", "codecommit::us-east-1://p@payments-api", str(tmp_path / "c")))
     assert not (home / ".git-credentials").exists(), (home / ".git-credentials").read_text()
+    # `git -c` (what IDEs pass; git reads it after GIT_CONFIG_COUNT), a URL-specific helper too.
+    host = emu.git_host
+    for n, extra in enumerate(
+        [
+            ["-c", "credential.helper=store"],
+            ["-c", f"credential.https://{host}.helper=store"],
+        ]
+    ):
+        ok(
+            git(
+                env,
+                *extra,
+                "clone",
+                "codecommit::us-east-1://p@payments-api",
+                str(tmp_path / f"d{n}"),
+            )
+        )
+        stored = home / ".git-credentials"
+        assert not stored.exists(), (extra, stored.read_text())
 
 
 def test_credentials_are_only_fetched_when_git_goes_to_the_network(emu, tmp_path):

@@ -78,6 +78,11 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// Git's `sq_quote`: single quotes, an embedded `'` as `'\''` (GIT_CONFIG_PARAMETERS' format).
+fn sq_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 fn hand_to_git(remote_name: &OsString, t: &Target) -> ExitCode {
     let me = match std::env::current_exe() {
         Ok(p) => p,
@@ -112,6 +117,16 @@ fn hand_to_git(remote_name: &OsString, t: &Target) -> ExitCode {
             .env(format!("GIT_CONFIG_VALUE_{}", base + i), v);
     }
     cmd.env("GIT_CONFIG_COUNT", (base + entries.len()).to_string());
+    // `git -c …` (IDEs pass helpers this way) arrives in GIT_CONFIG_PARAMETERS, which git reads
+    // after GIT_CONFIG_COUNT: the same reset and helper go at its end too, so they come last.
+    let mut params = std::env::var("GIT_CONFIG_PARAMETERS").unwrap_or_default();
+    for (k, v) in &entries {
+        if !params.is_empty() {
+            params.push(' ');
+        }
+        params.push_str(&format!("{}={}", sq_quote(k), sq_quote(v)));
+    }
+    cmd.env("GIT_CONFIG_PARAMETERS", params);
     // There is never anything to type: a missing credential is an error, not a prompt.
     cmd.env("GIT_TERMINAL_PROMPT", "0");
     let values = [

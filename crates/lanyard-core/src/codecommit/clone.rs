@@ -149,6 +149,21 @@ pub fn default_dest(
         .join(repository)
 }
 
+/// Whether `url` is on `host` (`name[:port]`, the port defaulting to 443 as for https).
+fn same_host(url: &str, host: &str) -> bool {
+    let Ok(u) = ::url::Url::parse(url) else {
+        return false;
+    };
+    let (want_name, want_port) = match host.rsplit_once(':') {
+        Some((n, p)) => (n, p.parse::<u16>().ok()),
+        None => (host, Some(443)),
+    };
+    u.scheme() == "https"
+        && u.host_str()
+            .is_some_and(|h| h.eq_ignore_ascii_case(want_name))
+        && u.port_or_known_default() == want_port
+}
+
 /// Refuses a destination that exists and is not an empty folder.
 pub fn check_dest(dest: &Path) -> Result<()> {
     match std::fs::read_dir(dest).map(|mut entries| entries.next().is_none()) {
@@ -321,7 +336,14 @@ pub fn git_clone(
     );
     let mut asked = 0;
     let mut cb = git2::RemoteCallbacks::new();
-    cb.credentials(move |_url, _user, _allowed| {
+    let expected_host = host.to_owned();
+    cb.credentials(move |asked_for, _user, _allowed| {
+        // Only CodeCommit's git host of this remote gets them: a redirect elsewhere does not.
+        if !same_host(asked_for, &expected_host) {
+            return Err(git2::Error::from_str(&format!(
+                "refusing to send CodeCommit credentials to {asked_for} (not {expected_host})"
+            )));
+        }
         asked += 1;
         // A second request means the first pair was rejected; asking again would loop.
         if asked > 1 {
@@ -576,6 +598,32 @@ fn remember(paths: &Paths, c: RecentClone) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_go_only_to_the_remotes_own_git_host() {
+        let host = "git-codecommit.eu-west-1.amazonaws.com";
+        assert!(same_host(
+            "https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/api",
+            host
+        ));
+        for elsewhere in [
+            "https://evil.example/v1/repos/api",
+            "http://git-codecommit.eu-west-1.amazonaws.com/v1/repos/api",
+            "https://git-codecommit.eu-west-1.amazonaws.com:8443/v1/repos/api",
+            "https://git-codecommit.eu-west-1.amazonaws.com.evil.example/v1/repos/api",
+            "not a url",
+        ] {
+            assert!(!same_host(elsewhere, host), "{elsewhere}");
+        }
+        assert!(same_host(
+            "https://127.0.0.1:4443/v1/repos/x",
+            "127.0.0.1:4443"
+        ));
+        assert!(!same_host(
+            "https://127.0.0.1:4444/v1/repos/x",
+            "127.0.0.1:4443"
+        ));
+    }
 
     #[test]
     fn destinations() {
