@@ -196,12 +196,7 @@ impl AppState {
 
     /// Signs out (best effort) and removes a Lanyard-managed identity.
     pub async fn remove_identity(&self, session: &str) -> Result<()> {
-        let identity = self.identity(session)?;
-        if !identity.managed {
-            return sso::identity::remove(&self.svc.ctx().paths, session);
-        }
-        self.svc.sign_out(&identity).await?;
-        sso::identity::remove(&self.svc.ctx().paths, session)
+        self.svc.remove_identity(&self.identity(session)?).await
     }
 
     /// Signs in; `open` opens a URL in the browser, `on_step` reports progress.

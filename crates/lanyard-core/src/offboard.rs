@@ -104,6 +104,22 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
             }
         }
     }
+    // Blocks whose identity is gone (removed by hand, or an orphan an older Lanyard left) are
+    // Lanyard's all the same.
+    for id in aws_config::block_ids(&text) {
+        if let Some(range) = aws_config::find_block(&text, &id) {
+            for s in aws_config::sections(&text[range]) {
+                match &s.kind {
+                    SectionKind::Profile(name) => report.removed.push(format!("profile {name}")),
+                    SectionKind::SsoSession(name) => {
+                        report.removed.push(format!("sso-session {name}"))
+                    }
+                    _ => {}
+                }
+            }
+            text = aws_config::remove_block(&text, &id);
+        }
+    }
     for s in aws_config::sections(&text) {
         match s.kind {
             SectionKind::Profile(n) => report.left.push(format!("your profile {n}")),
@@ -116,13 +132,8 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
         let _lock = crate::profiles::lock_config(paths)?;
         // Removed from what is on disk now, so an edit made while signing out is kept.
         let mut now = identity::read_config(&paths.aws_config_file)?;
-        for i in &identities {
-            for block in [
-                profiles::block_id(&i.session),
-                identity::block_id(&i.session),
-            ] {
-                now = aws_config::remove_block(&now, &block);
-            }
+        for block in aws_config::block_ids(&now) {
+            now = aws_config::remove_block(&now, &block);
         }
         if now != identity::read_config(&paths.aws_config_file)? {
             identity::write_config(&paths.aws_config_file, &now)?;
@@ -163,6 +174,8 @@ pub async fn offboard(ctx: &SsoContext, dry_run: bool) -> Result<OffboardReport>
         "recent-clones.json",
         "config.lock",
         "manifest.json",
+        // Logs name accounts, roles and repositories.
+        "logs",
     ]
     .map(|n| paths.data_dir.join(n));
     for p in own.iter().filter(|p| p.exists()) {

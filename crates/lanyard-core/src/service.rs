@@ -212,6 +212,40 @@ impl Lanyard {
         sso::logout(&self.ctx, identity).await
     }
 
+    /// Removes a Lanyard-managed identity and everything of it: signs out (portal, token file,
+    /// keyring copies, the AWS CLI's cached role credentials, role credentials held here), then
+    /// its `[sso-session]` and profiles blocks, its client registrations and its accounts and
+    /// repository caches — nothing is left for a later offboarding to miss. A user-written
+    /// identity is refused, untouched.
+    pub async fn remove_identity(&self, identity: &Identity) -> Result<()> {
+        if !identity.managed {
+            return sso::identity::remove(&self.ctx.paths, &identity.session);
+        }
+        let issued = sso::session::issued_identity(&self.ctx, identity);
+        self.sign_out(identity).await?;
+        sso::identity::remove(&self.ctx.paths, &identity.session)?;
+        let configured = (!identity.scopes.is_empty()).then_some(identity.scopes.as_slice());
+        let mut files = vec![
+            accounts::cache_path(&self.ctx, &identity.session),
+            codecommit::inventory::cache_path(&self.ctx, &identity.session),
+        ];
+        for region in [&identity.region, &issued.region] {
+            for scopes in [None, configured] {
+                files.push(sso::cache::registration_path(
+                    &self.ctx.paths.sso_cache_dir,
+                    &identity.start_url,
+                    region,
+                    scopes,
+                    &identity.session,
+                ));
+            }
+        }
+        for f in files {
+            crate::fsx::remove_if_exists(&f)?;
+        }
+        Ok(())
+    }
+
     /// Where a start URL leads: an AWS-owned one as it is, a vanity one asked once (trusting
     /// the AWS CA bundle). For forms and `lanyard login` without a region.
     pub async fn resolve_start_url(

@@ -104,6 +104,23 @@ fn end_marker(id: &str) -> String {
     format!("# <<< lanyard: {id} <<<")
 }
 
+/// The ids of every complete managed block in `text`, in file order (orphans included: a
+/// profiles block whose identity is gone is still Lanyard's).
+pub fn block_ids(text: &str) -> Vec<String> {
+    let mut ids: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            l.trim_end_matches('\r')
+                .strip_prefix("# >>> lanyard: ")?
+                .strip_suffix(" (managed by Lanyard; changes here are replaced) >>>")
+                .map(str::to_owned)
+        })
+        .filter(|id| find_block(text, id).is_some())
+        .collect();
+    ids.dedup();
+    ids
+}
+
 /// The byte range of a managed block, including the line ending before its begin marker and
 /// the one after its end marker. `None` when absent (or unterminated, which is never touched).
 pub fn find_block(text: &str, id: &str) -> Option<Range<usize>> {

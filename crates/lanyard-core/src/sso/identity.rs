@@ -302,9 +302,13 @@ pub fn remove(paths: &crate::Paths, session: &str) -> Result<()> {
                 line,
             })
         }
+        // Its profiles go with it: they name a session that no longer exists.
         Some(_) => write_config(
             config_path,
-            &aws_config::remove_block(&text, &block_id(session)),
+            &aws_config::remove_block(
+                &aws_config::remove_block(&text, &block_id(session)),
+                &crate::profiles::block_id(session),
+            ),
         ),
     }
 }

@@ -136,3 +136,70 @@ async fn an_endpoint_serves_its_profile_until_stopped() {
         "nothing listens once stopped"
     );
 }
+
+/// Removing an identity leaves nothing of it behind: no block in the config (its profiles
+/// included), no token, keyring item, registration, accounts or repository cache; and an orphan
+/// profiles block an older version left is still removed by offboarding.
+#[tokio::test]
+async fn removing_an_identity_takes_everything_of_it_and_offboarding_takes_orphans() {
+    let env = env().await;
+    signed_in(&env).await;
+    let svc = Lanyard::new(env.ctx.clone());
+    let identity = svc.identity("acme").unwrap();
+    svc.discover(&identity, &|_, _| {}).await.unwrap();
+    svc.apply_profiles("acme", &Default::default()).unwrap();
+    svc.scan_repositories(
+        &identity,
+        InventoryOptions::new(vec!["us-east-1".into()]),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let paths = env.ctx.paths.clone();
+    let mine = "# mine\n[profile mine]\nregion = eu-west-1\n";
+    let config = std::fs::read_to_string(&paths.aws_config_file).unwrap();
+    std::fs::write(&paths.aws_config_file, format!("{mine}{config}")).unwrap();
+    let files_under = |d: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(d)
+            .map(|r| {
+                r.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(!files_under(&paths.sso_cache_dir).is_empty());
+    assert!(!env.secrets.keys().is_empty());
+
+    svc.remove_identity(&identity).await.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&paths.aws_config_file).unwrap(),
+        mine,
+        "its sso-session and profiles blocks went, the user's bytes stayed"
+    );
+    assert!(env.secrets.keys().is_empty(), "{:?}", env.secrets.keys());
+    assert_eq!(
+        files_under(&paths.sso_cache_dir),
+        Vec::<std::path::PathBuf>::new()
+    );
+    assert!(!lanyard_core::accounts::cache_path(&env.ctx, "acme").exists());
+    assert!(!lanyard_core::codecommit::inventory::cache_path(&env.ctx, "acme").exists());
+
+    // A profiles block whose identity was removed by hand: offboarding still takes it.
+    let orphan = lanyard_core::aws_config::upsert_block(
+        mine,
+        &lanyard_core::profiles::block_id("gone"),
+        "[profile gone-dev]\nsso_session = gone\nsso_account_id = 1\nsso_role_name = Dev\n",
+    );
+    std::fs::write(&paths.aws_config_file, &orphan).unwrap();
+    let report = svc.offboard(false).await.unwrap();
+    assert!(
+        report.removed.contains(&"profile gone-dev".to_owned()),
+        "{report:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&paths.aws_config_file).unwrap(),
+        mine
+    );
+}
