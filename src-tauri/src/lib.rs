@@ -387,6 +387,11 @@ pub(crate) fn apply_settings<R: Runtime>(
     s: &lanyard_core::settings::AppSettings,
 ) -> Result<(), String> {
     use tauri_plugin_global_shortcut::GlobalShortcutExt as _;
+    // Demo mode changes nothing outside its sandbox: not the real start-at-login entry, not
+    // the global shortcut a real Lanyard may hold.
+    if app.try_state::<AppState>().is_some_and(|s| s.info().demo) {
+        return Ok(());
+    }
     let Some(autostart) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>() else {
         return Ok(());
     };

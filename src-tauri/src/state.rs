@@ -94,12 +94,16 @@ impl AppState {
         let choice = std::env::var("LANYARD_KEYRING").unwrap_or_default();
         let mut note = None;
         let dbus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
-        let secrets: Arc<dyn SecretStore> = match lanyard_core::secret::os_keyring_within(
-            &choice,
-            dbus,
-            Duration::from_secs(3),
-        ) {
+        let os_keyring = if demo.is_some() {
+            // Demo sign-ins never reach the real keyring, where a real identity of the same
+            // name keeps its items.
+            Err("demo mode keeps its secrets in memory".to_owned())
+        } else {
+            lanyard_core::secret::os_keyring_within(&choice, dbus, Duration::from_secs(3))
+        };
+        let secrets: Arc<dyn SecretStore> = match os_keyring {
             Ok(k) => Arc::new(k),
+            Err(_) if demo.is_some() => Arc::new(lanyard_core::secret::MemoryStore::default()),
             Err(reason) => {
                 tracing::warn!(
                     "no OS keyring available ({reason}); tokens stay in the SSO cache files only"

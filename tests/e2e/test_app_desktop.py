@@ -739,6 +739,11 @@ def test_demo_mode_runs_the_emulator_in_process_and_never_touches_the_real_aws_d
     env.update(
         LANYARD_DEMO_AUTO_APPROVE="1", BROWSER=str(Path(__file__).with_name("fake_browser.sh"))
     )
+    # The real Lanyard starts at login; the demo's settings (off) must not change that.
+    autostart = home / ".config/autostart/Lanyard.desktop"
+    autostart.parent.mkdir(parents=True)
+    original = "[Desktop Entry]\nType=Application\nName=Lanyard\nExec=lanyard-app\n"
+    autostart.write_text(original)
     driver = TauriDriver(env, tmp_path / "tauri-driver.log")
     wd = driver.session(["--demo"])
     try:
@@ -757,6 +762,15 @@ def test_demo_mode_runs_the_emulator_in_process_and_never_touches_the_real_aws_d
         assert (sandbox / ".aws/config").read_text().count("[sso-session acme]") == 1
         cache = list((sandbox / ".aws/sso/cache").glob("*.json"))
         assert cache and all(stat.S_IMODE(c.stat().st_mode) == 0o600 for c in cache)
+        # Neither starting (demo settings: off) nor saving the demo's start-at-login touches
+        # the real entry.
+        wd.click(wd.find('[data-testid="nav-settings"]'))
+        wd.click(wd.wait_for('[data-testid="settings-start-at-login"]', timeout=10))
+        wd.click(wd.find('[data-testid="settings-save"]'))
+        wait_until(
+            lambda: list(home.rglob("settings.json")), 10, what="the demo's settings to be saved"
+        )
+        assert autostart.read_text() == original, "demo mode changed the real start-at-login entry"
     finally:
         wd.delete()
         driver.stop()
