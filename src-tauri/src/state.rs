@@ -119,6 +119,9 @@ impl AppState {
             Some(emu) => emulator_endpoints(emu),
             None => sso::Endpoints::from_env_and_config(|k| std::env::var_os(k), &config),
         };
+        for r in &endpoints.refused {
+            tracing::warn!("{r}");
+        }
         let mut state = Self::new(SsoContext::new(paths, endpoints, secrets), demo.is_some());
         state.keyring.1 = note;
         state._demo = demo;

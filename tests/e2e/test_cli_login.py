@@ -557,3 +557,19 @@ curl -s -o /dev/null "$loc"
         assert token_file(home).exists()
     finally:
         emu.stop()
+
+
+def test_cleartext_or_catch_all_endpoints_never_receive_tokens(emu, tmp_path):
+    """Plain http to another host is refused (and said); a catch-all AWS_ENDPOINT_URL meant for
+    another tool leaves a sign-in configured per service alone (that the catch-all alone never
+    takes the sign-in is checked in lanyard-core's endpoint tests: no AWS here to fall back to)."""
+    home = tmp_path / "home"
+    env = cli_env(emu, home)
+    env["AWS_ENDPOINT_URL_SSO"] = "http://sso.corp.example:8080"
+    r = run_cli(["status"], env)
+    assert "SSO portal endpoint http://sso.corp.example:8080 not used" in r.stderr, r.stderr
+    env = cli_env(emu, home)
+    env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    cli = Cli(login_args("--device-code"), env)
+    emu.approve(re.search(r"user_code=([A-Z]{4}-[A-Z]{4})", cli.url()).group(1))
+    assert cli.finish() == 0, cli.stderr

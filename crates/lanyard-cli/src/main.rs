@@ -330,11 +330,11 @@ pub(crate) fn env(k: &str) -> Option<std::ffi::OsString> {
 
 pub(crate) fn context(paths: Paths, quiet_keyring: bool) -> SsoContext {
     let config = sso::identity::read_config(&paths.aws_config_file).unwrap_or_default();
-    SsoContext::new(
-        paths,
-        sso::Endpoints::from_env_and_config(env, &config),
-        secrets::store(quiet_keyring),
-    )
+    let endpoints = sso::Endpoints::from_env_and_config(env, &config);
+    for r in &endpoints.refused {
+        eprintln!("lanyard: warning: {r}");
+    }
+    SsoContext::new(paths, endpoints, secrets::store(quiet_keyring))
 }
 
 /// The service every command goes through (the app holds the same one).

@@ -35,6 +35,9 @@ pub struct Endpoints {
     pub use_fips: bool,
     /// Dual-stack endpoints (`AWS_USE_DUALSTACK_ENDPOINT` / `use_dualstack_endpoint`).
     pub use_dual_stack: bool,
+    /// Overrides that were not used, each with why (cleartext `http://` to a host that is not
+    /// loopback would hand tokens to the network): for the fronts to say so.
+    pub refused: Vec<String>,
 }
 
 impl Endpoints {
@@ -104,19 +107,39 @@ impl Endpoints {
         };
         let global = var("AWS_ENDPOINT_URL");
         let fallback = || global.clone().or_else(|| setting("endpoint_url"));
+        let mut refused = vec![];
+        let mut checked = |what: &str, url: Option<String>| match url {
+            Some(u) if !safe_endpoint(&u) => {
+                refused.push(format!(
+                    "{what} endpoint {u} not used: plain http to a host that is not this computer would send tokens over the network; use https"
+                ));
+                None
+            }
+            other => other,
+        };
+        // The endpoints that receive refresh tokens, client secrets, bearer tokens and role
+        // credentials take only their own service's setting, never the catch-all
+        // AWS_ENDPOINT_URL / profile endpoint_url meant for some other tool (a LocalStack, say).
         Endpoints {
-            oidc: var("AWS_ENDPOINT_URL_SSO_OIDC")
-                .or_else(|| service(&["sso_oidc", "sso-oidc"]))
-                .or_else(fallback),
-            portal: var("AWS_ENDPOINT_URL_SSO")
-                .or_else(|| service(&["sso"]))
-                .or_else(fallback),
-            codecommit: var("AWS_ENDPOINT_URL_CODECOMMIT")
-                .or_else(|| service(&["codecommit"]))
-                .or_else(fallback),
-            signin: var("AWS_ENDPOINT_URL_SIGNIN")
-                .or_else(|| service(&["signin"]))
-                .or_else(fallback),
+            oidc: checked(
+                "SSO OIDC",
+                var("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| service(&["sso_oidc", "sso-oidc"])),
+            ),
+            portal: checked(
+                "SSO portal",
+                var("AWS_ENDPOINT_URL_SSO").or_else(|| service(&["sso"])),
+            ),
+            codecommit: checked(
+                "CodeCommit",
+                var("AWS_ENDPOINT_URL_CODECOMMIT")
+                    .or_else(|| service(&["codecommit"]))
+                    .or_else(fallback),
+            ),
+            signin: checked(
+                "sign-in",
+                var("AWS_ENDPOINT_URL_SIGNIN").or_else(|| service(&["signin"])),
+            ),
+            refused,
             git_host,
             git_ca_file,
             ca_bundle,
@@ -186,6 +209,20 @@ fn ready<T, E>(fut: impl std::future::Future<Output = Result<T, E>>) -> Option<T
     match fut.as_mut().poll(&mut cx) {
         std::task::Poll::Ready(Ok(e)) => Some(e),
         _ => None,
+    }
+}
+
+/// https anywhere, plain http only to this computer (the emulator, a local proxy).
+fn safe_endpoint(url: &str) -> bool {
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme() == "https" => true,
+        Ok(u) if u.scheme() == "http" => match u.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        },
+        _ => false,
     }
 }
 
@@ -444,10 +481,33 @@ mod tests {
         };
         let e = env(&[
             ("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:1"),
-            ("AWS_ENDPOINT_URL", "http://g"),
+            ("AWS_ENDPOINT_URL", "https://g"),
         ]);
         assert_eq!(e.oidc_url("us-east-1"), "http://127.0.0.1:1");
-        assert_eq!(e.portal_url("us-east-1"), "http://g");
+        assert_eq!(e.codecommit_url("us-east-1"), "https://g");
+        // The catch-all never receives tokens: the portal keeps its own endpoint.
+        assert_eq!(
+            e.portal_url("us-east-1"),
+            "https://portal.sso.us-east-1.amazonaws.com"
+        );
+        // Cleartext to another host is refused (and said), loopback is fine.
+        let e = env(&[
+            ("AWS_ENDPOINT_URL_SSO", "http://sso.corp.example"),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", "http://localhost:4566"),
+            ("AWS_ENDPOINT_URL_CODECOMMIT", "http://[::1]:9"),
+        ]);
+        assert_eq!(
+            e.portal_url("us-east-1"),
+            "https://portal.sso.us-east-1.amazonaws.com"
+        );
+        assert_eq!(e.oidc_url("us-east-1"), "http://localhost:4566");
+        assert_eq!(e.codecommit_url("us-east-1"), "http://[::1]:9");
+        assert_eq!(e.refused.len(), 1);
+        assert!(
+            e.refused[0].contains("http://sso.corp.example"),
+            "{:?}",
+            e.refused
+        );
         let none = env(&[
             ("AWS_ENDPOINT_URL_SSO", "http://x"),
             ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
@@ -552,24 +612,24 @@ mod tests {
                 .collect();
             move |k: &str| m.get(k).cloned()
         };
-        let config = "[default]\nservices = local\nendpoint_url = http://global:1\n\n[services local]\nsso_oidc =\n  endpoint_url = http://oidc:2\nsso =\n  endpoint_url = http://portal:3\n\n[profile other]\nignore_configured_endpoint_urls = true\nendpoint_url = http://x\n";
+        let config = "[default]\nservices = local\nendpoint_url = https://global:1\n\n[services local]\nsso_oidc =\n  endpoint_url = https://oidc:2\nsso =\n  endpoint_url = https://portal:3\n\n[profile other]\nignore_configured_endpoint_urls = true\nendpoint_url = https://x\n";
         let e = Endpoints::from_env_and_config(env(&[]), config);
         assert_eq!(
             (
                 e.oidc_url("us-east-1").as_str(),
                 e.portal_url("us-east-1").as_str()
             ),
-            ("http://oidc:2", "http://portal:3")
+            ("https://oidc:2", "https://portal:3")
         );
         assert_eq!(
             e.codecommit_url("us-east-1"),
-            "http://global:1",
-            "the profile's endpoint_url is the last resort"
+            "https://global:1",
+            "the profile's endpoint_url is the last resort (for CodeCommit only)"
         );
         let e = Endpoints::from_env_and_config(
             env(&[
-                ("AWS_ENDPOINT_URL_SSO", "http://env:4"),
-                ("AWS_ENDPOINT_URL", "http://envglobal:5"),
+                ("AWS_ENDPOINT_URL_SSO", "https://env:4"),
+                ("AWS_ENDPOINT_URL", "https://envglobal:5"),
             ]),
             config,
         );
@@ -579,7 +639,24 @@ mod tests {
                 e.oidc_url("r").as_str(),
                 e.codecommit_url("r").as_str()
             ),
-            ("http://env:4", "http://oidc:2", "http://envglobal:5")
+            ("https://env:4", "https://oidc:2", "https://envglobal:5")
+        );
+        // A catch-all endpoint_url in the default profile (a LocalStack, say) never gets tokens.
+        let e = Endpoints::from_env_and_config(
+            env(&[]),
+            "[default]\nendpoint_url = https://localstack.example:4566\n",
+        );
+        assert_eq!(
+            e.oidc_url("us-east-1"),
+            "https://oidc.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            e.portal_url("us-east-1"),
+            "https://portal.sso.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            e.codecommit_url("us-east-1"),
+            "https://localstack.example:4566"
         );
         let e = Endpoints::from_env_and_config(env(&[("AWS_PROFILE", "other")]), config);
         assert_eq!(

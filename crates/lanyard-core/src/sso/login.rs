@@ -157,6 +157,12 @@ pub async fn login(
         ..identity.clone()
     };
     let oidc = Oidc::new(&ctx.endpoints, identity);
+    tracing::info!(
+        session = %identity.session,
+        oidc = %oidc.endpoint,
+        portal = %ctx.endpoints.portal_url(&identity.region),
+        "signing in through these endpoints"
+    );
     let mut method = opts.method;
     let mut fresh_registration = false;
     for _ in 0..3 {
