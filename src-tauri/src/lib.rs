@@ -307,7 +307,9 @@ fn init_logging() -> Option<std::path::PathBuf> {
             .build(d)
             .ok()
     });
+    // No colours: escape codes between a field's name and value would hide it from the redactor.
     let stderr = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
         .with_writer(lanyard_core::logwriter::Redacting(std::io::stderr))
         .with_filter(filter());
     let registry = tracing_subscriber::registry().with(stderr);

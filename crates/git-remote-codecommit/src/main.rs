@@ -124,7 +124,9 @@ fn hand_to_git(remote_name: &OsString, t: &Target) -> ExitCode {
         if !params.is_empty() {
             params.push(' ');
         }
-        params.push_str(&format!("{}={}", sq_quote(k), sq_quote(v)));
+        // The one-quoted 'key=value' form: every git reads it (the 'key'='value' form needs
+        // git ≥ 2.31, and an older git refuses the whole variable).
+        params.push_str(&sq_quote(&format!("{k}={v}")));
     }
     cmd.env("GIT_CONFIG_PARAMETERS", params);
     // There is never anything to type: a missing credential is an error, not a prompt.
@@ -236,6 +238,16 @@ mod tests {
         assert_eq!(
             shell_quote("/opt/My App/it's/git-remote-codecommit"),
             r"'/opt/My App/it'\''s/git-remote-codecommit'"
+        );
+    }
+
+    #[test]
+    fn config_parameters_use_the_form_every_git_reads() {
+        // 'key=value' (git < 2.31 refuses 'key'='value', and with it every command).
+        assert_eq!(sq_quote("credential.helper="), "'credential.helper='");
+        assert_eq!(
+            sq_quote("credential.helper=!'/a b/x'"),
+            r"'credential.helper=!'\''/a b/x'\'''"
         );
     }
 }

@@ -243,7 +243,9 @@ fn main() -> ExitCode {
                 &std::env::var("LANYARD_LOG").unwrap_or_default(),
             ),
         ))
-        // Through the redactor, as the app's logs: other crates' lines can hold secrets.
+        // Through the redactor, as the app's logs: other crates' lines can hold secrets. No
+        // colours: escape codes between a field's name and value would hide it from the redactor.
+        .with_ansi(false)
         .with_writer(lanyard_core::logwriter::Redacting(std::io::stderr))
         .init();
     let cli = Cli::parse();

@@ -36,7 +36,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Makes `dir` (and missing parents) a folder only this user can enter: 0700, also when it
-/// already existed with the default umask; files already in it become 0600. For Lanyard's data
+/// already existed with the default umask; files already in it lose group and other access. For Lanyard's data
 /// and log folders, whose files (logs written by an appender) get the default umask.
 pub fn make_private_dir(dir: &Path) -> Result<()> {
     let io = |what, source| Error::Io {
@@ -58,9 +58,13 @@ pub fn make_private_dir(dir: &Path) -> Result<()> {
             .map_err(|e| io("listing", e))?
             .flatten()
         {
-            if entry.file_type().is_ok_and(|t| t.is_file()) {
+            if entry.file_type().is_ok_and(|t| t.is_file())
+                && let Ok(m) = entry.metadata()
+            {
+                // Group and others lose access; the owner's bits stay as they were.
+                let mode = m.permissions().mode() & !0o077;
                 let _ =
-                    std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600));
+                    std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode));
             }
         }
     }

@@ -48,6 +48,15 @@ pub fn filter_directives(user: &str) -> String {
 /// secret-bearing parameters and headers, and long opaque tokens (JWTs, base64 blobs). Lanyard
 /// never logs secrets itself; this is the second line of defence for what other crates print.
 pub fn redact(line: &str) -> String {
+    // Terminal colour codes (`ESC[…m`) between a field's name and its value would hide the
+    // pair from the rules below: they go first.
+    let plain;
+    let line = if line.contains('\x1b') {
+        plain = strip_sgr(line);
+        plain.as_str()
+    } else {
+        line
+    };
     const KEYS: &[&str] = &[
         "signintoken=",
         "x-amz-signature=",
@@ -82,7 +91,13 @@ pub fn redact(line: &str) -> String {
     };
     while i < bytes.len() {
         // A secret-bearing key: keep it, mask its value (after optional quotes, colons, spaces).
-        if let Some(k) = KEYS.iter().find(|k| lower[i..].starts_with(**k)) {
+        // A key that ends in a letter must end there (`client_secret_expires_at` is not one).
+        if let Some(k) = KEYS.iter().find(|k| {
+            lower[i..].starts_with(**k)
+                && (!k.ends_with(|c: char| c.is_ascii_alphanumeric())
+                    || !lower[i + k.len()..]
+                        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+        }) {
             out.push_str(&line[i..i + k.len()]);
             i += k.len();
             while i < bytes.len() && matches!(bytes[i], b'"' | b':' | b' ' | b'=' | b'\'') {
@@ -135,6 +150,25 @@ pub fn redact(line: &str) -> String {
             } else {
                 out.push_str(seg);
             }
+        }
+    }
+    out
+}
+
+/// `s` without ANSI SGR sequences (`ESC [ params m`).
+fn strip_sgr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
         }
     }
     out
@@ -194,6 +228,15 @@ mod tests {
         assert_eq!(
             r("aws_session_token=IQoJb3JpZ2luX2Vj"),
             "aws_session_token=[redacted]"
+        );
+        // Coloured output (tracing's ANSI fields) is read without its escape codes.
+        assert_eq!(
+            r("\x1b[3maccess_token\x1b[0m\x1b[2m=\x1b[0m\"aoaSECRET123\" next"),
+            "access_token=\"[redacted]\" next"
+        );
+        assert_eq!(
+            r("client_secret_expires_at=1700000000"),
+            "client_secret_expires_at=1700000000"
         );
         let plain = "cloned payments-api into /home/me/codecommit/acme-dev/payments-api (account 111122223333, eu-west-1) — ok";
         assert_eq!(r(plain), plain);

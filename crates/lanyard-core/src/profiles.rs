@@ -472,7 +472,7 @@ pub fn lock_config(paths: &Paths) -> Result<std::fs::File> {
         path: path.to_owned(),
         source,
     };
-    std::fs::create_dir_all(&paths.data_dir).map_err(|e| io("creating", &paths.data_dir, e))?;
+    crate::fsx::make_private_dir(&paths.data_dir)?;
     let lock_path = paths.data_dir.join("config.lock");
     let lock = std::fs::OpenOptions::new()
         .create(true)
@@ -495,7 +495,7 @@ pub struct SyncReport {
     pub backup: Option<String>,
 }
 
-fn settings_path(paths: &Paths, session: &str) -> PathBuf {
+pub(crate) fn settings_path(paths: &Paths, session: &str) -> PathBuf {
     paths
         .data_dir
         .join("profiles")

@@ -228,6 +228,7 @@ impl Lanyard {
         let mut files = vec![
             accounts::cache_path(&self.ctx, &identity.session),
             codecommit::inventory::cache_path(&self.ctx, &identity.session),
+            profiles::settings_path(&self.ctx.paths, &identity.session),
         ];
         for region in [&identity.region, &issued.region] {
             for scopes in [None, configured] {

@@ -50,7 +50,10 @@ impl Endpoints {
     /// order: `AWS_ENDPOINT_URL_<SERVICE>`, the service's `endpoint_url` in the active profile's
     /// `[services]` section, `AWS_ENDPOINT_URL`, the profile's own `endpoint_url`; none of them
     /// when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls` is true.
-    /// The active profile is `AWS_PROFILE` or `default`, as botocore picks it.
+    /// The active profile is `AWS_PROFILE` or `default`, as botocore picks it. Unlike the SDKs,
+    /// the endpoints that receive tokens (SSO OIDC, portal, sign-in) take only their own
+    /// service's settings, never the two catch-alls, and plain http only to this computer
+    /// (anything else is listed in `refused`).
     pub fn from_env_and_config(env: impl Fn(&str) -> Option<OsString>, config_text: &str) -> Self {
         let var = |k: &str| {
             env(k)
