@@ -333,7 +333,16 @@ def test_tray_favourite_credentials_terminal_and_endpoint(emu, app_with_tray, tm
     # A terminal running `lanyard exec` for the profile: the user's shell has the role.
     tray.choose(3, sub=0)
     env_file = tmp_path / "shell.env"
-    wait_until(env_file.exists, 20, what="the terminal's shell")
+    # `env > file` creates the file before writing it: wait for what is read below.
+    wait_until(
+        lambda: (
+            env_file.exists()
+            and "AWS_ACCESS_KEY_ID=" in env_file.read_text()
+            and "LANYARD_PROFILE=" in env_file.read_text()
+        ),
+        20,
+        what="the terminal's shell",
+    )
     argv = (tmp_path / "terminal.argv").read_text().splitlines()
     assert argv == ["-e", str(bin_dir() / "lanyard"), "exec", "--profile", FAVOURITE]
     shell_env = dict(
@@ -1028,6 +1037,8 @@ def test_a_sync_that_changes_profiles_while_the_window_is_away_notifies(emu, tmp
         text=True,
     )
     driver = TauriDriver(env, tmp_path / "tauri-driver.log")
+    others = windows("^Lanyard$")
+    wd = None
     try:
         assert server.stdout.readline().strip() == "READY"
         wd = driver.session()
@@ -1046,9 +1057,12 @@ def test_a_sync_that_changes_profiles_while_the_window_is_away_notifies(emu, tmp
             }, 2000);
             """
         )
-        main = wait_until(lambda: windows("^Lanyard$"), 15, what="the window")[0]
+        # This app's window: the one that is not another (lingering) app's.
+        main = wait_until(
+            lambda: [w for w in windows("^Lanyard$") if w not in others], 15, what="the window"
+        )[0]
         close_window(main)
-        wait_until(lambda: not windows("^Lanyard$"), 10, what="the window to close")
+        wait_until(lambda: main not in windows("^Lanyard$"), 10, what="the window to close")
         n = wait_until(lambda: notices(shown), 30, what="the sync's notification")
         added = (home / ".aws/config").read_text().count("[profile ") - before
         assert added > 0
@@ -1058,8 +1072,9 @@ def test_a_sync_that_changes_profiles_while_the_window_is_away_notifies(emu, tmp
                 f"{added} new profiles in ~/.aws/config after the last sync.",
             )
         ], n
-        wd.delete()
     finally:
+        if wd is not None:
+            wd.delete()
         driver.stop()
         server.terminate()
 
