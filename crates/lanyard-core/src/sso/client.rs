@@ -40,6 +40,22 @@ pub struct Endpoints {
     pub refused: Vec<String>,
 }
 
+/// The URL a service crate's own endpoint resolver gives for a region and the FIPS and
+/// dual-stack settings; the three SDK crates have the same API on different types.
+macro_rules! sdk_endpoint {
+    ($sdk:ident, $endpoints:expr, $region:expr) => {{
+        use $sdk::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+        Params::builder()
+            .region($region)
+            .use_fips($endpoints.use_fips)
+            .use_dual_stack($endpoints.use_dual_stack)
+            .build()
+            .ok()
+            .and_then(|p| ready(DefaultResolver::new().resolve_endpoint(&p)))
+            .map(|e| e.url().trim_end_matches('/').to_owned())
+    }};
+}
+
 impl Endpoints {
     /// Reads the standard endpoint variables from an environment lookup.
     pub fn from_env(env: impl Fn(&str) -> Option<OsString>) -> Self {
@@ -154,51 +170,24 @@ impl Endpoints {
     /// The OIDC base URL for a region (the `/authorize` page lives there too): the override, else
     /// what the SDK's endpoint resolver says for the region, FIPS and dual-stack settings.
     pub fn oidc_url(&self, region: &str) -> String {
-        use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
         self.oidc.clone().unwrap_or_else(|| {
-            let params = Params::builder()
-                .region(region)
-                .use_fips(self.use_fips)
-                .use_dual_stack(self.use_dual_stack)
-                .build();
-            params
-                .ok()
-                .and_then(|p| ready(DefaultResolver::new().resolve_endpoint(&p)))
-                .map(|e| e.url().trim_end_matches('/').to_owned())
+            sdk_endpoint!(aws_sdk_ssooidc, self, region)
                 .unwrap_or_else(|| format!("https://oidc.{region}.{}", dns_suffix(region)))
         })
     }
 
     /// The CodeCommit API URL for a region (the override, else the SDK's resolver).
     pub fn codecommit_url(&self, region: &str) -> String {
-        use aws_sdk_codecommit::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
         self.codecommit.clone().unwrap_or_else(|| {
-            let params = Params::builder()
-                .region(region)
-                .use_fips(self.use_fips)
-                .use_dual_stack(self.use_dual_stack)
-                .build();
-            params
-                .ok()
-                .and_then(|p| ready(DefaultResolver::new().resolve_endpoint(&p)))
-                .map(|e| e.url().trim_end_matches('/').to_owned())
+            sdk_endpoint!(aws_sdk_codecommit, self, region)
                 .unwrap_or_else(|| format!("https://codecommit.{region}.{}", dns_suffix(region)))
         })
     }
 
     /// The portal base URL for a region (the override, else the SDK's resolver).
     pub fn portal_url(&self, region: &str) -> String {
-        use aws_sdk_sso::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
         self.portal.clone().unwrap_or_else(|| {
-            let params = Params::builder()
-                .region(region)
-                .use_fips(self.use_fips)
-                .use_dual_stack(self.use_dual_stack)
-                .build();
-            params
-                .ok()
-                .and_then(|p| ready(DefaultResolver::new().resolve_endpoint(&p)))
-                .map(|e| e.url().trim_end_matches('/').to_owned())
+            sdk_endpoint!(aws_sdk_sso, self, region)
                 .unwrap_or_else(|| format!("https://portal.sso.{region}.{}", dns_suffix(region)))
         })
     }
