@@ -930,7 +930,14 @@ mod tests {
         assert_eq!(registered, declared, "build.rs AppManifest::commands");
         let caps: serde_json::Value =
             serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
-        let allowed: std::collections::BTreeSet<String> = caps["permissions"]
+        let allowed = allowed_commands(&caps);
+        assert_eq!(registered, allowed, "capabilities/default.json");
+        assert_eq!(caps["windows"], serde_json::json!(["main"]));
+    }
+
+    /// The app commands a capability file allows (`allow-copy-text` → `copy_text`).
+    fn allowed_commands(caps: &serde_json::Value) -> std::collections::BTreeSet<String> {
+        caps["permissions"]
             .as_array()
             .unwrap()
             .iter()
@@ -939,9 +946,7 @@ mod tests {
                     .strip_prefix("allow-")
                     .map(|c| c.replace('-', "_"))
             })
-            .collect();
-        assert_eq!(registered, allowed, "capabilities/default.json");
-        assert_eq!(caps["windows"], serde_json::json!(["main"]));
+            .collect()
     }
 
     /// The quick switcher may call exactly what its page calls: every command behind the
@@ -973,16 +978,7 @@ mod tests {
         let caps: serde_json::Value =
             serde_json::from_str(include_str!("../capabilities/switcher.json")).unwrap();
         assert_eq!(caps["windows"], serde_json::json!(["switcher"]));
-        let allowed: std::collections::BTreeSet<String> = caps["permissions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|p| {
-                p.as_str()?
-                    .strip_prefix("allow-")
-                    .map(|c| c.replace('-', "_"))
-            })
-            .collect();
+        let allowed = allowed_commands(&caps);
         assert_eq!(used, allowed, "capabilities/switcher.json");
         for never in [
             "offboard",
