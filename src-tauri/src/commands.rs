@@ -16,6 +16,7 @@ use lanyard_core::view::AppInfo;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
+use crate::agent::Op;
 use crate::{AppState, error::CmdError, events, state::Diagnostics};
 
 /// Version, platform and the paths Lanyard reads and writes.
@@ -305,6 +306,15 @@ pub async fn save_settings<R: Runtime>(
 ) -> Result<AppSettings, CmdError> {
     let before = state.settings();
     let saved = state.save_settings(&settings)?;
+    if let Some(agent) = crate::agent::link(&app) {
+        // The tray process holds the shortcut and start-at-login.
+        if let Err(e) = agent.call::<()>(Op::ApplySettings).await {
+            let _ = state.save_settings(&before);
+            let _ = agent.call::<()>(Op::ApplySettings).await;
+            return Err(e);
+        }
+        return Ok(saved);
+    }
     if let Err(e) = crate::apply_settings(&app, &saved) {
         // Keep the file true to what is in effect.
         let _ = state.save_settings(&before);
@@ -336,6 +346,9 @@ pub async fn copy_export<R: Runtime>(
     app: AppHandle<R>,
     profile: String,
 ) -> Result<String, CmdError> {
+    if let Some(agent) = crate::agent::link(&app) {
+        return agent.call(Op::CopyExport { profile }).await;
+    }
     crate::copy_export(&app, &profile).map_err(CmdError::unknown)
 }
 
@@ -358,6 +371,9 @@ pub async fn clone_in_background<R: Runtime>(
     app: AppHandle<R>,
     request: CloneRequest,
 ) -> Result<(), CmdError> {
+    if let Some(agent) = crate::agent::link(&app) {
+        return agent.call(Op::CloneInBackground { request }).await;
+    }
     crate::clone_in_background(&app, request);
     Ok(())
 }
@@ -365,6 +381,9 @@ pub async fn clone_in_background<R: Runtime>(
 /// Puts text on the clipboard (the UI's copy buttons; WebKitGTK's clipboard API is unreliable).
 #[tauri::command]
 pub async fn copy_text<R: Runtime>(app: AppHandle<R>, text: String) -> Result<(), CmdError> {
+    if let Some(agent) = crate::agent::link(&app) {
+        return agent.call(Op::CopyText { text }).await;
+    }
     crate::copy_text(&app, &text).map_err(CmdError::unknown)
 }
 
@@ -408,6 +427,7 @@ pub async fn ui_ready<R: Runtime>(
     );
     if window.label() == "main" {
         crate::after_first_paint(tauri::Manager::app_handle(&window));
+        crate::navigate_pending(tauri::Manager::app_handle(&window));
     }
     Ok(())
 }
@@ -432,6 +452,9 @@ pub async fn copy_credentials<R: Runtime>(
     state: State<'_, AppState>,
     profile: String,
 ) -> Result<crate::CopiedCredentials, CmdError> {
+    if let Some(agent) = crate::agent::link(&app) {
+        return agent.call(Op::CopyCredentials { profile }).await;
+    }
     Ok(crate::copy_credentials(&app, &state, &profile).await?)
 }
 
@@ -452,14 +475,21 @@ pub async fn serve_credentials<R: Runtime>(
     profile: String,
     serve: bool,
 ) -> Result<Vec<lanyard_core::service::EndpointInfo>, CmdError> {
+    if let Some(agent) = crate::agent::link(&app) {
+        return agent.call(Op::Serve { profile, serve }).await;
+    }
     Ok(crate::serve_credentials(&app, &state, &profile, serve).await?)
 }
 
 /// The local credential endpoints running now.
 #[tauri::command]
-pub async fn list_endpoints(
+pub async fn list_endpoints<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<Vec<lanyard_core::service::EndpointInfo>, CmdError> {
+    if let Some(agent) = crate::agent::link(&app) {
+        return agent.call(Op::Endpoints).await;
+    }
     Ok(state.service().serving())
 }
 
@@ -469,5 +499,8 @@ pub async fn copy_endpoint<R: Runtime>(
     app: AppHandle<R>,
     profile: String,
 ) -> Result<u64, CmdError> {
+    if let Some(agent) = crate::agent::link(&app) {
+        return agent.call(Op::CopyEndpoint { profile }).await;
+    }
     crate::copy_endpoint(&app, &profile).map_err(CmdError::unknown)
 }

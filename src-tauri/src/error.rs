@@ -1,11 +1,11 @@
 //! The error every command rejects with: `{code, message}` for the UI to branch on and show.
 
 use lanyard_core::ErrorCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// A failed command, as the UI receives it.
-#[derive(Debug, Serialize, TS)]
+#[derive(Debug, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct CmdError {
     /// What kind of failure (the UI branches on this, never on the text).

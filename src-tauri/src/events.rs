@@ -14,25 +14,50 @@ pub const SESSIONS_CHANGED: &str = "sessions://changed";
 /// The credential endpoints the app runs changed; payload: `EndpointInfo[]`.
 pub const ENDPOINTS_CHANGED: &str = "endpoints://changed";
 
-/// Tells the UI and the tray that the running credential endpoints changed.
-pub fn endpoints_changed<R: Runtime>(app: &AppHandle<R>) {
-    let state = app.state::<AppState>();
-    let _ = app.emit(ENDPOINTS_CHANGED, state.service().serving());
-    #[cfg(desktop)]
-    if let Ok(list) = state.statuses() {
-        crate::tray::update(app, &list);
+/// Tells the page (this process's windows) which endpoints run.
+pub fn emit_endpoints<R: Runtime>(app: &AppHandle<R>) {
+    let _ = app.emit(
+        ENDPOINTS_CHANGED,
+        app.state::<AppState>().service().serving(),
+    );
+}
+
+/// Tells the page (this process's windows) the identities' states.
+pub fn emit_sessions<R: Runtime>(
+    app: &AppHandle<R>,
+) -> Option<Vec<lanyard_core::sso::IdentityStatus>> {
+    match app.state::<AppState>().statuses() {
+        Ok(list) => {
+            let _ = app.emit(SESSIONS_CHANGED, &list);
+            Some(list)
+        }
+        Err(e) => {
+            tracing::warn!("cannot list identities: {e}");
+            None
+        }
     }
 }
 
-/// Tells the UI and the tray that sessions changed.
+/// Tells the UI, the tray and the other process that the running credential endpoints changed.
+pub fn endpoints_changed<R: Runtime>(app: &AppHandle<R>) {
+    emit_endpoints(app);
+    #[cfg(desktop)]
+    if let Ok(list) = app.state::<AppState>().statuses() {
+        crate::tray::update(app, &list);
+    }
+    crate::agent::endpoints_changed(app);
+}
+
+/// Tells the UI, the tray and the other process that sessions changed.
 pub fn sessions_changed<R: Runtime>(app: &AppHandle<R>) {
-    let state = app.state::<AppState>();
-    match state.statuses() {
-        Ok(list) => {
-            let _ = app.emit(SESSIONS_CHANGED, &list);
-            #[cfg(desktop)]
-            crate::tray::update(app, &list);
-        }
-        Err(e) => tracing::warn!("cannot list identities: {e}"),
+    #[cfg_attr(not(desktop), allow(unused_variables))]
+    if let Some(list) = emit_sessions(app) {
+        #[cfg(desktop)]
+        crate::tray::update(app, &list);
+    }
+    // The agent tells its window process; a window process tells the agent (its tray).
+    crate::agent::sessions_changed(app);
+    if let Some(link) = crate::agent::link(app) {
+        link.tell(crate::agent::Op::Changed);
     }
 }

@@ -1,6 +1,7 @@
 //! Lanyard's desktop shell: a thin Tauri layer over `lanyard-core`. Commands are one-line
 //! adapters (`commands`), app state lives in `state`, the tray in `tray`, event names in `events`.
 
+pub mod agent;
 mod commands;
 mod error;
 pub mod events;
@@ -77,16 +78,20 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             }
         })
         .on_window_event(|window, event| match event {
-            // Closing the window hides it; the tray keeps Lanyard running until Quit.
+            // Closing the window hides it; once no window shows and no task runs, the window
+            // process ends (`window_hidden`) and the tray process keeps Lanyard running.
             WindowEvent::CloseRequested { api, .. }
                 if window.label() == "main" || window.label() == SWITCHER =>
             {
+                tracing::debug!(window = window.label(), "close requested: hiding");
                 api.prevent_close();
                 let _ = window.hide();
+                window_hidden(window.app_handle());
             }
             // The switcher is a popover: it goes away when focus leaves it.
             WindowEvent::Focused(false) if window.label() == SWITCHER => {
                 let _ = window.hide();
+                window_hidden(window.app_handle());
             }
             _ => {}
         })
@@ -118,6 +123,9 @@ pub(crate) fn show_main_once<R: Runtime>(app: &AppHandle<R>) {
 /// the preferences that live outside Lanyard (start at login, the global shortcut). Measured: they
 /// held the main thread ~90 ms that the first frame needs.
 pub(crate) fn after_first_paint<R: Runtime>(app: &AppHandle<R>) {
+    if MODE.get().is_some_and(|m| *m != agent::Mode::Agent) {
+        return; // the tray and those preferences are the tray process's
+    }
     static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
         return;
@@ -141,28 +149,59 @@ pub(crate) fn since_start() -> u128 {
     STARTED.get().map_or(0, |t| t.elapsed().as_millis())
 }
 
-/// Starts the desktop app.
+/// How this process runs (set once, first thing in `run`).
+static MODE: std::sync::OnceLock<agent::Mode> = std::sync::OnceLock::new();
+
+/// The main window's configuration (tauri.conf.json), created when a window process wants it.
+static MAIN_CONFIG: std::sync::OnceLock<tauri::utils::config::WindowConfig> =
+    std::sync::OnceLock::new();
+
+/// Starts the desktop app: the tray process, or (`--window`) the window process it starts.
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
     STARTED_WALL.get_or_init(std::time::SystemTime::now);
-    let rendering = choose_rendering();
+    let args: Vec<String> = std::env::args().collect();
+    let mode = MODE.get_or_init(|| agent::Mode::from_args(&args)).clone();
+    let link = match mode {
+        agent::Mode::Agent => None,
+        agent::Mode::Window { .. } => match agent::inherited_link() {
+            Some(l) => Some(l),
+            None => {
+                eprintln!(
+                    "lanyard-app: --window is started by Lanyard's tray process; run lanyard-app"
+                );
+                std::process::exit(2);
+            }
+        },
+    };
+    let rendering = match mode {
+        agent::Mode::Agent => None, // draws nothing with WebKit
+        agent::Mode::Window { .. } => choose_rendering(),
+    };
     let logs = init_logging();
     if let Some(why) = rendering {
         tracing::info!("WebKit draws on the CPU: {why} (LANYARD_GPU=1 uses the GPU path anyway)");
     }
-    let demo = std::env::args().any(|a| a == "--demo");
-    let emulator = if demo {
-        match tauri::async_runtime::block_on(start_demo_emulator()) {
-            Ok(emu) => Some(emu),
-            Err(e) => {
-                eprintln!("lanyard-app: cannot start the demo emulator: {e:#}");
-                std::process::exit(1);
-            }
+    let demo = args.iter().any(|a| a == "--demo");
+    let state = match &mode {
+        agent::Mode::Window { .. } if demo => AppState::for_demo_window(),
+        agent::Mode::Window { .. } => AppState::from_env(None),
+        agent::Mode::Agent => {
+            let emulator = if demo {
+                match tauri::async_runtime::block_on(start_demo_emulator()) {
+                    Ok(emu) => Some(emu),
+                    Err(e) => {
+                        eprintln!("lanyard-app: cannot start the demo emulator: {e:#}");
+                        std::process::exit(1);
+                    }
+                }
+            } else {
+                None
+            };
+            AppState::from_env(emulator)
         }
-    } else {
-        None
     };
-    let state = match AppState::from_env(emulator) {
+    let state = match state {
         Ok(s) => s,
         Err(e) => {
             eprintln!("lanyard-app: {e}");
@@ -171,29 +210,93 @@ pub fn run() {
     };
     *state.log_dir.lock().unwrap_or_else(|p| p.into_inner()) = logs;
     tracing::debug!("state ready {} ms after start", since_start());
-    // Single instance first: a second launch only focuses the first (and exits). The end-to-end
-    // harness runs many sandboxed apps in one D-Bus session and opts out with
+    let mut context = tauri::generate_context!();
+    // No window at start: the tray process never has one, the window process makes the one
+    // it was asked for.
+    if let Some(main) = context.config_mut().app.windows.drain(..).next() {
+        let _ = MAIN_CONFIG.set(main);
+    }
+    // Before any window exists: a signal that arrives while the app starts must not kill it.
+    let signals = listen_for_signals();
+    let builder = match &mode {
+        agent::Mode::Agent => agent_plugins(tauri::Builder::default()),
+        agent::Mode::Window { .. } => tauri::Builder::default()
+            // Size and position are remembered; visibility is not (a window closed to the
+            // tray must still open at the next start).
+            .plugin(
+                tauri_plugin_window_state::Builder::default()
+                    .with_denylist(&[SWITCHER])
+                    .with_state_flags(
+                        tauri_plugin_window_state::StateFlags::all()
+                            - tauri_plugin_window_state::StateFlags::VISIBLE,
+                    )
+                    .build(),
+            )
+            .plugin(tauri_plugin_notification::init()),
+    };
+    let hidden = args.iter().any(|a| a == "--hidden");
+    build(builder, state)
+        .setup(move |app| {
+            tracing::debug!("setup {} ms after start", since_start());
+            spawn_signal_exit(app.handle().clone(), signals);
+            match (&mode, link) {
+                (agent::Mode::Window { show }, Some(link)) => {
+                    agent::serve_window(app.handle(), link);
+                    show_window(app.handle(), *show);
+                    let handle = app.handle().clone();
+                    tauri::async_runtime::spawn(async move {
+                        tokio::time::sleep(Duration::from_secs(3)).await;
+                        show_main_once(&handle);
+                    });
+                }
+                _ => {
+                    app.manage(agent::WindowProcess::default());
+                    spawn_refresher(app.handle().clone());
+                    #[cfg(desktop)]
+                    if let Err(e) = tray::create(app.handle()) {
+                        tracing::warn!("cannot create the tray icon: {e}");
+                    }
+                    let settings = app.state::<AppState>().settings();
+                    if let Err(e) = apply_settings(app.handle(), &settings) {
+                        tracing::warn!("{e}");
+                    }
+                    tracing::debug!("tray and preferences {} ms after start", since_start());
+                    if !hidden {
+                        agent::show(app.handle(), agent::Show::Main);
+                    }
+                }
+            }
+            tracing::debug!("setup done {} ms after start", since_start());
+            Ok(())
+        })
+        .build(context)
+        .expect("error while building Lanyard")
+        .run(|_app, event| {
+            // With no window there are no windows left; stay alive in the tray (a window
+            // process ends through `window_hidden`). An explicit exit (tray Quit, a signal)
+            // carries a code and is let through.
+            if let RunEvent::ExitRequested {
+                api, code: None, ..
+            } = event
+            {
+                api.prevent_exit();
+            }
+        });
+}
+
+/// The tray process's plugins: single instance, start at login, notifications, the clipboard
+/// and the global shortcut.
+fn agent_plugins(mut builder: Builder<tauri::Wry>) -> Builder<tauri::Wry> {
+    // Single instance first: a second launch only shows the window of the first (and exits).
+    // The end-to-end harness runs many sandboxed apps in one D-Bus session and opts out with
     // LANYARD_MULTI_INSTANCE=1 (its single-instance test does not).
-    let mut builder = tauri::Builder::default();
     if std::env::var_os("LANYARD_MULTI_INSTANCE").is_none_or(|v| v != "1") {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             tracing::info!("a second launch: showing the running Lanyard");
-            #[cfg(desktop)]
-            tray::show_main(app);
+            agent::show(app, agent::Show::Main);
         }));
     }
-    let builder = builder
-        // Size and position are remembered; visibility is not (a window closed to the tray must
-        // still open at the next start).
-        .plugin(
-            tauri_plugin_window_state::Builder::default()
-                .with_denylist(&[SWITCHER])
-                .with_state_flags(
-                    tauri_plugin_window_state::StateFlags::all()
-                        - tauri_plugin_window_state::StateFlags::VISIBLE,
-                )
-                .build(),
-        )
+    builder
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
@@ -204,39 +307,95 @@ pub fn run() {
             tauri_plugin_global_shortcut::Builder::new()
                 .with_handler(|app, _shortcut, event| {
                     if event.state == tauri_plugin_global_shortcut::ShortcutState::Pressed {
-                        show_switcher(app);
+                        agent::show(app, agent::Show::Switcher);
                     }
                 })
                 .build(),
-        );
-    // Before any window exists: a signal that arrives while the app starts must not kill it.
-    let signals = listen_for_signals();
-    build(builder, state)
-        .setup(move |app| {
-            tracing::debug!("setup {} ms after start", since_start());
-            spawn_refresher(app.handle().clone());
-            spawn_signal_exit(app.handle().clone(), signals);
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                tokio::time::sleep(Duration::from_secs(3)).await;
-                show_main_once(&handle);
-                after_first_paint(&handle);
-            });
-            tracing::debug!("setup done {} ms after start", since_start());
-            Ok(())
-        })
-        .build(tauri::generate_context!())
-        .expect("error while building Lanyard")
-        .run(|_app, event| {
-            // With the window hidden there are no windows left; stay alive in the tray.
-            // An explicit exit (tray Quit, a signal) carries a code and is let through.
-            if let RunEvent::ExitRequested {
-                api, code: None, ..
-            } = event
-            {
-                api.prevent_exit();
+        )
+}
+
+/// In a window process: shows the window the tray process asked for (made if needed).
+pub(crate) fn show_window<R: Runtime>(app: &AppHandle<R>, show: agent::Show) {
+    let handle = app.clone();
+    let _ = app.run_on_main_thread(move || match show {
+        agent::Show::Switcher => show_switcher(&handle),
+        agent::Show::Main | agent::Show::Settings => {
+            if show == agent::Show::Settings {
+                *PENDING_VIEW.lock().unwrap_or_else(|p| p.into_inner()) = Some("settings");
             }
-        });
+            match handle.get_webview_window("main") {
+                Some(w) => {
+                    let _ = w.show();
+                    let _ = w.unminimize();
+                    let _ = w.set_focus();
+                    navigate_pending(&handle);
+                }
+                None => {
+                    let Some(config) = MAIN_CONFIG.get() else {
+                        return;
+                    };
+                    // Shown once its page has loaded (`show_main_once`, `on_page_load`).
+                    if let Err(e) = tauri::WebviewWindowBuilder::from_config(&handle, config)
+                        .and_then(|b| b.build())
+                    {
+                        tracing::warn!("cannot open the main window: {e}");
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// A view the tray asked for before the page could hear it (shown once it has painted).
+static PENDING_VIEW: std::sync::Mutex<Option<&'static str>> = std::sync::Mutex::new(None);
+
+/// Sends the page to the view the tray asked for, if any.
+pub(crate) fn navigate_pending<R: Runtime>(app: &AppHandle<R>) {
+    use tauri::Emitter as _;
+    if let Some(view) = PENDING_VIEW
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
+        let _ = app.emit(events::NAVIGATE, view);
+    }
+}
+
+/// How long a window process with no window shown waits before it ends.
+const HIDDEN_GRACE: Duration = Duration::from_secs(5);
+
+/// A window was hidden: when none shows any more, the window process ends — at once, or when
+/// the last task the user started (a sign-in, a scan, a clone) has ended.
+pub(crate) fn window_hidden<R: Runtime>(app: &AppHandle<R>) {
+    static WATCHING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if agent::link(app).is_none() || WATCHING.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        tracing::debug!("window hidden (no agent link, or already watching)");
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        // A grace period: a window closed by mistake comes back at once, and work a page
+        // started just as it closed still counts.
+        let mut wait = HIDDEN_GRACE;
+        loop {
+            tokio::time::sleep(wait).await;
+            let shown = app
+                .webview_windows()
+                .values()
+                .any(|w| w.is_visible().unwrap_or(false));
+            if shown {
+                tracing::debug!("a window is shown again: the window process stays");
+                break;
+            }
+            if !app.state::<AppState>().busy() {
+                tracing::info!("no window is shown: the window process ends");
+                app.exit(0);
+                break;
+            }
+            wait = Duration::from_secs(1);
+        }
+        WATCHING.store(false, std::sync::atomic::Ordering::SeqCst);
+    });
 }
 
 /// Without a GPU (no DRM render node: VMs, containers, remote and virtual displays), WebKitGTK's
@@ -380,6 +539,7 @@ pub fn show_switcher<R: Runtime>(app: &AppHandle<R>) {
 pub fn hide_switcher<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window(SWITCHER) {
         let _ = w.hide();
+        window_hidden(app);
     }
 }
 
@@ -576,7 +736,7 @@ pub(crate) fn copy_secret<R: Runtime>(
 }
 
 /// What "Copy credentials as environment variables" reports (the secrets went to the clipboard).
-#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct CopiedCredentials {
@@ -685,6 +845,7 @@ pub(crate) async fn open_console<R: Runtime>(
     state: &AppState,
     profile: &str,
 ) -> lanyard_core::Result<()> {
+    let _task = state.task();
     let url = state.console_url(profile).await?;
     lanyard_core::console::open_once(
         profile,

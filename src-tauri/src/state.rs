@@ -51,6 +51,18 @@ pub struct AppState {
     pub log_dir: Mutex<Option<std::path::PathBuf>>,
     /// Demo mode's in-process emulator (kept alive with the state).
     _demo: Option<lanyard_emulator::Emulator>,
+    /// Work the user started that a closed window must not cut short (sign-ins, discovery,
+    /// scans, clones, console hand-offs): the window process lives on, hidden, until it ends.
+    tasks: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// One task counted by [`AppState::task`] while it is alive.
+pub struct TaskGuard(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// What "Copy diagnostics" puts on the clipboard.
@@ -68,6 +80,16 @@ impl AppState {
     /// State for this process: real paths, or, with the demo emulator, a fresh sandbox under the
     /// data dir (never the user's `~/.aws`) holding one identity of the demo world.
     pub fn from_env(demo: Option<lanyard_emulator::Emulator>) -> Result<Self> {
+        Self::build(demo, false)
+    }
+
+    /// A demo window process's state: the agent's sandbox (kept as it is) and its emulator,
+    /// reached through the environment the agent passed.
+    pub fn for_demo_window() -> Result<Self> {
+        Self::build(None, true)
+    }
+
+    fn build(demo: Option<lanyard_emulator::Emulator>, demo_window: bool) -> Result<Self> {
         let real = Paths::from_env(|k| std::env::var_os(k))?;
         let paths = match &demo {
             Some(emu) => {
@@ -85,8 +107,10 @@ impl AppState {
                 sso::identity::save(&paths, &input.into())?;
                 paths
             }
+            None if demo_window => Paths::sandboxed(&real.data_dir.join("demo")),
             None => real,
         };
+        let sandboxed = demo.is_some() || demo_window;
         let paths = Paths {
             lanyard_cli: crate::cli_binary(),
             ..paths
@@ -94,7 +118,7 @@ impl AppState {
         let choice = std::env::var("LANYARD_KEYRING").unwrap_or_default();
         let mut note = None;
         let dbus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
-        let os_keyring = if demo.is_some() {
+        let os_keyring = if sandboxed {
             // Demo sign-ins never reach the real keyring, where a real identity of the same
             // name keeps its items.
             Err("demo mode keeps its secrets in memory".to_owned())
@@ -103,7 +127,7 @@ impl AppState {
         };
         let secrets: Arc<dyn SecretStore> = match os_keyring {
             Ok(k) => Arc::new(k),
-            Err(_) if demo.is_some() => Arc::new(lanyard_core::secret::MemoryStore::default()),
+            Err(_) if sandboxed => Arc::new(lanyard_core::secret::MemoryStore::default()),
             Err(reason) => {
                 tracing::warn!(
                     "no OS keyring available ({reason}); tokens stay in the SSO cache files only"
@@ -122,7 +146,7 @@ impl AppState {
         for r in &endpoints.refused {
             tracing::warn!("{r}");
         }
-        let mut state = Self::new(SsoContext::new(paths, endpoints, secrets), demo.is_some());
+        let mut state = Self::new(SsoContext::new(paths, endpoints, secrets), sandboxed);
         state.keyring.1 = note;
         state._demo = demo;
         Ok(state)
@@ -151,7 +175,31 @@ impl AppState {
             config_stamp,
             log_dir: Mutex::new(None),
             _demo: None,
+            tasks: Arc::default(),
         }
+    }
+
+    /// Counts a task until the guard drops (see `busy`).
+    pub fn task(&self) -> TaskGuard {
+        self.tasks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        TaskGuard(self.tasks.clone())
+    }
+
+    /// Whether a task the user started is still running.
+    pub fn busy(&self) -> bool {
+        self.tasks.load(std::sync::atomic::Ordering::SeqCst) > 0
+    }
+
+    /// The environment a demo window process needs to reach this process's demo emulator.
+    pub fn demo_env(&self) -> Option<Vec<(String, String)>> {
+        self._demo.as_ref().map(|e| e.env())
+    }
+
+    /// Reads the preferences again (another process saved them).
+    pub fn reload_settings(&self) -> AppSettings {
+        let fresh = settings::load(&self.svc.ctx().paths);
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+        fresh
     }
 
     /// What the Settings view shows.
@@ -214,6 +262,7 @@ impl AppState {
         open: &(dyn Fn(&str) -> bool + Send + Sync),
         on_step: &(dyn Fn(LoginStep) + Send + Sync),
     ) -> Result<IdentityStatus> {
+        let _task = self.task();
         let identity = self.identity(session)?;
         let cancel = CancellationToken::new();
         if let Some(previous) = self
@@ -359,6 +408,7 @@ impl AppState {
         session: &str,
         on_event: &(dyn Fn(DiscoveryEvent) + Send + Sync),
     ) -> Result<Vec<AccountRoles>> {
+        let _task = self.task();
         let identity = self.identity(session)?;
         let on = |a: &AccountRoles, p: &accounts::DiscoveryProgress| {
             on_event(DiscoveryEvent {
@@ -381,6 +431,7 @@ impl AppState {
 
     /// Writes the profiles and remembers the settings.
     pub fn apply_profiles(&self, session: &str, settings: &ProfileSettings) -> Result<SyncReport> {
+        let _task = self.task();
         self.svc.apply_profiles(session, settings)
     }
 
@@ -396,6 +447,7 @@ impl AppState {
 
     /// Offboards (or previews it).
     pub async fn offboard(&self, dry_run: bool) -> Result<OffboardReport> {
+        let _task = self.task();
         self.svc.offboard(dry_run).await
     }
 
@@ -415,6 +467,7 @@ impl AppState {
         session: &str,
         on_event: &(dyn Fn(InventoryEvent) + Send + Sync),
     ) -> Result<Inventory> {
+        let _task = self.task();
         let identity = self.identity(session)?;
         let regions = self.svc.scan_regions(&identity, &self.settings().regions);
         let on = |e: &InventoryEvent| on_event(e.clone());
@@ -437,6 +490,7 @@ impl AppState {
         helper: &std::path::Path,
         on_progress: Arc<dyn Fn(&CloneProgress) + Send + Sync>,
     ) -> Result<CloneReport> {
+        let _task = self.task();
         let identity = self.identity(&req.session)?;
         let account = accounts::cached(self.svc.ctx(), &req.session)
             .and_then(|l| l.into_iter().find(|a| a.account_id == req.account_id))

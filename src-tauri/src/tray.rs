@@ -6,7 +6,7 @@
 use lanyard_core::sso::{IdentityStatus, LoginMethod, SessionState};
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 use crate::{AppState, events};
 
@@ -73,11 +73,7 @@ impl Item {
 
 /// Shows, unminimizes and focuses the main window.
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.show();
-        let _ = w.unminimize();
-        let _ = w.set_focus();
-    }
+    crate::agent::show(app, crate::agent::Show::Main);
 }
 
 /// "acme — signed in · renews automatically", "corp — expires in 9 min", …
@@ -346,10 +342,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match Item::parse(event.id().as_ref()) {
             Some(Item::Open) => show_main(app),
-            Some(Item::Settings) => {
-                show_main(app);
-                let _ = app.emit(events::NAVIGATE, "settings");
-            }
+            Some(Item::Settings) => crate::agent::show(app, crate::agent::Show::Settings),
             Some(Item::Quit) => app.exit(0),
             Some(Item::SignIn(s)) => sign_in(app, s),
             Some(Item::SignOut(s)) => sign_out(app, s),
@@ -376,7 +369,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                     }
                 });
             }
-            Some(Item::Switcher) => crate::show_switcher(app),
+            Some(Item::Switcher) => crate::agent::show(app, crate::agent::Show::Switcher),
             Some(Item::Credentials(p)) => {
                 let app = app.clone();
                 tauri::async_runtime::spawn(async move {

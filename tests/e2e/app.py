@@ -133,14 +133,20 @@ def xdotool(*args: str) -> str:
 
 
 def windows(name_regex: str, visible: bool = True, pid: int | None = None) -> list[int]:
-    # --all: xdotool otherwise matches windows meeting ANY of the conditions.
-    args = (
-        ["search", "--all"]
-        + (["--onlyvisible"] if visible else [])
-        + (["--pid", str(pid)] if pid else [])
-        + ["--name", name_regex]
-    )
-    return [int(w) for w in xdotool(*args).split()]
+    """X windows whose title matches; with `pid`, only those of that app: the tray process
+    `pid` or the window process it started (issue #16: windows live in a child process)."""
+    pids = [None] if pid is None else [pid, *sorted(descendants(pid))]
+    found: list[int] = []
+    for p in pids:
+        # --all: xdotool otherwise matches windows meeting ANY of the conditions.
+        args = (
+            ["search", "--all"]
+            + (["--onlyvisible"] if visible else [])
+            + (["--pid", str(p)] if p else [])
+            + ["--name", name_regex]
+        )
+        found += [int(w) for w in xdotool(*args).split()]
+    return found
 
 
 def geometry(win: int) -> tuple[int, int, int, int]:
@@ -165,6 +171,19 @@ def close_window(win: int) -> None:
     w.send_event(ev, event_mask=X.NoEventMask)
     d.flush()
     d.close()
+
+
+def close_until_hidden(win: int, timeout: float = 20) -> None:
+    """Closes a window as a person does: again if the first click came too early (the first
+    WM_DELETE_WINDOW a fresh WebKitGTK window gets is sometimes not acted on)."""
+
+    def gone():
+        if win in windows("."):
+            close_window(win)
+            return False
+        return True
+
+    wait_until(gone, timeout, interval=1.0, what="the window to close")
 
 
 class TauriDriver:

@@ -203,7 +203,7 @@ pub enum Error {
 }
 
 /// Error classes the front end branches on. Add a variant only when a consumer needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[ts(export)]
 pub enum ErrorCode {
     /// Anything the UI only displays.

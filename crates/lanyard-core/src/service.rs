@@ -35,7 +35,7 @@ struct Serving {
 }
 
 /// A credential endpoint this process runs (no secret: safe to show and to send over IPC).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct EndpointInfo {
