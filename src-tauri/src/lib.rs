@@ -174,10 +174,10 @@ pub fn run() {
             }
         },
     };
-    let rendering = match mode {
-        agent::Mode::Agent => None, // draws nothing with WebKit
-        agent::Mode::Window { .. } => choose_rendering(),
-    };
+    // In the tray process too: it draws no web page, but GTK would still load Mesa's GL (and
+    // LLVM with it) for nothing — measured 99 → 68 MiB PSS there. The window process inherits
+    // the choice.
+    let rendering = choose_rendering();
     let logs = init_logging();
     if let Some(why) = rendering {
         tracing::info!("WebKit draws on the CPU: {why} (LANYARD_GPU=1 uses the GPU path anyway)");

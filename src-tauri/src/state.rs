@@ -51,8 +51,10 @@ pub struct AppState {
     pub log_dir: Mutex<Option<std::path::PathBuf>>,
     /// Demo mode's in-process emulator (kept alive with the state).
     _demo: Option<lanyard_emulator::Emulator>,
-    /// Work the user started that a closed window must not cut short (sign-ins, discovery,
-    /// scans, clones, console hand-offs): the window process lives on, hidden, until it ends.
+    /// Work the user started that a closed window must not cut short (sign-ins, clones, syncs,
+    /// offboarding, console hand-offs): the window process lives on, hidden, until it ends.
+    /// Not discovery or scans: the views start those themselves to revalidate, they can take
+    /// minutes at a thousand accounts, and the cache they would update stays as it was.
     tasks: Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -408,7 +410,6 @@ impl AppState {
         session: &str,
         on_event: &(dyn Fn(DiscoveryEvent) + Send + Sync),
     ) -> Result<Vec<AccountRoles>> {
-        let _task = self.task();
         let identity = self.identity(session)?;
         let on = |a: &AccountRoles, p: &accounts::DiscoveryProgress| {
             on_event(DiscoveryEvent {
@@ -467,7 +468,6 @@ impl AppState {
         session: &str,
         on_event: &(dyn Fn(InventoryEvent) + Send + Sync),
     ) -> Result<Inventory> {
-        let _task = self.task();
         let identity = self.identity(session)?;
         let regions = self.svc.scan_regions(&identity, &self.settings().regions);
         let on = |e: &InventoryEvent| on_event(e.clone());

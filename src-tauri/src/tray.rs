@@ -264,14 +264,36 @@ fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::R
 pub fn set_tooltip<R: Runtime>(app: &AppHandle<R>, text: &str) {
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(text));
+        SHOWN.lock().unwrap_or_else(|p| p.into_inner()).clear(); // the next update restores it
     }
 }
 
-/// Rebuilds the menu and tooltip from the current sessions.
+/// What the menu and tooltip last showed, as text: an update that would show the same is
+/// skipped (a rebuilt menu is re-sent over D-Bus to the tray host: measurable CPU when idle).
+static SHOWN: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// Rebuilds the menu and tooltip from the current sessions, when what they show changed.
 pub fn update<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
+    let state = app.state::<AppState>();
+    let now = time::OffsetDateTime::now_utc();
+    let shown = serde_json::json!([
+        sessions.iter().map(|s| label(s, now)).collect::<Vec<_>>(),
+        state.favourites(),
+        state.service().serving(),
+        state.recent_clones(),
+        *state.login_hint.lock().unwrap_or_else(|p| p.into_inner()),
+    ])
+    .to_string();
+    {
+        let mut last = SHOWN.lock().unwrap_or_else(|p| p.into_inner());
+        if *last == shown {
+            return;
+        }
+        *last = shown;
+    }
     match menu(app, sessions) {
         Ok(m) => {
             let _ = tray.set_menu(Some(m));

@@ -304,7 +304,11 @@ class Tray:
         return wait_until(find, 20, what="the Lanyard tray icon to dock")
 
     def choose(
-        self, label_index_from_top: int | None = None, last: bool = False, sub: int | None = None
+        self,
+        label_index_from_top: int | None = None,
+        last: bool = False,
+        sub: int | None = None,
+        from_bottom: int | None = None,
     ) -> None:
         """Opens the tray menu and activates an item (keyboard, as a person could); with `sub`,
         the item is a submenu and its `sub`-th item is activated."""
@@ -324,6 +328,9 @@ class Tray:
         time.sleep(0.3)
         if last:
             xdotool("key", "Up", "Return")
+        elif from_bottom is not None:
+            # Up from the top wraps to the last item (Quit); separators are skipped.
+            xdotool("key", *(["Up"] * (from_bottom + 1)), "Return")
         elif sub is None:
             xdotool("key", *(["Down"] * (label_index_from_top + 1)), "Return")
         else:

@@ -50,6 +50,10 @@ def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
 
     wait_until(closed, 20, interval=1.0, what="the window to hide on close")
     assert proc.poll() is None, "closing the window must not quit Lanyard"
+    # Closed, no WebKit is left: the window process and its web and network processes end,
+    # the tray process alone stays (issue #16).
+    wait_until(lambda: not descendants(proc.pid), 20, what="the window and WebKit processes to end")
+    assert tray.icon(), "the tray icon stays"
 
     tray.choose(1)  # Open Lanyard (after Quick switch…)
     wait_until(

@@ -52,6 +52,9 @@ async fn main() -> anyhow::Result<()> {
     if want("startup-1000") {
         startup()?;
     }
+    if want("tray-idle") {
+        tray_idle()?;
+    }
     if want("switcher-5000") {
         switcher()?;
     }
@@ -350,6 +353,52 @@ fn startup() -> anyhow::Result<()> {
     );
     println!(
         "  context: Leapp (Electron) typically runs 4+ processes and ~200 MB on disk; not measured here\n"
+    );
+    Ok(())
+}
+
+/// Issue #16: what Lanyard costs in the tray with its window closed, after a session in a
+/// 1,000-account world, and how fast the window and the switcher come back
+/// (tests/e2e/bench_tray_idle.py; `LANYARD_BENCH_IDLE_SECONDS`, default 600, sets the idle run).
+fn tray_idle() -> anyhow::Result<()> {
+    let v = e2e_script("bench_tray_idle.py")?;
+    let num = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!(
+        "tray-idle (release build, Xvfb, tray host, {} accounts x 3 roles, after discovery, a scan, a sync and the switcher)",
+        v["accounts"]
+    );
+    let closed = num("closed_pss_mib");
+    println!(
+        "  window closed: {closed:.0} MiB PSS over {}; budget <= 60 MiB: {}",
+        v["closed_processes"],
+        verdict(closed <= 60.0)
+    );
+    let cpu = num("idle_cpu_percent");
+    println!(
+        "  idle in the tray for {} s: {cpu:.3} % of one core ({} threads); budget <= 0.1 %: {}",
+        v["idle_seconds"],
+        v["agent_threads"],
+        verdict(cpu <= 0.1)
+    );
+    let reopen = num("reopen_ms_median");
+    println!(
+        "  tray Open Lanyard -> window painted: median {reopen:.0} ms {}; budget <= 500 ms: {}",
+        v["reopen_ms"],
+        verdict(reopen <= 500.0)
+    );
+    let switcher = num("switcher_ms_median");
+    println!(
+        "  shortcut -> switcher painted: median {switcher:.0} ms {}; budget <= 250 ms: {}",
+        v["switcher_ms"],
+        verdict(switcher <= 250.0)
+    );
+    let (open, floor) = (num("open_pss_mib"), num("floor_pss_mib"));
+    println!(
+        "  window open: {open:.0} MiB PSS {}; the empty-window floor {floor:.0} MiB; {:.2}x, budget <= 1.10x: {}\n",
+        v["open_processes"],
+        open / floor,
+        verdict(open / floor <= 1.10)
     );
     Ok(())
 }

@@ -77,7 +77,7 @@ async function open(entries?: SwitcherEntry[], over?: Handlers) {
 const idle = () =>
   waitFor(() => expect(screen.getByTestId('switcher').getAttribute('aria-busy')).toBe('false'));
 const commands = (calls: { cmd: string }[]) =>
-  calls.map((c) => c.cmd).filter((c) => c !== 'switcher_entries' && c !== 'ui_timing');
+  calls.map((c) => c.cmd).filter((c) => !['switcher_entries', 'ui_timing', 'ui_ready'].includes(c));
 
 afterEach(async () => {
   cleanup();
