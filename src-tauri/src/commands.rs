@@ -426,7 +426,6 @@ pub async fn ui_ready<R: Runtime>(
         crate::since_start()
     );
     if window.label() == "main" {
-        crate::after_first_paint(tauri::Manager::app_handle(&window));
         crate::navigate_pending(tauri::Manager::app_handle(&window));
     }
     Ok(())

@@ -119,38 +119,24 @@ pub(crate) fn show_main_once<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// What can wait until the window has painted (or, failing that, a few seconds): the tray and
-/// the preferences that live outside Lanyard (start at login, the global shortcut). Measured: they
-/// held the main thread ~90 ms that the first frame needs.
-pub(crate) fn after_first_paint<R: Runtime>(app: &AppHandle<R>) {
-    if MODE.get().is_some_and(|m| *m != agent::Mode::Agent) {
-        return; // the tray and those preferences are the tray process's
+/// The tray process's start: the tray, then the preferences that live outside Lanyard (start at
+/// login, the global shortcut).
+fn start_tray<R: Runtime>(app: &AppHandle<R>) {
+    #[cfg(desktop)]
+    if let Err(e) = tray::create(app) {
+        tracing::warn!("cannot create the tray icon: {e}");
     }
-    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
-        return;
+    let settings = app.state::<AppState>().settings();
+    if let Err(e) = apply_settings(app, &settings) {
+        tracing::warn!("{e}");
     }
-    let handle = app.clone();
-    let _ = app.run_on_main_thread(move || {
-        #[cfg(desktop)]
-        if let Err(e) = tray::create(&handle) {
-            tracing::warn!("cannot create the tray icon: {e}");
-        }
-        let settings = handle.state::<AppState>().settings();
-        if let Err(e) = apply_settings(&handle, &settings) {
-            tracing::warn!("{e}");
-        }
-        tracing::debug!("tray and preferences {} ms after start", since_start());
-    });
+    tracing::debug!("tray and preferences {} ms after start", since_start());
 }
 
 /// Milliseconds since the process started (start-up timings in the log).
 pub(crate) fn since_start() -> u128 {
     STARTED.get().map_or(0, |t| t.elapsed().as_millis())
 }
-
-/// How this process runs (set once, first thing in `run`).
-static MODE: std::sync::OnceLock<agent::Mode> = std::sync::OnceLock::new();
 
 /// The main window's configuration (tauri.conf.json), created when a window process wants it.
 static MAIN_CONFIG: std::sync::OnceLock<tauri::utils::config::WindowConfig> =
@@ -161,7 +147,7 @@ pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
     STARTED_WALL.get_or_init(std::time::SystemTime::now);
     let args: Vec<String> = std::env::args().collect();
-    let mode = MODE.get_or_init(|| agent::Mode::from_args(&args)).clone();
+    let mode = agent::Mode::from_args(&args);
     let link = match mode {
         agent::Mode::Agent => None,
         agent::Mode::Window { .. } => match agent::inherited_link() {
@@ -252,15 +238,7 @@ pub fn run() {
                 _ => {
                     app.manage(agent::WindowProcess::default());
                     spawn_refresher(app.handle().clone());
-                    #[cfg(desktop)]
-                    if let Err(e) = tray::create(app.handle()) {
-                        tracing::warn!("cannot create the tray icon: {e}");
-                    }
-                    let settings = app.state::<AppState>().settings();
-                    if let Err(e) = apply_settings(app.handle(), &settings) {
-                        tracing::warn!("{e}");
-                    }
-                    tracing::debug!("tray and preferences {} ms after start", since_start());
+                    start_tray(app.handle());
                     if !hidden {
                         agent::show(app.handle(), agent::Show::Main);
                     }
