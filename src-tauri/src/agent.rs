@@ -158,6 +158,21 @@ impl AgentLink {
     }
 }
 
+/// Sends each message given to the returned sender as one line, in order, until the other end
+/// closes.
+fn line_writer(mut write: tokio::net::unix::OwnedWriteHalf) -> mpsc::UnboundedSender<String> {
+    let (out, mut rx) = mpsc::unbounded_channel::<String>();
+    tauri::async_runtime::spawn(async move {
+        while let Some(mut line) = rx.recv().await {
+            line.push('\n');
+            if write.write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    out
+}
+
 fn gone(e: impl std::fmt::Display) -> CmdError {
     CmdError::unknown(format!("Lanyard's tray process did not answer ({e})"))
 }
@@ -193,22 +208,14 @@ pub fn serve_window<R: Runtime>(app: &AppHandle<R>, stream: std::os::unix::net::
     let Ok(stream) = UnixStream::from_std(stream) else {
         return;
     };
-    let (read, mut write) = stream.into_split();
-    let (out, mut rx) = mpsc::unbounded_channel::<String>();
+    let (read, write) = stream.into_split();
+    let out = line_writer(write);
     let link = Arc::new(AgentLink {
         out,
         pending: Mutex::default(),
         next: AtomicU64::new(1),
     });
     app.manage(link.clone());
-    tauri::async_runtime::spawn(async move {
-        while let Some(mut line) = rx.recv().await {
-            line.push('\n');
-            if write.write_all(line.as_bytes()).await.is_err() {
-                break;
-            }
-        }
-    });
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let mut lines = BufReader::new(read).lines();
@@ -256,15 +263,6 @@ impl WindowProcess {
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
             .is_some_and(|tx| tx.send(line).is_ok())
-    }
-
-    /// Whether a window process runs now.
-    pub fn running(&self) -> bool {
-        self.out
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .is_some_and(|tx| !tx.is_closed())
     }
 }
 
@@ -339,17 +337,9 @@ fn spawn_window<R: Runtime>(
     ours.set_nonblocking(true)?;
     let _guard = tauri::async_runtime::handle().inner().enter();
     let stream = UnixStream::from_std(ours)?;
-    let (read, mut write) = stream.into_split();
-    let (out, mut rx) = mpsc::unbounded_channel::<String>();
+    let (read, write) = stream.into_split();
+    let out = line_writer(write);
     *w.out.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
-    tauri::async_runtime::spawn(async move {
-        while let Some(mut line) = rx.recv().await {
-            line.push('\n');
-            if write.write_all(line.as_bytes()).await.is_err() {
-                break;
-            }
-        }
-    });
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let mut lines = BufReader::new(read).lines();
