@@ -37,6 +37,16 @@ def memory_kib(pids) -> tuple[int, int]:
     return rss, pss
 
 
+def pss_by_process(pids) -> dict[str, float]:
+    """MiB of PSS per live process, keyed "name pid" (the tray and the window process share a
+    name)."""
+    return {
+        f"{Path(f'/proc/{p}/comm').read_text().strip()} {p}": round(memory_kib([p])[1] / 1024, 1)
+        for p in pids
+        if Path(f"/proc/{p}/comm").exists()
+    }
+
+
 def measure(cmd: list[str], env: dict) -> dict:
     """RUNS cold starts of `cmd` (which logs "first paint N ms after start"), timed from spawn to
     that line; memory of the last start after it settled."""
@@ -63,13 +73,7 @@ def measure(cmd: list[str], env: dict) -> dict:
             time.sleep(5)  # settle: the session check, the tray, WebKit's lazy work
             pids = {proc.pid} | descendants(proc.pid)
             rss, pss = memory_kib(pids)
-            names = {
-                f"{Path(f'/proc/{p}/comm').read_text().strip()}": round(
-                    memory_kib([p])[1] / 1024, 1
-                )
-                for p in pids
-                if Path(f"/proc/{p}/comm").exists()
-            }
+            names = pss_by_process(pids)
         proc.terminate()
         proc.wait(15)
     starts.sort()

@@ -32,7 +32,7 @@ from app import (
     windows,
     xdotool,
 )
-from bench_startup import measure, memory_kib
+from bench_startup import measure, memory_kib, pss_by_process
 from conftest import start_emulator
 
 IDLE_SECONDS = int(os.environ.get("LANYARD_BENCH_IDLE_SECONDS", "600"))
@@ -142,10 +142,7 @@ def main() -> None:
 
         close_all()
         time.sleep(10)  # settle: the refresh loop's first round, freed memory returned
-        closed = {
-            Path(f"/proc/{p}/comm").read_text().strip(): round(memory_kib([p])[1] / 1024, 1)
-            for p in everything(app.pid)
-        }
+        closed = pss_by_process(everything(app.pid))
         closed_pss = round(memory_kib(everything(app.pid))[1] / 1024, 1)
 
         cpu0, t0 = cpu_seconds(everything(app.pid)), time.monotonic()
@@ -176,12 +173,7 @@ def main() -> None:
         wait_until(lambda: painted_at(log, "main", mark), 30, what="the window to paint")
         time.sleep(5)
         open_pss = round(memory_kib(everything(app.pid))[1] / 1024, 1)
-        open_processes = {
-            Path(f"/proc/{p}/comm").read_text().strip() + f" {p}": round(
-                memory_kib([p])[1] / 1024, 1
-            )
-            for p in everything(app.pid)
-        }
+        open_processes = pss_by_process(everything(app.pid))
         floor = measure([str(bin_dir() / "examples" / "floor")], env)
 
         def median(xs):
