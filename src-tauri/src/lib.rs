@@ -5,6 +5,8 @@ pub mod agent;
 mod commands;
 mod error;
 pub mod events;
+#[cfg(target_os = "linux")]
+mod hotkey;
 mod state;
 #[cfg(desktop)]
 mod tray;
@@ -274,22 +276,24 @@ fn agent_plugins(mut builder: Builder<tauri::Wry>) -> Builder<tauri::Wry> {
             agent::show(app, agent::Show::Main);
         }));
     }
-    builder
+    let builder = builder
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
         ))
         .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_clipboard_manager::init())
-        .plugin(
-            tauri_plugin_global_shortcut::Builder::new()
-                .with_handler(|app, _shortcut, event| {
-                    if event.state == tauri_plugin_global_shortcut::ShortcutState::Pressed {
-                        agent::show(app, agent::Show::Switcher);
-                    }
-                })
-                .build(),
-        )
+        .plugin(tauri_plugin_clipboard_manager::init());
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(
+        tauri_plugin_global_shortcut::Builder::new()
+            .with_handler(|app, _shortcut, event| {
+                if event.state == tauri_plugin_global_shortcut::ShortcutState::Pressed {
+                    agent::show(app, agent::Show::Switcher);
+                }
+            })
+            .build(),
+    );
+    builder
 }
 
 /// In a window process: shows the window the tray process asked for (made if needed).
@@ -526,7 +530,6 @@ pub(crate) fn apply_settings<R: Runtime>(
     app: &AppHandle<R>,
     s: &lanyard_core::settings::AppSettings,
 ) -> Result<(), String> {
-    use tauri_plugin_global_shortcut::GlobalShortcutExt as _;
     // Demo mode changes nothing outside its sandbox: not the real start-at-login entry, not
     // the global shortcut a real Lanyard may hold.
     if app.try_state::<AppState>().is_some_and(|s| s.info().demo) {
@@ -564,19 +567,43 @@ pub(crate) fn apply_settings<R: Runtime>(
             )
         })?;
     }
+    set_shortcut(app, &s.switcher_shortcut).map_err(|e| {
+        format!(
+            "the quick-switcher shortcut {} cannot be used ({e}); pick another in Settings",
+            s.switcher_shortcut
+        )
+    })
+}
+
+/// Replaces the global shortcut that opens the quick switcher ("" = none).
+#[cfg(target_os = "linux")]
+fn set_shortcut<R: Runtime>(app: &AppHandle<R>, shortcut: &str) -> Result<(), String> {
+    if app.try_state::<hotkey::Shortcut>().is_none() {
+        let handle = app.clone();
+        match hotkey::Shortcut::start(move || agent::show(&handle, agent::Show::Switcher)) {
+            Ok(s) => {
+                app.manage(s);
+            }
+            Err(e) if shortcut.is_empty() => {
+                tracing::debug!("{e}");
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    app.state::<hotkey::Shortcut>().set(shortcut)
+}
+
+/// Replaces the global shortcut that opens the quick switcher ("" = none).
+#[cfg(not(target_os = "linux"))]
+fn set_shortcut<R: Runtime>(app: &AppHandle<R>, shortcut: &str) -> Result<(), String> {
+    use tauri_plugin_global_shortcut::GlobalShortcutExt as _;
     let shortcuts = app.global_shortcut();
     let _ = shortcuts.unregister_all();
-    if !s.switcher_shortcut.is_empty() {
-        shortcuts
-            .register(s.switcher_shortcut.as_str())
-            .map_err(|e| {
-                format!(
-                    "the quick-switcher shortcut {} cannot be used ({e}); pick another in Settings",
-                    s.switcher_shortcut
-                )
-            })?;
+    if shortcut.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    shortcuts.register(shortcut).map_err(|e| e.to_string())
 }
 
 /// A desktop notification, when the user has them on.
@@ -916,35 +943,81 @@ fn spawn_signal_exit<R: Runtime>(app: AppHandle<R>, signals: Signals) {
 /// on time, and the views current when the AWS config is edited outside Lanyard.
 fn spawn_refresher<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let config = app.state::<AppState>().config_file();
+        let (tx, mut edits) = tokio::sync::mpsc::unbounded_channel();
+        let mut watcher = watch_config(&config, tx.clone());
+        let mut tick = tokio::time::interval(CHECK_EVERY);
+        // After a sleep (SIGSTOP, a suspended laptop) one check, not one per missed tick.
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut n: u64 = 0;
         loop {
-            tick.tick().await;
+            let checks = tokio::select! {
+                _ = tick.tick() => true,
+                Some(()) = edits.recv() => false,
+            };
             let state = app.state::<AppState>();
-            let minutes = u64::from(state.settings().refresh_minutes);
             let mut changed = state.config_changed();
             if changed {
                 tracing::info!("the AWS config changed on disk: reloading");
             }
-            if n.is_multiple_of(minutes * 30) {
+            if !checks {
+                if changed {
+                    events::sessions_changed(&app);
+                }
+                continue;
+            }
+            // The folder may appear later (the first sign-in makes ~/.aws).
+            if watcher.is_none() {
+                watcher = watch_config(&config, tx.clone());
+            }
+            let every = u64::from(state.settings().refresh_minutes) * 60 / CHECK_EVERY.as_secs();
+            if n.is_multiple_of(every.max(1)) {
                 changed |= state.refresh_all().await;
             }
             if changed {
                 events::sessions_changed(&app);
-            } else if n.is_multiple_of(15) {
+            } else {
                 #[cfg(desktop)]
                 if let Ok(list) = state.statuses() {
                     tray::update(&app, &list);
                 }
             }
-            if n.is_multiple_of(15) {
-                for notice in state.due_notices() {
-                    notify_session(&app, &notice);
-                }
+            for notice in state.due_notices() {
+                notify_session(&app, &notice);
             }
             n += 1;
         }
     });
+}
+
+/// How often sessions are checked: countdowns, notices, the tray's labels. Refreshes run every
+/// `refresh_minutes` of these checks' time; edits of the AWS config are seen as they happen.
+const CHECK_EVERY: Duration = Duration::from_secs(30);
+
+/// Watches the AWS config's folder (editors and Lanyard replace the file, so the file itself
+/// cannot be watched) and sends `()` for each change to the file. None while the folder does not
+/// exist (or the platform cannot watch): the checks then notice edits through the timestamp.
+fn watch_config(
+    config: &std::path::Path,
+    tx: tokio::sync::mpsc::UnboundedSender<()>,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher as _;
+    let dir = config.parent()?.to_path_buf();
+    let name = config.file_name()?.to_owned();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(e) = event
+            && !e.kind.is_access()
+            && e.paths.iter().any(|p| p.file_name() == Some(&name))
+        {
+            let _ = tx.send(());
+        }
+    })
+    .ok()?;
+    watcher
+        .watch(&dir, notify::RecursiveMode::NonRecursive)
+        .map_err(|e| tracing::debug!("not watching {}: {e}", dir.display()))
+        .ok()?;
+    Some(watcher)
 }
 
 /// Opens a URL in the system browser; false when there is no way to show one (no display).

@@ -609,6 +609,11 @@ impl AppState {
         self.svc.console_url(profile).await
     }
 
+    /// The AWS config file this app reads and writes.
+    pub fn config_file(&self) -> std::path::PathBuf {
+        self.svc.ctx().paths.aws_config_file.clone()
+    }
+
     /// True once when the AWS config changed on disk since the last call (a hand edit, the CLI).
     pub fn config_changed(&self) -> bool {
         let now = std::fs::metadata(&self.svc.ctx().paths.aws_config_file)

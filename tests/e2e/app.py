@@ -56,6 +56,32 @@ def app_env(home: Path) -> dict:
     return env
 
 
+def thread_wakeups(pid: int, seconds: float) -> dict[str, int]:
+    """How often each thread of `pid` was switched in over `seconds` (voluntary and forced context
+    switches from /proc), keyed "name/tid": a thread that polls shows up here, one that waits
+    does not."""
+
+    def sample() -> dict[str, int]:
+        out = {}
+        for t in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                name = (t / "comm").read_text().strip()
+                fields = dict(
+                    line.split(":", 1) for line in (t / "status").read_text().splitlines()
+                )
+            except OSError:
+                continue
+            out[f"{name}/{t.name}"] = int(fields["voluntary_ctxt_switches"]) + int(
+                fields["nonvoluntary_ctxt_switches"]
+            )
+        return out
+
+    before = sample()
+    time.sleep(seconds)
+    after = sample()
+    return {k: v - before.get(k, 0) for k, v in after.items()}
+
+
 def descendants(pid: int) -> set[int]:
     """All live processes below `pid` (WebKit's web and network processes, for example)."""
     children: dict[int, list[int]] = {}

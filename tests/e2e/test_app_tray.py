@@ -11,6 +11,7 @@ from app import (
     app_env,
     close_window,
     descendants,
+    thread_wakeups,
     wait_until,
     windows,
 )
@@ -54,6 +55,10 @@ def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
     # the tray process alone stays (issue #16).
     wait_until(lambda: not descendants(proc.pid), 20, what="the window and WebKit processes to end")
     assert tray.icon(), "the tray icon stays"
+    # Idle in the tray, no thread polls: the session checks run every 30 s, the shortcut and
+    # config edits wake it only when they happen (a 50 ms poll was ~200 wake-ups here).
+    busy = {t: n for t, n in thread_wakeups(proc.pid, 10).items() if n > 10}
+    assert not busy, f"threads waking more than once a second while idle: {busy}"
 
     tray.choose(1)  # Open Lanyard (after Quick switch…)
     wait_until(
