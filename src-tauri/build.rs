@@ -43,6 +43,8 @@ fn main() {
             "copy_text",
             "ui_ready",
             "ui_timing",
+            "remember_view",
+            "recall_view",
         ]),
     ))
     .expect("tauri-build failed");

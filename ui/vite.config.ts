@@ -29,5 +29,6 @@ export default defineConfig(({ mode }) => ({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     restoreMocks: true,
+    setupFiles: ['src/test/setup.ts'],
   },
 }));

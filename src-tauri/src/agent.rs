@@ -103,6 +103,10 @@ pub enum Op {
     },
     /// Identities, profiles or favourites changed on disk: the tray follows.
     Changed,
+    /// Keep where the main window was left (the page's own JSON).
+    RememberView { view: String },
+    /// Where the main window was left; null before any window was open.
+    RecallView,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -411,6 +415,11 @@ async fn run<R: Runtime>(app: &AppHandle<R>, op: Op) -> Result<serde_json::Value
             }
             Ok(serde_json::Value::Null)
         }
+        Op::RememberView { view } => {
+            state.remember_view(view)?;
+            Ok(serde_json::Value::Null)
+        }
+        Op::RecallView => json(serde_json::to_value(state.recall_view())),
     }
 }
 

@@ -480,6 +480,33 @@ pub async fn serve_credentials<R: Runtime>(
     Ok(crate::serve_credentials(&app, &state, &profile, serve).await?)
 }
 
+/// Keeps where the main window is (view, search, scroll, rows shown) in the tray process, so
+/// the window opens there again after its process has ended.
+#[tauri::command]
+pub async fn remember_view<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    view: String,
+) -> Result<(), CmdError> {
+    state.remember_view(view.clone())?;
+    if let Some(agent) = crate::agent::link(&app) {
+        agent.tell(Op::RememberView { view });
+    }
+    Ok(())
+}
+
+/// Where the main window was left (null before any window was open).
+#[tauri::command]
+pub async fn recall_view<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<String>, CmdError> {
+    if let Some(agent) = crate::agent::link(&app) {
+        return agent.call(Op::RecallView).await;
+    }
+    Ok(state.recall_view())
+}
+
 /// The local credential endpoints running now.
 #[tauri::command]
 pub async fn list_endpoints<R: Runtime>(

@@ -65,6 +65,8 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::copy_text,
             commands::ui_ready,
             commands::ui_timing,
+            commands::remember_view,
+            commands::recall_view,
         ])
         .on_page_load(|webview, payload| {
             tracing::debug!(
@@ -1496,6 +1498,11 @@ mod tests {
             ),
             ("hide_switcher", serde_json::json!({})),
             ("ui_timing", serde_json::json!({"what": "x", "ms": 1.0})),
+            (
+                "remember_view",
+                serde_json::json!({"view": "{\"view\":\"accounts\"}"}),
+            ),
+            ("recall_view", serde_json::json!({})),
             ("ui_ready", serde_json::json!({"marks": null})),
             ("cancel_sign_in", serde_json::json!({"session": "acme"})),
             (

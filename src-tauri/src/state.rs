@@ -56,6 +56,9 @@ pub struct AppState {
     /// Not discovery or scans: the views start those themselves to revalidate, they can take
     /// minutes at a thousand accounts, and the cache they would update stays as it was.
     tasks: Arc<std::sync::atomic::AtomicUsize>,
+    /// Where the main window was left (view, search, scroll, rows shown), as the page wrote it:
+    /// kept by the tray process so a window process started later opens where the last one was.
+    view: Mutex<Option<String>>,
 }
 
 /// One task counted by [`AppState::task`] while it is alive.
@@ -178,6 +181,7 @@ impl AppState {
             log_dir: Mutex::new(None),
             _demo: None,
             tasks: Arc::default(),
+            view: Mutex::default(),
         }
     }
 
@@ -607,6 +611,24 @@ impl AppState {
     /// The console sign-in URL for a profile (a secret: only ever handed to the browser).
     pub async fn console_url(&self, profile: &str) -> Result<Secret> {
         self.svc.console_url(profile).await
+    }
+
+    /// Keeps where the main window was left (see `view`); refused above 64 KiB (it is a handful
+    /// of fields; anything bigger is a bug, not a view).
+    pub fn remember_view(&self, view: String) -> Result<()> {
+        if view.len() > 64 * 1024 {
+            return Err(Error::InvalidInput {
+                field: "view",
+                reason: format!("{} bytes of view state is too much to keep", view.len()),
+            });
+        }
+        *self.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(view);
+        Ok(())
+    }
+
+    /// Where the main window was left, if a window was open before.
+    pub fn recall_view(&self) -> Option<String> {
+        self.view.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The AWS config file this app reads and writes.

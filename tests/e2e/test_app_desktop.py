@@ -937,6 +937,57 @@ def test_window_size_and_position_are_remembered(tmp_path):
         proc.wait(15)
 
 
+def differing_pixels(env: dict, a: Path, b: Path) -> int:
+    """Pixels that differ between two screenshots (ImageMagick; 10 % colour fuzz)."""
+    r = subprocess.run(
+        ["compare", "-metric", "AE", "-fuzz", "10%", str(a), str(b), "null:"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    return int(float(r.stderr.split()[0]))
+
+
+def test_the_window_opens_where_it_was_left_after_its_process_ended(app_with_tray, tmp_path):
+    """Closed, the window's process ends (WebKit with it); opened again from the tray, it shows
+    the same view with the same search, as the user left it (issue #16)."""
+    env, tray, proc, _argv, _home, log = app_with_tray
+    win = windows("^Lanyard$", pid=proc.pid)[0]
+    painted = log.count("page start-up")
+    xdotool("windowfocus", "--sync", str(win))
+    xdotool("key", "ctrl+3")  # Repositories (its search box has the keyboard)
+    xdotool("type", "--delay", "30", "zz-kept")
+    time.sleep(1.5)  # the search is kept 250 ms after the last key
+
+    def shot(name: str) -> Path:
+        path = tmp_path / f"{name}.png"
+        current = windows("^Lanyard$", pid=proc.pid)[0]
+        subprocess.run(["import", "-window", str(current), str(path)], env=env, check=True)
+        return path
+
+    left = shot("left")
+    close_until_hidden(win)
+    wait_until(lambda: not descendants(proc.pid), 30, what="the window process to end")
+
+    tray.choose(from_bottom=2)  # Open Lanyard
+    wait_until(lambda: windows("^Lanyard$", pid=proc.pid), 20, what="the window again")
+    log.wait_count("page start-up", painted + 1, 20, "the new window's first paint")
+    # The same view, search and rows: the two screenshots match (a caret may blink).
+    wait_until(
+        lambda: differing_pixels(env, left, shot("reopened")) < 2000,
+        10,
+        interval=0.5,
+        what="the reopened window to look as it was left",
+    )
+
+    # A different search is a different picture: the comparison can tell.
+    xdotool("windowfocus", "--sync", str(windows("^Lanyard$", pid=proc.pid)[0]))
+    xdotool("key", "ctrl+1")  # Sessions
+    time.sleep(1)
+    assert differing_pixels(env, left, shot("sessions")) > 2000
+
+
 def test_a_custom_switcher_shortcut_opens_the_switcher(tmp_path):
     """Settings → Quick switcher shortcut: the saved one is what the app registers at start."""
     home = tmp_path / "home"

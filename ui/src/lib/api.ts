@@ -485,6 +485,16 @@ export function reportTiming(what: string, ms: number): void {
   if (isTauri()) void call<void>('ui_timing', { what, ms }).catch(() => {});
 }
 
+/** Keeps where the main window is (the tray process holds it while no window is open). */
+export function rememberView(view: string): Promise<void> {
+  return call<void>('remember_view', { view });
+}
+
+/** Where the main window was left; null before any window was open this session. */
+export function recallView(): Promise<string | null> {
+  return call<string | null>('recall_view');
+}
+
 /** Tells the shell the first frame is painted, with where the page's start-up time went. */
 export function uiReady(marks?: PageMarks): Promise<void> {
   return call<void>('ui_ready', { marks });

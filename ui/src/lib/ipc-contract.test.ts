@@ -53,6 +53,8 @@ const CLONE: CloneRequest = {
 /** Every wrapper that invokes a command, with arguments of every shape it can send. */
 const CALLS: [string, () => Promise<unknown> | void][] = [
   ['getAppInfo', () => api.getAppInfo()],
+  ['rememberView', () => api.rememberView('{"view":"accounts"}')],
+  ['recallView', () => api.recallView()],
   ['listIdentities', () => api.listIdentities()],
   [
     'saveIdentity',
