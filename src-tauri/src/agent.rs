@@ -111,13 +111,13 @@ pub enum Op {
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
-enum ToAgent {
+pub(crate) enum ToAgent {
     Call { id: u64, op: Op },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
-enum ToWindow {
+pub(crate) enum ToWindow {
     Show {
         show: Show,
     },
@@ -302,23 +302,22 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, show: Show) {
     }
 }
 
-/// Starts `lanyard-app --window --show …` with the link on its fd 3.
+/// Starts `app --window --show …` with the link on its fd 3; returns our end of the link
+/// (non-blocking) and the child.
 #[allow(unsafe_code)] // pre_exec: dup2 is the way to place the link on fd 3 of the child
-fn spawn_window<R: Runtime>(
-    app: &AppHandle<R>,
-    w: &WindowProcess,
+pub(crate) fn start_window_process(
+    app: &std::path::Path,
     show: Show,
-) -> std::io::Result<()> {
+    demo_env: Option<Vec<(String, String)>>,
+) -> std::io::Result<(std::os::unix::net::UnixStream, std::process::Child)> {
     use std::os::fd::AsRawFd as _;
     use std::os::unix::process::CommandExt as _;
     let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
-    let exe = std::env::current_exe()?;
-    let mut cmd = std::process::Command::new(exe);
+    let mut cmd = std::process::Command::new(app);
     cmd.args(["--window", "--show", show.arg()])
         .env("LANYARD_AGENT_FD", LINK_FD.to_string())
         .stdin(std::process::Stdio::null());
-    let state = app.state::<AppState>();
-    if let Some(env) = state.demo_env() {
+    if let Some(env) = demo_env {
         cmd.arg("--demo").envs(env);
     }
     let fd = theirs.as_raw_fd();
@@ -334,11 +333,22 @@ fn spawn_window<R: Runtime>(
             Ok(())
         });
     }
-    let mut child = cmd.spawn()?;
+    let child = cmd.spawn()?;
     drop(theirs);
+    ours.set_nonblocking(true)?;
+    Ok((ours, child))
+}
+
+/// Starts the window process and serves its requests.
+fn spawn_window<R: Runtime>(
+    app: &AppHandle<R>,
+    w: &WindowProcess,
+    show: Show,
+) -> std::io::Result<()> {
+    let exe = std::env::current_exe()?;
+    let (ours, mut child) = start_window_process(&exe, show, app.state::<AppState>().demo_env())?;
     tracing::info!(pid = child.id(), "started the window process");
     std::thread::spawn(move || child.wait()); // reaped when it exits
-    ours.set_nonblocking(true)?;
     let _guard = tauri::async_runtime::handle().inner().enter();
     let stream = UnixStream::from_std(ours)?;
     let (read, write) = stream.into_split();

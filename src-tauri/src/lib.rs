@@ -7,6 +7,8 @@ mod error;
 pub mod events;
 #[cfg(target_os = "linux")]
 mod hotkey;
+#[cfg(target_os = "linux")]
+pub mod native;
 mod state;
 #[cfg(desktop)]
 mod tray;
@@ -137,6 +139,19 @@ fn start_tray<R: Runtime>(app: &AppHandle<R>) {
     tracing::debug!("tray and preferences {} ms after start", since_start());
 }
 
+/// Linux: the tray process is `lanyard-tray` (no WebKit, see `native.rs`); this process becomes
+/// it (exec: same pid, same arguments). Without it beside this binary (a partial build), the
+/// tray runs here as before.
+#[cfg(target_os = "linux")]
+fn hand_over_to_tray(args: &[String]) {
+    use std::os::unix::process::CommandExt as _;
+    let Some(tray) = beside_app("lanyard-tray").filter(|p| p.is_file()) else {
+        return;
+    };
+    let err = std::process::Command::new(&tray).args(&args[1..]).exec();
+    eprintln!("lanyard-app: cannot start {}: {err}", tray.display());
+}
+
 /// Milliseconds since the process started (start-up timings in the log).
 pub(crate) fn since_start() -> u128 {
     STARTED.get().map_or(0, |t| t.elapsed().as_millis())
@@ -152,6 +167,10 @@ pub fn run() {
     STARTED_WALL.get_or_init(std::time::SystemTime::now);
     let args: Vec<String> = std::env::args().collect();
     let mode = agent::Mode::from_args(&args);
+    #[cfg(target_os = "linux")]
+    if mode == agent::Mode::Agent {
+        hand_over_to_tray(&args);
+    }
     let link = match mode {
         agent::Mode::Agent => None,
         agent::Mode::Window { .. } => match agent::inherited_link() {
@@ -422,7 +441,7 @@ pub fn choose_rendering() -> Option<&'static str> {
 
 /// Logs to stderr and to a daily-rotated file in the data directory (7 kept), both through the
 /// redactor. Returns the log directory.
-fn init_logging() -> Option<std::path::PathBuf> {
+pub(crate) fn init_logging() -> Option<std::path::PathBuf> {
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -473,7 +492,7 @@ fn init_logging() -> Option<std::path::PathBuf> {
 }
 
 /// The demo world on loopback, in this process.
-async fn start_demo_emulator() -> anyhow::Result<lanyard_emulator::Emulator> {
+pub(crate) async fn start_demo_emulator() -> anyhow::Result<lanyard_emulator::Emulator> {
     let mut cfg = lanyard_emulator::Config::new(lanyard_emulator::World::demo());
     // `LANYARD_DEMO_AUTO_APPROVE=1` (tests) skips the consent page.
     cfg.auto_approve = std::env::var_os("LANYARD_DEMO_AUTO_APPROVE").is_some_and(|v| v == "1");
@@ -705,7 +724,7 @@ pub(crate) fn copy_text<R: Runtime>(app: &AppHandle<R>, text: &str) -> Result<()
 }
 
 /// How long secrets copied to the clipboard stay there (cleared if still there after this).
-fn clipboard_clear_after() -> Duration {
+pub(crate) fn clipboard_clear_after() -> Duration {
     // LANYARD_CLIPBOARD_CLEAR_SECS: the end-to-end tests' way to not wait a whole minute.
     std::env::var("LANYARD_CLIPBOARD_CLEAR_SECS")
         .ok()
@@ -994,12 +1013,12 @@ fn spawn_refresher<R: Runtime>(app: AppHandle<R>) {
 
 /// How often sessions are checked: countdowns, notices, the tray's labels. Refreshes run every
 /// `refresh_minutes` of these checks' time; edits of the AWS config are seen as they happen.
-const CHECK_EVERY: Duration = Duration::from_secs(30);
+pub(crate) const CHECK_EVERY: Duration = Duration::from_secs(30);
 
 /// Watches the AWS config's folder (editors and Lanyard replace the file, so the file itself
 /// cannot be watched) and sends `()` for each change to the file. None while the folder does not
 /// exist (or the platform cannot watch): the checks then notice edits through the timestamp.
-fn watch_config(
+pub(crate) fn watch_config(
     config: &std::path::Path,
     tx: tokio::sync::mpsc::UnboundedSender<()>,
 ) -> Option<notify::RecommendedWatcher> {
@@ -1024,6 +1043,12 @@ fn watch_config(
 
 /// Opens a URL in the system browser; false when there is no way to show one (no display).
 pub(crate) fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool {
+    open_in_browser_with(url, |u| app.opener().open_url(u, None::<&str>).is_ok())
+}
+
+/// Opens a URL with $BROWSER when set, else with `system` (the desktop's default); false when
+/// there is no way to show one (no display).
+pub(crate) fn open_in_browser_with(url: &str, system: impl FnOnce(&str) -> bool) -> bool {
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return false;
     }
@@ -1057,11 +1082,11 @@ pub(crate) fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> bool
     {
         return false;
     }
-    app.opener().open_url(url, None::<&str>).is_ok()
+    system(url)
 }
 
 /// Where a program shipped next to the app binary is (whether or not it is there).
-fn beside_app(name: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn beside_app(name: &str) -> Option<std::path::PathBuf> {
     Some(std::env::current_exe().ok()?.parent()?.join(name))
 }
 
@@ -1093,7 +1118,7 @@ pub(crate) fn open_path<R: Runtime>(app: &AppHandle<R>, path: &str) -> Result<()
 
 /// `path` as a real folder (symlinks and `..` resolved) that Lanyard cloned: one of the recent
 /// clones or inside the clone root, compared after resolving, so `root/../../x` is not inside.
-fn cloned_folder(
+pub(crate) fn cloned_folder(
     path: &str,
     recent: &[String],
     clone_root: &std::path::Path,

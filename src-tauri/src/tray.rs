@@ -14,7 +14,7 @@ const TRAY_ID: &str = "lanyard";
 
 /// Tray menu items; ids are `open`, `settings`, `quit`, `sign-in:<session>`, `sign-out:<session>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Item {
+pub(crate) enum Item {
     Open,
     Settings,
     Quit,
@@ -31,7 +31,7 @@ enum Item {
 }
 
 impl Item {
-    fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         match self {
             Item::Open => "open".into(),
             Item::Settings => "settings".into(),
@@ -49,7 +49,7 @@ impl Item {
         }
     }
 
-    fn parse(id: &str) -> Option<Item> {
+    pub(crate) fn parse(id: &str) -> Option<Item> {
         match id {
             "open" => Some(Item::Open),
             "settings" => Some(Item::Settings),

@@ -100,6 +100,13 @@ def descendants(pid: int) -> set[int]:
     return out
 
 
+def lanyard_processes(pid: int) -> list[int]:
+    """Lanyard's processes below `pid`: the tray process (lanyard-tray, which lanyard-app becomes)
+    and any window process (lanyard-app --window)."""
+    ours = {app_binary().resolve(), app_binary().with_name("lanyard-tray").resolve()}
+    return sorted(p for p in descendants(pid) if exe_of(p) in ours)
+
+
 def exe_of(pid: int) -> Path | None:
     try:
         return Path(os.readlink(f"/proc/{pid}/exe")).resolve()

@@ -28,8 +28,8 @@ from app import (
     close_until_hidden,
     close_window,
     descendants,
-    exe_of,
     geometry,
+    lanyard_processes,
     switcher_window,
     wait_until,
     windows,
@@ -726,8 +726,9 @@ def test_a_second_launch_during_a_sign_in_brings_the_first_forward_and_the_sign_
 
         second = subprocess.run([str(app_binary())], env=env, capture_output=True, timeout=30)
         assert second.returncode == 0, second.stderr
-        apps = [p for p in descendants(driver.proc.pid) if exe_of(p) == app_binary().resolve()]
-        # The first app's tray process and its window process; the second launch has gone.
+        apps = lanyard_processes(driver.proc.pid)
+        # The first app's tray process (lanyard-tray) and its window process; the second launch
+        # has gone.
         assert len(apps) == 2, "the second launch did not stay"
         assert windows("^Lanyard$", pid=min(apps)), "the first window is on screen"
         # The sign-in in flight is untouched: same code, and approving it signs in.

@@ -1,6 +1,7 @@
 """The tray keeps Lanyard alive: closing the window hides it, the tray brings it back, Quit exits."""
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from app import (
@@ -55,6 +56,9 @@ def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
     # the tray process alone stays (issue #16).
     wait_until(lambda: not descendants(proc.pid), 20, what="the window and WebKit processes to end")
     assert tray.icon(), "the tray icon stays"
+    # The tray process never loads WebKit (lanyard-app hands over to lanyard-tray).
+    maps = Path(f"/proc/{proc.pid}/maps").read_text()
+    assert "libwebkit2gtk" not in maps and "libjavascriptcoregtk" not in maps
     # Idle in the tray, no thread polls: the session checks run every 30 s, the shortcut and
     # config edits wake it only when they happen (a 50 ms poll was ~200 wake-ups here).
     busy = {t: n for t, n in thread_wakeups(proc.pid, 10).items() if n > 10}

@@ -7,11 +7,10 @@ from app import (
     SHOTS,
     TauriDriver,
     alive,
-    app_binary,
     app_env,
     cargo_version,
     descendants,
-    exe_of,
+    lanyard_processes,
     wait_until,
 )
 
@@ -67,7 +66,7 @@ def test_window_renders_navigation_and_views(driver, tmp_path):
 def test_no_processes_left_after_the_session_ends(driver):
     wd = driver.session()
     wd.wait_for('nav[aria-label="Main"]', timeout=30)
-    apps = [p for p in descendants(driver.proc.pid) if exe_of(p) == app_binary().resolve()]
+    apps = lanyard_processes(driver.proc.pid)
     # The tray process the driver started and the window process it started (issue #16).
     assert len(apps) == 2, "the app runs under the driver"
     pids = set(apps) | {d for a in apps for d in descendants(a)}

@@ -36,6 +36,7 @@ def test_the_deb_installs_the_app_the_cli_and_the_git_helper(tmp_path):
     ).stdout
     for path in [
         "usr/bin/lanyard-app",
+        "usr/bin/lanyard-tray",
         "usr/bin/lanyard",
         "usr/bin/git-remote-codecommit",
         "usr/share/applications/Lanyard.desktop",

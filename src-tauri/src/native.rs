@@ -1,0 +1,1008 @@
+//! The tray process on Linux without Tauri or WebKit (`lanyard-tray`, issue #16).
+//!
+//! Why a second binary: a process that links WebKitGTK pays for it even with no web view —
+//! the library's relocations, the big binary's pages, flite — measured 68 MiB PSS for the Tauri
+//! tray process with no window, against a budget of 60. This binary holds what the tray process
+//! does (tray and menu, the session checks and refreshes, notifications, the global shortcut,
+//! the clipboard, credential endpoints, background clones, start-at-login, single instance) with
+//! GTK, tray-icon/muda (what Tauri's tray is made of), notify-rust and arboard, and starts
+//! `lanyard-app --window` when a window is wanted, over the same link (`agent.rs`). It uses
+//! nothing of Tauri, so the linker leaves WebKit out (`readelf -d lanyard-tray`).
+//! `lanyard-app` started without `--window` hands over to it with exec (same pid).
+
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lanyard_core::sso::{IdentityStatus, LoginMethod, SessionState};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tray_icon::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
+use tray_icon::{TrayIcon, TrayIconBuilder};
+
+use crate::AppState;
+use crate::agent::{Op, Show, ToAgent, ToWindow};
+use crate::error::CmdError;
+use crate::tray::{Item, label};
+
+thread_local! {
+    /// The tray icon; GTK objects live on the main thread only.
+    static TRAY: RefCell<Option<TrayIcon>> = const { RefCell::new(None) };
+}
+
+/// What the tray process shares between its threads.
+pub struct Desk {
+    state: AppState,
+    rt: tokio::runtime::Handle,
+    /// The running window process's link, when one runs.
+    window: Mutex<Option<mpsc::UnboundedSender<String>>>,
+    /// One clipboard for the process's life (on X11 the owner must live to serve a copy).
+    clipboard: Mutex<Option<arboard::Clipboard>>,
+    shortcut: Mutex<Option<crate::hotkey::Shortcut>>,
+    /// What the menu and tooltip last showed: an update that would show the same is skipped.
+    shown: Mutex<String>,
+}
+
+/// `lanyard-tray`'s main: returns the exit code.
+pub fn main() -> i32 {
+    let args: Vec<String> = std::env::args().collect();
+    let demo = args.iter().any(|a| a == "--demo");
+    let hidden = args.iter().any(|a| a == "--hidden");
+    let _ = crate::STARTED.set(std::time::Instant::now());
+    let logs = crate::init_logging();
+    if std::env::var_os("LANYARD_MULTI_INSTANCE").is_none_or(|v| v != "1")
+        && single_instance::already_running()
+    {
+        tracing::info!("Lanyard is running: asked it to show its window");
+        return 0;
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Lanyard cannot start: {e}");
+            return 1;
+        }
+    };
+    let emulator = if demo {
+        match rt.block_on(crate::start_demo_emulator()) {
+            Ok(emu) => Some(emu),
+            Err(e) => {
+                eprintln!("Lanyard cannot start its demo emulator: {e}");
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
+    let state = match AppState::from_env(emulator) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Lanyard cannot start: {e}");
+            return 1;
+        }
+    };
+    *state.log_dir.lock().unwrap_or_else(|p| p.into_inner()) = logs;
+    crate::choose_rendering();
+    // The name the desktop knows the app by (window class, the tray icon's), as before the
+    // hand-over from lanyard-app.
+    glib::set_prgname(Some("lanyard-app"));
+    if let Err(e) = gtk::init() {
+        eprintln!("Lanyard needs a desktop session: {e}");
+        return 1;
+    }
+    let desk = Arc::new(Desk {
+        state,
+        rt: rt.handle().clone(),
+        window: Mutex::default(),
+        clipboard: Mutex::new(arboard::Clipboard::new().ok()),
+        shortcut: Mutex::default(),
+        shown: Mutex::default(),
+    });
+    {
+        let _guard = rt.enter();
+        if std::env::var_os("LANYARD_MULTI_INSTANCE").is_none_or(|v| v != "1") {
+            single_instance::listen(&desk);
+        }
+        listen_for_signals(&desk);
+        spawn_refresher(&desk);
+    }
+    create_tray(&desk);
+    let settings = desk.state.settings();
+    if let Err(e) = desk.apply_settings(&settings) {
+        tracing::warn!("{e}");
+    }
+    tracing::debug!(
+        "tray and preferences {} ms after start",
+        crate::since_start()
+    );
+    if !hidden {
+        desk.show(Show::Main);
+    }
+    gtk::main();
+    tracing::info!("exiting");
+    drop(rt);
+    0
+}
+
+/// Runs `f` on the GTK main thread (the tray lives there).
+fn on_main(f: impl FnOnce() + Send + 'static) {
+    glib::MainContext::default().invoke(f);
+}
+
+impl Desk {
+    /// Ends the process like Quit: the window process follows when its link closes.
+    fn quit(&self) {
+        on_main(gtk::main_quit);
+    }
+
+    /// A desktop notification, when the user has them on.
+    fn notify(&self, title: &str, body: &str) {
+        if !self.state.settings().notifications {
+            tracing::debug!(title, "notification off in Settings");
+            return;
+        }
+        tracing::info!(title, "notification");
+        let (title, body) = (title.to_owned(), body.to_owned());
+        std::thread::spawn(move || {
+            if let Err(e) = notify_rust::Notification::new()
+                .appname("Lanyard")
+                .summary(&title)
+                .body(&body)
+                .icon("lanyard-app")
+                .show()
+            {
+                tracing::warn!("cannot show a notification: {e}");
+            }
+        });
+    }
+
+    /// A session warning with a "Sign in" button that signs in to that identity.
+    fn notify_session(self: &Arc<Self>, n: &lanyard_core::notices::Notice) {
+        if !self.state.settings().notifications {
+            tracing::debug!(title = n.title, "notification off in Settings");
+            return;
+        }
+        tracing::info!(title = n.title, "notification");
+        let (desk, session, title, body) = (
+            self.clone(),
+            n.session.clone(),
+            n.title.clone(),
+            n.body.clone(),
+        );
+        std::thread::spawn(move || {
+            let shown = notify_rust::Notification::new()
+                .appname("Lanyard")
+                .summary(&title)
+                .body(&body)
+                .icon("lanyard-app")
+                .action("default", "Sign in")
+                .action("sign-in", "Sign in")
+                .show();
+            match shown {
+                Ok(handle) => handle.wait_for_action(|action| {
+                    if action == "sign-in" || action == "default" {
+                        desk.sign_in(session.clone());
+                    }
+                }),
+                Err(e) => tracing::warn!("cannot show a notification: {e}"),
+            }
+        });
+    }
+
+    fn copy_text(&self, text: &str) -> Result<(), String> {
+        // Copying nothing would wipe what the user had there.
+        if text.is_empty() {
+            return Err("nothing to copy".into());
+        }
+        let mut clip = self.clipboard.lock().unwrap_or_else(|p| p.into_inner());
+        if clip.is_none() {
+            *clip = arboard::Clipboard::new().ok();
+        }
+        clip.as_mut()
+            .ok_or("no clipboard is available")?
+            .set_text(text)
+            .map_err(|e| format!("could not use the clipboard: {e}"))
+    }
+
+    fn copy_export(&self, profile: &str) -> Result<String, String> {
+        if profile.is_empty() {
+            return Err("no profile to export".into());
+        }
+        let line = lanyard_core::switcher::export_line(profile);
+        self.copy_text(&line)?;
+        Ok(line)
+    }
+
+    /// Puts a secret on the clipboard and clears it later if it still holds it (never what the
+    /// user copied since).
+    fn copy_secret(self: &Arc<Self>, secret: lanyard_core::secret::Secret) -> Result<u64, String> {
+        self.copy_text(secret.expose())?;
+        let after = crate::clipboard_clear_after();
+        let desk = self.clone();
+        self.rt.spawn(async move {
+            tokio::time::sleep(after).await;
+            let mut clip = desk.clipboard.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(clip) = clip.as_mut() else { return };
+            if clip.get_text().is_ok_and(|now| now == secret.expose()) {
+                match clip.clear() {
+                    Ok(()) => tracing::info!("cleared the credentials from the clipboard"),
+                    Err(e) => tracing::warn!("could not clear the clipboard: {e}"),
+                }
+            }
+        });
+        Ok(after.as_secs())
+    }
+
+    async fn copy_credentials(
+        self: &Arc<Self>,
+        profile: &str,
+    ) -> lanyard_core::Result<crate::CopiedCredentials> {
+        let (text, expires_at) = self.state.service().environment(profile).await?;
+        let clears_after_secs =
+            self.copy_secret(text)
+                .map_err(|reason| lanyard_core::Error::Credentials {
+                    profile: profile.to_owned(),
+                    reason,
+                })?;
+        Ok(crate::CopiedCredentials {
+            profile: profile.to_owned(),
+            expires_at,
+            clears_after_secs,
+        })
+    }
+
+    fn copy_endpoint(self: &Arc<Self>, profile: &str) -> Result<u64, String> {
+        let text = self
+            .state
+            .service()
+            .endpoint_env(profile)
+            .ok_or_else(|| format!("no credential endpoint is running for {profile}"))?;
+        self.copy_secret(text)
+    }
+
+    async fn serve(
+        &self,
+        profile: &str,
+        serve: bool,
+    ) -> lanyard_core::Result<Vec<lanyard_core::service::EndpointInfo>> {
+        let svc = self.state.service();
+        if serve {
+            let spec = svc.profile_spec(profile)?;
+            svc.serve_profile(&spec, 0).await?;
+        } else {
+            svc.stop_serving(profile);
+        }
+        self.endpoints_changed();
+        Ok(svc.serving())
+    }
+
+    fn open_url(&self, url: &str) -> bool {
+        crate::open_in_browser_with(url, |u| open::that_detached(u).is_ok())
+    }
+
+    fn open_path(&self, path: &str) -> Result<(), String> {
+        let recent: Vec<String> = self
+            .state
+            .recent_clones()
+            .into_iter()
+            .map(|c| c.path)
+            .collect();
+        let real = crate::cloned_folder(path, &recent, &self.state.clone_root())?;
+        open::that_detached(&real).map_err(|e| format!("could not open {path}: {e}"))
+    }
+
+    async fn open_console(&self, profile: &str) -> lanyard_core::Result<()> {
+        let _task = self.state.task();
+        let url = self.state.console_url(profile).await?;
+        lanyard_core::console::open_once(
+            profile,
+            &url,
+            &|u| self.open_url(u),
+            Duration::from_secs(60),
+        )
+        .await
+    }
+
+    fn clone_in_background(self: &Arc<Self>, request: lanyard_core::codecommit::CloneRequest) {
+        let desk = self.clone();
+        self.rt.spawn(async move {
+            let repository = request.repository.clone();
+            let (tray, name) = (desk.clone(), repository.clone());
+            let on = Arc::new(move |p: &lanyard_core::codecommit::CloneProgress| {
+                tray.set_tooltip(&format!("Lanyard — cloning {name}: {}%", p.percent));
+            });
+            let result = desk
+                .state
+                .clone_repository(request, &crate::helper_binary(), on)
+                .await;
+            desk.sessions_changed();
+            match result {
+                Ok(r) => desk.notify(&format!("Cloned {repository}"), &r.path),
+                Err(e) => desk.notify(&format!("Could not clone {repository}"), &e.to_string()),
+            }
+        });
+    }
+
+    /// Applies the preferences that live outside Lanyard: start at login, the global shortcut.
+    fn apply_settings(
+        self: &Arc<Self>,
+        s: &lanyard_core::settings::AppSettings,
+    ) -> Result<(), String> {
+        // Demo mode changes nothing outside its sandbox.
+        if self.state.info().demo {
+            return Ok(());
+        }
+        autostart(s.start_at_login)?;
+        let mut shortcut = self.shortcut.lock().unwrap_or_else(|p| p.into_inner());
+        if shortcut.is_none() {
+            let desk = self.clone();
+            match crate::hotkey::Shortcut::start(move || desk.show(Show::Switcher)) {
+                Ok(s) => *shortcut = Some(s),
+                Err(e) if s.switcher_shortcut.is_empty() => {
+                    tracing::debug!("{e}");
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let Some(keys) = shortcut.as_ref() else {
+            return Ok(());
+        };
+        keys.set(&s.switcher_shortcut).map_err(|e| {
+            format!(
+                "the quick-switcher shortcut {} cannot be used ({e}); pick another in Settings",
+                s.switcher_shortcut
+            )
+        })
+    }
+
+    fn sign_in(self: &Arc<Self>, session: String) {
+        let desk = self.clone();
+        self.rt.spawn(async move {
+            let tray = desk.clone();
+            let on_step = move |_| tray.update_tray();
+            if let Err(e) = desk
+                .state
+                .sign_in(
+                    &session,
+                    LoginMethod::Auto,
+                    &|url| desk.open_url(url),
+                    &on_step,
+                )
+                .await
+            {
+                tracing::warn!(session, "sign-in from the tray failed: {e}");
+            }
+            desk.sessions_changed();
+        });
+    }
+
+    fn sign_out(self: &Arc<Self>, session: String) {
+        let desk = self.clone();
+        self.rt.spawn(async move {
+            if let Err(e) = desk.state.sign_out(&session).await {
+                tracing::warn!(session, "sign-out from the tray failed: {e}");
+            }
+            desk.sessions_changed();
+        });
+    }
+
+    /// Sessions changed here: the tray follows and the window process is told.
+    fn sessions_changed(&self) {
+        self.update_tray();
+        self.send(&ToWindow::SessionsChanged);
+    }
+
+    fn endpoints_changed(&self) {
+        self.update_tray();
+        self.send(&ToWindow::EndpointsChanged);
+    }
+
+    fn send(&self, msg: &ToWindow) -> bool {
+        let Ok(line) = serde_json::to_string(msg) else {
+            return false;
+        };
+        self.window
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|tx| tx.send(line).is_ok())
+    }
+
+    /// Shows a window: through the running window process, or by starting one.
+    fn show(self: &Arc<Self>, show: Show) {
+        if self.send(&ToWindow::Show { show }) {
+            return;
+        }
+        if let Err(e) = self.spawn_window(show) {
+            tracing::warn!("cannot open Lanyard's window: {e}");
+            self.notify("Lanyard", &format!("Cannot open Lanyard's window: {e}"));
+        }
+    }
+
+    /// Starts `lanyard-app --window --show …` with the link on its fd 3.
+    fn spawn_window(self: &Arc<Self>, show: Show) -> std::io::Result<()> {
+        let app = crate::beside_app("lanyard-app")
+            .ok_or_else(|| std::io::Error::other("cannot find lanyard-app"))?;
+        let (ours, child) = crate::agent::start_window_process(&app, show, self.state.demo_env())?;
+        tracing::info!(pid = child.id(), "started the window process");
+        let mut child = child;
+        std::thread::spawn(move || child.wait()); // reaped when it exits
+        let _guard = self.rt.enter();
+        let stream = tokio::net::UnixStream::from_std(ours)?;
+        let (read, write) = stream.into_split();
+        let out = line_writer(&self.rt, write);
+        *self.window.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
+        let desk = self.clone();
+        self.rt.spawn(async move {
+            let mut lines = BufReader::new(read).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let Ok(ToAgent::Call { id, op }) = serde_json::from_str::<ToAgent>(&line) else {
+                    tracing::warn!("a message from the window process was not understood");
+                    continue;
+                };
+                let (desk, out) = (desk.clone(), out.clone());
+                tokio::spawn(async move {
+                    let result = desk.run(op).await;
+                    if id != 0 {
+                        let (ok, err) = match result {
+                            Ok(v) => (Some(v), None),
+                            Err(e) => (None, Some(e)),
+                        };
+                        if let Ok(line) = serde_json::to_string(&ToWindow::Reply { id, ok, err }) {
+                            let _ = out.send(line);
+                        }
+                    }
+                });
+            }
+            tracing::info!("the window process has ended");
+            let mut slot = desk.window.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.as_ref().is_some_and(|tx| tx.same_channel(&out)) {
+                *slot = None;
+            }
+        });
+        Ok(())
+    }
+
+    /// Carries out a window process's request.
+    async fn run(self: &Arc<Self>, op: Op) -> Result<serde_json::Value, CmdError> {
+        let json = |v: Result<serde_json::Value, serde_json::Error>| {
+            v.map_err(|e| CmdError::unknown(e.to_string()))
+        };
+        match op {
+            Op::CopyExport { profile } => json(serde_json::to_value(
+                self.copy_export(&profile).map_err(CmdError::unknown)?,
+            )),
+            Op::CopyText { text } => {
+                self.copy_text(&text).map_err(CmdError::unknown)?;
+                Ok(serde_json::Value::Null)
+            }
+            Op::CopyCredentials { profile } => {
+                json(serde_json::to_value(self.copy_credentials(&profile).await?))
+            }
+            Op::CopyEndpoint { profile } => json(serde_json::to_value(
+                self.copy_endpoint(&profile).map_err(CmdError::unknown)?,
+            )),
+            Op::Serve { profile, serve } => {
+                json(serde_json::to_value(self.serve(&profile, serve).await?))
+            }
+            Op::Endpoints => json(serde_json::to_value(self.state.service().serving())),
+            Op::ApplySettings => {
+                let settings = self.state.reload_settings();
+                self.apply_settings(&settings).map_err(CmdError::unknown)?;
+                Ok(serde_json::Value::Null)
+            }
+            Op::CloneInBackground { request } => {
+                self.clone_in_background(request);
+                Ok(serde_json::Value::Null)
+            }
+            Op::Changed => {
+                self.update_tray();
+                Ok(serde_json::Value::Null)
+            }
+            Op::RememberView { view } => {
+                self.state.remember_view(view)?;
+                Ok(serde_json::Value::Null)
+            }
+            Op::RecallView => json(serde_json::to_value(self.state.recall_view())),
+        }
+    }
+
+    /// Sets the tooltip (a clone's progress, what was copied) until the next rebuild.
+    fn set_tooltip(&self, text: &str) {
+        self.shown.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let text = text.to_owned();
+        on_main(move || {
+            TRAY.with_borrow(|t| {
+                if let Some(t) = t {
+                    let _ = t.set_tooltip(Some(text));
+                }
+            });
+        });
+    }
+
+    /// Rebuilds the menu and tooltip from the current sessions, when what they show changed.
+    fn update_tray(&self) {
+        let sessions = match self.state.statuses() {
+            Ok(list) => list,
+            Err(e) => {
+                tracing::warn!("cannot list identities: {e}");
+                return;
+            }
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let model = Model {
+            sessions,
+            favourites: self.state.favourites(),
+            serving: self.state.service().serving(),
+            recent: self.state.recent_clones(),
+            hint: self
+                .state
+                .login_hint
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        };
+        let shown = serde_json::json!([
+            model
+                .sessions
+                .iter()
+                .map(|s| label(s, now))
+                .collect::<Vec<_>>(),
+            model.favourites,
+            model.serving,
+            model.recent,
+            model.hint,
+        ])
+        .to_string();
+        {
+            let mut last = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+            if *last == shown {
+                return;
+            }
+            *last = shown;
+        }
+        on_main(move || {
+            TRAY.with_borrow(|t| {
+                if let Some(t) = t {
+                    match model.menu(now) {
+                        Ok(m) => t.set_menu(Some(Box::new(m))),
+                        Err(e) => tracing::warn!("cannot rebuild the tray menu: {e}"),
+                    }
+                    let _ = t.set_tooltip(Some(model.tooltip()));
+                }
+            });
+        });
+    }
+
+    fn on_menu(self: &Arc<Self>, id: &str) {
+        match Item::parse(id) {
+            Some(Item::Open) => self.show(Show::Main),
+            Some(Item::Settings) => self.show(Show::Settings),
+            Some(Item::Switcher) => self.show(Show::Switcher),
+            Some(Item::Quit) => self.quit(),
+            Some(Item::SignIn(s)) => self.sign_in(s),
+            Some(Item::SignOut(s)) => self.sign_out(s),
+            Some(Item::Recent(path)) => {
+                if let Err(e) = self.open_path(&path) {
+                    tracing::warn!("cannot open {path}: {e}");
+                }
+            }
+            Some(Item::Favourite(p)) => match self.copy_export(&p) {
+                Ok(line) => self.set_tooltip(&format!("Lanyard — copied: {line}")),
+                Err(e) => self.notify("Lanyard", &e),
+            },
+            Some(Item::Console(p)) => {
+                let desk = self.clone();
+                self.rt.spawn(async move {
+                    if let Err(e) = desk.open_console(&p).await {
+                        tracing::warn!("console from the tray: {e}");
+                        desk.notify(
+                            &format!("Could not open the console as {p}"),
+                            &e.to_string(),
+                        );
+                    }
+                });
+            }
+            Some(Item::Credentials(p)) => {
+                let desk = self.clone();
+                self.rt.spawn(async move {
+                    match desk.copy_credentials(&p).await {
+                        Ok(c) => desk.set_tooltip(&format!(
+                            "Lanyard — credentials of {p} copied{} (clipboard cleared in {} s)",
+                            c.expires_at
+                                .map(|t| format!(", valid until {t}"))
+                                .unwrap_or_default(),
+                            c.clears_after_secs
+                        )),
+                        Err(e) => desk.notify(
+                            &format!("Could not copy the credentials of {p}"),
+                            &e.to_string(),
+                        ),
+                    }
+                });
+            }
+            Some(Item::Terminal(p)) => {
+                if let Err(e) = crate::open_terminal(&self.state, &p) {
+                    self.notify(&format!("Could not open a terminal as {p}"), &e.to_string());
+                }
+            }
+            Some(Item::Serve(p)) => {
+                let desk = self.clone();
+                self.rt.spawn(async move {
+                    let on = !desk
+                        .state
+                        .service()
+                        .serving()
+                        .iter()
+                        .any(|e| e.profile == p);
+                    if let Err(e) = desk.serve(&p, on).await {
+                        desk.notify(
+                            &format!("Could not serve the credentials of {p}"),
+                            &e.to_string(),
+                        );
+                        desk.endpoints_changed();
+                    }
+                });
+            }
+            Some(Item::CopyEndpoint(p)) => match self.copy_endpoint(&p) {
+                Ok(secs) => self.set_tooltip(&format!(
+                    "Lanyard — the endpoint variables of {p} copied (clipboard cleared in {secs} s)"
+                )),
+                Err(e) => self.notify("Lanyard", &e),
+            },
+            None => {}
+        }
+    }
+}
+
+/// Sends each message given to the returned sender as one line, in order.
+fn line_writer(
+    rt: &tokio::runtime::Handle,
+    mut write: tokio::net::unix::OwnedWriteHalf,
+) -> mpsc::UnboundedSender<String> {
+    let (out, mut rx) = mpsc::unbounded_channel::<String>();
+    rt.spawn(async move {
+        while let Some(mut line) = rx.recv().await {
+            line.push('\n');
+            if write.write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    out
+}
+
+/// What the tray menu shows, gathered off the main thread.
+struct Model {
+    sessions: Vec<IdentityStatus>,
+    favourites: Vec<String>,
+    serving: Vec<lanyard_core::service::EndpointInfo>,
+    recent: Vec<lanyard_core::codecommit::RecentClone>,
+    hint: Option<String>,
+}
+
+impl Model {
+    fn tooltip(&self) -> String {
+        let signed_in = self
+            .sessions
+            .iter()
+            .filter(|s| s.state == SessionState::SignedIn)
+            .count();
+        self.hint.clone().unwrap_or_else(|| {
+            format!("Lanyard — {signed_in} of {} signed in", self.sessions.len())
+        })
+    }
+
+    /// The menu: favourites and what to do with them, endpoints, identities, recent clones,
+    /// then Quick switch, Open, Settings and Quit (the same items as `tray.rs`).
+    fn menu(&self, now: time::OffsetDateTime) -> tray_icon::menu::Result<Menu> {
+        let menu = Menu::new();
+        let item =
+            |id: String, text: &str, enabled: bool| MenuItem::with_id(id, text, enabled, None);
+        for p in &self.favourites {
+            menu.append(&item(
+                Item::Favourite(p.clone()).id(),
+                &format!("★ {p}"),
+                true,
+            ))?;
+        }
+        if !self.favourites.is_empty() {
+            for (id, title, make) in [
+                (
+                    "console-menu",
+                    "Open in AWS console",
+                    Item::Console as fn(String) -> Item,
+                ),
+                (
+                    "credentials-menu",
+                    "Copy credentials as environment variables",
+                    Item::Credentials,
+                ),
+                ("terminal-menu", "Open a terminal as", Item::Terminal),
+            ] {
+                let sub = Submenu::with_id(id, title, true);
+                for p in &self.favourites {
+                    sub.append(&item(make(p.clone()).id(), p, true))?;
+                }
+                menu.append(&sub)?;
+            }
+            let serve = Submenu::with_id("serve-menu", "Serve credentials locally", true);
+            for p in &self.favourites {
+                serve.append(&CheckMenuItem::with_id(
+                    Item::Serve(p.clone()).id(),
+                    p,
+                    true,
+                    self.serving.iter().any(|e| &e.profile == p),
+                    None,
+                ))?;
+            }
+            menu.append(&serve)?;
+            menu.append(&PredefinedMenuItem::separator())?;
+        }
+        if !self.serving.is_empty() {
+            menu.append(&item("label:serving".into(), "Serving credentials", false))?;
+            for e in &self.serving {
+                menu.append(&item(
+                    Item::CopyEndpoint(e.profile.clone()).id(),
+                    &format!("    {} on {} — copy the variables", e.profile, e.url),
+                    true,
+                ))?;
+                menu.append(&item(
+                    Item::Serve(e.profile.clone()).id(),
+                    &format!("    Stop serving {}", e.profile),
+                    true,
+                ))?;
+            }
+            menu.append(&PredefinedMenuItem::separator())?;
+        }
+        for s in &self.sessions {
+            let session = &s.identity.session;
+            menu.append(&item(format!("label:{session}"), &label(s, now), false))?;
+            menu.append(
+                &if matches!(s.state, SessionState::SignedIn | SessionState::Expiring) {
+                    item(
+                        Item::SignOut(session.clone()).id(),
+                        &format!("    Sign out of {session}"),
+                        true,
+                    )
+                } else {
+                    item(
+                        Item::SignIn(session.clone()).id(),
+                        &format!("    Sign in to {session}…"),
+                        true,
+                    )
+                },
+            )?;
+        }
+        if !self.sessions.is_empty() {
+            menu.append(&PredefinedMenuItem::separator())?;
+        }
+        if !self.recent.is_empty() {
+            menu.append(&item("label:recent".into(), "Recent repositories", false))?;
+            for c in self.recent.iter().take(5) {
+                menu.append(&item(
+                    Item::Recent(c.path.clone()).id(),
+                    &format!("    {} ({}, {})", c.repository, c.account_name, c.region),
+                    true,
+                ))?;
+            }
+            menu.append(&PredefinedMenuItem::separator())?;
+        }
+        menu.append(&item(Item::Switcher.id(), "Quick switch…", true))?;
+        menu.append(&item(Item::Open.id(), "Open Lanyard", true))?;
+        menu.append(&item(Item::Settings.id(), "Settings…", true))?;
+        menu.append(&PredefinedMenuItem::separator())?;
+        menu.append(&item(Item::Quit.id(), "Quit Lanyard", true))?;
+        Ok(menu)
+    }
+}
+
+fn create_tray(desk: &Arc<Desk>) {
+    let handler = desk.clone();
+    MenuEvent::set_event_handler(Some(move |e: MenuEvent| handler.on_menu(e.id().as_ref())));
+    let icon = match tray_png() {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::warn!("cannot create the tray icon: {e}");
+            return;
+        }
+    };
+    let model = Model {
+        sessions: desk.state.statuses().unwrap_or_default(),
+        favourites: desk.state.favourites(),
+        serving: vec![],
+        recent: desk.state.recent_clones(),
+        hint: None,
+    };
+    let built = model
+        .menu(time::OffsetDateTime::now_utc())
+        .map_err(|e| e.to_string())
+        .and_then(|menu| {
+            TrayIconBuilder::new()
+                .with_id("lanyard")
+                .with_icon(icon)
+                .with_tooltip("Lanyard")
+                .with_menu(Box::new(menu))
+                .with_menu_on_left_click(false)
+                .build()
+                .map_err(|e| e.to_string())
+        });
+    match built {
+        Ok(t) => TRAY.set(Some(t)),
+        Err(e) => tracing::warn!("cannot create the tray icon: {e}"),
+    }
+}
+
+/// The tray icon, decoded from the PNG the app ships.
+fn tray_png() -> Result<tray_icon::Icon, String> {
+    let decoder = png::Decoder::new(std::io::Cursor::new(
+        &include_bytes!("../../icons/tray@2x.png")[..],
+    ));
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or_default()];
+    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
+        return Err("the tray icon must be 8-bit RGBA".into());
+    }
+    buf.truncate(info.buffer_size());
+    tray_icon::Icon::from_rgba(buf, info.width, info.height).map_err(|e| e.to_string())
+}
+
+/// Start at login: the desktop entry runs `lanyard-app` (the entry the Tauri plugin wrote).
+fn autostart(on: bool) -> Result<(), String> {
+    let app = crate::beside_app("lanyard-app").ok_or("cannot find lanyard-app")?;
+    let launcher = auto_launch::AutoLaunchBuilder::new()
+        .set_app_name("Lanyard")
+        .set_app_path(&app.to_string_lossy())
+        .set_args(&[] as &[&str])
+        .build()
+        .map_err(|e| e.to_string())?;
+    if launcher.is_enabled().unwrap_or(false) == on {
+        return Ok(());
+    }
+    // The autostart crate writes ~/.config/autostart/*.desktop but does not create the folder.
+    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))
+    {
+        let _ = std::fs::create_dir_all(dir.join("autostart"));
+    }
+    let r = if on {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    r.map_err(|e| {
+        format!(
+            "could not {} start at login: {e}",
+            if on { "turn on" } else { "turn off" }
+        )
+    })
+}
+
+/// SIGTERM/SIGINT (logout, `kill`, Ctrl+C) exit like Quit, with code 0.
+fn listen_for_signals(desk: &Arc<Desk>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return;
+    };
+    let desk = desk.clone();
+    desk.rt.clone().spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("signal: exiting");
+        desk.quit();
+    });
+}
+
+/// Keeps every session fresh, the tray's countdowns current, session warnings on time, and the
+/// views current when the AWS config is edited outside Lanyard (see `lib.rs`'s refresher).
+fn spawn_refresher(desk: &Arc<Desk>) {
+    let desk = desk.clone();
+    desk.rt.clone().spawn(async move {
+        let config = desk.state.config_file();
+        let (tx, mut edits) = mpsc::unbounded_channel();
+        let mut watcher = crate::watch_config(&config, tx.clone());
+        let mut tick = tokio::time::interval(crate::CHECK_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut n: u64 = 0;
+        loop {
+            let checks = tokio::select! {
+                _ = tick.tick() => true,
+                Some(()) = edits.recv() => false,
+            };
+            let mut changed = desk.state.config_changed();
+            if changed {
+                tracing::info!("the AWS config changed on disk: reloading");
+            }
+            if !checks {
+                if changed {
+                    desk.sessions_changed();
+                }
+                continue;
+            }
+            if watcher.is_none() {
+                watcher = crate::watch_config(&config, tx.clone());
+            }
+            let every = u64::from(desk.state.settings().refresh_minutes) * 60
+                / crate::CHECK_EVERY.as_secs();
+            if n.is_multiple_of(every.max(1)) {
+                changed |= desk.state.refresh_all().await;
+            }
+            if changed {
+                desk.sessions_changed();
+            } else {
+                desk.update_tray();
+            }
+            for notice in desk.state.due_notices() {
+                desk.notify_session(&notice);
+            }
+            n += 1;
+        }
+    });
+}
+
+/// One Lanyard per user: the first listens on a socket in its data folder; a second launch
+/// connects, asks it to show its window, and exits.
+mod single_instance {
+    use std::io::Write as _;
+    use std::sync::Arc;
+
+    use super::Desk;
+    use crate::agent::Show;
+
+    fn socket() -> Option<std::path::PathBuf> {
+        let paths = lanyard_core::Paths::from_env(|k| std::env::var_os(k)).ok()?;
+        Some(paths.data_dir.join("instance.sock"))
+    }
+
+    /// True when another Lanyard answered (and was asked to show its window).
+    pub fn already_running() -> bool {
+        let Some(path) = socket() else {
+            return false;
+        };
+        match std::os::unix::net::UnixStream::connect(&path) {
+            Ok(mut s) => s.write_all(b"show\n").is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Listens for later launches (a stale socket from a crash is replaced).
+    pub fn listen(desk: &Arc<Desk>) {
+        let Some(path) = socket() else {
+            return;
+        };
+        if let Some(dir) = path.parent() {
+            let _ = lanyard_core::fsx::make_private_dir(dir);
+        }
+        let _ = std::fs::remove_file(&path);
+        let listener = match tokio::net::UnixListener::bind(&path) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(
+                    "cannot listen for a second launch on {}: {e}",
+                    path.display()
+                );
+                return;
+            }
+        };
+        let desk = desk.clone();
+        desk.rt.clone().spawn(async move {
+            while let Ok((_stream, _)) = listener.accept().await {
+                tracing::info!("a second launch: showing the running Lanyard");
+                desk.show(Show::Main);
+            }
+        });
+    }
+}
