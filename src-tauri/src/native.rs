@@ -14,16 +14,18 @@ use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lanyard_core::sso::{IdentityStatus, LoginMethod, SessionState};
+use lanyard_core::sso::LoginMethod;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
-use tray_icon::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
+use tray_icon::menu::{
+    CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu,
+};
 use tray_icon::{TrayIcon, TrayIconBuilder};
 
 use crate::AppState;
 use crate::agent::{Op, Show, ToAgent, ToWindow};
 use crate::error::CmdError;
-use crate::tray::{Item, label};
+use crate::tray::{Entry, Item, Shown};
 
 thread_local! {
     /// The tray icon; GTK objects live on the main thread only.
@@ -535,45 +537,23 @@ impl Desk {
             }
         };
         let now = time::OffsetDateTime::now_utc();
-        let model = Model {
-            sessions,
-            favourites: self.state.favourites(),
-            serving: self.state.service().serving(),
-            recent: self.state.recent_clones(),
-            hint: self
-                .state
-                .login_hint
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone(),
-        };
-        let shown = serde_json::json!([
-            model
-                .sessions
-                .iter()
-                .map(|s| label(s, now))
-                .collect::<Vec<_>>(),
-            model.favourites,
-            model.serving,
-            model.recent,
-            model.hint,
-        ])
-        .to_string();
+        let shown = Shown::gather(&self.state, sessions);
         {
+            let print = shown.fingerprint(now);
             let mut last = self.shown.lock().unwrap_or_else(|p| p.into_inner());
-            if *last == shown {
+            if *last == print {
                 return;
             }
-            *last = shown;
+            *last = print;
         }
         on_main(move || {
             TRAY.with_borrow(|t| {
                 if let Some(t) = t {
-                    match model.menu(now) {
+                    match menu(&shown, now) {
                         Ok(m) => t.set_menu(Some(Box::new(m))),
                         Err(e) => tracing::warn!("cannot rebuild the tray menu: {e}"),
                     }
-                    let _ = t.set_tooltip(Some(model.tooltip()));
+                    let _ = t.set_tooltip(Some(shown.tooltip()));
                 }
             });
         });
@@ -677,129 +657,38 @@ fn line_writer(
     out
 }
 
-/// What the tray menu shows, gathered off the main thread.
-struct Model {
-    sessions: Vec<IdentityStatus>,
-    favourites: Vec<String>,
-    serving: Vec<lanyard_core::service::EndpointInfo>,
-    recent: Vec<lanyard_core::codecommit::RecentClone>,
-    hint: Option<String>,
+/// The shared menu entries (`tray::Shown::entries`) as muda items.
+fn append(
+    entries: &[Entry],
+    to: &dyn Fn(&dyn IsMenuItem) -> tray_icon::menu::Result<()>,
+) -> tray_icon::menu::Result<()> {
+    for e in entries {
+        match e {
+            Entry::Item { id, text, enabled } => {
+                to(&MenuItem::with_id(id.as_str(), text, *enabled, None))?
+            }
+            Entry::Check { id, text, checked } => to(&CheckMenuItem::with_id(
+                id.as_str(),
+                text,
+                true,
+                *checked,
+                None,
+            ))?,
+            Entry::Sub { id, title, items } => {
+                let sub = Submenu::with_id(*id, *title, true);
+                append(items, &|i| sub.append(i))?;
+                to(&sub)?
+            }
+            Entry::Separator => to(&PredefinedMenuItem::separator())?,
+        }
+    }
+    Ok(())
 }
 
-impl Model {
-    fn tooltip(&self) -> String {
-        let signed_in = self
-            .sessions
-            .iter()
-            .filter(|s| s.state == SessionState::SignedIn)
-            .count();
-        self.hint.clone().unwrap_or_else(|| {
-            format!("Lanyard — {signed_in} of {} signed in", self.sessions.len())
-        })
-    }
-
-    /// The menu: favourites and what to do with them, endpoints, identities, recent clones,
-    /// then Quick switch, Open, Settings and Quit (the same items as `tray.rs`).
-    fn menu(&self, now: time::OffsetDateTime) -> tray_icon::menu::Result<Menu> {
-        let menu = Menu::new();
-        let item =
-            |id: String, text: &str, enabled: bool| MenuItem::with_id(id, text, enabled, None);
-        for p in &self.favourites {
-            menu.append(&item(
-                Item::Favourite(p.clone()).id(),
-                &format!("★ {p}"),
-                true,
-            ))?;
-        }
-        if !self.favourites.is_empty() {
-            for (id, title, make) in [
-                (
-                    "console-menu",
-                    "Open in AWS console",
-                    Item::Console as fn(String) -> Item,
-                ),
-                (
-                    "credentials-menu",
-                    "Copy credentials as environment variables",
-                    Item::Credentials,
-                ),
-                ("terminal-menu", "Open a terminal as", Item::Terminal),
-            ] {
-                let sub = Submenu::with_id(id, title, true);
-                for p in &self.favourites {
-                    sub.append(&item(make(p.clone()).id(), p, true))?;
-                }
-                menu.append(&sub)?;
-            }
-            let serve = Submenu::with_id("serve-menu", "Serve credentials locally", true);
-            for p in &self.favourites {
-                serve.append(&CheckMenuItem::with_id(
-                    Item::Serve(p.clone()).id(),
-                    p,
-                    true,
-                    self.serving.iter().any(|e| &e.profile == p),
-                    None,
-                ))?;
-            }
-            menu.append(&serve)?;
-            menu.append(&PredefinedMenuItem::separator())?;
-        }
-        if !self.serving.is_empty() {
-            menu.append(&item("label:serving".into(), "Serving credentials", false))?;
-            for e in &self.serving {
-                menu.append(&item(
-                    Item::CopyEndpoint(e.profile.clone()).id(),
-                    &format!("    {} on {} — copy the variables", e.profile, e.url),
-                    true,
-                ))?;
-                menu.append(&item(
-                    Item::Serve(e.profile.clone()).id(),
-                    &format!("    Stop serving {}", e.profile),
-                    true,
-                ))?;
-            }
-            menu.append(&PredefinedMenuItem::separator())?;
-        }
-        for s in &self.sessions {
-            let session = &s.identity.session;
-            menu.append(&item(format!("label:{session}"), &label(s, now), false))?;
-            menu.append(
-                &if matches!(s.state, SessionState::SignedIn | SessionState::Expiring) {
-                    item(
-                        Item::SignOut(session.clone()).id(),
-                        &format!("    Sign out of {session}"),
-                        true,
-                    )
-                } else {
-                    item(
-                        Item::SignIn(session.clone()).id(),
-                        &format!("    Sign in to {session}…"),
-                        true,
-                    )
-                },
-            )?;
-        }
-        if !self.sessions.is_empty() {
-            menu.append(&PredefinedMenuItem::separator())?;
-        }
-        if !self.recent.is_empty() {
-            menu.append(&item("label:recent".into(), "Recent repositories", false))?;
-            for c in self.recent.iter().take(5) {
-                menu.append(&item(
-                    Item::Recent(c.path.clone()).id(),
-                    &format!("    {} ({}, {})", c.repository, c.account_name, c.region),
-                    true,
-                ))?;
-            }
-            menu.append(&PredefinedMenuItem::separator())?;
-        }
-        menu.append(&item(Item::Switcher.id(), "Quick switch…", true))?;
-        menu.append(&item(Item::Open.id(), "Open Lanyard", true))?;
-        menu.append(&item(Item::Settings.id(), "Settings…", true))?;
-        menu.append(&PredefinedMenuItem::separator())?;
-        menu.append(&item(Item::Quit.id(), "Quit Lanyard", true))?;
-        Ok(menu)
-    }
+fn menu(shown: &Shown, now: time::OffsetDateTime) -> tray_icon::menu::Result<Menu> {
+    let menu = Menu::new();
+    append(&shown.entries(now), &|i| menu.append(i))?;
+    Ok(menu)
 }
 
 fn create_tray(desk: &Arc<Desk>) {
@@ -812,15 +701,8 @@ fn create_tray(desk: &Arc<Desk>) {
             return;
         }
     };
-    let model = Model {
-        sessions: desk.state.statuses().unwrap_or_default(),
-        favourites: desk.state.favourites(),
-        serving: vec![],
-        recent: desk.state.recent_clones(),
-        hint: None,
-    };
-    let built = model
-        .menu(time::OffsetDateTime::now_utc())
+    let shown = Shown::gather(&desk.state, desk.state.statuses().unwrap_or_default());
+    let built = menu(&shown, time::OffsetDateTime::now_utc())
         .map_err(|e| e.to_string())
         .and_then(|menu| {
             TrayIconBuilder::new()

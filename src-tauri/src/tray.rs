@@ -95,168 +95,240 @@ pub fn label(s: &IdentityStatus, now: time::OffsetDateTime) -> String {
     format!("{} — {state}", s.identity.session)
 }
 
-fn menu<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) -> tauri::Result<Menu<R>> {
-    let menu = Menu::new(app)?;
-    let favourites = app.state::<AppState>().favourites();
-    let serving = app.state::<AppState>().service().serving();
-    for p in &favourites {
-        menu.append(&MenuItem::with_id(
-            app,
-            Item::Favourite(p.clone()).id(),
-            format!("★ {p}"),
-            true,
-            None::<&str>,
-        )?)?;
+/// One entry of the tray menu. Both tray processes (this one through Tauri, `lanyard-tray`
+/// through muda) render the same list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A clickable item (or, disabled, a label).
+    Item {
+        id: String,
+        text: String,
+        enabled: bool,
+    },
+    /// A check item (a running endpoint).
+    Check {
+        id: String,
+        text: String,
+        checked: bool,
+    },
+    /// A submenu.
+    Sub {
+        id: &'static str,
+        title: &'static str,
+        items: Vec<Entry>,
+    },
+    Separator,
+}
+
+fn entry(id: String, text: String, enabled: bool) -> Entry {
+    Entry::Item { id, text, enabled }
+}
+
+/// What the tray shows: sessions, favourites, endpoints, recent clones and a sign-in's hint.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shown {
+    pub sessions: Vec<IdentityStatus>,
+    pub favourites: Vec<String>,
+    pub serving: Vec<lanyard_core::service::EndpointInfo>,
+    pub recent: Vec<lanyard_core::codecommit::RecentClone>,
+    pub hint: Option<String>,
+}
+
+impl Shown {
+    pub(crate) fn gather(state: &AppState, sessions: Vec<IdentityStatus>) -> Shown {
+        Shown {
+            sessions,
+            favourites: state.favourites(),
+            serving: state.service().serving(),
+            recent: state.recent_clones(),
+            hint: state
+                .login_hint
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        }
     }
-    if !favourites.is_empty() {
-        let per_favourite = |id: &str, title: &str, item: fn(String) -> Item| {
-            let sub = Submenu::with_id(app, id, title, true)?;
-            for p in &favourites {
-                sub.append(&MenuItem::with_id(
-                    app,
-                    item(p.clone()).id(),
-                    p,
+
+    /// What the menu and tooltip would show, as text: an update that would show the same is
+    /// skipped (a rebuilt menu is re-sent over D-Bus to the tray host: measurable CPU when idle).
+    pub(crate) fn fingerprint(&self, now: time::OffsetDateTime) -> String {
+        serde_json::json!([
+            self.sessions
+                .iter()
+                .map(|s| label(s, now))
+                .collect::<Vec<_>>(),
+            self.favourites,
+            self.serving,
+            self.recent,
+            self.hint,
+        ])
+        .to_string()
+    }
+
+    /// "Lanyard — 2 of 3 signed in", or a sign-in's hint (the device code) while one waits.
+    pub(crate) fn tooltip(&self) -> String {
+        let signed_in = self
+            .sessions
+            .iter()
+            .filter(|s| s.state == SessionState::SignedIn)
+            .count();
+        self.hint.clone().unwrap_or_else(|| {
+            format!("Lanyard — {signed_in} of {} signed in", self.sessions.len())
+        })
+    }
+
+    /// Favourites and what to do with them, endpoints, identities with Sign in/out, recent
+    /// clones, then Quick switch, Open, Settings and Quit.
+    pub(crate) fn entries(&self, now: time::OffsetDateTime) -> Vec<Entry> {
+        let mut m = Vec::new();
+        for p in &self.favourites {
+            m.push(entry(
+                Item::Favourite(p.clone()).id(),
+                format!("★ {p}"),
+                true,
+            ));
+        }
+        if !self.favourites.is_empty() {
+            let per_favourite = |id, title, item: fn(String) -> Item| Entry::Sub {
+                id,
+                title,
+                items: self
+                    .favourites
+                    .iter()
+                    .map(|p| entry(item(p.clone()).id(), p.clone(), true))
+                    .collect(),
+            };
+            m.push(per_favourite(
+                "console-menu",
+                "Open in AWS console",
+                Item::Console,
+            ));
+            m.push(per_favourite(
+                "credentials-menu",
+                "Copy credentials as environment variables",
+                Item::Credentials,
+            ));
+            m.push(per_favourite(
+                "terminal-menu",
+                "Open a terminal as",
+                Item::Terminal,
+            ));
+            m.push(Entry::Sub {
+                id: "serve-menu",
+                title: "Serve credentials locally",
+                items: self
+                    .favourites
+                    .iter()
+                    .map(|p| Entry::Check {
+                        id: Item::Serve(p.clone()).id(),
+                        text: p.clone(),
+                        checked: self.serving.iter().any(|e| &e.profile == p),
+                    })
+                    .collect(),
+            });
+            m.push(Entry::Separator);
+        }
+        if !self.serving.is_empty() {
+            m.push(entry(
+                "label:serving".into(),
+                "Serving credentials".into(),
+                false,
+            ));
+            for e in &self.serving {
+                m.push(entry(
+                    Item::CopyEndpoint(e.profile.clone()).id(),
+                    format!("    {} on {} — copy the variables", e.profile, e.url),
                     true,
-                    None::<&str>,
-                )?)?;
+                ));
+                m.push(entry(
+                    Item::Serve(e.profile.clone()).id(),
+                    format!("    Stop serving {}", e.profile),
+                    true,
+                ));
             }
-            tauri::Result::Ok(sub)
-        };
-        menu.append(&per_favourite(
-            "console-menu",
-            "Open in AWS console",
-            Item::Console,
-        )?)?;
-        menu.append(&per_favourite(
-            "credentials-menu",
-            "Copy credentials as environment variables",
-            Item::Credentials,
-        )?)?;
-        menu.append(&per_favourite(
-            "terminal-menu",
-            "Open a terminal as",
-            Item::Terminal,
-        )?)?;
-        let serve = Submenu::with_id(app, "serve-menu", "Serve credentials locally", true)?;
-        for p in &favourites {
-            serve.append(&CheckMenuItem::with_id(
-                app,
-                Item::Serve(p.clone()).id(),
-                p,
-                true,
-                serving.iter().any(|e| &e.profile == p),
-                None::<&str>,
-            )?)?;
+            m.push(Entry::Separator);
         }
-        menu.append(&serve)?;
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
-    }
-    if !serving.is_empty() {
-        menu.append(&MenuItem::with_id(
-            app,
-            "label:serving",
-            "Serving credentials",
-            false,
-            None::<&str>,
-        )?)?;
-        for e in &serving {
-            menu.append(&MenuItem::with_id(
-                app,
-                Item::CopyEndpoint(e.profile.clone()).id(),
-                format!("    {} on {} — copy the variables", e.profile, e.url),
-                true,
-                None::<&str>,
-            )?)?;
-            menu.append(&MenuItem::with_id(
-                app,
-                Item::Serve(e.profile.clone()).id(),
-                format!("    Stop serving {}", e.profile),
-                true,
-                None::<&str>,
-            )?)?;
+        for s in &self.sessions {
+            let session = &s.identity.session;
+            m.push(entry(format!("label:{session}"), label(s, now), false));
+            m.push(
+                if matches!(s.state, SessionState::SignedIn | SessionState::Expiring) {
+                    entry(
+                        Item::SignOut(session.clone()).id(),
+                        format!("    Sign out of {session}"),
+                        true,
+                    )
+                } else {
+                    entry(
+                        Item::SignIn(session.clone()).id(),
+                        format!("    Sign in to {session}…"),
+                        true,
+                    )
+                },
+            );
         }
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
-    }
-    let now = time::OffsetDateTime::now_utc();
-    for s in sessions {
-        menu.append(&MenuItem::with_id(
-            app,
-            format!("label:{}", s.identity.session),
-            label(s, now),
-            false,
-            None::<&str>,
-        )?)?;
-        let action = if s.state == SessionState::SignedIn || s.state == SessionState::Expiring {
-            MenuItem::with_id(
-                app,
-                Item::SignOut(s.identity.session.clone()).id(),
-                format!("    Sign out of {}", s.identity.session),
-                true,
-                None::<&str>,
-            )?
-        } else {
-            MenuItem::with_id(
-                app,
-                Item::SignIn(s.identity.session.clone()).id(),
-                format!("    Sign in to {}…", s.identity.session),
-                true,
-                None::<&str>,
-            )?
-        };
-        menu.append(&action)?;
-    }
-    if !sessions.is_empty() {
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
-    }
-    let recent = app.state::<AppState>().recent_clones();
-    if !recent.is_empty() {
-        menu.append(&MenuItem::with_id(
-            app,
-            "label:recent",
-            "Recent repositories",
-            false,
-            None::<&str>,
-        )?)?;
-        for c in recent.iter().take(5) {
-            menu.append(&MenuItem::with_id(
-                app,
-                Item::Recent(c.path.clone()).id(),
-                format!("    {} ({}, {})", c.repository, c.account_name, c.region),
-                true,
-                None::<&str>,
-            )?)?;
+        if !self.sessions.is_empty() {
+            m.push(Entry::Separator);
         }
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
+        if !self.recent.is_empty() {
+            m.push(entry(
+                "label:recent".into(),
+                "Recent repositories".into(),
+                false,
+            ));
+            for c in self.recent.iter().take(5) {
+                m.push(entry(
+                    Item::Recent(c.path.clone()).id(),
+                    format!("    {} ({}, {})", c.repository, c.account_name, c.region),
+                    true,
+                ));
+            }
+            m.push(Entry::Separator);
+        }
+        m.push(entry(Item::Switcher.id(), "Quick switch…".into(), true));
+        m.push(entry(Item::Open.id(), "Open Lanyard".into(), true));
+        m.push(entry(Item::Settings.id(), "Settings…".into(), true));
+        m.push(Entry::Separator);
+        m.push(entry(Item::Quit.id(), "Quit Lanyard".into(), true));
+        m
     }
-    menu.append(&MenuItem::with_id(
-        app,
-        Item::Switcher.id(),
-        "Quick switch…",
-        true,
-        None::<&str>,
-    )?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        Item::Open.id(),
-        "Open Lanyard",
-        true,
-        None::<&str>,
-    )?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        Item::Settings.id(),
-        "Settings…",
-        true,
-        None::<&str>,
-    )?)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        Item::Quit.id(),
-        "Quit Lanyard",
-        true,
-        None::<&str>,
-    )?)?;
+}
+
+/// The entries as Tauri menu items.
+fn append<R: Runtime, M: tauri::Manager<R>>(
+    app: &M,
+    entries: &[Entry],
+    to: &dyn Fn(&dyn tauri::menu::IsMenuItem<R>) -> tauri::Result<()>,
+) -> tauri::Result<()> {
+    for e in entries {
+        match e {
+            Entry::Item { id, text, enabled } => {
+                to(&MenuItem::with_id(app, id, text, *enabled, None::<&str>)?)?
+            }
+            Entry::Check { id, text, checked } => to(&CheckMenuItem::with_id(
+                app,
+                id,
+                text,
+                true,
+                *checked,
+                None::<&str>,
+            )?)?,
+            Entry::Sub { id, title, items } => {
+                let sub = Submenu::with_id(app, *id, *title, true)?;
+                append(app, items, &|i| sub.append(i))?;
+                to(&sub)?
+            }
+            Entry::Separator => to(&PredefinedMenuItem::separator(app)?)?,
+        }
+    }
+    Ok(())
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>, shown: &Shown) -> tauri::Result<Menu<R>> {
+    let menu = Menu::new(app)?;
+    append(app, &shown.entries(time::OffsetDateTime::now_utc()), &|i| {
+        menu.append(i)
+    })?;
     Ok(menu)
 }
 
@@ -268,8 +340,7 @@ pub fn set_tooltip<R: Runtime>(app: &AppHandle<R>, text: &str) {
     }
 }
 
-/// What the menu and tooltip last showed, as text: an update that would show the same is
-/// skipped (a rebuilt menu is re-sent over D-Bus to the tray host: measurable CPU when idle).
+/// What the menu and tooltip last showed (`Shown::fingerprint`).
 static SHOWN: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
 /// Rebuilds the menu and tooltip from the current sessions, when what they show changed.
@@ -277,42 +348,22 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    let state = app.state::<AppState>();
-    let now = time::OffsetDateTime::now_utc();
-    let shown = serde_json::json!([
-        sessions.iter().map(|s| label(s, now)).collect::<Vec<_>>(),
-        state.favourites(),
-        state.service().serving(),
-        state.recent_clones(),
-        *state.login_hint.lock().unwrap_or_else(|p| p.into_inner()),
-    ])
-    .to_string();
+    let shown = Shown::gather(&app.state::<AppState>(), sessions.to_vec());
     {
+        let print = shown.fingerprint(time::OffsetDateTime::now_utc());
         let mut last = SHOWN.lock().unwrap_or_else(|p| p.into_inner());
-        if *last == shown {
+        if *last == print {
             return;
         }
-        *last = shown;
+        *last = print;
     }
-    match menu(app, sessions) {
+    match menu(app, &shown) {
         Ok(m) => {
             let _ = tray.set_menu(Some(m));
         }
         Err(e) => tracing::warn!("cannot rebuild the tray menu: {e}"),
     }
-    let hint = app
-        .state::<AppState>()
-        .login_hint
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    let signed_in = sessions
-        .iter()
-        .filter(|s| s.state == SessionState::SignedIn)
-        .count();
-    let tooltip =
-        hint.unwrap_or_else(|| format!("Lanyard — {signed_in} of {} signed in", sessions.len()));
-    let _ = tray.set_tooltip(Some(tooltip));
+    let _ = tray.set_tooltip(Some(shown.tooltip()));
 }
 
 /// Signs in to one identity in the background (tray item, notification button).
@@ -355,12 +406,13 @@ fn sign_out<R: Runtime>(app: &AppHandle<R>, session: String) {
 /// Builds the tray icon with its menu.
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let sessions = app.state::<AppState>().statuses().unwrap_or_default();
+    let shown = Shown::gather(&app.state::<AppState>(), sessions);
     let icon = tauri::image::Image::from_bytes(include_bytes!("../../icons/tray@2x.png"))?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon)
         .icon_as_template(true)
         .tooltip("Lanyard")
-        .menu(&menu(app, &sessions)?)
+        .menu(&menu(app, &shown)?)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match Item::parse(event.id().as_ref()) {
             Some(Item::Open) => show_main(app),
@@ -483,6 +535,54 @@ mod tests {
             assert_eq!(Item::parse(&item.id()), Some(item));
         }
         assert_eq!(Item::parse("label:acme"), None);
+    }
+
+    #[test]
+    fn the_menu_lists_favourites_endpoints_and_ends_with_open_settings_quit() {
+        let shown = Shown {
+            favourites: vec!["acme-dev/Developer".into()],
+            serving: vec![lanyard_core::service::EndpointInfo {
+                profile: "acme-dev/Developer".into(),
+                url: "http://127.0.0.1:4711/creds".into(),
+            }],
+            ..Shown::default()
+        };
+        let m = shown.entries(time::OffsetDateTime::now_utc());
+        let ids: Vec<&str> = m
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Item { id, .. } => Some(id.as_str()),
+                Entry::Sub { id, .. } => Some(*id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids[0], "favourite:acme-dev/Developer");
+        assert!(ids.contains(&"endpoint:acme-dev/Developer"));
+        // The tray tests count from the bottom: Open is second to last, Quit last.
+        assert_eq!(
+            &ids[ids.len() - 4..],
+            ["switcher", "open", "settings", "quit"]
+        );
+        let serve = m
+            .iter()
+            .find_map(|e| match e {
+                Entry::Sub {
+                    id: "serve-menu",
+                    items,
+                    ..
+                } => Some(items.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            serve,
+            [Entry::Check {
+                id: "serve:acme-dev/Developer".into(),
+                text: "acme-dev/Developer".into(),
+                checked: true
+            }]
+        );
+        assert_eq!(shown.tooltip(), "Lanyard — 0 of 0 signed in");
     }
 
     #[test]
