@@ -843,15 +843,9 @@ pub(crate) async fn serve_credentials<R: Runtime>(
     profile: &str,
     serve: bool,
 ) -> lanyard_core::Result<Vec<lanyard_core::service::EndpointInfo>> {
-    let svc = state.service();
-    if serve {
-        let spec = svc.profile_spec(profile)?;
-        svc.serve_profile(&spec, 0).await?;
-    } else {
-        svc.stop_serving(profile);
-    }
+    let serving = state.serve(profile, serve).await?;
     events::endpoints_changed(app);
-    Ok(svc.serving())
+    Ok(serving)
 }
 
 /// Copies the two variables a tool needs to use a running endpoint.
@@ -871,15 +865,9 @@ pub(crate) async fn open_console<R: Runtime>(
     state: &AppState,
     profile: &str,
 ) -> lanyard_core::Result<()> {
-    let _task = state.task();
-    let url = state.console_url(profile).await?;
-    lanyard_core::console::open_once(
-        profile,
-        &url,
-        &|u| open_in_browser(app, u),
-        Duration::from_secs(60),
-    )
-    .await
+    state
+        .open_console(profile, &|u| open_in_browser(app, u))
+        .await
 }
 
 /// A clone started from the quick switcher: progress in the tray tooltip, then a notification.

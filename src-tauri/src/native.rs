@@ -12,7 +12,6 @@
 
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use lanyard_core::sso::LoginMethod;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -271,15 +270,9 @@ impl Desk {
         profile: &str,
         serve: bool,
     ) -> lanyard_core::Result<Vec<lanyard_core::service::EndpointInfo>> {
-        let svc = self.state.service();
-        if serve {
-            let spec = svc.profile_spec(profile)?;
-            svc.serve_profile(&spec, 0).await?;
-        } else {
-            svc.stop_serving(profile);
-        }
+        let serving = self.state.serve(profile, serve).await?;
         self.endpoints_changed();
-        Ok(svc.serving())
+        Ok(serving)
     }
 
     fn open_url(&self, url: &str) -> bool {
@@ -298,15 +291,9 @@ impl Desk {
     }
 
     async fn open_console(&self, profile: &str) -> lanyard_core::Result<()> {
-        let _task = self.state.task();
-        let url = self.state.console_url(profile).await?;
-        lanyard_core::console::open_once(
-            profile,
-            &url,
-            &|u| self.open_url(u),
-            Duration::from_secs(60),
-        )
-        .await
+        self.state
+            .open_console(profile, &|u| self.open_url(u))
+            .await
     }
 
     fn clone_in_background(self: &Arc<Self>, request: lanyard_core::codecommit::CloneRequest) {

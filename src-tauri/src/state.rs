@@ -608,6 +608,35 @@ impl AppState {
         ))
     }
 
+    /// Starts or stops a profile's credential endpoint; returns the endpoints running now.
+    pub async fn serve(
+        &self,
+        profile: &str,
+        serve: bool,
+    ) -> Result<Vec<lanyard_core::service::EndpointInfo>> {
+        let svc = self.service();
+        if serve {
+            let spec = svc.profile_spec(profile)?;
+            svc.serve_profile(&spec, 0).await?;
+        } else {
+            svc.stop_serving(profile);
+        }
+        Ok(svc.serving())
+    }
+
+    /// Opens the console as a profile (a task: the window process stays while it runs); the
+    /// sign-in URL goes to the browser (`open`) through a one-time loopback redirect, never
+    /// through argv or the UI.
+    pub async fn open_console(
+        &self,
+        profile: &str,
+        open: &(dyn Fn(&str) -> bool + Send + Sync),
+    ) -> Result<()> {
+        let _task = self.task();
+        let url = self.console_url(profile).await?;
+        lanyard_core::console::open_once(profile, &url, open, Duration::from_secs(60)).await
+    }
+
     /// The console sign-in URL for a profile (a secret: only ever handed to the browser).
     pub async fn console_url(&self, profile: &str) -> Result<Secret> {
         self.svc.console_url(profile).await
