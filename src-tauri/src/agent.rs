@@ -111,7 +111,7 @@ pub enum Op {
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
-pub(crate) enum ToAgent {
+enum ToAgent {
     Call { id: u64, op: Op },
 }
 
@@ -163,10 +163,12 @@ impl AgentLink {
 }
 
 /// Sends each message given to the returned sender as one line, in order, until the other end
-/// closes.
-fn line_writer(mut write: tokio::net::unix::OwnedWriteHalf) -> mpsc::UnboundedSender<String> {
+/// closes. Call it inside a Tokio runtime (both tray processes and the window process are).
+pub(crate) fn line_writer(
+    mut write: tokio::net::unix::OwnedWriteHalf,
+) -> mpsc::UnboundedSender<String> {
     let (out, mut rx) = mpsc::unbounded_channel::<String>();
-    tauri::async_runtime::spawn(async move {
+    tokio::spawn(async move {
         while let Some(mut line) = rx.recv().await {
             line.push('\n');
             if write.write_all(line.as_bytes()).await.is_err() {
@@ -356,27 +358,12 @@ fn spawn_window<R: Runtime>(
     *w.out.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut lines = BufReader::new(read).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            let Ok(ToAgent::Call { id, op }) = serde_json::from_str::<ToAgent>(&line) else {
-                tracing::warn!("a message from the window process was not understood");
-                continue;
-            };
-            let (app, out) = (app.clone(), out.clone());
-            tauri::async_runtime::spawn(async move {
-                let result = run(&app, op).await;
-                if id != 0 {
-                    let (ok, err) = match result {
-                        Ok(v) => (Some(v), None),
-                        Err(e) => (None, Some(e)),
-                    };
-                    if let Ok(line) = serde_json::to_string(&ToWindow::Reply { id, ok, err }) {
-                        let _ = out.send(line);
-                    }
-                }
-            });
-        }
-        tracing::info!("the window process has ended");
+        let handler = app.clone();
+        serve_requests(read, out.clone(), move |op| {
+            let app = handler.clone();
+            async move { run(&app, op).await }
+        })
+        .await;
         if let Some(w) = app.try_state::<WindowProcess>() {
             let mut slot = w.out.lock().unwrap_or_else(|p| p.into_inner());
             if slot.as_ref().is_some_and(|tx| tx.same_channel(&out)) {
@@ -385,6 +372,39 @@ fn spawn_window<R: Runtime>(
         }
     });
     Ok(())
+}
+
+/// Answers a window process's requests with `handle`, each in its own task, until the link
+/// closes (the window process ended).
+pub(crate) async fn serve_requests<F, Fut>(
+    read: tokio::net::unix::OwnedReadHalf,
+    out: mpsc::UnboundedSender<String>,
+    handle: F,
+) where
+    F: Fn(Op) -> Fut,
+    Fut: std::future::Future<Output = Result<serde_json::Value, CmdError>> + Send + 'static,
+{
+    let mut lines = BufReader::new(read).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let Ok(ToAgent::Call { id, op }) = serde_json::from_str::<ToAgent>(&line) else {
+            tracing::warn!("a message from the window process was not understood");
+            continue;
+        };
+        let (answer, out) = (handle(op), out.clone());
+        tokio::spawn(async move {
+            let result = answer.await;
+            if id != 0 {
+                let (ok, err) = match result {
+                    Ok(v) => (Some(v), None),
+                    Err(e) => (None, Some(e)),
+                };
+                if let Ok(line) = serde_json::to_string(&ToWindow::Reply { id, ok, err }) {
+                    let _ = out.send(line);
+                }
+            }
+        });
+    }
+    tracing::info!("the window process has ended");
 }
 
 /// Carries out a window process's request in the agent.

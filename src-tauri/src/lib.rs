@@ -559,39 +559,44 @@ pub(crate) fn apply_settings<R: Runtime>(
     let Some(autostart) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>() else {
         return Ok(());
     };
-    let on = autostart.is_enabled().unwrap_or(false);
-    if s.start_at_login != on {
-        // The autostart crate writes ~/.config/autostart/*.desktop but does not create the folder.
-        #[cfg(target_os = "linux")]
-        if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(std::path::PathBuf::from)
-            .or_else(|| {
-                std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))
-            })
-        {
-            let _ = std::fs::create_dir_all(dir.join("autostart"));
-        }
-        let r = if s.start_at_login {
-            autostart.enable()
-        } else {
-            autostart.disable()
-        };
-        r.map_err(|e| {
-            format!(
-                "could not {} start at login: {e}",
-                if s.start_at_login {
-                    "turn on"
-                } else {
-                    "turn off"
-                }
-            )
-        })?;
-    }
+    switch_start_at_login(
+        s.start_at_login,
+        autostart.is_enabled().unwrap_or(false),
+        || autostart.enable(),
+        || autostart.disable(),
+    )?;
     set_shortcut(app, &s.switcher_shortcut).map_err(|e| {
         format!(
             "the quick-switcher shortcut {} cannot be used ({e}); pick another in Settings",
             s.switcher_shortcut
+        )
+    })
+}
+
+/// Turns start-at-login on or off when it is not already (`enable`/`disable` write the entry).
+pub(crate) fn switch_start_at_login<E: std::fmt::Display>(
+    on: bool,
+    is_on: bool,
+    enable: impl FnOnce() -> Result<(), E>,
+    disable: impl FnOnce() -> Result<(), E>,
+) -> Result<(), String> {
+    if on == is_on {
+        return Ok(());
+    }
+    // The autostart crate writes ~/.config/autostart/*.desktop but does not create the folder.
+    #[cfg(target_os = "linux")]
+    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))
+    {
+        let _ = std::fs::create_dir_all(dir.join("autostart"));
+    }
+    let r = if on { enable() } else { disable() };
+    r.map_err(|e| {
+        format!(
+            "could not {} start at login: {e}",
+            if on { "turn on" } else { "turn off" }
         )
     })
 }
@@ -640,6 +645,34 @@ pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     }
 }
 
+/// Shows a session warning whose "Sign in" button (or a click on it) calls `sign_in`; the
+/// notification server's answer is awaited on a thread of its own.
+#[cfg(target_os = "linux")]
+pub(crate) fn session_notification(
+    n: &lanyard_core::notices::Notice,
+    sign_in: impl Fn() + Send + 'static,
+) {
+    let (title, body) = (n.title.clone(), n.body.clone());
+    std::thread::spawn(move || {
+        let shown = notify_rust::Notification::new()
+            .appname("Lanyard")
+            .summary(&title)
+            .body(&body)
+            .icon("lanyard-app")
+            .action("default", "Sign in")
+            .action("sign-in", "Sign in")
+            .show();
+        match shown {
+            Ok(handle) => handle.wait_for_action(|action| {
+                if action == "sign-in" || action == "default" {
+                    sign_in();
+                }
+            }),
+            Err(e) => tracing::warn!("cannot show a notification: {e}"),
+        }
+    });
+}
+
 /// A session warning with a "Sign in" button that signs in to that identity (Linux: through the
 /// notification server's actions; elsewhere the text points at the tray).
 pub(crate) fn notify_session<R: Runtime>(app: &AppHandle<R>, n: &lanyard_core::notices::Notice) {
@@ -650,31 +683,8 @@ pub(crate) fn notify_session<R: Runtime>(app: &AppHandle<R>, n: &lanyard_core::n
     tracing::info!(title = n.title, "notification");
     #[cfg(target_os = "linux")]
     {
-        let (app, session, title, body) = (
-            app.clone(),
-            n.session.clone(),
-            n.title.clone(),
-            n.body.clone(),
-        );
-        std::thread::spawn(move || {
-            let shown = notify_rust::Notification::new()
-                .appname("Lanyard")
-                .summary(&title)
-                .body(&body)
-                .icon("lanyard-app")
-                .action("default", "Sign in")
-                .action("sign-in", "Sign in")
-                .show();
-            match shown {
-                Ok(handle) => handle.wait_for_action(|action| {
-                    if action == "sign-in" || action == "default" {
-                        #[cfg(desktop)]
-                        tray::sign_in(&app, session.clone());
-                    }
-                }),
-                Err(e) => tracing::warn!("cannot show a notification: {e}"),
-            }
-        });
+        let (app, session) = (app.clone(), n.session.clone());
+        session_notification(n, move || tray::sign_in(&app, session.clone()));
     }
     #[cfg(not(target_os = "linux"))]
     notify(
@@ -952,51 +962,71 @@ fn spawn_signal_exit<R: Runtime>(app: AppHandle<R>, signals: Signals) {
 /// on time, and the views current when the AWS config is edited outside Lanyard.
 fn spawn_refresher<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
-        let config = app.state::<AppState>().config_file();
-        let (tx, mut edits) = tokio::sync::mpsc::unbounded_channel();
-        let mut watcher = watch_config(&config, tx.clone());
-        let mut tick = tokio::time::interval(CHECK_EVERY);
-        // After a sleep (SIGSTOP, a suspended laptop) one check, not one per missed tick.
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut n: u64 = 0;
-        loop {
-            let checks = tokio::select! {
-                _ = tick.tick() => true,
-                Some(()) = edits.recv() => false,
-            };
-            let state = app.state::<AppState>();
-            let mut changed = state.config_changed();
-            if changed {
-                tracing::info!("the AWS config changed on disk: reloading");
-            }
-            if !checks {
-                if changed {
-                    events::sessions_changed(&app);
-                }
-                continue;
-            }
-            // The folder may appear later (the first sign-in makes ~/.aws).
-            if watcher.is_none() {
-                watcher = watch_config(&config, tx.clone());
-            }
-            let every = u64::from(state.settings().refresh_minutes) * 60 / CHECK_EVERY.as_secs();
-            if n.is_multiple_of(every.max(1)) {
-                changed |= state.refresh_all().await;
-            }
-            if changed {
-                events::sessions_changed(&app);
-            } else {
+        let state = app.state::<AppState>();
+        session_checks(
+            state.inner(),
+            || events::sessions_changed(&app),
+            || {
                 #[cfg(desktop)]
-                if let Ok(list) = state.statuses() {
+                if let Ok(list) = app.state::<AppState>().statuses() {
                     tray::update(&app, &list);
                 }
-            }
-            for notice in state.due_notices() {
-                notify_session(&app, &notice);
-            }
-            n += 1;
-        }
+            },
+            |n| notify_session(&app, n),
+        )
+        .await;
     });
+}
+
+/// The tray process's loop: a check every `CHECK_EVERY` (refreshes every `refresh_minutes`,
+/// then `changed` when sessions changed, else `unchanged` so countdowns move on, and each due
+/// `notice`), and `changed` at once when the AWS config is edited.
+pub(crate) async fn session_checks(
+    state: &AppState,
+    changed: impl Fn(),
+    unchanged: impl Fn(),
+    notice: impl Fn(&lanyard_core::notices::Notice),
+) {
+    let config = state.config_file();
+    let (tx, mut edits) = tokio::sync::mpsc::unbounded_channel();
+    let mut watcher = watch_config(&config, tx.clone());
+    let mut tick = tokio::time::interval(CHECK_EVERY);
+    // After a sleep (SIGSTOP, a suspended laptop) one check, not one per missed tick.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut n: u64 = 0;
+    loop {
+        let checks = tokio::select! {
+            _ = tick.tick() => true,
+            Some(()) = edits.recv() => false,
+        };
+        let mut edited = state.config_changed();
+        if edited {
+            tracing::info!("the AWS config changed on disk: reloading");
+        }
+        if !checks {
+            if edited {
+                changed();
+            }
+            continue;
+        }
+        // The folder may appear later (the first sign-in makes ~/.aws).
+        if watcher.is_none() {
+            watcher = watch_config(&config, tx.clone());
+        }
+        let every = u64::from(state.settings().refresh_minutes) * 60 / CHECK_EVERY.as_secs();
+        if n.is_multiple_of(every.max(1)) {
+            edited |= state.refresh_all().await;
+        }
+        if edited {
+            changed();
+        } else {
+            unchanged();
+        }
+        for due in state.due_notices() {
+            notice(&due);
+        }
+        n += 1;
+    }
 }
 
 /// How often sessions are checked: countdowns, notices, the tray's labels. Refreshes run every

@@ -14,7 +14,6 @@ use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use lanyard_core::sso::LoginMethod;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tray_icon::menu::{
     CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu,
@@ -22,7 +21,7 @@ use tray_icon::menu::{
 use tray_icon::{TrayIcon, TrayIconBuilder};
 
 use crate::AppState;
-use crate::agent::{Op, Show, ToAgent, ToWindow};
+use crate::agent::{Op, Show, ToWindow};
 use crate::error::CmdError;
 use crate::tray::{Entry, Item, Shown};
 
@@ -168,30 +167,8 @@ impl Desk {
             return;
         }
         tracing::info!(title = n.title, "notification");
-        let (desk, session, title, body) = (
-            self.clone(),
-            n.session.clone(),
-            n.title.clone(),
-            n.body.clone(),
-        );
-        std::thread::spawn(move || {
-            let shown = notify_rust::Notification::new()
-                .appname("Lanyard")
-                .summary(&title)
-                .body(&body)
-                .icon("lanyard-app")
-                .action("default", "Sign in")
-                .action("sign-in", "Sign in")
-                .show();
-            match shown {
-                Ok(handle) => handle.wait_for_action(|action| {
-                    if action == "sign-in" || action == "default" {
-                        desk.sign_in(session.clone());
-                    }
-                }),
-                Err(e) => tracing::warn!("cannot show a notification: {e}"),
-            }
-        });
+        let (desk, session) = (self.clone(), n.session.clone());
+        crate::session_notification(n, move || desk.sign_in(session.clone()));
     }
 
     fn copy_text(&self, text: &str) -> Result<(), String> {
@@ -417,38 +394,23 @@ impl Desk {
     fn spawn_window(self: &Arc<Self>, show: Show) -> std::io::Result<()> {
         let app = crate::beside_app("lanyard-app")
             .ok_or_else(|| std::io::Error::other("cannot find lanyard-app"))?;
-        let (ours, child) = crate::agent::start_window_process(&app, show, self.state.demo_env())?;
+        let (ours, mut child) =
+            crate::agent::start_window_process(&app, show, self.state.demo_env())?;
         tracing::info!(pid = child.id(), "started the window process");
-        let mut child = child;
         std::thread::spawn(move || child.wait()); // reaped when it exits
         let _guard = self.rt.enter();
         let stream = tokio::net::UnixStream::from_std(ours)?;
         let (read, write) = stream.into_split();
-        let out = line_writer(&self.rt, write);
+        let out = crate::agent::line_writer(write);
         *self.window.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
         let desk = self.clone();
         self.rt.spawn(async move {
-            let mut lines = BufReader::new(read).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let Ok(ToAgent::Call { id, op }) = serde_json::from_str::<ToAgent>(&line) else {
-                    tracing::warn!("a message from the window process was not understood");
-                    continue;
-                };
-                let (desk, out) = (desk.clone(), out.clone());
-                tokio::spawn(async move {
-                    let result = desk.run(op).await;
-                    if id != 0 {
-                        let (ok, err) = match result {
-                            Ok(v) => (Some(v), None),
-                            Err(e) => (None, Some(e)),
-                        };
-                        if let Ok(line) = serde_json::to_string(&ToWindow::Reply { id, ok, err }) {
-                            let _ = out.send(line);
-                        }
-                    }
-                });
-            }
-            tracing::info!("the window process has ended");
+            let handler = desk.clone();
+            crate::agent::serve_requests(read, out.clone(), move |op| {
+                let desk = handler.clone();
+                async move { desk.run(op).await }
+            })
+            .await;
             let mut slot = desk.window.lock().unwrap_or_else(|p| p.into_inner());
             if slot.as_ref().is_some_and(|tx| tx.same_channel(&out)) {
                 *slot = None;
@@ -627,23 +589,6 @@ impl Desk {
     }
 }
 
-/// Sends each message given to the returned sender as one line, in order.
-fn line_writer(
-    rt: &tokio::runtime::Handle,
-    mut write: tokio::net::unix::OwnedWriteHalf,
-) -> mpsc::UnboundedSender<String> {
-    let (out, mut rx) = mpsc::unbounded_channel::<String>();
-    rt.spawn(async move {
-        while let Some(mut line) = rx.recv().await {
-            line.push('\n');
-            if write.write_all(line.as_bytes()).await.is_err() {
-                break;
-            }
-        }
-    });
-    out
-}
-
 /// The shared menu entries (`tray::Shown::entries`) as muda items.
 fn append(
     entries: &[Entry],
@@ -731,28 +676,12 @@ fn autostart(on: bool) -> Result<(), String> {
         .set_args(&[] as &[&str])
         .build()
         .map_err(|e| e.to_string())?;
-    if launcher.is_enabled().unwrap_or(false) == on {
-        return Ok(());
-    }
-    // The autostart crate writes ~/.config/autostart/*.desktop but does not create the folder.
-    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))
-    {
-        let _ = std::fs::create_dir_all(dir.join("autostart"));
-    }
-    let r = if on {
-        launcher.enable()
-    } else {
-        launcher.disable()
-    };
-    r.map_err(|e| {
-        format!(
-            "could not {} start at login: {e}",
-            if on { "turn on" } else { "turn off" }
-        )
-    })
+    crate::switch_start_at_login(
+        on,
+        launcher.is_enabled().unwrap_or(false),
+        || launcher.enable(),
+        || launcher.disable(),
+    )
 }
 
 /// SIGTERM/SIGINT (logout, `kill`, Ctrl+C) exit like Quit, with code 0.
@@ -780,45 +709,13 @@ fn listen_for_signals(desk: &Arc<Desk>) {
 fn spawn_refresher(desk: &Arc<Desk>) {
     let desk = desk.clone();
     desk.rt.clone().spawn(async move {
-        let config = desk.state.config_file();
-        let (tx, mut edits) = mpsc::unbounded_channel();
-        let mut watcher = crate::watch_config(&config, tx.clone());
-        let mut tick = tokio::time::interval(crate::CHECK_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut n: u64 = 0;
-        loop {
-            let checks = tokio::select! {
-                _ = tick.tick() => true,
-                Some(()) = edits.recv() => false,
-            };
-            let mut changed = desk.state.config_changed();
-            if changed {
-                tracing::info!("the AWS config changed on disk: reloading");
-            }
-            if !checks {
-                if changed {
-                    desk.sessions_changed();
-                }
-                continue;
-            }
-            if watcher.is_none() {
-                watcher = crate::watch_config(&config, tx.clone());
-            }
-            let every = u64::from(desk.state.settings().refresh_minutes) * 60
-                / crate::CHECK_EVERY.as_secs();
-            if n.is_multiple_of(every.max(1)) {
-                changed |= desk.state.refresh_all().await;
-            }
-            if changed {
-                desk.sessions_changed();
-            } else {
-                desk.update_tray();
-            }
-            for notice in desk.state.due_notices() {
-                desk.notify_session(&notice);
-            }
-            n += 1;
-        }
+        crate::session_checks(
+            &desk.state,
+            || desk.sessions_changed(),
+            || desk.update_tray(),
+            |n| desk.notify_session(n),
+        )
+        .await;
     });
 }
 
