@@ -130,6 +130,29 @@ impl Shortcut {
     }
 }
 
+/// The shortcut, connected on first use: no X connection or thread while none is wanted.
+#[derive(Default)]
+pub struct Slot(Mutex<Option<Shortcut>>);
+
+impl Slot {
+    /// Replaces the shortcut ("" = none), connecting first if needed; `on_press` serves the
+    /// connection made now. Without a display, "" is fine and anything else says why.
+    pub fn set(&self, shortcut: &str, on_press: impl Fn() + Send + 'static) -> Result<(), String> {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            match Shortcut::start(on_press) {
+                Ok(s) => *slot = Some(s),
+                Err(e) if shortcut.is_empty() => {
+                    tracing::debug!("{e}");
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        slot.as_ref().map_or(Ok(()), |s| s.set(shortcut))
+    }
+}
+
 /// Lock and Num Lock combinations a grab must cover so the shortcut works with either on.
 fn ignored() -> [u16; 4] {
     let (lock, num) = (ModMask::LOCK.bits(), ModMask::M2.bits());

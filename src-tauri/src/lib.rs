@@ -565,12 +565,25 @@ pub(crate) fn apply_settings<R: Runtime>(
         || autostart.enable(),
         || autostart.disable(),
     )?;
-    set_shortcut(app, &s.switcher_shortcut).map_err(|e| {
-        format!(
-            "the quick-switcher shortcut {} cannot be used ({e}); pick another in Settings",
-            s.switcher_shortcut
-        )
-    })
+    set_shortcut(app, &s.switcher_shortcut).map_err(|e| unusable_shortcut(&s.switcher_shortcut, &e))
+}
+
+/// What Settings says when the switcher's shortcut cannot be registered.
+pub(crate) fn unusable_shortcut(shortcut: &str, why: &str) -> String {
+    format!(
+        "the quick-switcher shortcut {shortcut} cannot be used ({why}); pick another in Settings"
+    )
+}
+
+/// Whether notifications are on in Settings; a notification left out is logged (the tests read
+/// it), one shown too.
+pub(crate) fn notifications_on(state: &AppState, title: &str) -> bool {
+    if !state.settings().notifications {
+        tracing::debug!(title, "notification off in Settings");
+        return false;
+    }
+    tracing::info!(title, "notification");
+    true
 }
 
 /// Turns start-at-login on or off when it is not already (`enable`/`disable` write the entry).
@@ -604,20 +617,13 @@ pub(crate) fn switch_start_at_login<E: std::fmt::Display>(
 /// Replaces the global shortcut that opens the quick switcher ("" = none).
 #[cfg(target_os = "linux")]
 fn set_shortcut<R: Runtime>(app: &AppHandle<R>, shortcut: &str) -> Result<(), String> {
-    if app.try_state::<hotkey::Shortcut>().is_none() {
-        let handle = app.clone();
-        match hotkey::Shortcut::start(move || agent::show(&handle, agent::Show::Switcher)) {
-            Ok(s) => {
-                app.manage(s);
-            }
-            Err(e) if shortcut.is_empty() => {
-                tracing::debug!("{e}");
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        }
+    if app.try_state::<hotkey::Slot>().is_none() {
+        app.manage(hotkey::Slot::default());
     }
-    app.state::<hotkey::Shortcut>().set(shortcut)
+    let handle = app.clone();
+    app.state::<hotkey::Slot>().set(shortcut, move || {
+        agent::show(&handle, agent::Show::Switcher)
+    })
 }
 
 /// Replaces the global shortcut that opens the quick switcher ("" = none).
@@ -635,11 +641,9 @@ fn set_shortcut<R: Runtime>(app: &AppHandle<R>, shortcut: &str) -> Result<(), St
 /// A desktop notification, when the user has them on.
 pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     use tauri_plugin_notification::NotificationExt as _;
-    if !app.state::<AppState>().settings().notifications {
-        tracing::debug!(title, "notification off in Settings");
+    if !notifications_on(&app.state::<AppState>(), title) {
         return;
     }
-    tracing::info!(title, "notification");
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::warn!("cannot show a notification: {e}");
     }
@@ -676,11 +680,9 @@ pub(crate) fn session_notification(
 /// A session warning with a "Sign in" button that signs in to that identity (Linux: through the
 /// notification server's actions; elsewhere the text points at the tray).
 pub(crate) fn notify_session<R: Runtime>(app: &AppHandle<R>, n: &lanyard_core::notices::Notice) {
-    if !app.state::<AppState>().settings().notifications {
-        tracing::debug!(title = n.title, "notification off in Settings");
+    if !notifications_on(&app.state::<AppState>(), &n.title) {
         return;
     }
-    tracing::info!(title = n.title, "notification");
     #[cfg(target_os = "linux")]
     {
         let (app, session) = (app.clone(), n.session.clone());

@@ -38,7 +38,7 @@ pub struct Desk {
     window: Mutex<Option<mpsc::UnboundedSender<String>>>,
     /// One clipboard for the process's life (on X11 the owner must live to serve a copy).
     clipboard: Mutex<Option<arboard::Clipboard>>,
-    shortcut: Mutex<Option<crate::hotkey::Shortcut>>,
+    shortcut: crate::hotkey::Slot,
     /// What the menu and tooltip last showed: an update that would show the same is skipped.
     shown: Mutex<String>,
 }
@@ -99,7 +99,7 @@ pub fn main() -> i32 {
         rt: rt.handle().clone(),
         window: Mutex::default(),
         clipboard: Mutex::new(arboard::Clipboard::new().ok()),
-        shortcut: Mutex::default(),
+        shortcut: crate::hotkey::Slot::default(),
         shown: Mutex::default(),
     });
     {
@@ -141,11 +141,9 @@ impl Desk {
 
     /// A desktop notification, when the user has them on.
     fn notify(&self, title: &str, body: &str) {
-        if !self.state.settings().notifications {
-            tracing::debug!(title, "notification off in Settings");
+        if !crate::notifications_on(&self.state, title) {
             return;
         }
-        tracing::info!(title, "notification");
         let (title, body) = (title.to_owned(), body.to_owned());
         std::thread::spawn(move || {
             if let Err(e) = notify_rust::Notification::new()
@@ -162,11 +160,9 @@ impl Desk {
 
     /// A session warning with a "Sign in" button that signs in to that identity.
     fn notify_session(self: &Arc<Self>, n: &lanyard_core::notices::Notice) {
-        if !self.state.settings().notifications {
-            tracing::debug!(title = n.title, "notification off in Settings");
+        if !crate::notifications_on(&self.state, &n.title) {
             return;
         }
-        tracing::info!(title = n.title, "notification");
         let (desk, session) = (self.clone(), n.session.clone());
         crate::session_notification(n, move || desk.sign_in(session.clone()));
     }
@@ -303,27 +299,10 @@ impl Desk {
             return Ok(());
         }
         autostart(s.start_at_login)?;
-        let mut shortcut = self.shortcut.lock().unwrap_or_else(|p| p.into_inner());
-        if shortcut.is_none() {
-            let desk = self.clone();
-            match crate::hotkey::Shortcut::start(move || desk.show(Show::Switcher)) {
-                Ok(s) => *shortcut = Some(s),
-                Err(e) if s.switcher_shortcut.is_empty() => {
-                    tracing::debug!("{e}");
-                    return Ok(());
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let Some(keys) = shortcut.as_ref() else {
-            return Ok(());
-        };
-        keys.set(&s.switcher_shortcut).map_err(|e| {
-            format!(
-                "the quick-switcher shortcut {} cannot be used ({e}); pick another in Settings",
-                s.switcher_shortcut
-            )
-        })
+        let desk = self.clone();
+        self.shortcut
+            .set(&s.switcher_shortcut, move || desk.show(Show::Switcher))
+            .map_err(|e| crate::unusable_shortcut(&s.switcher_shortcut, &e))
     }
 
     fn sign_in(self: &Arc<Self>, session: String) {
