@@ -50,12 +50,31 @@ pub fn main() -> i32 {
     let hidden = args.iter().any(|a| a == "--hidden");
     let _ = crate::STARTED.set(std::time::Instant::now());
     let logs = crate::init_logging();
-    if std::env::var_os("LANYARD_MULTI_INSTANCE").is_none_or(|v| v != "1")
-        && single_instance::already_running()
-    {
-        tracing::info!("Lanyard is running: asked it to show its window");
-        return 0;
-    }
+    let single = std::env::var_os("LANYARD_MULTI_INSTANCE").is_none_or(|v| v != "1");
+    // Held (open) until the process ends: the lock goes with it. O_CLOEXEC keeps it out of
+    // the window process and anything else started from here.
+    let instance = if single {
+        match single_instance::claim() {
+            single_instance::Claim::First(lock) => Some(lock),
+            single_instance::Claim::Shown => {
+                tracing::info!("Lanyard is running: asked it to show its window");
+                return 0;
+            }
+            single_instance::Claim::Silent(e) => {
+                eprintln!(
+                    "Lanyard is already running but does not answer ({e}); quit it from its tray \
+                     menu or end the lanyard-tray process, then start Lanyard again"
+                );
+                return 1;
+            }
+            single_instance::Claim::Unchecked(why) => {
+                tracing::warn!("cannot check for a running Lanyard ({why}): starting anyway");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -104,7 +123,7 @@ pub fn main() -> i32 {
     });
     {
         let _guard = rt.enter();
-        if std::env::var_os("LANYARD_MULTI_INSTANCE").is_none_or(|v| v != "1") {
+        if instance.is_some() {
             single_instance::listen(&desk);
         }
         listen_for_signals(&desk);
@@ -698,39 +717,85 @@ fn spawn_refresher(desk: &Arc<Desk>) {
     });
 }
 
-/// One Lanyard per user: the first listens on a socket in its data folder; a second launch
-/// connects, asks it to show its window, and exits.
+/// One Lanyard per user. The first holds a lock on `instance.lock` in its data folder for its
+/// whole life and listens on `instance.sock` beside it; a later launch finds the lock taken,
+/// connects, asks for the window, and exits.
+///
+/// Why a lock and not the socket alone: checking for a listener and then binding is two steps,
+/// so launches at the same moment (or one killed between them, leaving its socket file over the
+/// live one's) each found nobody and stayed. The lock is taken atomically and the kernel drops
+/// it when its holder dies, however it dies.
 mod single_instance {
     use std::io::Write as _;
     use std::sync::Arc;
+    use std::time::{Duration, Instant};
 
     use super::Desk;
     use crate::agent::Show;
 
-    fn socket() -> Option<std::path::PathBuf> {
+    fn data_dir() -> Option<std::path::PathBuf> {
         let paths = lanyard_core::Paths::from_env(|k| std::env::var_os(k)).ok()?;
-        Some(paths.data_dir.join("instance.sock"))
+        Some(paths.data_dir)
     }
 
-    /// True when another Lanyard answered (and was asked to show its window).
-    pub fn already_running() -> bool {
-        let Some(path) = socket() else {
-            return false;
+    /// What a launch found.
+    pub enum Claim {
+        /// This process is the Lanyard: keep the lock for the process's life.
+        First(std::fs::File),
+        /// Another Lanyard runs and was asked to show its window.
+        Shown,
+        /// Another Lanyard holds the lock but does not answer.
+        Silent(String),
+        /// No lock could be taken (no data folder): run without single-instance.
+        Unchecked(String),
+    }
+
+    pub fn claim() -> Claim {
+        let Some(dir) = data_dir() else {
+            return Claim::Unchecked("no data folder".into());
         };
-        match std::os::unix::net::UnixStream::connect(&path) {
-            Ok(mut s) => s.write_all(b"show\n").is_ok(),
-            Err(_) => false,
+        if let Err(e) = lanyard_core::fsx::make_private_dir(&dir) {
+            return Claim::Unchecked(e.to_string());
+        }
+        let lock = match std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("instance.lock"))
+        {
+            Ok(f) => f,
+            Err(e) => return Claim::Unchecked(format!("{}: {e}", dir.display())),
+        };
+        match lock.try_lock() {
+            Ok(()) => return Claim::First(lock),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Claim::Unchecked(format!("{}: {e}", dir.display()));
+            }
+        }
+        // The holder may have taken the lock a moment ago and not be listening yet.
+        let socket = dir.join("instance.sock");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match std::os::unix::net::UnixStream::connect(&socket) {
+                Ok(mut s) => match s.write_all(b"show\n") {
+                    Ok(()) => return Claim::Shown,
+                    Err(e) if Instant::now() > deadline => return Claim::Silent(e.to_string()),
+                    Err(_) => {}
+                },
+                Err(e) if Instant::now() > deadline => return Claim::Silent(e.to_string()),
+                Err(_) => {}
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
-    /// Listens for later launches (a stale socket from a crash is replaced).
+    /// Listens for later launches (called while holding the lock, so a socket file already
+    /// there is a dead Lanyard's).
     pub fn listen(desk: &Arc<Desk>) {
-        let Some(path) = socket() else {
+        let Some(path) = data_dir().map(|d| d.join("instance.sock")) else {
             return;
         };
-        if let Some(dir) = path.parent() {
-            let _ = lanyard_core::fsx::make_private_dir(dir);
-        }
         let _ = std::fs::remove_file(&path);
         let listener = match tokio::net::UnixListener::bind(&path) {
             Ok(l) => l,
@@ -744,9 +809,19 @@ mod single_instance {
         };
         let desk = desk.clone();
         desk.rt.clone().spawn(async move {
-            while let Ok((_stream, _)) = listener.accept().await {
-                tracing::info!("a second launch: showing the running Lanyard");
-                desk.show(Show::Main);
+            loop {
+                match listener.accept().await {
+                    Ok(_) => {
+                        tracing::info!("a second launch: showing the running Lanyard");
+                        desk.show(Show::Main);
+                    }
+                    // One failed accept (a launch that gave up, no file descriptors left for a
+                    // moment) must not end listening for good.
+                    Err(e) => {
+                        tracing::warn!("a second launch could not be answered: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                }
             }
         });
     }

@@ -700,6 +700,49 @@ def test_a_second_launch_focuses_the_first(tmp_path):
         first.wait(15)
 
 
+def test_launches_at_the_same_moment_leave_one_lanyard(tmp_path):
+    """Login scripts, a double click, a test driver that retries: Lanyards started together end as
+    one, and a launch killed half-way leaves nothing that makes the next launch start a second."""
+    env = app_env(tmp_path / "home")
+    env.pop("LANYARD_MULTI_INSTANCE")
+    procs = []
+    try:
+        for round_ in range(3):
+            started = [
+                subprocess.Popen(
+                    [str(app_binary()), "--hidden"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                for _ in range(4)
+            ]
+            procs += started
+            # The launches that found the first one exit; exactly one stays.
+            wait_until(
+                lambda started=started: sum(p.poll() is None for p in started) <= 1,
+                20,
+                what=f"the extra launches to exit (round {round_})",
+            )
+            time.sleep(1.0)
+            alive = [p for p in started if p.poll() is None]
+            assert len(alive) == 1, f"round {round_}: {len(alive)} Lanyards run"
+            assert all(p.returncode == 0 for p in started if p is not alive[0])
+            # A later launch reaches the survivor and exits.
+            later = subprocess.run(
+                [str(app_binary()), "--hidden"], env=env, capture_output=True, timeout=30
+            )
+            assert later.returncode == 0, later.stderr
+            # The survivor dies without cleaning up (a crash): the next round starts afresh.
+            alive[0].kill()
+            alive[0].wait(10)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+
+
 def test_a_second_launch_during_a_sign_in_brings_the_first_forward_and_the_sign_in_goes_on(
     tmp_path,
 ):
