@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -48,6 +49,9 @@ pub struct Config {
     pub knobs: Knobs,
     /// Token and credential lifetimes.
     pub lifetimes: Lifetimes,
+    /// Keep sign-in sessions and tokens over a restart: read `sessions.json` from the state
+    /// directory at start ([`Emulator::save_sessions`] writes it).
+    pub keep_sessions: bool,
 }
 
 impl Config {
@@ -64,9 +68,13 @@ impl Config {
                 ..Knobs::default()
             },
             lifetimes: Lifetimes::default(),
+            keep_sessions: false,
         }
     }
 }
+
+/// The file in the state directory that keeps sign-in sessions over a restart.
+const KEPT_SESSIONS: &str = "sessions.json";
 
 /// A running emulator. Dropping it stops the listeners.
 pub struct Emulator {
@@ -120,6 +128,14 @@ impl Emulator {
             auto_approve: config.auto_approve,
             git: git::GitStore::new(state_dir.join("git")),
         });
+        let kept = state_dir.join(KEPT_SESSIONS);
+        if config.keep_sessions && kept.exists() {
+            let json = std::fs::read(&kept)?;
+            app.state
+                .restore_sessions(&json)
+                .with_context(|| format!("reading {}", kept.display()))?;
+            tracing::info!("sign-in sessions restored from {}", kept.display());
+        }
         let router = http::router(app.clone());
         let plain = router.clone();
         let mut tasks = vec![tokio::spawn(async move {
@@ -154,6 +170,14 @@ impl Emulator {
             tasks,
             _tmp: tmp,
         })
+    }
+
+    /// Writes the sign-in sessions and tokens to the state directory, for a restart with
+    /// `keep_sessions` (the file holds secrets: 0600, written atomically).
+    pub fn save_sessions(&self) -> anyhow::Result<()> {
+        let json = self.app.state.kept_sessions()?;
+        write_private(&self.state_dir.join(KEPT_SESSIONS), &json)?;
+        Ok(())
     }
 
     /// What a client needs, as `KEY=value` pairs (README "Run it by hand").

@@ -104,6 +104,11 @@ struct Serve {
     /// Interval the server enforces between polls (0 = the advertised one); see README.
     #[arg(long, default_value_t = 0)]
     device_enforced_interval: u64,
+    /// Keep sign-in sessions and tokens over a restart: saved to the state directory on the
+    /// way out, read back at start (a restart on the same ports then looks like a network that
+    /// came back). Needs --state-dir.
+    #[arg(long, requires = "state_dir")]
+    keep_sessions: bool,
     /// Stop when standard input closes.
     #[arg(long)]
     exit_on_stdin_close: bool,
@@ -167,6 +172,7 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
             device_interval: s.device_interval,
             device_enforced_interval: s.device_enforced_interval,
         },
+        keep_sessions: s.keep_sessions,
     };
     // Handlers first: a harness may signal the moment it reads READY.
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -199,6 +205,9 @@ async fn serve(s: Serve) -> anyhow::Result<()> {
         _ = int.recv() => {}
         _ = term.recv() => {}
         _ = stdin_closed => {}
+    }
+    if s.keep_sessions {
+        emulator.save_sessions()?;
     }
     drop(emulator);
     Ok(())

@@ -87,7 +87,7 @@ fn user_code() -> String {
 }
 
 /// A registered OIDC client.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Client {
     pub secret: String,
     pub expires_at: u64,
@@ -153,7 +153,7 @@ pub struct AuthCode {
 }
 
 /// A sign-in session: what Logout ends and refresh tokens extend into.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     pub user: String,
     pub instance: usize,
@@ -162,7 +162,7 @@ pub struct Session {
 }
 
 /// An access or refresh token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Token {
     pub session: String,
     pub client_id: String,
@@ -170,7 +170,7 @@ pub struct Token {
 }
 
 /// Temporary credentials issued by GetRoleCredentials.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RoleCredentials {
     pub secret: String,
     pub session_token: String,
@@ -223,8 +223,21 @@ struct Data {
     login_refreshes: u64,
 }
 
+/// What `--keep-sessions` carries over a restart: registrations, sign-in sessions, tokens and
+/// role credentials (a server that restarts does not forget who is signed in). Sign-ins in
+/// progress, console tokens and repositories created through the API start afresh.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Kept {
+    clients: HashMap<String, Client>,
+    sessions: HashMap<String, Session>,
+    access: HashMap<String, Token>,
+    refresh: HashMap<String, Token>,
+    creds: HashMap<String, RoleCredentials>,
+    login_grants: HashMap<String, LoginGrant>,
+}
+
 /// An `aws login` session's refresh token: who, which role, and the DPoP key it is bound to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LoginGrant {
     pub instance: usize,
     pub user: String,
@@ -342,6 +355,32 @@ impl State {
             lifetimes,
             data: Mutex::new(data),
         }
+    }
+
+    /// The sessions and tokens to keep over a restart, as JSON (see [`Kept`]).
+    pub fn kept_sessions(&self) -> serde_json::Result<Vec<u8>> {
+        let d = self.data();
+        serde_json::to_vec(&Kept {
+            clients: d.clients.clone(),
+            sessions: d.sessions.clone(),
+            access: d.access.clone(),
+            refresh: d.refresh.clone(),
+            creds: d.creds.clone(),
+            login_grants: d.login_grants.clone(),
+        })
+    }
+
+    /// Takes back what [`State::kept_sessions`] wrote.
+    pub fn restore_sessions(&self, json: &[u8]) -> serde_json::Result<()> {
+        let k: Kept = serde_json::from_slice(json)?;
+        let mut d = self.data();
+        d.clients.extend(k.clients);
+        d.sessions.extend(k.sessions);
+        d.access.extend(k.access);
+        d.refresh.extend(k.refresh);
+        d.creds.extend(k.creds);
+        d.login_grants.extend(k.login_grants);
+        Ok(())
     }
 
     fn data(&self) -> std::sync::MutexGuard<'_, Data> {
@@ -1112,6 +1151,27 @@ mod tests {
             s.start_device_authorization(id, secret, "https://acme.awsapps.com/start")?;
         s.decide_device(&dev.user_code, Some("")).unwrap();
         s.token_device(id, secret, &dc)
+    }
+
+    #[test]
+    fn kept_sessions_let_tokens_issued_before_a_restart_work_after_it() {
+        let before = state();
+        let (id, c) = before.register_client(scoped(), vec![], vec![], None);
+        let t = approved_device(&before, &id, &c.secret).unwrap();
+        let refresh = t.refresh_token.unwrap();
+        let json = before.kept_sessions().unwrap();
+
+        // A restart without them: the server has forgotten the sign-in.
+        let forgot = state();
+        assert!(forgot.bearer(Some(&t.access_token)).is_err());
+        assert!(forgot.token_refresh(&id, &c.secret, &refresh).is_err());
+
+        let after = state();
+        after.restore_sessions(&json).unwrap();
+        assert!(after.bearer(Some(&t.access_token)).is_ok());
+        let renewed = after.token_refresh(&id, &c.secret, &refresh).unwrap();
+        assert!(after.bearer(Some(&renewed.access_token)).is_ok());
+        assert!(after.restore_sessions(b"{not json").is_err());
     }
 
     #[test]
