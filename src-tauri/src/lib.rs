@@ -1016,7 +1016,7 @@ pub(crate) async fn session_checks(
             watcher = watch_config(&config, tx.clone());
         }
         let every = u64::from(state.settings().refresh_minutes) * 60 / CHECK_EVERY.as_secs();
-        if n.is_multiple_of(every.max(1)) {
+        if n.is_multiple_of(every.max(1)) || state.waiting_for_network() {
             edited |= state.refresh_all().await;
         }
         if edited {

@@ -38,6 +38,8 @@ pub struct AppState {
     clones: Mutex<HashMap<String, Arc<AtomicBool>>>,
     /// Per identity: the clock-skew warning of its last sign-in, shown with its status.
     clock_notes: Mutex<HashMap<String, String>>,
+    /// Sessions whose last background refresh found no network (shown as offline).
+    reach: sso::Reachability,
     /// What the tray tooltip should say while a sign-in waits (e.g. the device code).
     pub login_hint: Mutex<Option<String>>,
     /// The links a sign-in gave the page (authorize, verification): the only ones `open_url`
@@ -173,6 +175,7 @@ impl AppState {
             logins: Mutex::new(HashMap::new()),
             clones: Mutex::new(HashMap::new()),
             clock_notes: Mutex::new(HashMap::new()),
+            reach: sso::Reachability::default(),
             login_hint: Mutex::new(None),
             offered_urls: Mutex::default(),
             settings,
@@ -237,7 +240,7 @@ impl AppState {
     }
 
     fn status(&self, identity: &Identity) -> IdentityStatus {
-        let mut s = sso::status(self.svc.ctx(), identity);
+        let mut s = self.reach.apply(sso::status(self.svc.ctx(), identity));
         if s.detail.is_none() {
             s.detail = self
                 .clock_notes
@@ -381,24 +384,44 @@ impl AppState {
         self.svc.sign_out(&self.identity(session)?).await
     }
 
-    /// Refreshes every session that expires within the window; true when any token changed
-    /// or a session turned out to be over.
+    /// Refreshes every session that expires within the window; true when any token changed,
+    /// a session turned out to be over, or went offline or came back.
     pub async fn refresh_all(&self) -> bool {
         let mut changed = false;
         for identity in self.identities().unwrap_or_default() {
             if sso::status(self.svc.ctx(), &identity).state == sso::SessionState::SignedOut {
                 continue;
             }
-            match sso::refresh(self.svc.ctx(), &identity, REFRESH_WINDOW, false).await {
+            let outcome = sso::refresh(self.svc.ctx(), &identity, REFRESH_WINDOW, false).await;
+            let was_offline = self.reach.offline_since(&identity.session).is_some();
+            if self
+                .reach
+                .note(&identity.session, &outcome, (self.svc.ctx().clock)())
+            {
+                changed = true;
+                if was_offline {
+                    tracing::info!(session = identity.session, "back online");
+                }
+            }
+            match outcome {
                 Ok(sso::RefreshOutcome::NotNeeded) => {}
                 Ok(_) => changed = true,
                 Err(Error::SessionExpired { .. }) => changed = true,
+                Err(e) if was_offline && e.code() == lanyard_core::ErrorCode::Unreachable => {
+                    tracing::debug!(session = identity.session, "still offline: {e}")
+                }
                 Err(e) => {
                     tracing::warn!(session = identity.session, "background refresh failed: {e}")
                 }
             }
         }
         changed
+    }
+
+    /// Whether a session waits for the network (then each check retries, not only every
+    /// `refresh_minutes`).
+    pub fn waiting_for_network(&self) -> bool {
+        self.reach.any_offline()
     }
 }
 

@@ -91,6 +91,7 @@ pub fn label(s: &IdentityStatus, now: time::OffsetDateTime) -> String {
         (SessionState::Expiring, None, _) => "expiring — sign in".to_owned(),
         (SessionState::Expired, _, _) => "expired — sign in".to_owned(),
         (SessionState::SignedOut, _, _) => "signed out".to_owned(),
+        (SessionState::Offline, _, _) => "offline · renews when the network is back".to_owned(),
     };
     format!("{} — {state}", s.identity.session)
 }
@@ -172,8 +173,17 @@ impl Shown {
             .iter()
             .filter(|s| s.state == SessionState::SignedIn)
             .count();
-        self.hint.clone().unwrap_or_else(|| {
-            format!("Lanyard — {signed_in} of {} signed in", self.sessions.len())
+        let offline = self
+            .sessions
+            .iter()
+            .filter(|s| s.state == SessionState::Offline)
+            .count();
+        self.hint.clone().unwrap_or_else(|| match offline {
+            0 => format!("Lanyard — {signed_in} of {} signed in", self.sessions.len()),
+            n => format!(
+                "Lanyard — offline: {n} of {} waiting for the network",
+                self.sessions.len()
+            ),
         })
     }
 
@@ -252,7 +262,10 @@ impl Shown {
             let session = &s.identity.session;
             m.push(entry(format!("label:{session}"), label(s, now), false));
             m.push(
-                if matches!(s.state, SessionState::SignedIn | SessionState::Expiring) {
+                if matches!(
+                    s.state,
+                    SessionState::SignedIn | SessionState::Expiring | SessionState::Offline
+                ) {
                     entry(
                         Item::SignOut(session.clone()).id(),
                         format!("    Sign out of {session}"),
@@ -629,6 +642,14 @@ mod tests {
         assert_eq!(
             label(&s(SessionState::SignedOut, None, false), now),
             "acme — signed out"
+        );
+        // A token run out while the network is gone: not "sign in", not "signed out".
+        assert_eq!(
+            label(
+                &s(SessionState::Offline, Some("2026-11-25T09:59:00Z"), true),
+                now
+            ),
+            "acme — offline · renews when the network is back"
         );
     }
 }

@@ -503,6 +503,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         SessionState::SignedOut => "signed out",
                         SessionState::Expiring => "expiring",
                         SessionState::Expired => "expired",
+                        // `lanyard status` reads files and calls nothing: only the tray sees this.
+                        SessionState::Offline => "offline",
                     };
                     let until = s
                         .access_token_expires_at

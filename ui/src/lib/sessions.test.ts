@@ -32,6 +32,17 @@ describe('countdown', () => {
     expect(countdown(s, NOW + 90_000)).toBe('Expired');
   });
 
+  it('says an offline session waits for the network, even with its token run out', () => {
+    const s = status('a', {
+      state: 'offline',
+      refreshable: true,
+      accessTokenExpiresAt: inFuture(-60_000),
+    });
+    expect(countdown(s, NOW)).toBe(
+      'Cannot reach IAM Identity Center · renews by itself when the network is back',
+    );
+  });
+
   it('asks to sign in again when expiring, and says Expired once the time is up', () => {
     const s = status('a', {
       state: 'expiring',

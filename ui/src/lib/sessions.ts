@@ -9,6 +9,7 @@ export const STATE_LABELS: Record<SessionState, string> = {
   signedOut: 'Signed out',
   expiring: 'Expiring',
   expired: 'Expired — sign in',
+  offline: 'Offline',
 };
 
 /** `42m 10s`, `9m 03s`, `1h 05m 00s`, `7s`. Negative durations count as zero. */
@@ -51,6 +52,8 @@ export function countdown(status: IdentityStatus, now: number): string | null {
       return 'Expired';
     case 'signedOut':
       return null;
+    case 'offline':
+      return 'Cannot reach IAM Identity Center · renews by itself when the network is back';
   }
 }
 

@@ -17,7 +17,8 @@ pub use identity::{DEFAULT_SCOPE, Identity, IdentityInput};
 pub use login::{LoginMethod, LoginOptions, LoginStep, LoginUi, SignedIn, login};
 pub use resolve::{ResolvedStartUrl, resolve as resolve_start_url};
 pub use session::{
-    IdentityStatus, LogoutReport, RefreshOutcome, SessionState, logout, refresh, status,
+    IdentityStatus, LogoutReport, Reachability, RefreshOutcome, SessionState, logout, refresh,
+    status,
 };
 
 use crate::Paths;

@@ -25,6 +25,9 @@ pub enum SessionState {
     Expiring,
     /// Not usable and not refreshable: sign in.
     Expired,
+    /// The last refresh could not reach IAM Identity Center (network gone, VPN down, laptop
+    /// just woken): the session is kept and renewed by itself once the service answers.
+    Offline,
 }
 
 /// An identity and its session, as the Sessions view, the tray and `lanyard status` show it.
@@ -120,6 +123,68 @@ pub fn status(ctx: &SsoContext, identity: &Identity) -> IdentityStatus {
                 detail: None,
             }
         }
+    }
+}
+
+/// Sessions whose last refresh could not reach IAM Identity Center, and since when.
+///
+/// A refresh that fails for want of a network says nothing about the session: it is neither
+/// signed out nor expired, and showing either would send people to sign in for nothing. A
+/// long-running front (the tray) notes each refresh here and shows such sessions as
+/// [`SessionState::Offline`] until a refresh gets an answer.
+#[derive(Debug, Default)]
+pub struct Reachability(std::sync::Mutex<std::collections::HashMap<String, OffsetDateTime>>);
+
+impl Reachability {
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, OffsetDateTime>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Notes a refresh's outcome for `session`; true when the session went offline or came
+    /// back (what people see changed).
+    pub fn note<T>(&self, session: &str, outcome: &Result<T>, now: OffsetDateTime) -> bool {
+        let mut map = self.map();
+        match outcome {
+            Err(e) if e.code() == crate::ErrorCode::Unreachable => {
+                if map.contains_key(session) {
+                    false
+                } else {
+                    map.insert(session.to_owned(), now);
+                    true
+                }
+            }
+            // Any answer from the service (new token, session over) or a token another tool
+            // wrote: reachable again.
+            _ => map.remove(session).is_some(),
+        }
+    }
+
+    /// Whether any session is waiting for the network (refreshes are then retried at every
+    /// check, so it comes back within one check of the network).
+    pub fn any_offline(&self) -> bool {
+        !self.map().is_empty()
+    }
+
+    /// Since when `session` has been unreachable.
+    pub fn offline_since(&self, session: &str) -> Option<OffsetDateTime> {
+        self.map().get(session).copied()
+    }
+
+    /// The status as people should see it: a session with a token whose last refresh could not
+    /// reach the service is [`SessionState::Offline`].
+    pub fn apply(&self, mut status: IdentityStatus) -> IdentityStatus {
+        if status.state != SessionState::SignedOut
+            && let Some(since) = self.offline_since(&status.identity.session)
+        {
+            status.state = SessionState::Offline;
+            status.detail = Some(format!(
+                "Offline since {:02}:{:02} UTC: IAM Identity Center cannot be reached. The session \
+                 is kept and renews by itself when the network is back.",
+                since.hour(),
+                since.minute()
+            ));
+        }
+        status
     }
 }
 
@@ -364,6 +429,67 @@ mod tests {
         );
         assert_eq!(as_issued(&configured, &token(None)).region, "eu-west-1");
         assert_eq!(as_issued(&configured, &token(Some(""))).region, "eu-west-1");
+    }
+
+    #[test]
+    fn a_refresh_without_a_network_shows_offline_until_the_service_answers() {
+        let identity = Identity {
+            session: "acme".into(),
+            start_url: "https://acme.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+            managed: true,
+        };
+        let shown = |r: &Reachability, state| {
+            r.apply(IdentityStatus {
+                identity: identity.clone(),
+                state,
+                access_token_expires_at: None,
+                refreshable: true,
+                detail: None,
+            })
+        };
+        let r = Reachability::default();
+        let at = time::macros::datetime!(2026-12-03 12:05 UTC);
+        let unreachable: Result<()> = Err(Error::Unreachable {
+            session: "acme".into(),
+            endpoint: "https://oidc.us-east-1.amazonaws.com".into(),
+            reason: "connection refused".into(),
+        });
+        assert_eq!(
+            shown(&r, SessionState::SignedIn).state,
+            SessionState::SignedIn
+        );
+        assert!(r.note("acme", &unreachable, at), "went offline: a change");
+        assert!(
+            !r.note("acme", &unreachable, at + time::Duration::minutes(1)),
+            "still offline: no change, the first time is kept"
+        );
+        assert!(r.any_offline());
+        let s = shown(&r, SessionState::SignedIn);
+        assert_eq!(s.state, SessionState::Offline);
+        assert!(s.detail.unwrap().starts_with("Offline since 12:05 UTC"));
+        // An expired token waiting for the network is offline too, not "sign in".
+        assert_eq!(
+            shown(&r, SessionState::Expired).state,
+            SessionState::Offline
+        );
+        // Signed out stays signed out: there is nothing to keep.
+        assert_eq!(
+            shown(&r, SessionState::SignedOut).state,
+            SessionState::SignedOut
+        );
+        // Another error is an answer: the network is back.
+        let answered: Result<()> = Err(Error::SessionExpired {
+            session: "acme".into(),
+        });
+        assert!(r.note("acme", &answered, at), "came back: a change");
+        assert!(!r.any_offline());
+        assert_eq!(
+            shown(&r, SessionState::SignedIn).state,
+            SessionState::SignedIn
+        );
+        assert!(!r.note("acme", &Ok(()), at), "already back: no change");
     }
 
     #[test]

@@ -3,4 +3,4 @@
 /**
  * Where a session stands.
  */
-export type SessionState = "signedOut" | "signedIn" | "expiring" | "expired";
+export type SessionState = "signedOut" | "signedIn" | "expiring" | "expired" | "offline";

@@ -1,4 +1,5 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { emit } from '@tauri-apps/api/event';
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -226,6 +227,24 @@ describe('Accounts: discovery', () => {
     expect(calls.filter((c) => c.cmd === 'discover_accounts')).toHaveLength(1);
     expect(calls.map((c) => c.cmd)).not.toContain('sign_in');
     expect(screen.getByTestId('account-111111111111')).toBeTruthy();
+  });
+
+  it('while offline shows the last accounts and says so, then discovers once back', async () => {
+    const { calls } = shell({
+      list_identities: () => [status('acme', { state: 'offline', refreshable: true })],
+    });
+    render(AccountsView);
+
+    expect(await screen.findByTestId('offline-hint')).toBeTruthy();
+    expect(screen.queryByTestId('sign-in-hint')).toBeNull();
+    expect(screen.getByTestId('account-111111111111')).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls.map((c) => c.cmd)).not.toContain('discover_accounts');
+
+    // The network is back: the tray's next check says so, and the view revalidates by itself.
+    await emit('sessions://changed', [status('acme', { state: 'signedIn', refreshable: true })]);
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'discover_accounts')).toBe(true));
+    await waitFor(() => expect(screen.queryByTestId('offline-hint')).toBeNull());
   });
 
   it('does not discover with a signed-out identity and lets the user pick another', async () => {
