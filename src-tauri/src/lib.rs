@@ -996,6 +996,7 @@ pub(crate) async fn session_checks(
     // After a sleep (SIGSTOP, a suspended laptop) one check, not one per missed tick.
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut n: u64 = 0;
+    let mut last_check = state.now();
     loop {
         let checks = tokio::select! {
             _ = tick.tick() => true,
@@ -1016,7 +1017,19 @@ pub(crate) async fn session_checks(
             watcher = watch_config(&config, tx.clone());
         }
         let every = u64::from(state.settings().refresh_minutes) * 60 / CHECK_EVERY.as_secs();
-        if n.is_multiple_of(every.max(1)) || state.waiting_for_network() {
+        // A laptop that slept (or a stopped process) comes back with tokens that may have run
+        // out: the wall clock jumped, so renew now rather than at the next refresh turn.
+        let now = state.now();
+        let slept =
+            now - last_check > time::Duration::try_from(CHECK_EVERY * 2).unwrap_or_default();
+        if slept {
+            tracing::info!(
+                "the clock jumped {} s since the last check (sleep): checking sessions now",
+                (now - last_check).whole_seconds()
+            );
+        }
+        last_check = now;
+        if n.is_multiple_of(every.max(1)) || slept || state.waiting_for_network() {
             edited |= state.refresh_all().await;
         }
         if edited {

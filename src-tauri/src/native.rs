@@ -164,17 +164,7 @@ impl Desk {
             return;
         }
         let (title, body) = (title.to_owned(), body.to_owned());
-        std::thread::spawn(move || {
-            if let Err(e) = notify_rust::Notification::new()
-                .appname("Lanyard")
-                .summary(&title)
-                .body(&body)
-                .icon("lanyard-app")
-                .show()
-            {
-                tracing::warn!("cannot show a notification: {e}");
-            }
-        });
+        on_main(move || notifications::show(&title, &body, None));
     }
 
     /// A session warning with a "Sign in" button that signs in to that identity.
@@ -183,7 +173,11 @@ impl Desk {
             return;
         }
         let (desk, session) = (self.clone(), n.session.clone());
-        crate::session_notification(n, move || desk.sign_in(session.clone()));
+        let (title, body) = (n.title.clone(), n.body.clone());
+        on_main(move || {
+            let sign_in = move || desk.sign_in(session.clone());
+            notifications::show(&title, &body, Some(Box::new(sign_in)));
+        });
     }
 
     fn copy_text(&self, text: &str) -> Result<(), String> {
@@ -485,13 +479,8 @@ impl Desk {
         };
         let now = time::OffsetDateTime::now_utc();
         let shown = Shown::gather(&self.state, sessions);
-        {
-            let print = shown.fingerprint(now);
-            let mut last = self.shown.lock().unwrap_or_else(|p| p.into_inner());
-            if *last == print {
-                return;
-            }
-            *last = print;
+        if !shown.replaces(&self.shown, now) {
+            return;
         }
         on_main(move || {
             TRAY.with_borrow(|t| {
@@ -715,6 +704,110 @@ fn spawn_refresher(desk: &Arc<Desk>) {
         )
         .await;
     });
+}
+
+/// Desktop notifications through GDBus on the GTK main loop (org.freedesktop.Notifications).
+///
+/// Why not notify-rust, as the Tauri path uses: its zbus backend leaves a `blocking` pool thread
+/// behind after the first notification, and that thread wakes twice a second for the rest of
+/// the process's life (blocking 1.7 lets an idle thread end only above the pool's limit) — a
+/// poll in a tray process that must not poll (the workday test caught it). GDBus is loaded for
+/// the tray icon anyway and waits on the main loop.
+mod notifications {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use glib::ToVariant as _;
+    use gtk::gio;
+
+    const NAME: &str = "org.freedesktop.Notifications";
+    const PATH: &str = "/org/freedesktop/Notifications";
+
+    thread_local! {
+        /// The session bus, connected on first use (main thread).
+        static BUS: RefCell<Option<gio::DBusConnection>> = const { RefCell::new(None) };
+        /// What a notification's Sign in does, by notification id, until it is closed.
+        static SIGN_IN: RefCell<HashMap<u32, Box<dyn Fn()>>> = RefCell::new(HashMap::new());
+    }
+
+    /// Shows a notification (on the main thread). With `sign_in`, it offers a Sign in button
+    /// (and a click on the notification) that runs it.
+    pub fn show(title: &str, body: &str, sign_in: Option<Box<dyn Fn()>>) {
+        let Some(bus) = bus() else {
+            return;
+        };
+        let actions: Vec<&str> = if sign_in.is_some() {
+            vec!["default", "Sign in", "sign-in", "Sign in"]
+        } else {
+            vec![]
+        };
+        let hints: HashMap<String, glib::Variant> = HashMap::new();
+        let params = (
+            "Lanyard",
+            0u32,
+            "lanyard-app",
+            title,
+            body,
+            actions,
+            hints,
+            -1i32,
+        );
+        bus.call(
+            Some(NAME),
+            PATH,
+            NAME,
+            "Notify",
+            Some(&params.to_variant()),
+            glib::VariantTy::new("(u)").ok(),
+            gio::DBusCallFlags::NONE,
+            -1,
+            None::<&gio::Cancellable>,
+            move |reply| match reply {
+                Ok(id) => {
+                    if let (Some((id,)), Some(f)) = (id.get::<(u32,)>(), sign_in) {
+                        SIGN_IN.with_borrow_mut(|m| m.insert(id, f));
+                    }
+                }
+                Err(e) => tracing::warn!("cannot show a notification: {e}"),
+            },
+        );
+    }
+
+    fn bus() -> Option<gio::DBusConnection> {
+        BUS.with_borrow_mut(|slot| {
+            if slot.is_none() {
+                let bus = gio::bus_get_sync(gio::BusType::Session, None::<&gio::Cancellable>)
+                    .map_err(|e| tracing::warn!("cannot show notifications: {e}"))
+                    .ok()?;
+                let on = |member, f: fn(&glib::Variant)| {
+                    bus.signal_subscribe(
+                        None,
+                        Some(NAME),
+                        Some(member),
+                        Some(PATH),
+                        None,
+                        gio::DBusSignalFlags::NONE,
+                        move |_, _, _, _, _, params| f(params),
+                    )
+                };
+                on("ActionInvoked", |params| {
+                    if let Some((id, action)) = params.get::<(u32, String)>()
+                        && (action == "sign-in" || action == "default")
+                        && let Some(f) = SIGN_IN.with_borrow_mut(|m| m.remove(&id))
+                    {
+                        f();
+                    }
+                });
+                on("NotificationClosed", |params| {
+                    if let Some((id, _reason)) = params.get::<(u32, u32)>() {
+                        SIGN_IN.with_borrow_mut(|m| m.remove(&id));
+                    }
+                });
+                *slot = Some(bus);
+            }
+            slot.clone()
+        })
+    }
 }
 
 /// One Lanyard per user. The first holds a lock on `instance.lock` in its data folder for its

@@ -38,8 +38,8 @@ pub struct AppState {
     clones: Mutex<HashMap<String, Arc<AtomicBool>>>,
     /// Per identity: the clock-skew warning of its last sign-in, shown with its status.
     clock_notes: Mutex<HashMap<String, String>>,
-    /// Sessions whose last background refresh found no network (shown as offline).
-    reach: sso::Reachability,
+    /// What background refreshes learnt: sessions offline, sessions the service ended.
+    watch: sso::SessionWatch,
     /// What the tray tooltip should say while a sign-in waits (e.g. the device code).
     pub login_hint: Mutex<Option<String>>,
     /// The links a sign-in gave the page (authorize, verification): the only ones `open_url`
@@ -175,7 +175,7 @@ impl AppState {
             logins: Mutex::new(HashMap::new()),
             clones: Mutex::new(HashMap::new()),
             clock_notes: Mutex::new(HashMap::new()),
-            reach: sso::Reachability::default(),
+            watch: sso::SessionWatch::default(),
             login_hint: Mutex::new(None),
             offered_urls: Mutex::default(),
             settings,
@@ -240,7 +240,8 @@ impl AppState {
     }
 
     fn status(&self, identity: &Identity) -> IdentityStatus {
-        let mut s = self.reach.apply(sso::status(self.svc.ctx(), identity));
+        let ctx = self.svc.ctx();
+        let mut s = self.watch.apply(sso::status(ctx, identity), (ctx.clock)());
         if s.detail.is_none() {
             s.detail = self
                 .clock_notes
@@ -388,25 +389,27 @@ impl AppState {
     /// a session turned out to be over, or went offline or came back.
     pub async fn refresh_all(&self) -> bool {
         let mut changed = false;
+        let ctx = self.svc.ctx();
         for identity in self.identities().unwrap_or_default() {
-            if sso::status(self.svc.ctx(), &identity).state == sso::SessionState::SignedOut {
+            let before = sso::status(ctx, &identity);
+            // Signed out, or already refused: asking again would be refused again.
+            if before.state == sso::SessionState::SignedOut || self.watch.refused(&before) {
                 continue;
             }
-            let outcome = sso::refresh(self.svc.ctx(), &identity, REFRESH_WINDOW, false).await;
-            let was_offline = self.reach.offline_since(&identity.session).is_some();
-            if self
-                .reach
-                .note(&identity.session, &outcome, (self.svc.ctx().clock)())
-            {
-                changed = true;
-                if was_offline {
-                    tracing::info!(session = identity.session, "back online");
-                }
+            let was_offline = self.watch.any_offline();
+            let outcome = sso::refresh(ctx, &identity, REFRESH_WINDOW, false).await;
+            changed |= self.watch.note(&before, &outcome, (ctx.clock)());
+            if was_offline && !self.watch.any_offline() {
+                tracing::info!("IAM Identity Center answers again: back online");
             }
             match outcome {
                 Ok(sso::RefreshOutcome::NotNeeded) => {}
                 Ok(_) => changed = true,
-                Err(Error::SessionExpired { .. }) => changed = true,
+                Err(Error::SessionExpired { .. }) => {
+                    tracing::info!(session = identity.session, "the session has ended");
+                    changed = true
+                }
+                // Said once per outage; the retries at each check are quiet.
                 Err(e) if was_offline && e.code() == lanyard_core::ErrorCode::Unreachable => {
                     tracing::debug!(session = identity.session, "still offline: {e}")
                 }
@@ -418,10 +421,15 @@ impl AppState {
         changed
     }
 
+    /// The time now, from the clock the core was given.
+    pub fn now(&self) -> time::OffsetDateTime {
+        (self.svc.ctx().clock)()
+    }
+
     /// Whether a session waits for the network (then each check retries, not only every
     /// `refresh_minutes`).
     pub fn waiting_for_network(&self) -> bool {
-        self.reach.any_offline()
+        self.watch.any_offline()
     }
 }
 

@@ -166,6 +166,24 @@ impl Shown {
         .to_string()
     }
 
+    /// Whether this differs from what the tray `last` showed (then remembered as shown, and
+    /// logged at debug level: what the tray says can be followed from outside, e.g. by tests).
+    pub(crate) fn replaces(
+        &self,
+        last: &std::sync::Mutex<String>,
+        now: time::OffsetDateTime,
+    ) -> bool {
+        let print = self.fingerprint(now);
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        if *last == print {
+            return false;
+        }
+        *last = print;
+        let labels: Vec<String> = self.sessions.iter().map(|s| label(s, now)).collect();
+        tracing::debug!("tray shows: {} | {}", self.tooltip(), labels.join(" | "));
+        true
+    }
+
     /// "Lanyard — 2 of 3 signed in", or a sign-in's hint (the device code) while one waits.
     pub(crate) fn tooltip(&self) -> String {
         let signed_in = self
@@ -362,13 +380,8 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, sessions: &[IdentityStatus]) {
         return;
     };
     let shown = Shown::gather(&app.state::<AppState>(), sessions.to_vec());
-    {
-        let print = shown.fingerprint(time::OffsetDateTime::now_utc());
-        let mut last = SHOWN.lock().unwrap_or_else(|p| p.into_inner());
-        if *last == print {
-            return;
-        }
-        *last = print;
+    if !shown.replaces(&SHOWN, time::OffsetDateTime::now_utc()) {
+        return;
     }
     match menu(app, &shown) {
         Ok(m) => {

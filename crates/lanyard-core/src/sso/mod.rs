@@ -17,7 +17,7 @@ pub use identity::{DEFAULT_SCOPE, Identity, IdentityInput};
 pub use login::{LoginMethod, LoginOptions, LoginStep, LoginUi, SignedIn, login};
 pub use resolve::{ResolvedStartUrl, resolve as resolve_start_url};
 pub use session::{
-    IdentityStatus, LogoutReport, Reachability, RefreshOutcome, SessionState, logout, refresh,
+    IdentityStatus, LogoutReport, RefreshOutcome, SessionState, SessionWatch, logout, refresh,
     status,
 };
 

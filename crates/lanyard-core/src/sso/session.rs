@@ -107,14 +107,7 @@ pub fn status(ctx: &SsoContext, identity: &Identity) -> IdentityStatus {
         Err(e) => base(SessionState::Expired, Some(e.to_string())),
         Ok(Some(t)) => {
             let refreshable = refresh_material(ctx, &identity.session, &t).refreshable(now);
-            let left = t.expires_at - now;
-            let state = if refreshable || left > time::Duration::minutes(15) {
-                SessionState::SignedIn
-            } else if left > time::Duration::ZERO {
-                SessionState::Expiring
-            } else {
-                SessionState::Expired
-            };
+            let state = state_for(t.expires_at - now, refreshable);
             IdentityStatus {
                 identity: identity.clone(),
                 state,
@@ -126,65 +119,110 @@ pub fn status(ctx: &SsoContext, identity: &Identity) -> IdentityStatus {
     }
 }
 
-/// Sessions whose last refresh could not reach IAM Identity Center, and since when.
+/// What the last background refresh of a session found, when the token files cannot say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    /// IAM Identity Center could not be reached, since then.
+    Offline(OffsetDateTime),
+    /// IAM Identity Center refused to renew the token that expires at this time (the portal
+    /// session ended or was signed out elsewhere).
+    Refused(Option<String>),
+}
+
+/// What background refreshes learnt about each session, for a long-running front (the tray).
 ///
 /// A refresh that fails for want of a network says nothing about the session: it is neither
-/// signed out nor expired, and showing either would send people to sign in for nothing. A
-/// long-running front (the tray) notes each refresh here and shows such sessions as
-/// [`SessionState::Offline`] until a refresh gets an answer.
+/// signed out nor expired, and showing either would send people to sign in for nothing. Such a
+/// session shows as [`SessionState::Offline`] until a refresh gets an answer. A refresh that is
+/// refused means the session is over even though the token file still holds a refresh token:
+/// it shows as not renewable, counting down to the end of its access token, until a new sign-in
+/// (by Lanyard or any other tool) replaces that token.
 #[derive(Debug, Default)]
-pub struct Reachability(std::sync::Mutex<std::collections::HashMap<String, OffsetDateTime>>);
+pub struct SessionWatch(std::sync::Mutex<std::collections::HashMap<String, Seen>>);
 
-impl Reachability {
-    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, OffsetDateTime>> {
+impl SessionWatch {
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Seen>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Notes a refresh's outcome for `session`; true when the session went offline or came
-    /// back (what people see changed).
-    pub fn note<T>(&self, session: &str, outcome: &Result<T>, now: OffsetDateTime) -> bool {
+    /// Notes the outcome of refreshing `before` (the session's status when the refresh
+    /// started); true when what people see changed (offline, back, or ended).
+    pub fn note<T>(
+        &self,
+        before: &IdentityStatus,
+        outcome: &Result<T>,
+        now: OffsetDateTime,
+    ) -> bool {
+        let session = &before.identity.session;
         let mut map = self.map();
-        match outcome {
-            Err(e) if e.code() == crate::ErrorCode::Unreachable => {
-                if map.contains_key(session) {
-                    false
-                } else {
-                    map.insert(session.to_owned(), now);
-                    true
-                }
+        let seen = match outcome {
+            Err(e) if e.code() == crate::ErrorCode::Unreachable => match map.get(session) {
+                Some(Seen::Offline(since)) => Seen::Offline(*since),
+                _ => Seen::Offline(now),
+            },
+            Err(Error::SessionExpired { .. }) => {
+                Seen::Refused(before.access_token_expires_at.clone())
             }
-            // Any answer from the service (new token, session over) or a token another tool
-            // wrote: reachable again.
-            _ => map.remove(session).is_some(),
-        }
+            // A new token, a newer one on disk, nothing due: the service answered (or was not
+            // needed) and the token file tells the rest.
+            _ => return map.remove(session).is_some(),
+        };
+        map.insert(session.clone(), seen.clone()) != Some(seen)
     }
 
-    /// Whether any session is waiting for the network (refreshes are then retried at every
-    /// check, so it comes back within one check of the network).
+    /// Whether a session waits for the network: refreshes are then retried at every check, so
+    /// it comes back within one check of the network.
     pub fn any_offline(&self) -> bool {
-        !self.map().is_empty()
+        self.map().values().any(|s| matches!(s, Seen::Offline(_)))
     }
 
-    /// Since when `session` has been unreachable.
-    pub fn offline_since(&self, session: &str) -> Option<OffsetDateTime> {
-        self.map().get(session).copied()
+    /// Whether renewing `status`'s token was refused already (trying again would be refused too).
+    pub fn refused(&self, status: &IdentityStatus) -> bool {
+        matches!(self.map().get(&status.identity.session),
+            Some(Seen::Refused(at)) if *at == status.access_token_expires_at)
     }
 
-    /// The status as people should see it: a session with a token whose last refresh could not
-    /// reach the service is [`SessionState::Offline`].
-    pub fn apply(&self, mut status: IdentityStatus) -> IdentityStatus {
-        if status.state != SessionState::SignedOut
-            && let Some(since) = self.offline_since(&status.identity.session)
-        {
-            status.state = SessionState::Offline;
-            status.detail = Some(format!(
-                "Offline since {:02}:{:02} UTC: IAM Identity Center cannot be reached. The session \
-                 is kept and renews by itself when the network is back.",
-                since.hour(),
-                since.minute()
-            ));
+    /// The status as people should see it at `now`.
+    pub fn apply(&self, mut status: IdentityStatus, now: OffsetDateTime) -> IdentityStatus {
+        if status.state == SessionState::SignedOut {
+            return status;
+        }
+        match self.map().get(&status.identity.session) {
+            Some(Seen::Offline(since)) => {
+                status.state = SessionState::Offline;
+                status.detail = Some(format!(
+                    "Offline since {:02}:{:02} UTC: IAM Identity Center cannot be reached. The \
+                     session is kept and renews by itself when the network is back.",
+                    since.hour(),
+                    since.minute()
+                ));
+            }
+            Some(Seen::Refused(at)) if *at == status.access_token_expires_at => {
+                let left = at
+                    .as_deref()
+                    .and_then(cache::parse_time)
+                    .map_or(time::Duration::ZERO, |t| t - now);
+                status.refreshable = false;
+                status.state = state_for(left, false);
+                status.detail = Some(
+                    "IAM Identity Center ended this session (it cannot be renewed): sign in again."
+                        .into(),
+                );
+            }
+            _ => {}
         }
         status
+    }
+}
+
+/// The state of a token with `left` to live.
+fn state_for(left: time::Duration, refreshable: bool) -> SessionState {
+    if refreshable || left > time::Duration::minutes(15) {
+        SessionState::SignedIn
+    } else if left > time::Duration::ZERO {
+        SessionState::Expiring
+    } else {
+        SessionState::Expired
     }
 }
 
@@ -433,63 +471,79 @@ mod tests {
 
     #[test]
     fn a_refresh_without_a_network_shows_offline_until_the_service_answers() {
-        let identity = Identity {
-            session: "acme".into(),
-            start_url: "https://acme.awsapps.com/start".into(),
-            region: "us-east-1".into(),
-            scopes: vec![],
-            managed: true,
-        };
-        let shown = |r: &Reachability, state| {
-            r.apply(IdentityStatus {
-                identity: identity.clone(),
-                state,
-                access_token_expires_at: None,
-                refreshable: true,
-                detail: None,
-            })
-        };
-        let r = Reachability::default();
         let at = time::macros::datetime!(2026-12-03 12:05 UTC);
+        let before = watched(SessionState::SignedIn, "2026-12-03T12:06:00Z");
+        let w = SessionWatch::default();
         let unreachable: Result<()> = Err(Error::Unreachable {
             session: "acme".into(),
             endpoint: "https://oidc.us-east-1.amazonaws.com".into(),
             reason: "connection refused".into(),
         });
-        assert_eq!(
-            shown(&r, SessionState::SignedIn).state,
-            SessionState::SignedIn
-        );
-        assert!(r.note("acme", &unreachable, at), "went offline: a change");
+        assert_eq!(w.apply(before.clone(), at).state, SessionState::SignedIn);
+        assert!(w.note(&before, &unreachable, at), "went offline: a change");
+        let later = at + time::Duration::minutes(3);
         assert!(
-            !r.note("acme", &unreachable, at + time::Duration::minutes(1)),
+            !w.note(&before, &unreachable, later),
             "still offline: no change, the first time is kept"
         );
-        assert!(r.any_offline());
-        let s = shown(&r, SessionState::SignedIn);
+        assert!(w.any_offline());
+        // The access token ran out meanwhile: still offline, not "sign in".
+        let s = w.apply(before.clone(), later);
         assert_eq!(s.state, SessionState::Offline);
         assert!(s.detail.unwrap().starts_with("Offline since 12:05 UTC"));
-        // An expired token waiting for the network is offline too, not "sign in".
-        assert_eq!(
-            shown(&r, SessionState::Expired).state,
-            SessionState::Offline
-        );
+        let expired = watched(SessionState::Expired, "2026-12-03T12:06:00Z");
+        assert_eq!(w.apply(expired, later).state, SessionState::Offline);
         // Signed out stays signed out: there is nothing to keep.
-        assert_eq!(
-            shown(&r, SessionState::SignedOut).state,
-            SessionState::SignedOut
-        );
-        // Another error is an answer: the network is back.
-        let answered: Result<()> = Err(Error::SessionExpired {
+        let out = watched(SessionState::SignedOut, "2026-12-03T12:06:00Z");
+        assert_eq!(w.apply(out, later).state, SessionState::SignedOut);
+        // Back: a refresh that worked.
+        assert!(w.note(&before, &Ok(()), later), "came back: a change");
+        assert!(!w.any_offline());
+        assert_eq!(w.apply(before.clone(), later).state, SessionState::SignedIn);
+        assert!(!w.note(&before, &Ok(()), later), "already back: no change");
+    }
+
+    #[test]
+    fn a_refused_refresh_counts_down_to_the_end_until_a_new_sign_in() {
+        let now = time::macros::datetime!(2026-12-03 12:00 UTC);
+        let before = watched(SessionState::SignedIn, "2026-12-03T12:10:00Z");
+        let w = SessionWatch::default();
+        let refused: Result<()> = Err(Error::SessionExpired {
             session: "acme".into(),
         });
-        assert!(r.note("acme", &answered, at), "came back: a change");
-        assert!(!r.any_offline());
-        assert_eq!(
-            shown(&r, SessionState::SignedIn).state,
-            SessionState::SignedIn
+        assert!(w.note(&before, &refused, now));
+        assert!(
+            !w.note(&before, &refused, now),
+            "refused again: nothing new"
         );
-        assert!(!r.note("acme", &Ok(()), at), "already back: no change");
+        assert!(w.refused(&before), "not worth asking again");
+        let s = w.apply(before.clone(), now);
+        assert_eq!((s.state, s.refreshable), (SessionState::Expiring, false));
+        assert!(s.detail.unwrap().contains("sign in again"));
+        let s = w.apply(before.clone(), now + time::Duration::minutes(11));
+        assert_eq!(s.state, SessionState::Expired);
+        // Signed in again (here or from another tool): a new token, the mark no longer applies.
+        let fresh = watched(SessionState::SignedIn, "2026-12-03T13:00:00Z");
+        assert!(!w.refused(&fresh));
+        let s = w.apply(fresh.clone(), now);
+        assert_eq!((s.state, s.refreshable), (SessionState::SignedIn, true));
+        assert!(w.note(&fresh, &Ok(()), now), "the mark is dropped");
+    }
+
+    fn watched(state: SessionState, expires: &str) -> IdentityStatus {
+        IdentityStatus {
+            identity: Identity {
+                session: "acme".into(),
+                start_url: "https://acme.awsapps.com/start".into(),
+                region: "us-east-1".into(),
+                scopes: vec![],
+                managed: true,
+            },
+            state,
+            access_token_expires_at: Some(expires.into()),
+            refreshable: true,
+            detail: None,
+        }
     }
 
     #[test]
