@@ -256,11 +256,13 @@ pub fn serve_window<R: Runtime>(app: &AppHandle<R>, stream: std::os::unix::net::
 /// The agent's handle on the window process it started (when one runs).
 #[derive(Default)]
 pub struct WindowProcess {
-    out: Mutex<Option<mpsc::UnboundedSender<String>>>,
+    /// The link's writer while a window process runs (cleared when it ends).
+    out: Arc<Mutex<Option<mpsc::UnboundedSender<String>>>>,
 }
 
 impl WindowProcess {
-    fn send(&self, msg: &ToWindow) -> bool {
+    /// Sends `msg` to the window process; false when none runs.
+    pub(crate) fn send(&self, msg: &ToWindow) -> bool {
         let Ok(line) = serde_json::to_string(msg) else {
             return false;
         };
@@ -269,6 +271,40 @@ impl WindowProcess {
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
             .is_some_and(|tx| tx.send(line).is_ok())
+    }
+
+    /// Starts `exe --window --show …` and answers its requests with `handle` on `rt` until it
+    /// ends. Both tray processes (Tauri's and `lanyard-tray`) open their window through this.
+    pub(crate) fn start<F, Fut>(
+        &self,
+        exe: &std::path::Path,
+        show: Show,
+        demo_env: Option<Vec<(String, String)>>,
+        rt: &tokio::runtime::Handle,
+        handle: F,
+    ) -> std::io::Result<()>
+    where
+        F: Fn(Op) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<serde_json::Value, CmdError>> + Send + 'static,
+    {
+        let (ours, mut child) = start_window_process(exe, show, demo_env)?;
+        tracing::info!(pid = child.id(), "started the window process");
+        std::thread::spawn(move || child.wait()); // reaped when it exits
+        let _guard = rt.enter();
+        let stream = UnixStream::from_std(ours)?;
+        let (read, write) = stream.into_split();
+        let out = line_writer(write);
+        *self.out.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
+        let slot = self.out.clone();
+        rt.spawn(async move {
+            serve_requests(read, out.clone(), handle).await;
+            // A window process started meanwhile has its own writer there: leave it.
+            let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.as_ref().is_some_and(|tx| tx.same_channel(&out)) {
+                *slot = None;
+            }
+        });
+        Ok(())
     }
 }
 
@@ -348,30 +384,17 @@ fn spawn_window<R: Runtime>(
     show: Show,
 ) -> std::io::Result<()> {
     let exe = std::env::current_exe()?;
-    let (ours, mut child) = start_window_process(&exe, show, app.state::<AppState>().demo_env())?;
-    tracing::info!(pid = child.id(), "started the window process");
-    std::thread::spawn(move || child.wait()); // reaped when it exits
-    let _guard = tauri::async_runtime::handle().inner().enter();
-    let stream = UnixStream::from_std(ours)?;
-    let (read, write) = stream.into_split();
-    let out = line_writer(write);
-    *w.out.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let handler = app.clone();
-        serve_requests(read, out.clone(), move |op| {
+    let handler = app.clone();
+    w.start(
+        &exe,
+        show,
+        app.state::<AppState>().demo_env(),
+        tauri::async_runtime::handle().inner(),
+        move |op| {
             let app = handler.clone();
             async move { run(&app, op).await }
-        })
-        .await;
-        if let Some(w) = app.try_state::<WindowProcess>() {
-            let mut slot = w.out.lock().unwrap_or_else(|p| p.into_inner());
-            if slot.as_ref().is_some_and(|tx| tx.same_channel(&out)) {
-                *slot = None;
-            }
-        }
-    });
-    Ok(())
+        },
+    )
 }
 
 /// Answers a window process's requests with `handle`, each in its own task, until the link

@@ -14,7 +14,6 @@ use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use lanyard_core::sso::LoginMethod;
-use tokio::sync::mpsc;
 use tray_icon::menu::{
     CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu,
 };
@@ -35,7 +34,7 @@ pub struct Desk {
     state: AppState,
     rt: tokio::runtime::Handle,
     /// The running window process's link, when one runs.
-    window: Mutex<Option<mpsc::UnboundedSender<String>>>,
+    window: crate::agent::WindowProcess,
     /// One clipboard for the process's life (on X11 the owner must live to serve a copy).
     clipboard: Mutex<Option<arboard::Clipboard>>,
     shortcut: crate::hotkey::Slot,
@@ -116,7 +115,7 @@ pub fn main() -> i32 {
     let desk = Arc::new(Desk {
         state,
         rt: rt.handle().clone(),
-        window: Mutex::default(),
+        window: crate::agent::WindowProcess::default(),
         clipboard: Mutex::new(arboard::Clipboard::new().ok()),
         shortcut: crate::hotkey::Slot::default(),
         shown: Mutex::default(),
@@ -361,14 +360,7 @@ impl Desk {
     }
 
     fn send(&self, msg: &ToWindow) -> bool {
-        let Ok(line) = serde_json::to_string(msg) else {
-            return false;
-        };
-        self.window
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .is_some_and(|tx| tx.send(line).is_ok())
+        self.window.send(msg)
     }
 
     /// Shows a window: through the running window process, or by starting one.
@@ -386,29 +378,12 @@ impl Desk {
     fn spawn_window(self: &Arc<Self>, show: Show) -> std::io::Result<()> {
         let app = crate::beside_app("lanyard-app")
             .ok_or_else(|| std::io::Error::other("cannot find lanyard-app"))?;
-        let (ours, mut child) =
-            crate::agent::start_window_process(&app, show, self.state.demo_env())?;
-        tracing::info!(pid = child.id(), "started the window process");
-        std::thread::spawn(move || child.wait()); // reaped when it exits
-        let _guard = self.rt.enter();
-        let stream = tokio::net::UnixStream::from_std(ours)?;
-        let (read, write) = stream.into_split();
-        let out = crate::agent::line_writer(write);
-        *self.window.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
         let desk = self.clone();
-        self.rt.spawn(async move {
-            let handler = desk.clone();
-            crate::agent::serve_requests(read, out.clone(), move |op| {
-                let desk = handler.clone();
+        self.window
+            .start(&app, show, self.state.demo_env(), &self.rt, move |op| {
+                let desk = desk.clone();
                 async move { desk.run(op).await }
             })
-            .await;
-            let mut slot = desk.window.lock().unwrap_or_else(|p| p.into_inner());
-            if slot.as_ref().is_some_and(|tx| tx.same_channel(&out)) {
-                *slot = None;
-            }
-        });
-        Ok(())
     }
 
     /// Carries out a window process's request.
