@@ -435,8 +435,8 @@ fn workday() -> anyhow::Result<()> {
         verdict(num("renewed_after_wake_s") <= 30.0)
     );
     println!(
-        "  session ended -> tray says expired after {} s; sign-in again from the tray: {} s",
-        v["ended_shown_after_s"], v["signed_in_again_s"]
+        "  portal session over -> tray says expired: {} s (refused at the next refresh turn, then the last access token runs out); sign-in again from the tray: {} s",
+        v["expired_shown_after_session_end_s"], v["signed_in_again_s"]
     );
     println!("  notifications, each once: {}", v["notifications"]);
     let growth = num("pss_growth");
