@@ -289,20 +289,33 @@ impl WindowProcess {
     {
         let (ours, mut child) = start_window_process(exe, show, demo_env)?;
         tracing::info!(pid = child.id(), "started the window process");
-        std::thread::spawn(move || child.wait()); // reaped when it exits
         let _guard = rt.enter();
         let stream = UnixStream::from_std(ours)?;
         let (read, write) = stream.into_split();
         let out = line_writer(write);
         *self.out.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
-        let slot = self.out.clone();
-        rt.spawn(async move {
-            serve_requests(read, out.clone(), handle).await;
-            // A window process started meanwhile has its own writer there: leave it.
-            let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
-            if slot.as_ref().is_some_and(|tx| tx.same_channel(&out)) {
-                *slot = None;
+        // Forgets the link once the window process is gone. A window process started meanwhile
+        // has its own writer there: leave it.
+        let forget = {
+            let (slot, out) = (self.out.clone(), out.clone());
+            move || {
+                let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+                if slot.as_ref().is_some_and(|tx| tx.same_channel(&out)) {
+                    *slot = None;
+                }
             }
+        };
+        // Reaped when it exits, and forgotten at once: a show asked for right after (the
+        // shortcut pressed as the window closes) would otherwise go down the dead link until
+        // the request loop below sees the end, and be lost.
+        let reaped = forget.clone();
+        std::thread::spawn(move || {
+            let _ = child.wait();
+            reaped();
+        });
+        rt.spawn(async move {
+            serve_requests(read, out, handle).await;
+            forget();
         });
         Ok(())
     }
