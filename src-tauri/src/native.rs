@@ -24,6 +24,8 @@ use crate::agent::{Op, Show, ToWindow};
 use crate::error::CmdError;
 use crate::tray::{Entry, Item, Shown};
 
+mod switcher;
+
 thread_local! {
     /// The tray icon; GTK objects live on the main thread only.
     static TRAY: RefCell<Option<TrayIcon>> = const { RefCell::new(None) };
@@ -365,6 +367,11 @@ impl Desk {
 
     /// Shows a window: through the running window process, or by starting one.
     fn show(self: &Arc<Self>, show: Show) {
+        // The switcher is this process's own (GTK): no window process to start for it.
+        if show == Show::Switcher {
+            switcher::show(self);
+            return;
+        }
         if self.send(&ToWindow::Show { show }) {
             return;
         }

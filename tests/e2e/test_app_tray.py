@@ -12,9 +12,11 @@ from app import (
     app_env,
     close_window,
     descendants,
+    switcher_window,
     thread_wakeups,
     wait_until,
     windows,
+    xdotool,
 )
 
 
@@ -77,6 +79,37 @@ def test_close_hides_tray_reopens_and_quit_exits(tray_and_app):
     wait_until(
         lambda: not any(alive(p) for p in helpers), 15, what="WebKit helper processes to exit"
     )
+
+
+def test_the_quick_switcher_opens_without_a_window_process(tmp_path):
+    """The switcher is the tray process's own (GTK): from the tray menu or the shortcut, with no
+    window open, it shows without starting a window process or loading WebKit (issue #16)."""
+    env = app_env(tmp_path / "home")
+    tray = Tray(env)
+    with open(tmp_path / "app.log", "wb") as log:
+        proc = subprocess.Popen(
+            [str(app_binary()), "--hidden"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    tray.app_pid = proc.pid
+    try:
+        tray.choose(0)  # Quick switch… (signed out: the first item)
+        win = switcher_window(proc)
+        assert not descendants(proc.pid), "no window process for the switcher"
+        maps = Path(f"/proc/{proc.pid}/maps").read_text()
+        assert "libwebkit2gtk" not in maps
+        # No window manager: the keyboard goes to the switcher as a click would give it.
+        xdotool("windowfocus", "--sync", str(win))
+        xdotool("key", "Escape")
+        wait_until(lambda: not windows("Quick switch", pid=proc.pid), 10, what="Escape to hide it")
+        # The shortcut brings it back, still without a window process.
+        xdotool("key", "ctrl+shift+l")
+        switcher_window(proc)
+        assert not descendants(proc.pid)
+        assert not windows("^Lanyard$", pid=proc.pid)
+    finally:
+        proc.terminate()
+        assert proc.wait(15) == 0
+        tray.stop()
 
 
 def test_sigterm_exits_cleanly(tray_and_app):

@@ -145,10 +145,156 @@ pub fn export_line(profile: &str) -> String {
     }
 }
 
+/// Rows the switcher shows; the rest are counted ("N more — keep typing").
+pub const MAX_ROWS: usize = 50;
+
+/// The entries with their lower-cased title and search text, built once per load so that each
+/// keystroke only scans (the same rules as the web switcher's `filter.ts`, which the Tauri path
+/// uses; the native switcher on Linux uses this one).
+pub struct Index {
+    entries: Vec<SwitcherEntry>,
+    /// Per entry: the lower-cased title, and every searchable field lower-cased, one per line
+    /// (a line break, so that a term never matches across two fields).
+    text: Vec<(String, String)>,
+}
+
+impl Index {
+    /// Indexes `entries` (in the order they are listed).
+    pub fn new(entries: Vec<SwitcherEntry>) -> Self {
+        let text = entries
+            .iter()
+            .map(|e| {
+                let kind = match e.kind {
+                    SwitcherKind::Profile => "profile",
+                    SwitcherKind::Repository => "repository",
+                };
+                let fields = [
+                    e.title.as_str(),
+                    &e.account_name,
+                    &e.account_id,
+                    &e.role_name,
+                    e.region.as_deref().unwrap_or(""),
+                    kind,
+                ];
+                (e.title.to_lowercase(), fields.join("\n").to_lowercase())
+            })
+            .collect();
+        Self { entries, text }
+    }
+
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry at position `i` (as `filter` returns them).
+    pub fn get(&self, i: usize) -> Option<&SwitcherEntry> {
+        self.entries.get(i)
+    }
+
+    /// The positions of the entries where every whitespace-separated term of `query` appears
+    /// (case-insensitive substring) in the title, account name, account id, role, region or
+    /// kind. Ranked favourites first, then entries whose title starts with a term, then the
+    /// rest, keeping the list order within each rank. An empty query keeps every entry.
+    pub fn filter(&self, query: &str) -> Vec<usize> {
+        let query = query.to_lowercase();
+        let words: Vec<&str> = query.split_whitespace().collect();
+        // Buckets instead of a sort: linear, and stable by construction.
+        let mut ranks: [Vec<usize>; 4] = Default::default();
+        for (i, (title, haystack)) in self.text.iter().enumerate() {
+            if !words.iter().all(|w| haystack.contains(w)) {
+                continue;
+            }
+            let prefix = words.iter().any(|w| title.starts_with(w));
+            let rank = match (self.entries[i].favourite, prefix) {
+                (true, true) => 0,
+                (true, false) => 1,
+                (false, true) => 2,
+                (false, false) => 3,
+            };
+            ranks[rank].push(i);
+        }
+        ranks.concat()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codecommit::Repository;
+
+    fn entry(title: &str, favourite: bool) -> SwitcherEntry {
+        SwitcherEntry {
+            kind: SwitcherKind::Profile,
+            key: format!("profile:{title}"),
+            title: title.into(),
+            session: "acme".into(),
+            account_id: "111111111111".into(),
+            account_name: "x".into(),
+            role_name: "Developer".into(),
+            region: Some("eu-west-1".into()),
+            favourite,
+            path: None,
+            clone: None,
+        }
+    }
+
+    fn titles(index: &Index, query: &str) -> Vec<String> {
+        index
+            .filter(query)
+            .into_iter()
+            .map(|i| index.get(i).unwrap().title.clone())
+            .collect()
+    }
+
+    #[test]
+    fn filter_needs_every_term_in_some_field_never_across_two() {
+        let mut repo = entry("ledger", false);
+        repo.kind = SwitcherKind::Repository;
+        repo.account_name = "payments-prod".into();
+        repo.region = Some("us-east-1".into());
+        let mut lake = entry("data-lake-ReadOnly", false);
+        lake.account_id = "333333333333".into();
+        lake.role_name = "ReadOnly".into();
+        lake.region = None;
+        let index = Index::new(vec![entry("payments-prod-Developer", false), lake, repo]);
+        assert_eq!(titles(&index, "LEDGER"), ["ledger"]);
+        assert_eq!(titles(&index, "3333"), ["data-lake-ReadOnly"]);
+        assert_eq!(titles(&index, "US-EAST"), ["ledger"]);
+        assert_eq!(titles(&index, "repository"), ["ledger"]);
+        assert_eq!(
+            titles(&index, "developer  profile"),
+            ["payments-prod-Developer"]
+        );
+        assert_eq!(titles(&index, "us-east-1 payments"), ["ledger"]);
+        assert!(titles(&index, "payments nope").is_empty());
+        assert!(
+            titles(&index, "ledgerpayments").is_empty(),
+            "fields stay apart"
+        );
+        assert_eq!(titles(&index, " \t").len(), 3, "an empty query keeps all");
+    }
+
+    #[test]
+    fn filter_ranks_favourites_then_title_prefixes_keeping_the_order() {
+        let index = Index::new(vec![
+            entry("a-prod", false),
+            entry("prod-b", false),
+            entry("c-prod", true),
+            entry("prod-d", true),
+            entry("prod-e", false),
+            entry("f-prod", false),
+        ]);
+        assert_eq!(
+            titles(&index, "prod"),
+            ["prod-d", "c-prod", "prod-b", "prod-e", "a-prod", "f-prod"]
+        );
+    }
 
     #[test]
     fn profiles_then_repositories_with_what_actions_need() {
