@@ -1,6 +1,7 @@
-"""Benchmark (run by `./dev bench`, not a test): the quick switcher in the real window over 5,000
-entries — from the global shortcut to the painted list, and from each keystroke to the painted
-filtered rows (the page logs both; see `reportTiming`). Prints one JSON line."""
+"""Benchmark (run by `./dev bench`, not a test): the real quick switcher (native GTK in
+lanyard-tray on Linux) over 5,000 entries — from the global shortcut to the painted list, and from
+each keystroke to the painted filtered rows (the switcher logs both as "timing: switcher: …").
+Prints one JSON line."""
 
 from __future__ import annotations
 
