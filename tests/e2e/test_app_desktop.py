@@ -458,6 +458,54 @@ def test_tray_favourite_copies_the_export_and_the_switcher_works_by_keyboard(emu
     )
 
 
+def test_the_switchers_credential_keys_and_arrows(emu, app_with_tray, tmp_path):
+    """The switcher's keys beyond Enter: ↓ moves, Ctrl+E copies a profile's credentials (cleared
+    later), Ctrl+T opens a terminal as it, Ctrl+Shift+S serves it on a local endpoint."""
+    env, _tray, proc, _, _home, log = app_with_tray
+    # The main window takes the focus once its page has loaded: not from the switcher, then.
+    log.wait_count(r'first paint \d+ ms after start window="main"', 1, 30, "the window painted")
+    # "developer": the favourite first, then the other Developer profiles; ↓ picks the second.
+    win = open_switcher(proc, log)
+    type_query(win, log, "developer")
+    type_into(win, "Down", "Return")
+    copied = wait_until(
+        lambda: (c := clipboard(env)).startswith("export AWS_PROFILE=") and c,
+        10,
+        what="Down then Enter to copy an export",
+    )
+    assert copied.endswith("/Developer") and copied != f"export AWS_PROFILE={FAVOURITE}"
+
+    win = open_switcher(proc, log)
+    type_query(win, log, "developer")
+    type_into(win, "ctrl+e")
+    creds = wait_until(
+        lambda: (c := clipboard(env)).startswith("export AWS_ACCESS_KEY_ID=ASIA") and c,
+        20,
+        what="Ctrl+E to copy the favourite's credentials",
+    )
+    assert "AWS_SESSION_TOKEN=" in creds
+    wait_until(lambda: clipboard(env) != creds, 15, what="the credentials to leave the clipboard")
+
+    win = open_switcher(proc, log)
+    type_query(win, log, "developer")
+    type_into(win, "ctrl+t")
+    argv = tmp_path / "terminal.argv"
+    wait_until(argv.exists, 20, what="Ctrl+T to open a terminal")
+    assert argv.read_text().splitlines() == [
+        "-e",
+        str(bin_dir() / "lanyard"),
+        "exec",
+        "--profile",
+        FAVOURITE,
+    ]
+
+    before = loopback_listeners(proc.pid)
+    win = open_switcher(proc, log)
+    type_query(win, log, "developer")
+    type_into(win, "ctrl+shift+s")
+    wait_until(lambda: loopback_listeners(proc.pid) - before, 20, what="Ctrl+Shift+S to serve")
+
+
 def test_background_clone_from_the_switcher_notifies(emu, app_with_tray, tmp_path):
     env, tray, proc, _, home, log = app_with_tray
     monitor = NotificationMonitor(env)

@@ -20,6 +20,8 @@ use super::Desk;
 
 /// How long a confirmation ("Copied …") stays before the window hides.
 const HIDE_AFTER_MS: u64 = 600;
+/// How long after a focus-out the switcher checks whether the focus really went elsewhere.
+const FOCUS_SETTLES: std::time::Duration = std::time::Duration::from_millis(150);
 /// Rows PageUp/PageDown move by.
 const PAGE: usize = 10;
 
@@ -226,9 +228,19 @@ impl Switcher {
             }
             glib::Propagation::Proceed
         });
-        // A popover: it goes away when the focus leaves it (as the web switcher does).
+        // A popover: it goes away when the focus leaves it (as the web switcher does). Decided
+        // a moment later: X reports a focus-out followed at once by a focus-in when the focus
+        // moves onto the window itself (seen under Xvfb when the window was focused as a click
+        // does), and hiding on the first would drop the keys typed next.
         window.connect_focus_out_event(|_, _| {
-            with(|s| s.hide());
+            glib::timeout_add_local_once(FOCUS_SETTLES, || {
+                with(|s| {
+                    if !s.ui.window.is_active() {
+                        tracing::debug!("switcher: the focus went elsewhere: hiding");
+                        s.hide();
+                    }
+                })
+            });
             glib::Propagation::Proceed
         });
         window.connect_delete_event(|_, _| {
