@@ -81,6 +81,17 @@ fn with(f: impl FnOnce(&mut Switcher)) {
     });
 }
 
+/// A profile's credential actions (Ctrl+E, Ctrl+T, Ctrl+Shift+S).
+#[derive(Clone, Copy)]
+enum Credential {
+    /// Copy them as `export` lines.
+    Copy,
+    /// Open a terminal as the profile.
+    Terminal,
+    /// Start its local credential endpoint.
+    Serve,
+}
+
 /// What an action leaves on screen.
 enum Done {
     /// The window hides at once.
@@ -489,11 +500,11 @@ impl Switcher {
         } else if ctrl && !shift && k == key::p {
             self.move_by(-1, true);
         } else if ctrl && !shift && k == key::e {
-            self.credential_action('e');
+            self.credential_action(Credential::Copy);
         } else if ctrl && !shift && k == key::t {
-            self.credential_action('t');
+            self.credential_action(Credential::Terminal);
         } else if ctrl && shift && k == key::s {
-            self.credential_action('s');
+            self.credential_action(Credential::Serve);
         } else {
             return false;
         }
@@ -553,7 +564,7 @@ impl Switcher {
 
     /// A profile's credential actions: Ctrl+E copies them as env, Ctrl+T opens a terminal,
     /// Ctrl+Shift+S starts its local endpoint.
-    fn credential_action(&mut self, which: char) {
+    fn credential_action(&mut self, which: Credential) {
         let Some(entry) = self.current().cloned() else {
             return;
         };
@@ -563,7 +574,7 @@ impl Switcher {
         self.set_status(None);
         let (desk, p) = (self.desk.clone(), entry.title);
         match which {
-            'e' => self.run_async(async move {
+            Credential::Copy => self.run_async(async move {
                 desk.copy_credentials(&p)
                     .await
                     .map(|c| {
@@ -574,13 +585,13 @@ impl Switcher {
                     })
                     .map_err(|e| e.to_string())
             }),
-            't' => {
+            Credential::Terminal => {
                 let done = crate::open_terminal(&desk.state, &p)
                     .map(|terminal| Done::Confirm(format!("Opened {terminal} as {p}")))
                     .map_err(|e| e.to_string());
                 self.finish(done);
             }
-            _ => self.run_async(async move {
+            Credential::Serve => self.run_async(async move {
                 let serving = desk.serve(&p, true).await.map_err(|e| e.to_string())?;
                 let url = serving
                     .iter()
