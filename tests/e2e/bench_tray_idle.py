@@ -8,7 +8,7 @@ from a closed window: the window starts its window process, the switcher is the 
 own), and the open window's memory against the empty-window floor of the same run. The floor is
 measured once Lanyard has quit: PSS splits the pages of a shared library among the processes
 that map it, so a floor measured beside Lanyard's open window (as this bench did at first) came
-out 135 MiB instead of 196. Prints one JSON line."""
+out 135 MiB instead of 194. Prints one JSON line."""
 
 from __future__ import annotations
 
@@ -176,10 +176,10 @@ def main() -> None:
         tray.choose(from_bottom=2)
         wait_until(lambda: painted_at(log, "main", mark), 30, what="the window to paint")
         time.sleep(5)
-        open_pss = round(memory_kib(everything(app.pid))[1] / 1024, 1)
-        open_processes = pss_by_process(everything(app.pid))
-        # The floor alone: nothing of Lanyard left to share WebKit's and GTK's pages with.
         ours = everything(app.pid)
+        open_pss = round(memory_kib(ours)[1] / 1024, 1)
+        open_processes = pss_by_process(ours)
+        # The floor alone: nothing of Lanyard left to share WebKit's and GTK's pages with.
         app.terminate()
         app.wait(15)
         wait_until(lambda: not any(alive(p) for p in ours), 15, what="Lanyard's processes to end")
