@@ -124,6 +124,9 @@ struct Switcher {
     selected: usize,
     busy: bool,
     hide_timer: Option<glib::SourceId>,
+    /// The pending check after a focus-out; a showing or hiding cancels it (else a check left
+    /// by the last hiding could close the next showing before it was ever focused).
+    focus_check: Option<glib::SourceId>,
     /// The shortcut or menu click this showing answers, until its first frame is drawn.
     shown: Option<Instant>,
     /// Timings to log once the frame that shows them is drawn ("timing: …", as the web
@@ -244,14 +247,7 @@ impl Switcher {
         // moves onto the window itself (seen under Xvfb when the window was focused as a click
         // does), and hiding on the first would drop the keys typed next.
         window.connect_focus_out_event(|_, _| {
-            glib::timeout_add_local_once(FOCUS_SETTLES, || {
-                with(|s| {
-                    if !s.ui.window.is_active() {
-                        tracing::debug!("switcher: the focus went elsewhere: hiding");
-                        s.hide();
-                    }
-                })
-            });
+            with(Switcher::check_focus_later);
             glib::Propagation::Proceed
         });
         window.connect_delete_event(|_, _| {
@@ -283,12 +279,39 @@ impl Switcher {
             selected: 0,
             busy: false,
             hide_timer: None,
+            focus_check: None,
             shown: None,
             timings: Vec::new(),
         }
     }
 
+    /// After a focus-out: hides FOCUS_SETTLES later unless the focus came back by then.
+    fn check_focus_later(&mut self) {
+        // Unmapping on hide ends the focus too: nothing to check then.
+        if !self.ui.window.is_visible() {
+            return;
+        }
+        self.cancel_focus_check();
+        let check = glib::timeout_add_local_once(FOCUS_SETTLES, || {
+            with(|s| {
+                s.focus_check = None;
+                if !s.ui.window.is_active() {
+                    tracing::debug!("switcher: the focus went elsewhere: hiding");
+                    s.hide();
+                }
+            })
+        });
+        self.focus_check = Some(check);
+    }
+
+    fn cancel_focus_check(&mut self) {
+        if let Some(check) = self.focus_check.take() {
+            check.remove();
+        }
+    }
+
     fn show(&mut self, pressed: Instant) {
+        self.cancel_focus_check();
         if !self.ui.window.is_visible() {
             self.shown = Some(pressed);
         }
@@ -655,6 +678,7 @@ impl Switcher {
         if let Some(t) = self.hide_timer.take() {
             t.remove();
         }
+        self.cancel_focus_check();
         if !self.ui.window.is_visible() {
             return;
         }
