@@ -14,6 +14,8 @@ pub enum Service {
     Portal,
     /// CodeCommit (awsJson 1.1, `__type` + `message`).
     CodeCommit,
+    /// STS (query protocol, an XML `ErrorResponse`, PROTOCOL.md §11.6).
+    Sts,
 }
 
 /// An error as a real AWS endpoint would return it.
@@ -85,6 +87,26 @@ impl AwsError {
         }
     }
 
+    /// An STS error: credential problems are 403 (PROTOCOL.md §11.6), throttling 400.
+    pub fn sts(code: &'static str, message: impl Into<String>) -> Self {
+        let status = match code {
+            "InvalidClientTokenId"
+            | "ExpiredToken"
+            | "SignatureDoesNotMatch"
+            | "IncompleteSignature"
+            | "MissingAuthenticationToken"
+            | "AccessDenied" => StatusCode::FORBIDDEN,
+            "ServiceUnavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        AwsError {
+            service: Service::Sts,
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The server-side fault used for fault injection.
     pub fn fault(service: Service) -> Self {
         match service {
@@ -100,6 +122,7 @@ impl AwsError {
                 "ServiceUnavailableException",
                 "Service Unavailable (injected fault)",
             ),
+            Service::Sts => Self::sts("ServiceUnavailable", "Service Unavailable (injected fault)"),
         }
     }
 
@@ -112,6 +135,8 @@ impl AwsError {
             // SlowDownException (HTTP 400), listed on all three operations.
             Service::Oidc => Self::oidc("SlowDownException", "Rate exceeded"),
             Service::CodeCommit => Self::codecommit("ThrottlingException", "Rate exceeded"),
+            // STS's query protocol: botocore retries `Throttling` with HTTP 400.
+            Service::Sts => Self::sts("Throttling", "Rate exceeded"),
         }
     }
 }
@@ -138,6 +163,9 @@ fn oauth_error(code: &str) -> &'static str {
 
 impl IntoResponse for AwsError {
     fn into_response(self) -> Response {
+        if self.service == Service::Sts {
+            return sts_error(&self);
+        }
         let (content_type, error_type, body) = match self.service {
             Service::Oidc => (
                 "application/json",
@@ -155,7 +183,7 @@ impl IntoResponse for AwsError {
                 ),
                 json!({"message": self.message, "__type": format!("com.amazonaws.switchboard.portal#{}", self.code)}),
             ),
-            Service::CodeCommit => (
+            Service::CodeCommit | Service::Sts => (
                 "application/x-amz-json-1.1",
                 self.code.to_owned(),
                 json!({"__type": self.code, "message": self.message}),
@@ -173,4 +201,36 @@ impl IntoResponse for AwsError {
         );
         resp
     }
+}
+
+/// STS's query-protocol error: `<ErrorResponse><Error><Type>Sender</Type>…` (PROTOCOL.md §11.6).
+fn sts_error(e: &AwsError) -> Response {
+    let kind = if e.status.is_server_error() {
+        "Receiver"
+    } else {
+        "Sender"
+    };
+    let id = crate::state::request_id();
+    let body = format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{id}</RequestId>\n</ErrorResponse>\n",
+        e.code,
+        xml_escape(&e.message)
+    );
+    let mut resp = (e.status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert("content-type", HeaderValue::from_static("text/xml"));
+    h.insert(
+        "x-amzn-requestid",
+        HeaderValue::from_str(&id).expect("ascii"),
+    );
+    resp
+}
+
+/// Escapes text for an XML element.
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }

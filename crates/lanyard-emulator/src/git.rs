@@ -55,7 +55,7 @@ impl GitStore {
     }
 
     /// The repository's directory, generating it on first use.
-    async fn ensure(&self, key: &RepoKey, meta: &RepoMeta) -> Result<PathBuf, String> {
+    pub(crate) async fn ensure(&self, key: &RepoKey, meta: &RepoMeta) -> Result<PathBuf, String> {
         let cell = self
             .ready
             .lock()
@@ -123,6 +123,13 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
     let resp = cgi(&dir, req, tail, &query).await;
     if push && tail == "git-receive-pack" {
         app.state.touch_repository(&key);
+        // The body is streamed: wait for git to finish before looking at the new tips.
+        let (parts, body) = resp.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        crate::pulls::after_push(&app, &key, &dir).await;
+        return Response::from_parts(parts, Body::from(bytes));
     }
     resp
 }
@@ -199,8 +206,14 @@ fn authorize(
         .repository(creds.instance, &creds.account, region, name);
     if !allowed {
         return Err(forbidden(&format!(
-            "User: arn:aws:sts::{}:assumed-role/AWSReservedSSO_{}/{} is not authorized to perform: codecommit:{action} on resource: arn:aws:codecommit:{region}:{}:{name}",
-            creds.account, creds.role, creds.user, creds.account
+            "User: {} is not authorized to perform: codecommit:{action} on resource: arn:aws:codecommit:{region}:{}:{name}",
+            crate::state::session_arn(
+                app.state.instance(creds.instance),
+                &creds.account,
+                &creds.role,
+                &creds.user
+            ),
+            creds.account
         )));
     }
     let meta = meta.ok_or_else(|| {

@@ -34,6 +34,8 @@ pub struct App {
     pub auto_approve: bool,
     /// Bare repositories on disk.
     pub git: crate::git::GitStore,
+    /// Pull requests on those repositories.
+    pub pulls: crate::pulls::Pulls,
 }
 
 /// The router shared by the HTTP and HTTPS listeners.
@@ -64,6 +66,7 @@ async fn json_body<T: DeserializeOwned>(service: Service, body: Body) -> Result<
         Service::Oidc => AwsError::oidc(code, m),
         Service::Portal => AwsError::portal(code, m),
         Service::CodeCommit => AwsError::codecommit(code, m),
+        Service::Sts => AwsError::sts(code, m),
     };
     let bytes = axum::body::to_bytes(body, MAX_API_BODY)
         .await
@@ -101,6 +104,7 @@ fn require<'a>(service: Service, v: &'a Option<String>, name: &str) -> Result<&'
                 Service::Oidc => AwsError::oidc("InvalidRequestException", m),
                 Service::Portal => AwsError::portal("InvalidRequestException", m),
                 Service::CodeCommit => AwsError::codecommit("InvalidRequestException", m),
+                Service::Sts => AwsError::sts("InvalidParameterValue", m),
             })
         }
     }
@@ -495,12 +499,44 @@ pub struct Caller {
     pub user: String,
 }
 
+impl Caller {
+    /// The caller's session ARN (`assumed-role/AWSReservedSSO_…/<user>`).
+    pub fn arn(&self, app: &App) -> String {
+        crate::state::session_arn(
+            app.state.instance(self.instance),
+            &self.account,
+            &self.role,
+            &self.user,
+        )
+    }
+}
+
 /// Verifies a SigV4 header-signed request against the credentials the portal issued.
-fn verify_sigv4(
+pub(crate) fn verify_sigv4(
     app: &App,
     req_head: &axum::http::request::Parts,
     body: &[u8],
+    svc: Service,
 ) -> Result<Caller, AwsError> {
+    // The same checks answer in each service's own codes.
+    let e = |cc_code: &'static str, message: String| -> AwsError {
+        if svc != Service::Sts {
+            return AwsError::codecommit(cc_code, message);
+        }
+        let code = match cc_code {
+            "MissingAuthenticationTokenException" => "MissingAuthenticationToken",
+            "IncompleteSignatureException" => "IncompleteSignature",
+            "UnrecognizedClientException" => "InvalidClientTokenId",
+            "ExpiredTokenException" => "ExpiredToken",
+            _ => "SignatureDoesNotMatch",
+        };
+        AwsError::sts(code, message)
+    };
+    let scope = if svc == Service::Sts {
+        "sts"
+    } else {
+        "codecommit"
+    };
     let h = |n: &str| {
         req_head
             .headers
@@ -509,27 +545,28 @@ fn verify_sigv4(
             .map(str::to_owned)
     };
     let Some(authz) = h("authorization") else {
-        return Err(cc(
+        return Err(e(
             "MissingAuthenticationTokenException",
-            "Missing Authentication Token",
+            "Missing Authentication Token".into(),
         ));
     };
     let auth = lanyard_sigv4::parse_authorization(&authz)
-        .map_err(|err| cc("IncompleteSignatureException", err.to_string()))?;
+        .map_err(|err| e("IncompleteSignatureException", err.to_string()))?;
     let amz_date = h("x-amz-date").ok_or_else(|| {
-        cc(
+        e(
             "IncompleteSignatureException",
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+                .into(),
         )
     })?;
-    if auth.service != "codecommit" {
-        return Err(cc(
+    if auth.service != scope {
+        return Err(e(
             "InvalidSignatureException",
-            "Credential should be scoped to correct service: 'codecommit'. ".to_owned(),
+            format!("Credential should be scoped to correct service: '{scope}'. "),
         ));
     }
     if !CODECOMMIT_REGIONS.contains(&auth.region.as_str()) {
-        return Err(cc(
+        return Err(e(
             "InvalidSignatureException",
             format!(
                 "Credential should be scoped to a valid region, not '{}'. ",
@@ -542,7 +579,7 @@ fn verify_sigv4(
         time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"),
     )
     .map_err(|_| {
-        cc(
+        e(
             "IncompleteSignatureException",
             format!("Invalid X-Amz-Date {amz_date}"),
         )
@@ -550,7 +587,7 @@ fn verify_sigv4(
     .assume_utc()
     .unix_timestamp() as f64;
     if (now() - signed_at).abs() > 15.0 * 60.0 {
-        return Err(cc(
+        return Err(e(
             "InvalidSignatureException",
             format!(
                 "Signature expired: {amz_date} is now earlier or later than the allowed 15 minutes."
@@ -558,27 +595,27 @@ fn verify_sigv4(
         ));
     }
     let creds = app.state.credentials(&auth.access_key_id).ok_or_else(|| {
-        cc(
+        e(
             "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
+            "The security token included in the request is invalid.".into(),
         )
     })?;
     if h("x-amz-security-token").as_deref() != Some(creds.session_token.as_str()) {
-        return Err(cc(
+        return Err(e(
             "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
+            "The security token included in the request is invalid.".into(),
         ));
     }
     if creds.expires_at <= now() {
-        return Err(cc(
+        return Err(e(
             "ExpiredTokenException",
-            "The security token included in the request is expired",
+            "The security token included in the request is expired".into(),
         ));
     }
     if !auth.signed_headers.iter().any(|s| s == "host") {
-        return Err(cc(
+        return Err(e(
             "InvalidSignatureException",
-            "'Host' must be a 'SignedHeader' in the AWS Authorization.",
+            "'Host' must be a 'SignedHeader' in the AWS Authorization.".into(),
         ));
     }
     let payload_hash = h("x-amz-content-sha256").unwrap_or_else(|| lanyard_sigv4::sha256_hex(body));
@@ -603,10 +640,7 @@ fn verify_sigv4(
     let expected =
         lanyard_sigv4::signature(&creds.secret, &auth.date, &auth.region, &auth.service, &sts);
     if !lanyard_sigv4::signatures_match(&expected, &auth.signature) {
-        return Err(cc(
-            "InvalidSignatureException",
-            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
-        ));
+        return Err(e("InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into()));
     }
     Ok(Caller {
         instance: creds.instance,
@@ -617,7 +651,7 @@ fn verify_sigv4(
     })
 }
 
-fn partition_dns(region: &str) -> (&'static str, &'static str) {
+pub(crate) fn partition_dns(region: &str) -> (&'static str, &'static str) {
     if region.starts_with("cn-") {
         ("aws-cn", "amazonaws.com.cn")
     } else if region.starts_with("us-gov-") {
@@ -666,6 +700,9 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    if ct.starts_with("application/x-www-form-urlencoded") {
+        return sts(&app, &head, body).await;
+    }
     if !ct.starts_with("application/x-amz-json-1.1") {
         return Err(cc(
             "SerializationException",
@@ -684,6 +721,7 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
             | "GetRepository"
             | "CreateRepository"),
         ) => op,
+        Some(op) if crate::pulls::OPERATIONS.contains(&op) => op,
         _ => {
             return Err(cc(
                 "UnknownOperationException",
@@ -699,7 +737,8 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
                 "Request body is too large",
             )
         })?;
-    let caller = verify_sigv4(&app, &head, &bytes)?;
+    let caller = verify_sigv4(&app, &head, &bytes, Service::CodeCommit)?;
+    let raw = bytes.clone();
     let req: CcReq = json_body(Service::CodeCommit, Body::from(bytes)).await?;
     let role = app
         .state
@@ -717,14 +756,24 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
         return Err(cc(
             "AccessDeniedException",
             format!(
-                "User: arn:aws:sts::{acct}:assumed-role/AWSReservedSSO_{role}_0123456789abcdef/{user} is not authorized to perform: codecommit:{op} on resource: arn:aws:codecommit:{region}:{acct}:{res} because no identity-based policy allows the codecommit:{op} action",
+                "User: {arn} is not authorized to perform: codecommit:{op} on resource: arn:aws:codecommit:{region}:{acct}:{res} because no identity-based policy allows the codecommit:{op} action",
+                arn = caller.arn(&app),
                 acct = caller.account,
-                role = caller.role,
-                user = caller.user,
                 region = caller.region,
                 res = req.repository_name.as_deref().unwrap_or("*"),
             ),
         ));
+    }
+    if crate::pulls::OPERATIONS.contains(&op) {
+        // Operations with no output answer 200 with an empty body (PROTOCOL.md §11.1).
+        let out = crate::pulls::handle(&app, &caller, op, &raw).await?;
+        let body = out.map(|v| v.to_string()).unwrap_or_default();
+        let mut r = (StatusCode::OK, body).into_response();
+        r.headers_mut().insert(
+            "content-type",
+            "application/x-amz-json-1.1".parse().expect("static"),
+        );
+        return Ok(r);
     }
     let repos = || {
         app.state
@@ -879,6 +928,52 @@ async fn codecommit(State(app): State<Arc<App>>, req: Request) -> Result<Respons
         "content-type",
         "application/x-amz-json-1.1".parse().expect("static"),
     );
+    Ok(r)
+}
+
+/// STS over the query protocol: `GetCallerIdentity`, the one action clients need to learn who
+/// their credentials are (PROTOCOL.md §11.6).
+async fn sts(
+    app: &App,
+    head: &axum::http::request::Parts,
+    body: Body,
+) -> Result<Response, AwsError> {
+    let bytes = axum::body::to_bytes(body, MAX_API_BODY)
+        .await
+        .map_err(|_| AwsError::sts("InvalidParameterValue", "Request body is too large"))?;
+    let caller = verify_sigv4(app, head, &bytes, Service::Sts)?;
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&bytes).into_owned().collect();
+    match form.get("Action").map(String::as_str) {
+        Some("GetCallerIdentity") => {}
+        Some(other) => {
+            return Err(AwsError::sts(
+                "InvalidAction",
+                format!("Could not find operation {other} for version 2011-06-15"),
+            ));
+        }
+        None => {
+            return Err(AwsError::sts("MissingAction", "Missing Action"));
+        }
+    }
+    if form.get("Version").map(String::as_str) != Some("2011-06-15") {
+        return Err(AwsError::sts(
+            "InvalidAction",
+            "Could not find operation GetCallerIdentity for the requested version",
+        ));
+    }
+    let inst = app.state.instance(caller.instance);
+    let esc = crate::error::xml_escape;
+    let body = format!(
+        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <GetCallerIdentityResult>\n    <Arn>{}</Arn>\n    <UserId>{}:{}</UserId>\n    <Account>{}</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
+        esc(&caller.arn(app)),
+        crate::state::role_id(inst, &caller.role),
+        esc(&caller.user),
+        caller.account,
+        crate::state::request_id(),
+    );
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut()
+        .insert("content-type", "text/xml".parse().expect("static"));
     Ok(r)
 }
 

@@ -168,6 +168,16 @@ pub fn classify(req: &Request) -> Option<(Service, String)> {
         "/assignment/roles" if get => op(Service::Portal, "ListAccountRoles"),
         "/federation/credentials" if get => op(Service::Portal, "GetRoleCredentials"),
         "/logout" if post => op(Service::Portal, "Logout"),
+        "/" if post
+            && req
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")) =>
+        {
+            // STS's query protocol; GetCallerIdentity is the one action served.
+            op(Service::Sts, "GetCallerIdentity")
+        }
         "/" if post => {
             let target = req
                 .headers()
@@ -216,6 +226,7 @@ pub async fn apply(State(app): State<Arc<crate::http::App>>, req: Request, next:
         }
         Service::Oidc => (knobs.oidc_tps, String::new()),
         Service::CodeCommit => (knobs.codecommit_tps, String::new()),
+        Service::Sts => (0.0, String::new()),
     };
     if !realism.admit(service, key, rate) {
         realism

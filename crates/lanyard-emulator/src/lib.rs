@@ -23,6 +23,7 @@ pub mod git;
 pub mod http;
 pub mod knobs;
 pub mod pages;
+pub mod pulls;
 pub mod signin;
 pub mod state;
 pub mod tls;
@@ -127,6 +128,7 @@ impl Emulator {
             http_base: http_url.clone(),
             auto_approve: config.auto_approve,
             git: git::GitStore::new(state_dir.join("git")),
+            pulls: pulls::Pulls::default(),
         });
         let kept = state_dir.join(KEPT_SESSIONS);
         if config.keep_sessions && kept.exists() {
@@ -191,6 +193,7 @@ impl Emulator {
             ("AWS_ENDPOINT_URL_SSO_OIDC", self.http_url.clone()),
             ("AWS_ENDPOINT_URL_CODECOMMIT", self.http_url.clone()),
             ("AWS_ENDPOINT_URL_SIGNIN", self.http_url.clone()),
+            ("AWS_ENDPOINT_URL_STS", self.http_url.clone()),
             (
                 "CODE_COMMIT_ENDPOINT",
                 self.https_url.trim_start_matches("https://").to_owned(),

@@ -276,6 +276,37 @@ pub struct ConsoleLogin {
 /// How long a console sign-in token can be used (AWS: 15 minutes).
 pub const SIGNIN_TOKEN_SECS: f64 = 15.0 * 60.0;
 
+/// The ARN CodeCommit and STS report for a user signed in through a permission set
+/// (PROTOCOL.md §11.6): `arn:aws:sts::<acct>:assumed-role/AWSReservedSSO_<PS>_<suffix>/<user>`.
+/// The suffix is fixed per instance and permission set, as Identity Center's is per role. One
+/// function for every place a caller is named: authors, approvers, GetCallerIdentity and
+/// AccessDenied texts.
+pub fn session_arn(instance: &Instance, account: &str, role: &str, user: &str) -> String {
+    let (partition, _) = crate::http::partition_dns(&instance.region);
+    format!(
+        "arn:{partition}:sts::{account}:assumed-role/{}/{user}",
+        reserved_role(instance, role)
+    )
+}
+
+/// `AWSReservedSSO_<PS>_<16 hex>`: the role Identity Center creates for a permission set.
+pub fn reserved_role(instance: &Instance, role: &str) -> String {
+    let h = hex::encode(Sha256::digest(format!("{}|{role}", instance.start_url)));
+    format!("AWSReservedSSO_{role}_{}", &h[..16])
+}
+
+/// The role's unique ID as `GetCallerIdentity`'s `UserId` starts with it (`AROA…`).
+pub fn role_id(instance: &Instance, role: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let h = Sha256::digest(format!("role-id|{}|{role}", instance.start_url));
+    let tail: String = h
+        .iter()
+        .take(17)
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect();
+    format!("AROA{tail}")
+}
+
 /// All mutable emulator state behind one short-held lock.
 pub struct State {
     pub world: World,

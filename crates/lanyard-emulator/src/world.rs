@@ -16,6 +16,19 @@ pub const CODECOMMIT_ACTIONS: &[&str] = &[
     "CreateRepository",
     "GitPull",
     "GitPush",
+    "CreatePullRequest",
+    "ListPullRequests",
+    "GetPullRequest",
+    "GetPullRequestApprovalStates",
+    "EvaluatePullRequestApprovalRules",
+    "GetPullRequestOverrideState",
+    "DescribePullRequestEvents",
+    "UpdatePullRequestApprovalState",
+    "UpdatePullRequestStatus",
+    "UpdatePullRequestTitle",
+    "UpdatePullRequestDescription",
+    "CreatePullRequestApprovalRule",
+    "OverridePullRequestApprovalRules",
 ];
 
 /// The 29 regions CodeCommit is offered in (PROTOCOL.md §7.3).
@@ -86,6 +99,78 @@ pub struct Instance {
     /// CodeCommit repositories across the accounts.
     #[serde(rename = "repository", default)]
     pub repositories: Vec<Repository>,
+    /// Pull requests open (or closed) on those repositories when the emulator starts.
+    #[serde(
+        rename = "pull_request",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub pull_requests: Vec<PullRequestDecl>,
+}
+
+/// A pull request the world starts with (PROTOCOL.md §11): written by a user through a permission
+/// set, from one of the repository's branches, maybe with rules and other people's approvals.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequestDecl {
+    /// Account id of the repository.
+    pub account: String,
+    /// Region of the repository.
+    pub region: String,
+    /// Repository name (declared in `repository`).
+    pub repository: String,
+    /// Title (at most 150 characters).
+    pub title: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Source branch (one of the repository's `branches`).
+    pub source: String,
+    /// Destination branch; the default branch when absent.
+    #[serde(default)]
+    pub destination: Option<String>,
+    /// The author: a user name and the permission set they wrote it through.
+    pub author: Person,
+    /// Hours since it was opened.
+    #[serde(default)]
+    pub age_hours: f64,
+    /// `false`: already closed.
+    #[serde(default = "yes")]
+    pub open: bool,
+    /// Approval rules on the pull request.
+    #[serde(default)]
+    pub rules: Vec<RuleDecl>,
+    /// Approvals already given on its revision.
+    #[serde(default)]
+    pub approvals: Vec<Person>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A user acting through a permission set in the pull request's account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// User name (the session name in the ARN).
+    pub user: String,
+    /// Permission set name.
+    pub role: String,
+}
+
+/// An approval rule: `needed` approvals from `pool` (ARN globs or
+/// `CodeCommitApprovers:<account>:<name>`; empty = anyone), PROTOCOL.md §11.4.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDecl {
+    /// Rule name.
+    pub name: String,
+    /// `NumberOfApprovalsNeeded`.
+    pub needed: u32,
+    /// `ApprovalPoolMembers`.
+    #[serde(default)]
+    pub pool: Vec<String>,
 }
 
 /// A permission set and the CodeCommit actions its role may call.
@@ -309,6 +394,40 @@ impl World {
                     ));
                 }
             }
+            for pr in &inst.pull_requests {
+                let what = format!("pull request {:?}", pr.title);
+                let Some(repo) = inst.repositories.iter().find(|r| {
+                    r.account == pr.account && r.region == pr.region && r.name == pr.repository
+                }) else {
+                    return bad(format!(
+                        "{what}: no repository {} in {} {}",
+                        pr.repository, pr.account, pr.region
+                    ));
+                };
+                if !repo.branches.contains(&pr.source) {
+                    return bad(format!(
+                        "{what}: {} is not one of {}'s branches",
+                        pr.source, repo.name
+                    ));
+                }
+                if pr.title.is_empty() || pr.title.chars().count() > 150 {
+                    return bad(format!("{what}: a title is 1 to 150 characters"));
+                }
+                let people = std::iter::once(&pr.author).chain(&pr.approvals);
+                for p in people {
+                    if !sets.contains(p.role.as_str()) {
+                        return bad(format!("{what}: unknown permission set {:?}", p.role));
+                    }
+                }
+                for r in &pr.rules {
+                    if r.needed == 0 || r.pool.len() > 50 {
+                        return bad(format!(
+                            "{what}: rule {:?} needs 1 or more approvals from at most 50 pool members",
+                            r.name
+                        ));
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -474,6 +593,7 @@ impl World {
                 permission_sets,
                 accounts,
                 repositories,
+                pull_requests: vec![],
             }],
         }
     }

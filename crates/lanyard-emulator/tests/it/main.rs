@@ -463,3 +463,147 @@ async fn list_repositories_pages_at_1000() {
         .unwrap();
     assert_eq!(desc.repositories()[0].repository_name(), Some("r1049"));
 }
+
+/// The Rust SDK's parsers on every pull-request answer (epoch-second numbers, empty bodies,
+/// typed errors) and STS's XML, over the demo world's pull requests.
+#[tokio::test]
+async fn pull_requests_and_caller_identity_through_the_rust_sdk() {
+    use aws_sdk_codecommit::types::{ApprovalState, PullRequestStatusEnum, Target};
+    let emu = start(World::demo()).await;
+    let (token, ..) = sign_in(&emu, "alice").await;
+    let creds = role_creds(&emu, &token, "222222222222", "Developer").await;
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&emu.http_url)
+            .credentials_provider(creds.clone())
+            .retry_config(RetryConfig::disabled())
+            .build(),
+    );
+    let me = sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(me.account(), Some("222222222222"));
+    let arn = me.arn().unwrap().to_owned();
+    assert!(
+        arn.starts_with("arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_Developer_")
+            && arn.ends_with("/alice"),
+        "{arn}"
+    );
+
+    let cc = codecommit(&emu, creds, "us-east-1");
+    let ids: Vec<String> = cc
+        .list_pull_requests()
+        .repository_name("payments-api")
+        .pull_request_status(PullRequestStatusEnum::Open)
+        .max_results(1)
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|p| p.pull_request_ids)
+        .collect();
+    assert_eq!(ids.len(), 1);
+    let pr = cc
+        .get_pull_request()
+        .pull_request_id(&ids[0])
+        .send()
+        .await
+        .unwrap()
+        .pull_request
+        .unwrap();
+    assert_eq!(pr.title(), Some("3-D Secure 2 challenge flow"));
+    assert!(pr.author_arn().unwrap().ends_with("/bob"));
+    assert!(pr.creation_date().unwrap().secs() > 0);
+    let target = &pr.pull_request_targets()[0];
+    assert_eq!(target.destination_reference(), Some("refs/heads/develop"));
+    assert!(!target.merge_metadata().unwrap().is_merged());
+    let rev = pr.revision_id().unwrap();
+    let eval = |rev: String| {
+        let cc = cc.clone();
+        let id = ids[0].clone();
+        async move {
+            cc.evaluate_pull_request_approval_rules()
+                .pull_request_id(id)
+                .revision_id(rev)
+                .send()
+                .await
+                .unwrap()
+                .evaluation
+                .unwrap()
+        }
+    };
+    assert!(!eval(rev.to_owned()).await.approved());
+    // No output shape: 200 with an empty body.
+    cc.update_pull_request_approval_state()
+        .pull_request_id(&ids[0])
+        .revision_id(rev)
+        .approval_state(ApprovalState::Approve)
+        .send()
+        .await
+        .unwrap();
+    let done = eval(rev.to_owned()).await;
+    assert!(done.approved(), "{done:?}");
+    let approvers: Vec<_> = cc
+        .get_pull_request_approval_states()
+        .pull_request_id(&ids[0])
+        .revision_id(rev)
+        .send()
+        .await
+        .unwrap()
+        .approvals()
+        .iter()
+        .filter_map(|a| a.user_arn().map(str::to_owned))
+        .collect();
+    assert!(approvers.contains(&arn), "{approvers:?}");
+    let events = cc
+        .describe_pull_request_events()
+        .pull_request_id(&ids[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.pull_request_events().len(), 2);
+
+    // Her own pull request: she cannot approve it, and the error is typed.
+    let mine = cc
+        .create_pull_request()
+        .title("Mine")
+        .targets(
+            Target::builder()
+                .repository_name("payments-api")
+                .source_reference("develop")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .pull_request
+        .unwrap();
+    assert_eq!(mine.author_arn(), Some(arn.as_str()));
+    let err = cc
+        .update_pull_request_approval_state()
+        .pull_request_id(mine.pull_request_id().unwrap())
+        .revision_id(mine.revision_id().unwrap())
+        .approval_state(ApprovalState::Approve)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        err.is_pull_request_cannot_be_approved_by_author_exception(),
+        "{err:?}"
+    );
+    let missing = cc
+        .get_pull_request()
+        .pull_request_id("9999")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        missing.is_pull_request_does_not_exist_exception(),
+        "{missing:?}"
+    );
+}

@@ -1,0 +1,568 @@
+"""CodeCommit pull requests and STS GetCallerIdentity (PROTOCOL.md §11) through boto3, with
+portal role credentials; pushes through the Python git-remote-codecommit."""
+
+import hashlib
+import json
+import re
+
+import pytest
+from botocore.exceptions import ClientError
+from conftest import (
+    DEV_ACCOUNT,
+    PROD_ACCOUNT,
+    SMALL_WORLD,
+    client_env,
+    client_error,
+    device_login,
+    role_credentials,
+    run,
+    write_static_profile,
+)
+
+DEVS = f"arn:aws:sts::{DEV_ACCOUNT}:assumed-role/AWSReservedSSO_Developer_*/*"
+
+PR_WORLD = (
+    SMALL_WORLD
+    + f"""
+[[instance.repository]]
+account = "{DEV_ACCOUNT}"
+region = "us-east-1"
+name = "reviews"
+commits = 4
+branches = ["feature/a", "feature/b", "feature/c", "feature/push"]
+
+[[instance.pull_request]]
+account = "{DEV_ACCOUNT}"
+region = "us-east-1"
+repository = "reviews"
+title = "Two developers must approve"
+description = "Waits for alice."
+source = "feature/a"
+author = {{ user = "bob", role = "Developer" }}
+age_hours = 30
+rules = [{{ name = "Two developers", needed = 2, pool = ["{DEVS}"] }}]
+approvals = [{{ user = "carol", role = "Developer" }}]
+
+[[instance.pull_request]]
+account = "{DEV_ACCOUNT}"
+region = "us-east-1"
+repository = "reviews"
+title = "Anyone may approve"
+source = "feature/b"
+author = {{ user = "carol", role = "Developer" }}
+age_hours = 5
+rules = [{{ name = "One approval", needed = 1, pool = ["CodeCommitApprovers:{DEV_ACCOUNT}:*alice"] }}]
+
+[[instance.pull_request]]
+account = "{DEV_ACCOUNT}"
+region = "us-east-1"
+repository = "reviews"
+title = "Long closed"
+source = "feature/c"
+author = {{ user = "bob", role = "Developer" }}
+age_hours = 300
+open = false
+
+[[instance.pull_request]]
+account = "{DEV_ACCOUNT}"
+region = "us-east-1"
+repository = "reviews"
+title = "Pushed to later"
+source = "feature/push"
+author = {{ user = "bob", role = "Developer" }}
+age_hours = 1
+rules = [{{ name = "One approval", needed = 1 }}]
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def world(module_emulator):
+    emu = module_emulator(world=PR_WORLD)
+    token = device_login(emu)["accessToken"]  # alice
+    creds = {}
+
+    def get(role="Developer", account=DEV_ACCOUNT):
+        if (role, account) not in creds:
+            creds[(role, account)] = role_credentials(emu, token, account, role)
+        return creds[(role, account)]
+
+    return emu, get
+
+
+@pytest.fixture
+def cc(world, aws):
+    emu, creds = world
+    aws.use(emu)
+
+    def make(role="Developer", account=DEV_ACCOUNT, region="us-east-1", service="codecommit"):
+        return aws.client(service, region=region, creds=creds(role, account), validate=False)
+
+    return make
+
+
+def expect(code, fn, **kwargs):
+    with pytest.raises(ClientError) as ei:
+        fn(**kwargs)
+    err = client_error(ei)
+    assert err["code"] == code, err
+    assert err["status"] == 400, err
+    assert err["message"], err
+    return err
+
+
+def ids(client, **kw):
+    return [
+        i
+        for page in client.get_paginator("list_pull_requests").paginate(**kw)
+        for i in page["pullRequestIds"]
+    ]
+
+
+def by_title(client, title, status="OPEN"):
+    for i in ids(client, repositoryName="reviews", pullRequestStatus=status):
+        pr = client.get_pull_request(pullRequestId=i)["pullRequest"]
+        if pr["title"] == title:
+            return pr
+    raise AssertionError(f"no pull request {title!r}")
+
+
+def test_get_caller_identity_names_the_session_every_record_uses(cc):
+    me = cc(service="sts").get_caller_identity()
+    assert me["Account"] == DEV_ACCOUNT
+    assert re.fullmatch(
+        rf"arn:aws:sts::{DEV_ACCOUNT}:assumed-role/AWSReservedSSO_Developer_[0-9a-f]{{16}}/alice",
+        me["Arn"],
+    ), me
+    assert re.fullmatch(r"AROA[A-Z2-7]{17}:alice", me["UserId"]), me
+    # Another permission set: another role, same person.
+    ro = cc("ReadOnly", service="sts").get_caller_identity()
+    assert ro["Arn"].endswith("/alice") and "AWSReservedSSO_ReadOnly_" in ro["Arn"]
+    assert ro["UserId"].split(":")[0] != me["UserId"].split(":")[0]
+    # The same ARN is the one AccessDenied names.
+    err = expect(
+        "AccessDeniedException", cc("ReadOnly").list_pull_requests, repositoryName="reviews"
+    )
+    assert ro["Arn"] in err["message"], err
+    # The same ARN records an approval.
+    pr = by_title(cc(), "Anyone may approve")
+    c = cc()
+    c.update_pull_request_approval_state(
+        pullRequestId=pr["pullRequestId"], revisionId=pr["revisionId"], approvalState="APPROVE"
+    )
+    states = c.get_pull_request_approval_states(
+        pullRequestId=pr["pullRequestId"], revisionId=pr["revisionId"]
+    )["approvals"]
+    assert {"userArn": me["Arn"], "approvalState": "APPROVE"} in states
+    c.update_pull_request_approval_state(
+        pullRequestId=pr["pullRequestId"], revisionId=pr["revisionId"], approvalState="REVOKE"
+    )
+
+
+def test_sts_refuses_bad_credentials_in_its_own_xml_shape(cc, world, aws):
+    _emu, creds = world
+    forged = dict(creds(), secretAccessKey="x" * 40)
+    sts = aws.client("sts", creds=forged)
+    with pytest.raises(ClientError) as ei:
+        sts.get_caller_identity()
+    err = client_error(ei)
+    assert (err["code"], err["status"]) == ("SignatureDoesNotMatch", 403), err
+    unknown = aws.client("sts", creds=dict(creds(), accessKeyId="ASIAUNKNOWN0000000000"))
+    with pytest.raises(ClientError) as ei:
+        unknown.get_caller_identity()
+    assert client_error(ei)["code"] == "InvalidClientTokenId"
+
+
+def test_the_worlds_pull_requests_as_declared(cc):
+    c = cc()
+    open_ids = ids(c, repositoryName="reviews", pullRequestStatus="OPEN")
+    closed_ids = ids(c, repositoryName="reviews", pullRequestStatus="CLOSED")
+    assert len(closed_ids) == 1 and not set(open_ids) & set(closed_ids)
+    assert set(ids(c, repositoryName="reviews")) >= set(open_ids) | set(closed_ids)
+    prs = [c.get_pull_request(pullRequestId=i)["pullRequest"] for i in open_ids]
+    # Most recent activity first.
+    activity = [p["lastActivityDate"] for p in prs]
+    assert activity == sorted(activity, reverse=True)
+    pr = by_title(c, "Two developers must approve")
+    assert re.fullmatch(
+        rf"arn:aws:sts::{DEV_ACCOUNT}:assumed-role/AWSReservedSSO_Developer_[0-9a-f]{{16}}/bob",
+        pr["authorArn"],
+    )
+    (t,) = pr["pullRequestTargets"]
+    assert t["repositoryName"] == "reviews"
+    assert (t["sourceReference"], t["destinationReference"]) == (
+        "refs/heads/feature/a",
+        "refs/heads/main",
+    )
+    assert all(re.fullmatch(r"[0-9a-f]{40}", t[k]) for k in ("sourceCommit", "destinationCommit"))
+    assert t["mergeMetadata"] == {"isMerged": False}
+    assert re.fullmatch(r"[0-9a-f]{64}", pr["revisionId"])
+    assert pr["description"] == "Waits for alice."
+    (rule,) = pr["approvalRules"]
+    assert rule["approvalRuleName"] == "Two developers"
+    assert (
+        rule["ruleContentSha256"]
+        == hashlib.sha256(rule["approvalRuleContent"].encode()).hexdigest()
+    )
+    assert json.loads(rule["approvalRuleContent"])["Statements"][0]["ApprovalPoolMembers"] == [DEVS]
+    approvals = c.get_pull_request_approval_states(
+        pullRequestId=pr["pullRequestId"], revisionId=pr["revisionId"]
+    )["approvals"]
+    assert [a["userArn"].rsplit("/", 1)[1] for a in approvals] == ["carol"]
+    ev = c.evaluate_pull_request_approval_rules(
+        pullRequestId=pr["pullRequestId"], revisionId=pr["revisionId"]
+    )["evaluation"]
+    assert ev == {
+        "approved": False,
+        "overridden": False,
+        "approvalRulesSatisfied": [],
+        "approvalRulesNotSatisfied": ["Two developers"],
+    }
+    # By author: bob wrote three of them (one closed).
+    bob = pr["authorArn"]
+    assert len(ids(c, repositoryName="reviews", authorArn=bob)) == 3
+    # Another account and region see none of them.
+    assert ids(cc(region="eu-west-1"), repositoryName="infra-eu") == []
+
+
+def test_approving_satisfies_the_rule_and_revoking_undoes_it(cc):
+    c = cc()
+    pr = by_title(c, "Two developers must approve")
+    key = {"pullRequestId": pr["pullRequestId"], "revisionId": pr["revisionId"]}
+    c.update_pull_request_approval_state(**key, approvalState="APPROVE")
+    c.update_pull_request_approval_state(**key, approvalState="APPROVE")  # twice is once
+    names = [
+        a["userArn"].rsplit("/", 1)[1]
+        for a in c.get_pull_request_approval_states(**key)["approvals"]
+    ]
+    assert names == ["carol", "alice"]
+    ev = c.evaluate_pull_request_approval_rules(**key)["evaluation"]
+    assert (ev["approved"], ev["approvalRulesSatisfied"]) == (True, ["Two developers"])
+    # An approval through a permission set outside the pool does not count.
+    c.update_pull_request_approval_state(**key, approvalState="REVOKE")
+    admin = cc("Lister")  # no UpdatePullRequestApprovalState: refused before it counts
+    expect(
+        "AccessDeniedException",
+        admin.update_pull_request_approval_state,
+        **key,
+        approvalState="APPROVE",
+    )
+    assert not c.evaluate_pull_request_approval_rules(**key)["evaluation"]["approved"]
+    kinds = [
+        e["pullRequestEventType"]
+        for page in c.get_paginator("describe_pull_request_events").paginate(
+            pullRequestId=pr["pullRequestId"], maxResults=1
+        )
+        for e in page["pullRequestEvents"]
+    ]
+    assert kinds[0] == "PULL_REQUEST_CREATED"
+    assert kinds.count("PULL_REQUEST_APPROVAL_STATE_CHANGED") == 3
+    mine = c.describe_pull_request_events(
+        pullRequestId=pr["pullRequestId"],
+        pullRequestEventType="PULL_REQUEST_APPROVAL_STATE_CHANGED",
+        actorArn=cc(service="sts").get_caller_identity()["Arn"],
+    )["pullRequestEvents"]
+    assert [e["approvalStateChangedEventMetadata"]["approvalStatus"] for e in mine] == [
+        "APPROVE",
+        "APPROVE",
+        "REVOKE",
+    ]
+
+
+def test_create_update_close_and_the_errors_on_the_way(cc):
+    c = cc()
+    target = {
+        "repositoryName": "reviews",
+        "sourceReference": "feature/b",
+        "destinationReference": "main",
+    }
+    pr = c.create_pull_request(title="Mine", description="by alice", targets=[target])[
+        "pullRequest"
+    ]
+    assert pr["pullRequestStatus"] == "OPEN" and pr["authorArn"].endswith("/alice")
+    t = pr["pullRequestTargets"][0]
+    assert (t["sourceReference"], t["destinationReference"]) == (
+        "refs/heads/feature/b",
+        "refs/heads/main",
+    )
+    assert pr["clientRequestToken"]  # botocore filled it in
+    key = {"pullRequestId": pr["pullRequestId"], "revisionId": pr["revisionId"]}
+    expect(
+        "PullRequestCannotBeApprovedByAuthorException",
+        c.update_pull_request_approval_state,
+        **key,
+        approvalState="APPROVE",
+    )
+    # No rules: nothing stands in the way (PROTOCOL.md §11.10).
+    assert c.evaluate_pull_request_approval_rules(**key)["evaluation"]["approved"] is True
+    # Idempotency.
+    again = c.create_pull_request(title="Same", targets=[target], clientRequestToken="tok-1")[
+        "pullRequest"
+    ]
+    same = c.create_pull_request(title="Same", targets=[target], clientRequestToken="tok-1")[
+        "pullRequest"
+    ]
+    assert same["pullRequestId"] == again["pullRequestId"]
+    expect(
+        "IdempotencyParameterMismatchException",
+        c.create_pull_request,
+        title="Other",
+        targets=[target],
+        clientRequestToken="tok-1",
+    )
+    # Bad requests, each with the model's code.
+    expect("TitleRequiredException", c.create_pull_request, title="", targets=[target])
+    expect("InvalidTitleException", c.create_pull_request, title="x" * 151, targets=[target])
+    expect("TargetsRequiredException", c.create_pull_request, title="t", targets=[])
+    expect(
+        "MultipleRepositoriesInPullRequestException",
+        c.create_pull_request,
+        title="t",
+        targets=[target, target],
+    )
+    expect(
+        "SourceAndDestinationAreSameException",
+        c.create_pull_request,
+        title="t",
+        targets=[dict(target, sourceReference="main")],
+    )
+    expect(
+        "ReferenceDoesNotExistException",
+        c.create_pull_request,
+        title="t",
+        targets=[dict(target, sourceReference="nope")],
+    )
+    expect(
+        "InvalidReferenceNameException",
+        c.create_pull_request,
+        title="t",
+        targets=[dict(target, sourceReference="a..b")],
+    )
+    expect(
+        "ReferenceTypeNotSupportedException",
+        c.create_pull_request,
+        title="t",
+        targets=[dict(target, sourceReference="refs/tags/v1")],
+    )
+    expect(
+        "RepositoryDoesNotExistException",
+        c.create_pull_request,
+        title="t",
+        targets=[dict(target, repositoryName="ghost")],
+    )
+    expect(
+        "ReferenceNameRequiredException",
+        c.create_pull_request,
+        title="t",
+        targets=[{"repositoryName": "reviews"}],
+    )
+    # Title, description, then closed for good.
+    c.update_pull_request_title(pullRequestId=pr["pullRequestId"], title="Mine, renamed")
+    c.update_pull_request_description(pullRequestId=pr["pullRequestId"], description="")
+    got = c.get_pull_request(pullRequestId=pr["pullRequestId"])["pullRequest"]
+    assert got["title"] == "Mine, renamed" and got["lastActivityDate"] > pr["lastActivityDate"]
+    done = c.update_pull_request_status(
+        pullRequestId=pr["pullRequestId"], pullRequestStatus="CLOSED"
+    )
+    assert done["pullRequest"]["pullRequestStatus"] == "CLOSED"
+    c.update_pull_request_status(
+        pullRequestId=pr["pullRequestId"], pullRequestStatus="CLOSED"
+    )  # no-op
+    expect(
+        "InvalidPullRequestStatusUpdateException",
+        c.update_pull_request_status,
+        pullRequestId=pr["pullRequestId"],
+        pullRequestStatus="OPEN",
+    )
+    expect(
+        "PullRequestAlreadyClosedException",
+        c.update_pull_request_title,
+        pullRequestId=pr["pullRequestId"],
+        title="late",
+    )
+    expect(
+        "InvalidPullRequestStatusException",
+        c.update_pull_request_status,
+        pullRequestId=pr["pullRequestId"],
+        pullRequestStatus="MERGED",
+    )
+    assert pr["pullRequestId"] in ids(c, repositoryName="reviews", pullRequestStatus="CLOSED")
+
+
+def test_ids_revisions_and_paging_are_refused_as_the_model_says(cc):
+    c = cc()
+    expect("PullRequestIdRequiredException", c.get_pull_request, pullRequestId="")
+    expect("InvalidPullRequestIdException", c.get_pull_request, pullRequestId="abc")
+    expect("PullRequestDoesNotExistException", c.get_pull_request, pullRequestId="9999")
+    pr = by_title(c, "Anyone may approve")
+    pid = pr["pullRequestId"]
+    expect(
+        "RevisionIdRequiredException",
+        c.evaluate_pull_request_approval_rules,
+        pullRequestId=pid,
+        revisionId="",
+    )
+    expect(
+        "InvalidRevisionIdException",
+        c.evaluate_pull_request_approval_rules,
+        pullRequestId=pid,
+        revisionId="f" * 64,
+    )
+    expect(
+        "InvalidApprovalStateException",
+        c.update_pull_request_approval_state,
+        pullRequestId=pid,
+        revisionId=pr["revisionId"],
+        approvalState="MAYBE",
+    )
+    expect(
+        "InvalidPullRequestStatusException",
+        c.list_pull_requests,
+        repositoryName="reviews",
+        pullRequestStatus="MERGED",
+    )
+    expect("RepositoryDoesNotExistException", c.list_pull_requests, repositoryName="ghost")
+    expect("RepositoryNameRequiredException", c.list_pull_requests, repositoryName="")
+    expect(
+        "InvalidAuthorArnException", c.list_pull_requests, repositoryName="reviews", authorArn="bob"
+    )
+    expect(
+        "AuthorDoesNotExistException",
+        c.list_pull_requests,
+        repositoryName="reviews",
+        authorArn=f"arn:aws:sts::{PROD_ACCOUNT}:assumed-role/R/bob",
+    )
+    expect(
+        "InvalidMaxResultsException", c.list_pull_requests, repositoryName="reviews", maxResults=0
+    )
+    expect(
+        "InvalidContinuationTokenException",
+        c.list_pull_requests,
+        repositoryName="reviews",
+        nextToken="forged",
+    )
+    expect(
+        "InvalidPullRequestEventTypeException",
+        c.describe_pull_request_events,
+        pullRequestId=pid,
+        pullRequestEventType="NOPE",
+    )
+    expect(
+        "InvalidMaxResultsException",
+        c.describe_pull_request_events,
+        pullRequestId=pid,
+        maxResults=101,
+    )
+    first = c.list_pull_requests(repositoryName="reviews", maxResults=1)
+    assert len(first["pullRequestIds"]) == 1 and first["nextToken"]
+    last = c.list_pull_requests(repositoryName="reviews", maxResults=1000)
+    assert "nextToken" not in last
+
+
+def test_rules_and_overrides(cc):
+    c = cc()
+    pr = by_title(c, "Anyone may approve")
+    key = {"pullRequestId": pr["pullRequestId"], "revisionId": pr["revisionId"]}
+    content = '{"Version": "2018-11-08", "Statements": [{"Type": "Approvers", "NumberOfApprovalsNeeded": 1, "ApprovalPoolMembers": ["arn:aws:iam::111122223333:user/nobody"]}]}'
+    rule = c.create_pull_request_approval_rule(
+        pullRequestId=pr["pullRequestId"], approvalRuleName="Nobody", approvalRuleContent=content
+    )["approvalRule"]
+    assert rule["approvalRuleContent"] == content and rule["lastModifiedUser"].endswith("/alice")
+    expect(
+        "ApprovalRuleNameAlreadyExistsException",
+        c.create_pull_request_approval_rule,
+        pullRequestId=pr["pullRequestId"],
+        approvalRuleName="Nobody",
+        approvalRuleContent=content,
+    )
+    expect(
+        "InvalidApprovalRuleContentException",
+        c.create_pull_request_approval_rule,
+        pullRequestId=pr["pullRequestId"],
+        approvalRuleName="Bad",
+        approvalRuleContent="not json",
+    )
+    expect(
+        "ApprovalRuleContentRequiredException",
+        c.create_pull_request_approval_rule,
+        pullRequestId=pr["pullRequestId"],
+        approvalRuleName="Empty",
+        approvalRuleContent="",
+    )
+    # alice matches "*alice" in the other rule; nobody can satisfy this one: override it.
+    c.update_pull_request_approval_state(**key, approvalState="APPROVE")
+    ev = c.evaluate_pull_request_approval_rules(**key)["evaluation"]
+    assert ev["approvalRulesSatisfied"] == ["One approval"] and ev["approvalRulesNotSatisfied"] == [
+        "Nobody"
+    ]
+    assert c.get_pull_request_override_state(**key)["overridden"] is False
+    c.override_pull_request_approval_rules(**key, overrideStatus="OVERRIDE")
+    expect(
+        "OverrideAlreadySetException",
+        c.override_pull_request_approval_rules,
+        **key,
+        overrideStatus="OVERRIDE",
+    )
+    state = c.get_pull_request_override_state(**key)
+    assert state["overridden"] is True and state["overrider"].endswith("/alice")
+    ev = c.evaluate_pull_request_approval_rules(**key)["evaluation"]
+    assert (ev["approved"], ev["overridden"]) == (True, True)
+    c.override_pull_request_approval_rules(**key, overrideStatus="REVOKE")
+    assert c.evaluate_pull_request_approval_rules(**key)["evaluation"]["approved"] is False
+    c.update_pull_request_approval_state(**key, approvalState="REVOKE")
+
+
+def test_a_push_to_the_source_branch_makes_a_new_revision(cc, world, tmp_path):
+    emu, creds = world
+    c = cc()
+    pr = by_title(c, "Pushed to later")
+    old = {"pullRequestId": pr["pullRequestId"], "revisionId": pr["revisionId"]}
+    c.update_pull_request_approval_state(**old, approvalState="APPROVE")
+    assert c.evaluate_pull_request_approval_rules(**old)["evaluation"]["approved"]
+
+    home = tmp_path / "home"
+    write_static_profile(home, "p", creds())
+    env = client_env(emu, home)
+
+    def git(*args, cwd=None):
+        p = run(["git", *args], env, cwd=cwd, timeout=90)
+        assert p.returncode == 0, p.stderr
+        return p.stdout.strip()
+
+    work = tmp_path / "work"
+    git("clone", "--branch", "feature/push", "codecommit::us-east-1://p@reviews", str(work))
+    assert git("rev-parse", "HEAD", cwd=work) == pr["pullRequestTargets"][0]["sourceCommit"]
+    (work / "more.txt").write_text("more\n")
+    git("add", "more.txt", cwd=work)
+    git("commit", "-m", "more", cwd=work)
+    git("push", "origin", "feature/push", cwd=work)
+    tip = git("rev-parse", "HEAD", cwd=work)
+
+    now = c.get_pull_request(pullRequestId=pr["pullRequestId"])["pullRequest"]
+    assert now["pullRequestTargets"][0]["sourceCommit"] == tip
+    assert now["revisionId"] != pr["revisionId"]
+    new = {"pullRequestId": pr["pullRequestId"], "revisionId": now["revisionId"]}
+    # The approval stayed with the old revision; the new one waits again.
+    assert c.get_pull_request_approval_states(**new)["approvals"] == []
+    assert len(c.get_pull_request_approval_states(**old)["approvals"]) == 1
+    assert c.evaluate_pull_request_approval_rules(**new)["evaluation"]["approved"] is False
+    expect("RevisionNotCurrentException", c.evaluate_pull_request_approval_rules, **old)
+    expect(
+        "RevisionNotCurrentException",
+        c.update_pull_request_approval_state,
+        **old,
+        approvalState="APPROVE",
+    )
+    (updated,) = c.describe_pull_request_events(
+        pullRequestId=pr["pullRequestId"],
+        pullRequestEventType="PULL_REQUEST_SOURCE_REFERENCE_UPDATED",
+    )["pullRequestEvents"]
+    meta = updated["pullRequestSourceReferenceUpdatedEventMetadata"]
+    assert (meta["beforeCommitId"], meta["afterCommitId"]) == (
+        pr["pullRequestTargets"][0]["sourceCommit"],
+        tip,
+    )
+    # Deleting the source branch closes the pull request.
+    git("push", "origin", ":feature/push", cwd=work)
+    gone = c.get_pull_request(pullRequestId=pr["pullRequestId"])["pullRequest"]
+    assert gone["pullRequestStatus"] == "CLOSED"
