@@ -31,6 +31,22 @@ name = "reviews"
 commits = 4
 branches = ["feature/a", "feature/b", "feature/c", "feature/push"]
 
+[[instance.repository]]
+account = "{DEV_ACCOUNT}"
+region = "us-east-1"
+name = "merges"
+commits = 4
+branches = ["squash", "three", "conflict", "guarded"]
+
+[[instance.pull_request]]
+account = "{DEV_ACCOUNT}"
+region = "us-east-1"
+repository = "merges"
+title = "Guarded"
+source = "guarded"
+author = {{ user = "bob", role = "Developer" }}
+rules = [{{ name = "Nobody", needed = 1, pool = ["arn:aws:iam::{DEV_ACCOUNT}:user/nobody"] }}]
+
 [[instance.pull_request]]
 account = "{DEV_ACCOUNT}"
 region = "us-east-1"
@@ -125,6 +141,21 @@ def by_title(client, title, status="OPEN"):
         if pr["title"] == title:
             return pr
     raise AssertionError(f"no pull request {title!r}")
+
+
+@pytest.fixture
+def git_as_alice(world, tmp_path):
+    emu, creds = world
+    home = tmp_path / "home"
+    write_static_profile(home, "p", creds())
+    env = client_env(emu, home)
+
+    def git(*args, cwd=None):
+        p = run(["git", *args], env, cwd=cwd, timeout=90)
+        assert p.returncode == 0, p.stderr
+        return p.stdout.strip()
+
+    return git
 
 
 def test_get_caller_identity_names_the_session_every_record_uses(cc):
@@ -512,22 +543,13 @@ def test_rules_and_overrides(cc):
     c.update_pull_request_approval_state(**key, approvalState="REVOKE")
 
 
-def test_a_push_to_the_source_branch_makes_a_new_revision(cc, world, tmp_path):
-    emu, creds = world
+def test_a_push_to_the_source_branch_makes_a_new_revision(cc, git_as_alice, tmp_path):
+    git = git_as_alice
     c = cc()
     pr = by_title(c, "Pushed to later")
     old = {"pullRequestId": pr["pullRequestId"], "revisionId": pr["revisionId"]}
     c.update_pull_request_approval_state(**old, approvalState="APPROVE")
     assert c.evaluate_pull_request_approval_rules(**old)["evaluation"]["approved"]
-
-    home = tmp_path / "home"
-    write_static_profile(home, "p", creds())
-    env = client_env(emu, home)
-
-    def git(*args, cwd=None):
-        p = run(["git", *args], env, cwd=cwd, timeout=90)
-        assert p.returncode == 0, p.stderr
-        return p.stdout.strip()
 
     work = tmp_path / "work"
     git("clone", "--branch", "feature/push", "codecommit::us-east-1://p@reviews", str(work))
@@ -566,3 +588,244 @@ def test_a_push_to_the_source_branch_makes_a_new_revision(cc, world, tmp_path):
     git("push", "origin", ":feature/push", cwd=work)
     gone = c.get_pull_request(pullRequestId=pr["pullRequestId"])["pullRequest"]
     assert gone["pullRequestStatus"] == "CLOSED"
+
+
+def test_merges_move_the_destination_branch_in_git(cc, git_as_alice, tmp_path):
+    git = git_as_alice
+    c = cc()
+    work = tmp_path / "merges"
+    git("clone", "codecommit::us-east-1://p@merges", str(work))
+
+    def open_pr(source):
+        target = {"repositoryName": "merges", "sourceReference": source}
+        return c.create_pull_request(title=f"Merge {source}", targets=[target])["pullRequest"]
+
+    def main_tip():
+        git("fetch", "origin", cwd=work)
+        return git("rev-parse", "origin/main", cwd=work)
+
+    # Rules first: "Guarded" waits for an approver who never comes.
+    guarded = by_title_in(c, "merges", "Guarded")
+    expect(
+        "PullRequestApprovalRulesNotSatisfiedException",
+        c.merge_pull_request_by_squash,
+        pullRequestId=guarded["pullRequestId"],
+        repositoryName="merges",
+    )
+
+    # A branch forked halfway down main cannot fast-forward it.
+    squash = open_pr("squash")
+    expect(
+        "ManualMergeRequiredException",
+        c.merge_pull_request_by_fast_forward,
+        pullRequestId=squash["pullRequestId"],
+        repositoryName="merges",
+    )
+    expect(
+        "RepositoryNotAssociatedWithPullRequestException",
+        c.merge_pull_request_by_squash,
+        pullRequestId=squash["pullRequestId"],
+        repositoryName="reviews",
+    )
+    expect(
+        "TipOfSourceReferenceIsDifferentException",
+        c.merge_pull_request_by_squash,
+        pullRequestId=squash["pullRequestId"],
+        repositoryName="merges",
+        sourceCommitId="0" * 40,
+    )
+    options = c.get_merge_options(
+        repositoryName="merges", sourceCommitSpecifier="squash", destinationCommitSpecifier="main"
+    )
+    assert options["mergeOptions"] == ["SQUASH_MERGE", "THREE_WAY_MERGE"]
+    before = main_tip()
+    merged = c.merge_pull_request_by_squash(
+        pullRequestId=squash["pullRequestId"],
+        repositoryName="merges",
+        sourceCommitId=squash["pullRequestTargets"][0]["sourceCommit"],
+        commitMessage="Squashed",
+    )["pullRequest"]
+    meta = merged["pullRequestTargets"][0]["mergeMetadata"]
+    assert merged["pullRequestStatus"] == "CLOSED"
+    assert (
+        meta["isMerged"]
+        and meta["mergeOption"] == "SQUASH_MERGE"
+        and meta["mergedBy"].endswith("/alice")
+    )
+    after = main_tip()
+    assert after == meta["mergeCommitId"] != before
+    assert git("rev-list", "--parents", "-n1", after, cwd=work).split() == [after, before]
+    assert git("log", "-1", "--format=%s", after, cwd=work) == "Squashed"
+    assert "notes/squash.md" in git("ls-tree", "-r", "--name-only", after, cwd=work).split()
+    expect(
+        "PullRequestAlreadyClosedException",
+        c.merge_pull_request_by_squash,
+        pullRequestId=squash["pullRequestId"],
+        repositoryName="merges",
+    )
+    kinds = [
+        e["pullRequestEventType"]
+        for e in c.describe_pull_request_events(pullRequestId=squash["pullRequestId"])[
+            "pullRequestEvents"
+        ]
+    ]
+    assert kinds[-2:] == ["PULL_REQUEST_MERGE_STATE_CHANGED", "PULL_REQUEST_STATUS_CHANGED"]
+
+    # Three-way: a merge commit with both parents.
+    three = open_pr("three")
+    merged = c.merge_pull_request_by_three_way(
+        pullRequestId=three["pullRequestId"], repositoryName="merges"
+    )["pullRequest"]
+    tip = main_tip()
+    source = three["pullRequestTargets"][0]["sourceCommit"]
+    assert git("rev-list", "--parents", "-n1", tip, cwd=work).split() == [tip, after, source]
+
+    # Fast-forward: a branch made from main's tip.
+    git("checkout", "-q", "-b", "ff", "origin/main", cwd=work)
+    (work / "ff.txt").write_text("ff\n")
+    git("add", "ff.txt", cwd=work)
+    git("commit", "-q", "-m", "ff", cwd=work)
+    git("push", "-q", "origin", "ff", cwd=work)
+    ff = open_pr("ff")
+    assert (
+        "FAST_FORWARD_MERGE"
+        in c.get_merge_options(
+            repositoryName="merges", sourceCommitSpecifier="ff", destinationCommitSpecifier="main"
+        )["mergeOptions"]
+    )
+    c.merge_pull_request_by_fast_forward(pullRequestId=ff["pullRequestId"], repositoryName="merges")
+    assert main_tip() == git("rev-parse", "ff", cwd=work)
+
+
+def by_title_in(client, repo, title):
+    for i in ids(client, repositoryName=repo, pullRequestStatus="OPEN"):
+        pr = client.get_pull_request(pullRequestId=i)["pullRequest"]
+        if pr["title"] == title:
+            return pr
+    raise AssertionError(f"no pull request {title!r}")
+
+
+def test_conflicts_are_reported_per_file_and_block_the_merge(cc, git_as_alice, tmp_path):
+    git = git_as_alice
+    c = cc()
+    work = tmp_path / "conflict"
+    git("clone", "codecommit::us-east-1://p@merges", str(work))
+    for branch, text in (("main", "ours\n"), ("conflict", "theirs\n")):
+        git("checkout", "-q", branch, cwd=work)
+        (work / "shared.txt").write_text(text)
+        git("add", "shared.txt", cwd=work)
+        git("commit", "-q", "-m", f"shared.txt on {branch}", cwd=work)
+        git("push", "-q", "origin", branch, cwd=work)
+    pr = c.create_pull_request(
+        title="Conflicting", targets=[{"repositoryName": "merges", "sourceReference": "conflict"}]
+    )["pullRequest"]
+    got = c.get_merge_conflicts(
+        repositoryName="merges",
+        sourceCommitSpecifier="conflict",
+        destinationCommitSpecifier="main",
+        mergeOption="THREE_WAY_MERGE",
+    )
+    assert got["mergeable"] is False
+    assert [m["filePath"] for m in got["conflictMetadataList"]] == ["shared.txt"]
+    assert got["conflictMetadataList"][0]["contentConflict"] is True
+    assert (
+        c.get_merge_options(
+            repositoryName="merges",
+            sourceCommitSpecifier="conflict",
+            destinationCommitSpecifier="main",
+        )["mergeOptions"]
+        == []
+    )
+    expect(
+        "MergeOptionRequiredException",
+        c.get_merge_conflicts,
+        repositoryName="merges",
+        sourceCommitSpecifier="conflict",
+        destinationCommitSpecifier="main",
+        mergeOption="",
+    )
+    expect(
+        "CommitDoesNotExistException",
+        c.get_merge_options,
+        repositoryName="merges",
+        sourceCommitSpecifier="nope",
+        destinationCommitSpecifier="main",
+    )
+    expect(
+        "ManualMergeRequiredException",
+        c.merge_pull_request_by_three_way,
+        pullRequestId=pr["pullRequestId"],
+        repositoryName="merges",
+    )
+    expect(
+        "InvalidConflictResolutionStrategyException",
+        c.merge_pull_request_by_three_way,
+        pullRequestId=pr["pullRequestId"],
+        repositoryName="merges",
+        conflictResolutionStrategy="FLIP_A_COIN",
+    )
+    c.merge_pull_request_by_squash(
+        pullRequestId=pr["pullRequestId"],
+        repositoryName="merges",
+        conflictResolutionStrategy="ACCEPT_SOURCE",
+    )
+    git("fetch", "-q", "origin", cwd=work)
+    assert git("show", "origin/main:shared.txt", cwd=work) == "theirs"
+
+
+def test_comments_group_by_commits_and_page(cc):
+    c = cc()
+    pr = by_title(c, "Anyone may approve")
+    t = pr["pullRequestTargets"][0]
+    key = {
+        "pullRequestId": pr["pullRequestId"],
+        "repositoryName": "reviews",
+        "beforeCommitId": t["destinationCommit"],
+        "afterCommitId": t["sourceCommit"],
+    }
+    first = c.post_comment_for_pull_request(**key, content="Looks good")
+    assert (
+        first["comment"]["authorArn"].endswith("/alice")
+        and first["comment"]["reactionCounts"] == {}
+    )
+    c.post_comment_for_pull_request(
+        **key,
+        content="One nit",
+        location={
+            "filePath": "notes/feature-b.md",
+            "filePosition": 1,
+            "relativeFileVersion": "AFTER",
+        },
+    )
+    c.post_comment_for_pull_request(**key, content="And another")
+    groups = [
+        g
+        for page in c.get_paginator("get_comments_for_pull_request").paginate(
+            pullRequestId=pr["pullRequestId"], PaginationConfig={"PageSize": 1}
+        )
+        for g in page["commentsForPullRequestData"]
+    ]
+    assert [[x["content"] for x in g["comments"]] for g in groups] == [
+        ["Looks good", "And another"],
+        ["One nit"],
+    ]
+    assert groups[1]["location"]["filePath"] == "notes/feature-b.md"
+    expect("CommentContentRequiredException", c.post_comment_for_pull_request, **key, content="")
+    expect(
+        "BeforeCommitIdAndAfterCommitIdAreSameException",
+        c.post_comment_for_pull_request,
+        **dict(key, beforeCommitId=t["sourceCommit"]),
+        content="x",
+    )
+    expect(
+        "InvalidCommitIdException",
+        c.post_comment_for_pull_request,
+        **dict(key, afterCommitId="xyz"),
+        content="x",
+    )
+    expect(
+        "RepositoryNotAssociatedWithPullRequestException",
+        c.post_comment_for_pull_request,
+        **dict(key, repositoryName="merges"),
+        content="x",
+    )

@@ -59,6 +59,21 @@ struct Pr {
     /// (revision, overrider) while the rules are overridden.
     overridden: Option<(String, String)>,
     events: Vec<Value>,
+    /// `mergeMetadata` once merged.
+    merged: Option<Value>,
+    comments: Vec<Comment>,
+}
+
+#[derive(Clone)]
+struct Comment {
+    id: String,
+    content: String,
+    author: String,
+    created: f64,
+    before: String,
+    after: String,
+    location: Option<Value>,
+    token: String,
 }
 
 #[derive(Clone)]
@@ -266,7 +281,7 @@ impl Pr {
                 "destinationCommit": self.dest_commit,
                 "sourceCommit": self.source_commit,
                 "mergeBase": self.merge_base,
-                "mergeMetadata": {"isMerged": false},
+                "mergeMetadata": self.merged.clone().unwrap_or(json!({"isMerged": false})),
             }],
             "clientRequestToken": self.token,
             "revisionId": self.revision,
@@ -368,6 +383,13 @@ pub const OPERATIONS: &[&str] = &[
     "UpdatePullRequestDescription",
     "CreatePullRequestApprovalRule",
     "OverridePullRequestApprovalRules",
+    "MergePullRequestByFastForward",
+    "MergePullRequestBySquash",
+    "MergePullRequestByThreeWay",
+    "GetMergeOptions",
+    "GetMergeConflicts",
+    "PostCommentForPullRequest",
+    "GetCommentsForPullRequest",
 ];
 
 fn str_field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
@@ -596,6 +618,8 @@ async fn seed(app: &App, scope: &Scope) -> Result<(), AwsError> {
             rules,
             approvals: HashMap::from([(revision, approvers)]),
             overridden: None,
+            merged: None,
+            comments: vec![],
             events: vec![json!({
                 "eventDate": at,
                 "pullRequestEventType": "PULL_REQUEST_CREATED",
@@ -1092,6 +1116,12 @@ pub async fn handle(
             })?;
             None
         }
+        "MergePullRequestByFastForward"
+        | "MergePullRequestBySquash"
+        | "MergePullRequestByThreeWay" => Some(merge(app, &scope, &me, op, &v).await?),
+        "GetMergeOptions" | "GetMergeConflicts" => Some(merge_check(app, &scope, op, &v).await?),
+        "PostCommentForPullRequest" => Some(post_comment(app, &scope, &me, &v)?),
+        "GetCommentsForPullRequest" => Some(comments(app, &scope, &v)?),
         _ => {
             return Err(cc(
                 "UnknownOperationException",
@@ -1234,6 +1264,8 @@ async fn create(app: &App, scope: &Scope, me: &str, v: &Value) -> Result<Value, 
         approvals: HashMap::new(),
         overridden: None,
         events: vec![],
+        merged: None,
+        comments: vec![],
     };
     app.pulls.with(scope, |n| {
         if n.prs.values().filter(|p| p.open && p.repo == repo).count() >= 1000 {
@@ -1259,6 +1291,565 @@ async fn create(app: &App, scope: &Scope, me: &str, v: &Value) -> Result<Value, 
         n.prs.insert(pr.id, pr);
         Ok(out)
     })
+}
+
+fn valid_commit_id(c: &str) -> bool {
+    c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `conflictDetailLevel` and `conflictResolutionStrategy`, checked; returns the `-X` option the
+/// strategy stands for (`None`: conflicts stay conflicts).
+fn merge_strategy(v: &Value) -> Result<Option<&'static str>, AwsError> {
+    match opt_str(v, "conflictDetailLevel")? {
+        None | Some("FILE_LEVEL" | "LINE_LEVEL") => {}
+        Some(_) => {
+            return Err(cc(
+                "InvalidConflictDetailLevelException",
+                "The specified conflict detail level is not valid.",
+            ));
+        }
+    }
+    match opt_str(v, "conflictResolutionStrategy")? {
+        None | Some("NONE" | "AUTOMERGE") => Ok(None),
+        Some("ACCEPT_SOURCE") => Ok(Some("theirs")),
+        Some("ACCEPT_DESTINATION") => Ok(Some("ours")),
+        Some(_) => Err(cc(
+            "InvalidConflictResolutionStrategyException",
+            "The specified conflict resolution strategy is not valid.",
+        )),
+    }
+}
+
+/// A three-way merge of `source` into `dest` as git does it: the tree, and the conflicted paths.
+async fn merge_tree(
+    dir: &Path,
+    dest: &str,
+    source: &str,
+    favour: Option<&str>,
+) -> Result<(String, Vec<String>), AwsError> {
+    let mut args = vec!["merge-tree", "--write-tree", "--name-only", "--no-messages"];
+    let x;
+    if let Some(f) = favour {
+        x = format!("-X{f}");
+        args.push(&x);
+    }
+    args.extend([dest, source]);
+    let out = tokio::process::Command::new("git")
+        .args(&args)
+        .env("GIT_DIR", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .await
+        .map_err(|e| cc("InternalFailure", format!("git merge-tree: {e}")))?;
+    // 0: clean, 1: conflicts; anything else is a failure of git itself.
+    if !matches!(out.status.code(), Some(0 | 1)) {
+        return Err(cc(
+            "InternalFailure",
+            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let tree = lines.next().unwrap_or_default().to_owned();
+    let conflicts: Vec<String> = lines.filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    Ok((tree, conflicts))
+}
+
+async fn is_ancestor(dir: &Path, a: &str, b: &str) -> bool {
+    tokio::process::Command::new("git")
+        .args(["merge-base", "--is-ancestor", a, b])
+        .env("GIT_DIR", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .await
+        .is_ok_and(|s| s.success())
+}
+
+fn manual_merge() -> AwsError {
+    cc(
+        "ManualMergeRequiredException",
+        "The pull request cannot be merged automatically into the destination branch. You must manually merge the branches and resolve any conflicts.",
+    )
+}
+
+/// MergePullRequestByFastForward, BySquash and ByThreeWay (PROTOCOL.md §11.2.3).
+async fn merge(app: &App, scope: &Scope, me: &str, op: &str, v: &Value) -> Result<Value, AwsError> {
+    let id = pr_id(v)?;
+    let repo = check_repository_name(opt_str(v, "repositoryName")?)?.to_owned();
+    let wanted = opt_str(v, "sourceCommitId")?;
+    if wanted.is_some_and(|c| !valid_commit_id(c)) {
+        return Err(cc(
+            "InvalidCommitIdException",
+            "The specified commit ID is not valid.",
+        ));
+    }
+    let (option, favour) = match op {
+        "MergePullRequestByFastForward" => ("FAST_FORWARD_MERGE", None),
+        "MergePullRequestBySquash" => ("SQUASH_MERGE", merge_strategy(v)?),
+        _ => ("THREE_WAY_MERGE", merge_strategy(v)?),
+    };
+    if opt_str(v, "email")?.is_some_and(|e| !e.contains('@')) {
+        return Err(cc(
+            "InvalidEmailException",
+            "The specified email address either contains one or more characters that are not allowed, or it exceeds the maximum number of characters allowed for an email address.",
+        ));
+    }
+    if opt_str(v, "authorName")?.is_some_and(|n| n.chars().count() > 1024) {
+        return Err(cc(
+            "NameLengthExceededException",
+            "The user name is not valid because it has exceeded the character limit for author names.",
+        ));
+    }
+    if opt_str(v, "commitMessage")?.is_some_and(|m| m.len() > 100 * 1024) {
+        return Err(cc(
+            "CommitMessageLengthExceededException",
+            "The commit message is too long. Provide a shorter string.",
+        ));
+    }
+    if app
+        .state
+        .repository(scope.0, &scope.1, &scope.2, &repo)
+        .is_none()
+    {
+        return Err(repository_missing(&repo));
+    }
+    let pr = app.pulls.with_pr(scope, id, |p| Ok(p.clone()))?;
+    if pr.repo != repo {
+        return Err(cc(
+            "RepositoryNotAssociatedWithPullRequestException",
+            "The repository does not contain any pull requests with that pull request ID. Use GetPullRequest to verify the correct repository name for the pull request ID.",
+        ));
+    }
+    if !pr.open {
+        return Err(closed());
+    }
+    if !pr.overridden_now() && !pr.evaluate().1.is_empty() {
+        return Err(cc(
+            "PullRequestApprovalRulesNotSatisfiedException",
+            "The pull request cannot be merged because one or more approval rules applied to the pull request have conditions that have not been met.",
+        ));
+    }
+    let Some((dir, _)) = repo_dir(app, scope, &repo).await? else {
+        return Err(repository_missing(&repo));
+    };
+    let gone = |r: &str| {
+        cc(
+            "ReferenceDoesNotExistException",
+            format!("The specified reference {r} does not exist."),
+        )
+    };
+    let source = tip(&dir, &pr.source_ref)
+        .await
+        .ok_or_else(|| gone(&pr.source_ref))?;
+    let dest = tip(&dir, &pr.dest_ref)
+        .await
+        .ok_or_else(|| gone(&pr.dest_ref))?;
+    if wanted.is_some_and(|w| w != source) {
+        return Err(cc(
+            "TipOfSourceReferenceIsDifferentException",
+            "The tip of the source branch in the destination repository does not match the tip of the source branch specified in your request. The pull request might have been updated. Make sure that you have the latest changes.",
+        ));
+    }
+    let new_tip = if option == "FAST_FORWARD_MERGE" {
+        if !is_ancestor(&dir, &dest, &source).await {
+            return Err(manual_merge());
+        }
+        source.clone()
+    } else {
+        let (tree, conflicts) = merge_tree(&dir, &dest, &source, favour).await?;
+        if !conflicts.is_empty() {
+            return Err(manual_merge());
+        }
+        let user = me.rsplit('/').next().unwrap_or("codecommit");
+        let name = opt_str(v, "authorName")?.unwrap_or(user).to_owned();
+        let email = opt_str(v, "email")?
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{user}@users.codecommit.invalid"));
+        // [inferred] AWS's default message is not documented.
+        let message = opt_str(v, "commitMessage")?
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("Merge pull request {}: {}", pr.id, pr.title));
+        let mut args = vec!["commit-tree", tree.as_str(), "-p", dest.as_str()];
+        if option == "THREE_WAY_MERGE" {
+            args.extend(["-p", source.as_str()]);
+        }
+        args.extend(["-m", message.as_str()]);
+        let out = tokio::process::Command::new("git")
+            .args(&args)
+            .env("GIT_DIR", &dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", &name)
+            .env("GIT_AUTHOR_EMAIL", &email)
+            .env("GIT_COMMITTER_NAME", &name)
+            .env("GIT_COMMITTER_EMAIL", &email)
+            .output()
+            .await
+            .map_err(|e| cc("InternalFailure", format!("git commit-tree: {e}")))?;
+        if !out.status.success() {
+            return Err(cc(
+                "InternalFailure",
+                String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            ));
+        }
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    // Compare-and-swap: a push that moved the destination meanwhile wins.
+    if git(&dir, &["update-ref", &pr.dest_ref, &new_tip, &dest])
+        .await
+        .is_none()
+    {
+        return Err(cc(
+            "ConcurrentReferenceUpdateException",
+            "The merge cannot be completed because the target branch has been modified. Another user might have modified the target branch while the merge was in progress. Wait a few minutes, and then try again.",
+        ));
+    }
+    let key: RepoKey = (scope.0, scope.1.clone(), scope.2.clone(), repo.clone());
+    app.state.touch_repository(&key);
+    let out = app.pulls.with_pr(scope, id, |p| {
+        let meta = json!({
+            "isMerged": true,
+            "mergedBy": me,
+            "mergeCommitId": new_tip,
+            "mergeOption": option,
+        });
+        p.merged = Some(meta.clone());
+        p.dest_commit = new_tip.clone();
+        p.source_commit = source.clone();
+        let dest_ref = p.dest_ref.clone();
+        p.event(
+            "PULL_REQUEST_MERGE_STATE_CHANGED",
+            me,
+            (
+                "pullRequestMergedStateChangedEventMetadata",
+                json!({"repositoryName": p.repo, "destinationReference": dest_ref, "mergeMetadata": meta}),
+            ),
+        );
+        p.close(me);
+        Ok(json!({"pullRequest": p.to_json()}))
+    })?;
+    // Other pull requests into the same branch see its new tip.
+    after_push(app, &key, &dir).await;
+    Ok(out)
+}
+
+/// GetMergeOptions and GetMergeConflicts between two commit specifiers.
+async fn merge_check(app: &App, scope: &Scope, op: &str, v: &Value) -> Result<Value, AwsError> {
+    let repo = check_repository_name(opt_str(v, "repositoryName")?)?.to_owned();
+    let spec = |k: &str| -> Result<String, AwsError> {
+        opt_str(v, k)?
+            .map(str::to_owned)
+            .ok_or_else(|| cc("CommitRequiredException", "A commit was not specified."))
+    };
+    let dest_spec = spec("destinationCommitSpecifier")?;
+    let source_spec = spec("sourceCommitSpecifier")?;
+    let merge_option = if op == "GetMergeConflicts" {
+        match opt_str(v, "mergeOption")? {
+            None => {
+                return Err(cc(
+                    "MergeOptionRequiredException",
+                    "A merge option or stategy is required.",
+                ));
+            }
+            Some(o @ ("FAST_FORWARD_MERGE" | "SQUASH_MERGE" | "THREE_WAY_MERGE")) => Some(o),
+            Some(_) => {
+                return Err(cc(
+                    "InvalidMergeOptionException",
+                    "The specified merge option is not valid for this operation. Not all merge strategies are supported for all operations.",
+                ));
+            }
+        }
+    } else {
+        None
+    };
+    if op == "GetMergeConflicts" {
+        match v.get("maxConflictFiles") {
+            None | Some(Value::Null) => {}
+            Some(n) if n.as_u64().is_some_and(|n| n >= 1) => {}
+            Some(_) => {
+                return Err(cc(
+                    "InvalidMaxConflictFilesException",
+                    "The specified value for the number of conflict files to return is not valid.",
+                ));
+            }
+        }
+        start_of(v, usize::MAX)?;
+    }
+    let favour = merge_strategy(v)?;
+    let Some((dir, _)) = repo_dir(app, scope, &repo).await? else {
+        return Err(repository_missing(&repo));
+    };
+    let resolve = |s: String| {
+        let dir = dir.clone();
+        async move {
+            let r = if s.starts_with("refs/") || valid_commit_id(&s) || s == "HEAD" {
+                s.clone()
+            } else {
+                format!("refs/heads/{s}")
+            };
+            match tip(&dir, &r).await {
+                Some(c) => Ok(c),
+                None => match tip(&dir, &s).await {
+                    Some(c) => Ok(c),
+                    None => Err(cc(
+                        "CommitDoesNotExistException",
+                        format!(
+                            "The specified commit {s} does not exist or no longer exists in the repository."
+                        ),
+                    )),
+                },
+            }
+        }
+    };
+    let dest = resolve(dest_spec).await?;
+    let source = resolve(source_spec).await?;
+    let base = git(&dir, &["merge-base", &source, &dest])
+        .await
+        .unwrap_or_default();
+    let fast_forward = is_ancestor(&dir, &dest, &source).await;
+    let (_, conflicts) = merge_tree(&dir, &dest, &source, favour).await?;
+    if op == "GetMergeOptions" {
+        let mut options = vec![];
+        if fast_forward {
+            options.push("FAST_FORWARD_MERGE");
+        }
+        if conflicts.is_empty() {
+            options.extend(["SQUASH_MERGE", "THREE_WAY_MERGE"]);
+        }
+        return Ok(json!({
+            "mergeOptions": options,
+            "sourceCommitId": source,
+            "destinationCommitId": dest,
+            "baseCommitId": base,
+        }));
+    }
+    let (mergeable, list) = if merge_option == Some("FAST_FORWARD_MERGE") {
+        // Always empty for fast-forward (model).
+        (fast_forward, vec![])
+    } else {
+        let both = |x: Value| json!({"source": x, "destination": x, "base": x});
+        let list: Vec<Value> = conflicts
+            .iter()
+            .map(|path| {
+                json!({
+                    "filePath": path,
+                    "numberOfConflicts": 1,
+                    "isBinaryFile": both(json!(false)),
+                    "fileModes": both(json!("NORMAL")),
+                    "objectTypes": both(json!("FILE")),
+                    "contentConflict": true,
+                    "fileModeConflict": false,
+                    "objectTypeConflict": false,
+                    "mergeOperations": {"source": "M", "destination": "M"},
+                })
+            })
+            .collect();
+        (conflicts.is_empty(), list)
+    };
+    let max = v
+        .get("maxConflictFiles")
+        .and_then(Value::as_u64)
+        .unwrap_or(100) as usize;
+    let (list, next) = page(&list, start_of(v, list.len())?, max);
+    let mut out = json!({
+        "mergeable": mergeable,
+        "destinationCommitId": dest,
+        "sourceCommitId": source,
+        "baseCommitId": base,
+        "conflictMetadataList": list,
+    });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok(out)
+}
+
+/// PostCommentForPullRequest: a comment on the pull request's changes (`location`: on a line).
+fn post_comment(app: &App, scope: &Scope, me: &str, v: &Value) -> Result<Value, AwsError> {
+    let id = pr_id(v)?;
+    let repo = check_repository_name(opt_str(v, "repositoryName")?)?.to_owned();
+    let commit = |k: &str| -> Result<String, AwsError> {
+        let c = opt_str(v, k)?.ok_or_else(|| {
+            cc(
+                "CommitIdRequiredException",
+                "A commit ID was not specified.",
+            )
+        })?;
+        if !valid_commit_id(c) {
+            return Err(cc(
+                "InvalidCommitIdException",
+                "The specified commit ID is not valid.",
+            ));
+        }
+        Ok(c.to_owned())
+    };
+    let before = commit("beforeCommitId")?;
+    let after = commit("afterCommitId")?;
+    if before == after {
+        return Err(cc(
+            "BeforeCommitIdAndAfterCommitIdAreSameException",
+            "The before commit ID and the after commit ID are the same, which is not valid. The before commit ID and the after commit ID must be different commit IDs.",
+        ));
+    }
+    let content = opt_str(v, "content")?.ok_or_else(|| cc("CommentContentRequiredException", "The comment is empty. You must provide some content for a comment. The content cannot be null."))?;
+    if content.chars().count() > 10_240 {
+        return Err(cc(
+            "CommentContentSizeLimitExceededException",
+            "The comment is too large. Comments are limited to 10,240 characters.",
+        ));
+    }
+    let location = match v.get("location") {
+        None | Some(Value::Null) => None,
+        Some(l) => {
+            if l.get("filePath")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                return Err(cc(
+                    "PathRequiredException",
+                    "The folderPath for a location cannot be null.",
+                ));
+            }
+            if l.get("relativeFileVersion")
+                .is_some_and(|r| r != "BEFORE" && r != "AFTER")
+            {
+                return Err(cc(
+                    "InvalidRelativeFileVersionEnumException",
+                    "Either the enum is not in a valid format, or the specified file version enum is not valid in respect to the current file version.",
+                ));
+            }
+            if l.get("filePosition")
+                .is_some_and(|p| p.as_i64().is_none_or(|p| p < 0))
+            {
+                return Err(cc(
+                    "InvalidFilePositionException",
+                    "The position is not valid. Make sure that the line number exists in the version of the file you want to comment on.",
+                ));
+            }
+            Some(l.clone())
+        }
+    };
+    let token = opt_str(v, "clientRequestToken")?
+        .unwrap_or_default()
+        .to_owned();
+    if app
+        .state
+        .repository(scope.0, &scope.1, &scope.2, &repo)
+        .is_none()
+    {
+        return Err(repository_missing(&repo));
+    }
+    app.pulls.with_pr(scope, id, |p| {
+        if p.repo != repo {
+            return Err(cc("RepositoryNotAssociatedWithPullRequestException", "The repository does not contain any pull requests with that pull request ID. Use GetPullRequest to verify the correct repository name for the pull request ID."));
+        }
+        if !token.is_empty()
+            && let Some(c) = p.comments.iter().find(|c| c.token == token)
+        {
+            if c.content != content || c.before != before || c.after != after {
+                return Err(cc("IdempotencyParameterMismatchException", "The client request token is not valid. Either the token is not in a valid format, or the token has been used in a previous request and cannot be reused."));
+            }
+            return Ok(comment_answer(p, c));
+        }
+        let c = Comment {
+            id: uuid(),
+            content: content.to_owned(),
+            author: me.to_owned(),
+            created: now(),
+            before,
+            after,
+            location,
+            token,
+        };
+        p.last_activity = c.created;
+        let out = comment_answer(p, &c);
+        p.comments.push(c);
+        Ok(out)
+    })
+}
+
+fn comment_json(c: &Comment) -> Value {
+    json!({
+        "commentId": c.id,
+        "content": c.content,
+        "creationDate": c.created,
+        "lastModifiedDate": c.created,
+        "authorArn": c.author,
+        "deleted": false,
+        "clientRequestToken": c.token,
+        "callerReactions": [],
+        "reactionCounts": {},
+    })
+}
+
+fn comment_answer(p: &Pr, c: &Comment) -> Value {
+    let mut out = json!({
+        "repositoryName": p.repo,
+        "pullRequestId": p.id.to_string(),
+        "beforeCommitId": c.before,
+        "afterCommitId": c.after,
+        "comment": comment_json(c),
+    });
+    if let Some(l) = &c.location {
+        out["location"] = l.clone();
+    }
+    out
+}
+
+/// GetCommentsForPullRequest: comments grouped by (before, after, location).
+fn comments(app: &App, scope: &Scope, v: &Value) -> Result<Value, AwsError> {
+    let id = pr_id(v)?;
+    let repo = opt_str(v, "repositoryName")?;
+    let before = opt_str(v, "beforeCommitId")?;
+    let after = opt_str(v, "afterCommitId")?;
+    if repo.is_some() != after.is_some() || before.is_some() && after.is_none() {
+        return Err(cc(
+            "CommitIdRequiredException",
+            "A commit ID was not specified.",
+        ));
+    }
+    if let Some(r) = repo {
+        check_repository_name(Some(r))?;
+    }
+    let max = max_results(v, 100, 500)?;
+    let groups = app.pulls.with_pr(scope, id, |p| {
+        if repo.is_some_and(|r| r != p.repo) {
+            return Err(cc("RepositoryNotAssociatedWithPullRequestException", "The repository does not contain any pull requests with that pull request ID. Use GetPullRequest to verify the correct repository name for the pull request ID."));
+        }
+        let mut groups: Vec<(String, Value)> = vec![];
+        for c in p
+            .comments
+            .iter()
+            .filter(|c| before.is_none_or(|b| c.before == b) && after.is_none_or(|a| c.after == a))
+        {
+            let key = format!("{}|{}|{}", c.before, c.after, c.location.clone().unwrap_or_default());
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, g)) => g["comments"].as_array_mut().expect("array").push(comment_json(c)),
+                None => {
+                    let mut g = json!({
+                        "pullRequestId": p.id.to_string(),
+                        "repositoryName": p.repo,
+                        "beforeCommitId": c.before,
+                        "afterCommitId": c.after,
+                        "comments": [comment_json(c)],
+                    });
+                    if let Some(l) = &c.location {
+                        g["location"] = l.clone();
+                    }
+                    groups.push((key, g));
+                }
+            }
+        }
+        Ok(groups.into_iter().map(|(_, g)| g).collect::<Vec<_>>())
+    })?;
+    let (groups, next) = page(&groups, start_of(v, groups.len())?, max);
+    let mut out = json!({"commentsForPullRequestData": groups});
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok(out)
 }
 
 /// After a push to a repository: an open pull request whose source branch moved gets a new
@@ -1403,6 +1994,8 @@ mod tests {
             approvals: HashMap::new(),
             overridden: None,
             events: vec![],
+            merged: None,
+            comments: vec![],
         };
         assert_eq!(pr.evaluate().0.len(), 0);
         pr.approvals.insert(

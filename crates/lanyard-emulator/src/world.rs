@@ -29,6 +29,13 @@ pub const CODECOMMIT_ACTIONS: &[&str] = &[
     "UpdatePullRequestDescription",
     "CreatePullRequestApprovalRule",
     "OverridePullRequestApprovalRules",
+    "MergePullRequestByFastForward",
+    "MergePullRequestBySquash",
+    "MergePullRequestByThreeWay",
+    "GetMergeOptions",
+    "GetMergeConflicts",
+    "PostCommentForPullRequest",
+    "GetCommentsForPullRequest",
 ];
 
 /// The 29 regions CodeCommit is offered in (PROTOCOL.md §7.3).
