@@ -814,6 +814,7 @@ pub(crate) fn emulator_endpoints(emu: &lanyard_emulator::Emulator) -> sso::Endpo
         oidc: url.clone(),
         portal: url.clone(),
         codecommit: url.clone(),
+        sts: url.clone(),
         signin: url,
         git_host: Some(emu.https_url.trim_start_matches("https://").to_owned()),
         git_ca_file: Some(emu.ca_file.clone()),

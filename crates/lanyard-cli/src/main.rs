@@ -16,6 +16,7 @@ use lanyard_core::{Error, ErrorCode, Lanyard, Paths, view::AppInfo};
 use tokio_util::sync::CancellationToken;
 
 mod creds;
+mod prs;
 mod repos;
 mod secrets;
 
@@ -159,6 +160,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Open pull requests across your accounts and regions: those awaiting your approval, then
+    /// yours (revalidated incrementally; --cached shows the last answer without a call).
+    Prs {
+        /// The sso-session (default: every identity).
+        #[arg(long)]
+        session: Option<String>,
+        /// Every open pull request you can read, not only those that concern you.
+        #[arg(long)]
+        all: bool,
+        /// Show the last answer without calling AWS.
+        #[arg(long)]
+        cached: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One pull request: show, approve or merge it. ID is `ID`, `REPOSITORY/ID` or
+    /// `ACCOUNT/REPOSITORY/ID` as `lanyard prs` lists it.
+    Pr {
+        #[command(subcommand)]
+        action: PrAction,
+    },
     /// Clone a CodeCommit repository: PROFILE/REPO, or REPO when its name is unique.
     Clone {
         /// `acme-dev/Developer/payments-api` (a profile, then the repository) or `payments-api`.
@@ -234,6 +257,41 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum PrAction {
+    /// Title, branches, author, age and approvals.
+    Show {
+        /// The pull request.
+        id: String,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve the revision `lanyard prs` showed you (refused if it has new commits since).
+    Approve {
+        /// The pull request.
+        id: String,
+        /// Take your approval back.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Merge it (refused, with the reason, while its approval rules are not satisfied).
+    Merge {
+        /// The pull request.
+        id: String,
+        /// How: fast-forward, squash, or a merge commit.
+        #[arg(long, value_enum, default_value = "three-way")]
+        strategy: StrategyArg,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StrategyArg {
+    Ff,
+    Squash,
+    ThreeWay,
 }
 
 fn main() -> ExitCode {
@@ -902,6 +960,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 json,
             )
             .await?;
+        }
+        Command::Prs {
+            session,
+            all,
+            cached,
+            json,
+        } => {
+            prs::list(
+                &service(paths.clone()),
+                session.as_deref(),
+                all,
+                cached,
+                json,
+            )
+            .await?;
+        }
+        Command::Pr { action } => {
+            let svc = service(paths.clone());
+            match action {
+                PrAction::Show { id, json } => prs::show(&svc, &id, json).await?,
+                PrAction::Approve { id, revoke } => prs::approve(&svc, &id, revoke).await?,
+                PrAction::Merge { id, strategy } => {
+                    let strategy = match strategy {
+                        StrategyArg::Ff => lanyard_core::codecommit::prs::Strategy::FastForward,
+                        StrategyArg::Squash => lanyard_core::codecommit::prs::Strategy::Squash,
+                        StrategyArg::ThreeWay => lanyard_core::codecommit::prs::Strategy::ThreeWay,
+                    };
+                    prs::merge(&svc, &id, strategy).await?
+                }
+            }
         }
         Command::Clone {
             target,

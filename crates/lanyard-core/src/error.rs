@@ -188,6 +188,14 @@ pub enum Error {
         /// What went wrong and what to do.
         reason: String,
     },
+    /// A pull request action AWS refused for a reason the user can act on.
+    #[error("pull request {id}: {reason}")]
+    PullRequest {
+        /// `account/repository/id`.
+        id: String,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// AWS answered with an error Lanyard does not handle specially.
     #[error("{op} for {session} failed: {code}: {message}")]
     Aws {
@@ -246,6 +254,7 @@ impl Error {
             | Error::Git { .. }
             | Error::Console { .. }
             | Error::Credentials { .. }
+            | Error::PullRequest { .. }
             | Error::Aws { .. } => ErrorCode::Unknown,
         }
     }

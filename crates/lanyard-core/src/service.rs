@@ -181,6 +181,70 @@ impl Lanyard {
         .await
     }
 
+    /// Revalidates an identity's pull requests over its repositories (scanned first when never
+    /// scanned), reusing the cached inbox for everything unchanged.
+    pub async fn pull_requests(
+        &self,
+        identity: &Identity,
+    ) -> Result<(codecommit::prs::Inbox, codecommit::prs::InboxStats)> {
+        let inventory = match codecommit::inventory::cached(&self.ctx, &identity.session) {
+            Some(inv) => inv,
+            None => {
+                let regions = self.scan_regions(identity, &[]);
+                self.scan_repositories(identity, InventoryOptions::new(regions), &|_| {})
+                    .await?
+            }
+        };
+        codecommit::prs::revalidate(
+            &self.ctx,
+            identity,
+            &inventory,
+            self.limiter(&identity.session),
+            self.role_creds.clone(),
+            codecommit::prs::cached(&self.ctx, &identity.session),
+        )
+        .await
+    }
+
+    /// The role credentials a pull request is read (and acted on) with.
+    async fn pull_request_credentials(
+        &self,
+        p: &codecommit::prs::PullRequest,
+    ) -> Result<(Identity, codecommit::RoleCredentials)> {
+        let identity = self.identity(&p.session)?;
+        let creds = self
+            .role_creds
+            .get(
+                &self.ctx,
+                &identity,
+                &p.account_id,
+                &p.role_name,
+                &self.limiter(&p.session),
+            )
+            .await?;
+        Ok((identity, creds))
+    }
+
+    /// Approves a pull request's revision as the user saw it (or revokes the approval).
+    pub async fn approve_pull_request(
+        &self,
+        p: &codecommit::prs::PullRequest,
+        revoke: bool,
+    ) -> Result<()> {
+        let (identity, creds) = self.pull_request_credentials(p).await?;
+        codecommit::prs::approve(&self.ctx, &identity, &creds, p, revoke).await
+    }
+
+    /// Merges a pull request at the source commit the user saw; returns the new destination tip.
+    pub async fn merge_pull_request(
+        &self,
+        p: &codecommit::prs::PullRequest,
+        strategy: codecommit::prs::Strategy,
+    ) -> Result<String> {
+        let (identity, creds) = self.pull_request_credentials(p).await?;
+        codecommit::prs::merge(&self.ctx, &identity, &creds, p, strategy).await
+    }
+
     /// A profile of the AWS config, as the credential commands read it (process loops refused).
     pub fn profile_spec(&self, profile: &str) -> Result<ProfileSpec> {
         credentials::read_profile(&self.ctx.paths.aws_config_file, profile, "")

@@ -22,6 +22,8 @@ pub struct Endpoints {
     pub portal: Option<String>,
     /// CodeCommit API (`codecommit.{region}.amazonaws.com` when `None`).
     pub codecommit: Option<String>,
+    /// STS, for GetCallerIdentity with role credentials (`sts.{region}.amazonaws.com` when `None`).
+    pub sts: Option<String>,
     /// CodeCommit's git host, `host[:port]` (`CODE_COMMIT_ENDPOINT`, as git-remote-codecommit reads it).
     pub git_host: Option<String>,
     /// The console federation endpoint's base (`AWS_ENDPOINT_URL_SIGNIN`; `signin.aws.amazon.com` when `None`).
@@ -154,6 +156,12 @@ impl Endpoints {
                     .or_else(|| service(&["codecommit"]))
                     .or_else(fallback),
             ),
+            sts: checked(
+                "STS",
+                var("AWS_ENDPOINT_URL_STS")
+                    .or_else(|| service(&["sts"]))
+                    .or_else(fallback),
+            ),
             signin: checked(
                 "sign-in",
                 var("AWS_ENDPOINT_URL_SIGNIN").or_else(|| service(&["signin"])),
@@ -181,6 +189,23 @@ impl Endpoints {
         self.codecommit.clone().unwrap_or_else(|| {
             sdk_endpoint!(aws_sdk_codecommit, self, region)
                 .unwrap_or_else(|| format!("https://codecommit.{region}.{}", dns_suffix(region)))
+        })
+    }
+
+    /// The STS URL for a region (the override, else the SDK's resolver: regional endpoints).
+    pub fn sts_url(&self, region: &str) -> String {
+        self.sts.clone().unwrap_or_else(|| {
+            use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+            Params::builder()
+                .region(region)
+                .use_fips(self.use_fips)
+                .use_dual_stack(self.use_dual_stack)
+                .use_global_endpoint(false)
+                .build()
+                .ok()
+                .and_then(|p| ready(DefaultResolver::new().resolve_endpoint(&p)))
+                .map(|e| e.url().trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| format!("https://sts.{region}.{}", dns_suffix(region)))
         })
     }
 

@@ -22,6 +22,7 @@ pub async fn env_with(config: Config) -> Env {
         oidc: Some(emu.http_url.clone()),
         portal: Some(emu.http_url.clone()),
         codecommit: Some(emu.http_url.clone()),
+        sts: Some(emu.http_url.clone()),
         ca_bundle: Some(emu.ca_file.clone()),
         ..Default::default()
     };
