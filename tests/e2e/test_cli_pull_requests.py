@@ -4,6 +4,7 @@ classification by the rules' two pool forms, approve, a push that resets a revis
 import json
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from app import bin_dir
@@ -11,6 +12,7 @@ from conftest import (
     START_URL,
     VENV_BIN,
     client_env,
+    http,
     run,
     start_emulator,
 )
@@ -301,3 +303,39 @@ def test_merge_is_refused_until_the_rules_allow_then_moves_the_branch(setup):
     # `git pull` in the clone brings the merge.
     ok(git(env, "pull", "-q", "--ff-only", cwd=work))
     assert (work / "notes" / "bob-report.md").exists()
+
+
+def test_checkout_clones_fetches_and_tracks_the_source_branch(setup):
+    _, home, env = setup
+    ticket = inbox(env)["Ticket bot"]
+    out = ok(lanyard(env, "pr", "checkout", "hack/1"))
+    work = home / "src" / "acme-sandbox" / "hack"
+    assert f"on branch bot at {ticket['sourceCommit'][:12]}" in out, out
+    assert ok(git(env, "rev-parse", "HEAD", cwd=work)) == ticket["sourceCommit"]
+    assert ok(git(env, "rev-parse", "--abbrev-ref", "@{upstream}", cwd=work)) == "origin/bot"
+    assert ok(git(env, "remote", "get-url", "origin", cwd=work)).startswith(
+        "codecommit::us-east-1://"
+    )
+    ok(git(env, "pull", "-q", cwd=work))
+    # Again, with a local commit on the branch: it is kept, and said.
+    (work / "mine.txt").write_text("local\n")
+    ok(git(env, "add", "mine.txt", cwd=work))
+    ok(git(env, "commit", "-q", "-m", "local work", cwd=work))
+    mine = ok(git(env, "rev-parse", "HEAD", cwd=work))
+    again = lanyard(env, "pr", "checkout", "hack/1")
+    assert again.returncode == 0, again.stderr
+    assert ok(git(env, "rev-parse", "HEAD", cwd=work)) == mine
+
+
+def test_open_signs_in_to_the_console_on_the_pull_requests_page(setup):
+    _, _, env = setup
+    url = ok(lanyard(env, "pr", "open", "hack/1", "--print"))
+    dest = parse_qs(urlparse(url).query)["Destination"][0]
+    assert dest == (
+        "https://us-east-1.console.aws.amazon.com/codesuite/codecommit/repositories/hack"
+        "/pull-requests/1/details?region=us-east-1"
+    ), dest
+    page = http("GET", url)
+    assert page.status == 200, page.text
+    assert "Developer" in page.text  # the role that reads it
+    assert "pull-requests/1/details" in page.text and SANDBOX in page.text, page.text

@@ -277,6 +277,23 @@ enum PrAction {
         #[arg(long)]
         revoke: bool,
     },
+    /// Check out its source branch: clone the repository if needed, fetch the branch through
+    /// git-remote-codecommit and check out a local branch tracking it.
+    Checkout {
+        /// The pull request.
+        id: String,
+        /// The clone to use or make (default: <clone root>/<account>/<repo>).
+        #[arg(long)]
+        dest: Option<std::path::PathBuf>,
+    },
+    /// Open its page in the AWS console, signed in as the role that reads it.
+    Open {
+        /// The pull request.
+        id: String,
+        /// Print the sign-in URL instead (it signs anyone in for 15 minutes: treat it as a secret).
+        #[arg(long)]
+        print: bool,
+    },
     /// Merge it (refused, with the reason, while its approval rules are not satisfied).
     Merge {
         /// The pull request.
@@ -474,7 +491,7 @@ fn local(t: &str) -> String {
 }
 
 /// Whether this machine can show a browser (no display over SSH means no).
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     if cfg!(target_os = "linux") && env("DISPLAY").is_none() && env("WAYLAND_DISPLAY").is_none() {
         return false;
     }
@@ -981,6 +998,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match action {
                 PrAction::Show { id, json } => prs::show(&svc, &id, json).await?,
                 PrAction::Approve { id, revoke } => prs::approve(&svc, &id, revoke).await?,
+                PrAction::Checkout { id, dest } => prs::checkout(&svc, &id, dest).await?,
+                PrAction::Open { id, print } => prs::open(&svc, &id, print).await?,
                 PrAction::Merge { id, strategy } => {
                     let strategy = match strategy {
                         StrategyArg::Ff => lanyard_core::codecommit::prs::Strategy::FastForward,

@@ -244,3 +244,81 @@ pub async fn merge(svc: &Lanyard, target: &str, strategy: Strategy) -> anyhow::R
     );
     Ok(())
 }
+
+pub async fn checkout(
+    svc: &Lanyard,
+    target: &str,
+    dest: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use lanyard_core::codecommit::{Repository, clone};
+    let p = locate(svc, target).await?;
+    let dir = dest.clone().unwrap_or_else(|| {
+        clone::default_dest(
+            &crate::repos::clone_root(svc),
+            &p.account_name,
+            &p.account_id,
+            &p.repository,
+        )
+    });
+    if !dir.join(".git").exists() {
+        let identity = svc.identity(&p.session)?;
+        let repo = Repository {
+            session: p.session.clone(),
+            account_id: p.account_id.clone(),
+            account_name: p.account_name.clone(),
+            role_name: p.role_name.clone(),
+            region: p.region.clone(),
+            name: p.repository.clone(),
+            description: None,
+            default_branch: None,
+            last_modified: None,
+            clone_url_http: None,
+            arn: None,
+        };
+        let report =
+            crate::repos::clone_repository(svc, &identity, &repo, Some(dir.clone())).await?;
+        eprintln!("Cloned {} into {}.", p.repository, report.path);
+    }
+    let done = prs::checkout(&dir, &p)?;
+    println!(
+        "{}: on branch {} at {} in {}",
+        prs::label(&p),
+        done.branch,
+        done.commit.get(..12).unwrap_or(&done.commit),
+        done.path
+    );
+    if done.moved {
+        eprintln!(
+            "note: the branch has moved since Lanyard last looked; `lanyard prs` shows the new revision"
+        );
+    }
+    Ok(())
+}
+
+pub async fn open(svc: &Lanyard, target: &str, print: bool) -> anyhow::Result<()> {
+    let p = locate(svc, target).await?;
+    if !print && !crate::browser_available() {
+        bail!(
+            "no browser can be shown here (no display, or over SSH): run `lanyard pr open {target} --print` and open the URL in a browser"
+        );
+    }
+    let url = svc.pull_request_console_url(&p).await?;
+    if print {
+        println!("{}", url.expose());
+        return Ok(());
+    }
+    let open = |u: &str| webbrowser::open(u).is_ok();
+    lanyard_core::console::open_once(
+        &prs::label(&p),
+        &url,
+        &open,
+        std::time::Duration::from_secs(60),
+    )
+    .await?;
+    eprintln!(
+        "Opened {} in the AWS console as {}.",
+        prs::label(&p),
+        p.role_name
+    );
+    Ok(())
+}

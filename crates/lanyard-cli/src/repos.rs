@@ -245,8 +245,31 @@ pub async fn clone(
     dest: Option<PathBuf>,
     region: Option<&str>,
 ) -> anyhow::Result<()> {
-    let ctx = svc.ctx();
     let (identity, r) = locate(svc, target, region).await?;
+    let report = clone_repository(svc, &identity, &r, dest).await?;
+    println!(
+        "Cloned {} into {} (origin {}).",
+        r.name, report.path, report.remote_url
+    );
+    Ok(())
+}
+
+/// Where `lanyard clone` puts clones (`LANYARD_CLONE_ROOT`, else `~/codecommit`).
+pub fn clone_root(svc: &Lanyard) -> PathBuf {
+    std::env::var_os("LANYARD_CLONE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| clone::default_clone_root(&svc.ctx().paths))
+}
+
+/// Clones one repository of the inventory with progress, links the helper where git finds it.
+pub async fn clone_repository(
+    svc: &Lanyard,
+    identity: &Identity,
+    r: &Repository,
+    dest: Option<PathBuf>,
+) -> anyhow::Result<codecommit::CloneReport> {
+    let ctx = svc.ctx();
+    let identity = identity.clone();
     let accounts = accounts_of(svc, &identity).await?;
     let account = accounts
         .iter()
@@ -297,9 +320,7 @@ pub async fn clone(
             c.store(true, Ordering::Relaxed);
         }
     });
-    let root = std::env::var_os("LANYARD_CLONE_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| clone::default_clone_root(&ctx.paths));
+    let root = clone_root(svc);
     let result = clone::clone(
         ctx,
         &identity,
@@ -333,9 +354,5 @@ pub async fn clone(
             ctx.paths.aws_config_file.display()
         );
     }
-    println!(
-        "Cloned {} into {} (origin {}).",
-        r.name, report.path, report.remote_url
-    );
-    Ok(())
+    Ok(report)
 }

@@ -109,6 +109,15 @@ pub fn destination(region: &str) -> String {
     format!("https://{host}/console/home?region={region}")
 }
 
+/// A console page for a region: `path` (with its query) on the partition's console host.
+pub fn page(region: &str, path_and_query: &str) -> String {
+    let home = destination(region);
+    let host_end = home["https://".len()..]
+        .find('/')
+        .map_or(home.len(), |i| i + "https://".len());
+    format!("{}{path_and_query}", &home[..host_end])
+}
+
 /// `GET {base}/federation?Action=getSigninToken&Session=…`, then the `login` URL. No
 /// `SessionDuration`: the console session then lasts as long as the role credentials do (AWS
 /// refuses `SessionDuration` for some temporary credentials).
@@ -117,6 +126,17 @@ pub async fn signin_url(
     role: &ProfileRole,
     fallback_region: &str,
     creds: &RoleCredentials,
+) -> Result<Secret> {
+    signin_url_to(endpoints, role, fallback_region, creds, None).await
+}
+
+/// [`signin_url`], landing on `to` (a console page) instead of the region's home.
+pub async fn signin_url_to(
+    endpoints: &Endpoints,
+    role: &ProfileRole,
+    fallback_region: &str,
+    creds: &RoleCredentials,
+    to: Option<&str>,
 ) -> Result<Secret> {
     let region = role
         .region
@@ -156,7 +176,7 @@ pub async fn signin_url(
     Ok(Secret::new(format!(
         "{base}/federation?Action=login&Issuer={}&Destination={}&SigninToken={}",
         enc("https://github.com/lanyard-dev/lanyard"),
-        enc(&destination(&region)),
+        enc(&to.map_or_else(|| destination(&region), str::to_owned)),
         enc(token.expose())
     )))
 }

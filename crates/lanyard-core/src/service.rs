@@ -235,6 +235,29 @@ impl Lanyard {
         codecommit::prs::approve(&self.ctx, &identity, &creds, p, revoke).await
     }
 
+    /// A console sign-in URL, as the role that reads the pull request, landing on its page.
+    pub async fn pull_request_console_url(
+        &self,
+        p: &codecommit::prs::PullRequest,
+    ) -> Result<Secret> {
+        let (identity, creds) = self.pull_request_credentials(p).await?;
+        let role = crate::console::ProfileRole {
+            profile: codecommit::prs::label(p),
+            session: p.session.clone(),
+            account_id: p.account_id.clone(),
+            role_name: p.role_name.clone(),
+            region: Some(p.region.clone()),
+        };
+        crate::console::signin_url_to(
+            &self.ctx.endpoints,
+            &role,
+            &identity.region,
+            &creds,
+            Some(&codecommit::prs::console_page(p)),
+        )
+        .await
+    }
+
     /// Merges a pull request at the source commit the user saw; returns the new destination tip.
     pub async fn merge_pull_request(
         &self,

@@ -765,6 +765,124 @@ pub fn find<'a>(inboxes: &'a [Inbox], target: &str) -> Result<&'a PullRequest> {
     }
 }
 
+/// The pull request's page in the CodeCommit console.
+pub fn console_page(p: &PullRequest) -> String {
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    crate::console::page(
+        &p.region,
+        &format!(
+            "/codesuite/codecommit/repositories/{}/pull-requests/{}/details?region={}",
+            enc(&p.repository),
+            enc(&p.id),
+            p.region
+        ),
+    )
+}
+
+/// What [`checkout`] left in the work tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Checkout {
+    /// The work tree.
+    pub path: String,
+    /// The local branch, tracking `origin/<branch>`.
+    pub branch: String,
+    /// The commit checked out.
+    pub commit: String,
+    /// The source branch moved past the revision Lanyard last saw.
+    pub moved: bool,
+}
+
+fn git_in(dir: &std::path::Path, args: &[&str]) -> Result<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::Git {
+            repository: dir.display().to_string(),
+            reason: format!("cannot run git: {e}"),
+        })?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned());
+    }
+    Err(Error::Git {
+        repository: dir.display().to_string(),
+        reason: format!(
+            "git {} in {}: {}",
+            args.first().unwrap_or(&""),
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+    })
+}
+
+/// In a clone of the pull request's repository (its `origin` a `codecommit::` URL, so git goes
+/// through the helper): fetches the source branch and checks out a local branch tracking it.
+/// An existing local branch only fast-forwards; local commits are never thrown away.
+pub fn checkout(dir: &std::path::Path, p: &PullRequest) -> Result<Checkout> {
+    let branch = p
+        .source_ref
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&p.source_ref)
+        .to_owned();
+    let remote = format!("refs/remotes/origin/{branch}");
+    git_in(
+        dir,
+        &[
+            "fetch",
+            "--quiet",
+            "origin",
+            &format!("+{}:{remote}", p.source_ref),
+        ],
+    )?;
+    let exists = git_in(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ],
+    )
+    .is_ok();
+    if exists {
+        git_in(dir, &["checkout", "--quiet", &branch])?;
+        git_in(dir, &["merge", "--quiet", "--ff-only", &format!("origin/{branch}")]).map_err(
+            |_| Error::Git {
+                repository: p.repository.clone(),
+                reason: format!(
+                    "your local branch {branch} in {} has commits that are not in the pull request; it was checked out but not moved (merge or rebase it on origin/{branch})",
+                    dir.display()
+                ),
+            },
+        )?;
+    } else {
+        git_in(
+            dir,
+            &[
+                "checkout",
+                "--quiet",
+                "-b",
+                &branch,
+                "--track",
+                &format!("origin/{branch}"),
+            ],
+        )?;
+    }
+    let commit = git_in(dir, &["rev-parse", "HEAD"])?;
+    Ok(Checkout {
+        path: dir.display().to_string(),
+        moved: commit != p.source_commit,
+        branch,
+        commit,
+    })
+}
+
 /// How a merge is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
