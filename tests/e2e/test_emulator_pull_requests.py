@@ -829,3 +829,137 @@ def test_comments_group_by_commits_and_page(cc):
         **dict(key, repositoryName="merges"),
         content="x",
     )
+
+
+def test_templates_make_rules_on_new_pull_requests_into_matching_branches(
+    cc, git_as_alice, tmp_path
+):
+    git = git_as_alice
+    c = cc()
+    content = json.dumps(
+        {
+            "Version": "2018-11-08",
+            "DestinationReferences": ["refs/heads/main"],
+            "Statements": [
+                {"Type": "Approvers", "NumberOfApprovalsNeeded": 1, "ApprovalPoolMembers": [DEVS]}
+            ],
+        }
+    )
+    t = c.create_approval_rule_template(
+        approvalRuleTemplateName="main-needs-a-dev",
+        approvalRuleTemplateContent=content,
+        approvalRuleTemplateDescription="One developer on main",
+    )["approvalRuleTemplate"]
+    assert t["ruleContentSha256"] == hashlib.sha256(content.encode()).hexdigest()
+    expect(
+        "ApprovalRuleTemplateNameAlreadyExistsException",
+        c.create_approval_rule_template,
+        approvalRuleTemplateName="main-needs-a-dev",
+        approvalRuleTemplateContent=content,
+    )
+    expect(
+        "InvalidApprovalRuleTemplateContentException",
+        c.create_approval_rule_template,
+        approvalRuleTemplateName="bad",
+        approvalRuleTemplateContent="{}",
+    )
+    expect(
+        "ApprovalRuleTemplateDoesNotExistException",
+        c.get_approval_rule_template,
+        approvalRuleTemplateName="ghost",
+    )
+    c.associate_approval_rule_template_with_repository(
+        approvalRuleTemplateName="main-needs-a-dev", repositoryName="reviews"
+    )
+    batch = c.batch_associate_approval_rule_template_with_repositories(
+        approvalRuleTemplateName="main-needs-a-dev", repositoryNames=["reviews", "ghost"]
+    )
+    assert batch["associatedRepositoryNames"] == ["reviews"]
+    assert [e["errorCode"] for e in batch["errors"]] == ["RepositoryDoesNotExistException"]
+    assert c.list_associated_approval_rule_templates_for_repository(repositoryName="reviews")[
+        "approvalRuleTemplateNames"
+    ] == ["main-needs-a-dev"]
+    assert "main-needs-a-dev" in c.list_approval_rule_templates()["approvalRuleTemplateNames"]
+
+    # Into main: the template's rule, which cannot be edited or deleted on the pull request.
+    work = tmp_path / "reviews"
+    git("clone", "-q", "codecommit::us-east-1://p@reviews", str(work))
+    git("push", "-q", "origin", "origin/main:refs/heads/side", cwd=work)
+    into_main = c.create_pull_request(
+        title="Into main", targets=[{"repositoryName": "reviews", "sourceReference": "feature/c"}]
+    )["pullRequest"]
+    (rule,) = into_main["approvalRules"]
+    assert rule["originApprovalRuleTemplate"] == {
+        "approvalRuleTemplateId": t["approvalRuleTemplateId"],
+        "approvalRuleTemplateName": "main-needs-a-dev",
+    }
+    pid = into_main["pullRequestId"]
+    expect(
+        "CannotModifyApprovalRuleFromTemplateException",
+        c.update_pull_request_approval_rule_content,
+        pullRequestId=pid,
+        approvalRuleName="main-needs-a-dev",
+        newRuleContent=content,
+    )
+    expect(
+        "CannotDeleteApprovalRuleFromTemplateException",
+        c.delete_pull_request_approval_rule,
+        pullRequestId=pid,
+        approvalRuleName="main-needs-a-dev",
+    )
+    # Into another branch: none.
+    into_side = c.create_pull_request(
+        title="Into side",
+        targets=[
+            {
+                "repositoryName": "reviews",
+                "sourceReference": "feature/c",
+                "destinationReference": "side",
+            }
+        ],
+    )["pullRequest"]
+    assert into_side["approvalRules"] == []
+    # A rule of its own can be edited (with the right hash) and deleted.
+    own = '{"Version": "2018-11-08", "Statements": [{"Type": "Approvers", "NumberOfApprovalsNeeded": 1}]}'
+    made = c.create_pull_request_approval_rule(
+        pullRequestId=into_side["pullRequestId"], approvalRuleName="own", approvalRuleContent=own
+    )["approvalRule"]
+    expect(
+        "InvalidRuleContentSha256Exception",
+        c.update_pull_request_approval_rule_content,
+        pullRequestId=into_side["pullRequestId"],
+        approvalRuleName="own",
+        existingRuleContentSha256="0" * 64,
+        newRuleContent=own,
+    )
+    updated = c.update_pull_request_approval_rule_content(
+        pullRequestId=into_side["pullRequestId"],
+        approvalRuleName="own",
+        existingRuleContentSha256=made["ruleContentSha256"],
+        newRuleContent=own.replace('"NumberOfApprovalsNeeded": 1', '"NumberOfApprovalsNeeded": 2'),
+    )["approvalRule"]
+    assert '"NumberOfApprovalsNeeded": 2' in updated["approvalRuleContent"]
+    deleted = c.delete_pull_request_approval_rule(
+        pullRequestId=into_side["pullRequestId"], approvalRuleName="own"
+    )
+    assert deleted["approvalRuleId"] == made["approvalRuleId"]
+    expect(
+        "ApprovalRuleDoesNotExistException",
+        c.update_pull_request_approval_rule_content,
+        pullRequestId=into_side["pullRequestId"],
+        approvalRuleName="own",
+        newRuleContent=own,
+    )
+    # A template in use cannot go; once disassociated it can.
+    expect(
+        "ApprovalRuleTemplateInUseException",
+        c.delete_approval_rule_template,
+        approvalRuleTemplateName="main-needs-a-dev",
+    )
+    c.disassociate_approval_rule_template_from_repository(
+        approvalRuleTemplateName="main-needs-a-dev", repositoryName="reviews"
+    )
+    gone = c.delete_approval_rule_template(approvalRuleTemplateName="main-needs-a-dev")
+    assert gone["approvalRuleTemplateId"] == t["approvalRuleTemplateId"]
+    for p in (into_main, into_side):
+        c.update_pull_request_status(pullRequestId=p["pullRequestId"], pullRequestStatus="CLOSED")

@@ -32,6 +32,8 @@ struct Numbered {
     prs: BTreeMap<u64, Pr>,
     /// `clientRequestToken` → (request digest, id), for idempotent CreatePullRequest.
     tokens: HashMap<String, (String, u64)>,
+    /// Approval rule templates by name.
+    templates: BTreeMap<String, Template>,
 }
 
 #[derive(Clone)]
@@ -84,6 +86,68 @@ struct Rule {
     created: f64,
     modified: f64,
     user: String,
+    /// (template id, template name) of a rule a template made.
+    origin: Option<(String, String)>,
+}
+
+impl Rule {
+    fn to_json(&self) -> Value {
+        let mut v = json!({
+            "approvalRuleId": self.id,
+            "approvalRuleName": self.name,
+            "approvalRuleContent": self.content,
+            "ruleContentSha256": sha256_hex(&self.content),
+            "lastModifiedDate": self.modified,
+            "creationDate": self.created,
+            "lastModifiedUser": self.user,
+        });
+        if let Some((id, name)) = &self.origin {
+            v["originApprovalRuleTemplate"] =
+                json!({"approvalRuleTemplateId": id, "approvalRuleTemplateName": name});
+        }
+        v
+    }
+}
+
+/// An approval rule template of one account and region, and the repositories it applies to.
+#[derive(Clone)]
+struct Template {
+    id: String,
+    name: String,
+    description: String,
+    content: String,
+    created: f64,
+    modified: f64,
+    user: String,
+    repositories: Vec<String>,
+}
+
+impl Template {
+    fn to_json(&self) -> Value {
+        json!({
+            "approvalRuleTemplateId": self.id,
+            "approvalRuleTemplateName": self.name,
+            "approvalRuleTemplateDescription": self.description,
+            "approvalRuleTemplateContent": self.content,
+            "ruleContentSha256": sha256_hex(&self.content),
+            "lastModifiedDate": self.modified,
+            "creationDate": self.created,
+            "lastModifiedUser": self.user,
+        })
+    }
+
+    /// Whether a pull request into `dest_ref` gets this template's rule: its
+    /// `DestinationReferences` (globs; none = every branch).
+    fn applies_to(&self, dest_ref: &str) -> bool {
+        let v: Value = serde_json::from_str(&self.content).unwrap_or_default();
+        match v.get("DestinationReferences").and_then(Value::as_array) {
+            None => true,
+            Some(refs) => refs
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|r| glob(r, dest_ref)),
+        }
+    }
 }
 
 fn cc(code: &'static str, message: impl Into<String>) -> AwsError {
@@ -252,21 +316,7 @@ impl Pr {
     }
 
     fn to_json(&self) -> Value {
-        let rules: Vec<Value> = self
-            .rules
-            .iter()
-            .map(|r| {
-                json!({
-                    "approvalRuleId": r.id,
-                    "approvalRuleName": r.name,
-                    "approvalRuleContent": r.content,
-                    "ruleContentSha256": sha256_hex(&r.content),
-                    "lastModifiedDate": r.modified,
-                    "creationDate": r.created,
-                    "lastModifiedUser": r.user,
-                })
-            })
-            .collect();
+        let rules: Vec<Value> = self.rules.iter().map(Rule::to_json).collect();
         let mut v = json!({
             "pullRequestId": self.id.to_string(),
             "title": self.title,
@@ -390,6 +440,17 @@ pub const OPERATIONS: &[&str] = &[
     "GetMergeConflicts",
     "PostCommentForPullRequest",
     "GetCommentsForPullRequest",
+    "UpdatePullRequestApprovalRuleContent",
+    "DeletePullRequestApprovalRule",
+    "CreateApprovalRuleTemplate",
+    "GetApprovalRuleTemplate",
+    "ListApprovalRuleTemplates",
+    "UpdateApprovalRuleTemplateContent",
+    "DeleteApprovalRuleTemplate",
+    "AssociateApprovalRuleTemplateWithRepository",
+    "BatchAssociateApprovalRuleTemplateWithRepositories",
+    "DisassociateApprovalRuleTemplateFromRepository",
+    "ListAssociatedApprovalRuleTemplatesForRepository",
 ];
 
 fn str_field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
@@ -591,6 +652,7 @@ async fn seed(app: &App, scope: &Scope) -> Result<(), AwsError> {
                 created: at,
                 modified: at,
                 user: author.clone(),
+                origin: None,
             })
             .collect();
         let approvers: Vec<String> = d
@@ -1046,6 +1108,7 @@ pub async fn handle(
                     created: at,
                     modified: at,
                     user: me.clone(),
+                    origin: None,
                 };
                 p.event(
                     "PULL_REQUEST_APPROVAL_RULE_CREATED",
@@ -1055,15 +1118,7 @@ pub async fn handle(
                         json!({"approvalRuleName": rule.name, "approvalRuleId": rule.id, "approvalRuleContent": rule.content}),
                     ),
                 );
-                let out = json!({
-                    "approvalRuleId": rule.id,
-                    "approvalRuleName": rule.name,
-                    "approvalRuleContent": rule.content,
-                    "ruleContentSha256": sha256_hex(&rule.content),
-                    "lastModifiedDate": at,
-                    "creationDate": at,
-                    "lastModifiedUser": me,
-                });
+                let out = rule.to_json();
                 p.rules.push(rule);
                 Ok(json!({"approvalRule": out}))
             })?)
@@ -1122,6 +1177,10 @@ pub async fn handle(
         "GetMergeOptions" | "GetMergeConflicts" => Some(merge_check(app, &scope, op, &v).await?),
         "PostCommentForPullRequest" => Some(post_comment(app, &scope, &me, &v)?),
         "GetCommentsForPullRequest" => Some(comments(app, &scope, &v)?),
+        "UpdatePullRequestApprovalRuleContent" | "DeletePullRequestApprovalRule" => {
+            Some(edit_rule(app, &scope, &me, op, &v)?)
+        }
+        _ if op.contains("ApprovalRuleTemplate") => templates(app, &scope, &me, op, &v)?,
         _ => {
             return Err(cc(
                 "UnknownOperationException",
@@ -1268,6 +1327,21 @@ async fn create(app: &App, scope: &Scope, me: &str, v: &Value) -> Result<Value, 
         comments: vec![],
     };
     app.pulls.with(scope, |n| {
+        // Rules from the templates associated with the repository whose branches match.
+        pr.rules = n
+            .templates
+            .values()
+            .filter(|t| t.repositories.contains(&repo) && t.applies_to(&pr.dest_ref))
+            .map(|t| Rule {
+                id: uuid(),
+                name: t.name.clone(),
+                content: t.content.clone(),
+                created: at,
+                modified: at,
+                user: me.to_owned(),
+                origin: Some((t.id.clone(), t.name.clone())),
+            })
+            .collect();
         if n.prs.values().filter(|p| p.open && p.repo == repo).count() >= 1000 {
             return Err(cc(
                 "MaximumOpenPullRequestsExceededException",
@@ -1852,6 +1926,353 @@ fn comments(app: &App, scope: &Scope, v: &Value) -> Result<Value, AwsError> {
     Ok(out)
 }
 
+/// UpdatePullRequestApprovalRuleContent and DeletePullRequestApprovalRule.
+fn edit_rule(app: &App, scope: &Scope, me: &str, op: &str, v: &Value) -> Result<Value, AwsError> {
+    let id = pr_id(v)?;
+    let name = opt_str(v, "approvalRuleName")?
+        .ok_or_else(|| {
+            cc(
+                "ApprovalRuleNameRequiredException",
+                "An approval rule name is required, but was not specified.",
+            )
+        })?
+        .to_owned();
+    if name.chars().count() > 100 {
+        return Err(cc(
+            "InvalidApprovalRuleNameException",
+            "The name for the approval rule is not valid.",
+        ));
+    }
+    let update = op == "UpdatePullRequestApprovalRuleContent";
+    let new = if update {
+        let c = opt_str(v, "newRuleContent")?.ok_or_else(|| {
+            cc(
+                "ApprovalRuleContentRequiredException",
+                "The content for the approval rule is empty. You must provide some content for an approval rule. The content cannot be null.",
+            )
+        })?;
+        if c.chars().count() > 3000 || parse_content(c).is_none() {
+            return Err(cc(
+                "InvalidApprovalRuleContentException",
+                "The content for the approval rule is not valid.",
+            ));
+        }
+        Some(c.to_owned())
+    } else {
+        None
+    };
+    let sha = opt_str(v, "existingRuleContentSha256")?.map(str::to_owned);
+    app.pulls.with_pr(scope, id, |p| {
+        if !p.open {
+            return Err(closed());
+        }
+        let Some(i) = p.rules.iter().position(|r| r.name == name) else {
+            if update {
+                return Err(cc(
+                    "ApprovalRuleDoesNotExistException",
+                    format!("The approval rule {name} does not exist."),
+                ));
+            }
+            // Deleting a rule that is not there answers with an empty id.
+            return Ok(json!({"approvalRuleId": ""}));
+        };
+        if p.rules[i].origin.is_some() {
+            return Err(if update {
+                cc(
+                    "CannotModifyApprovalRuleFromTemplateException",
+                    "The approval rule cannot be modified for the pull request because it was created by an approval rule template and applied to the pull request automatically.",
+                )
+            } else {
+                cc(
+                    "CannotDeleteApprovalRuleFromTemplateException",
+                    "The approval rule cannot be deleted from the pull request because it was created by an approval rule template and applied to the pull request automatically.",
+                )
+            });
+        }
+        if let Some(content) = new {
+            if sha.as_ref().is_some_and(|h| *h != sha256_hex(&p.rules[i].content)) {
+                return Err(cc(
+                    "InvalidRuleContentSha256Exception",
+                    "The SHA-256 hash signature for the rule content is not valid.",
+                ));
+            }
+            let rule = &mut p.rules[i];
+            rule.content = content;
+            rule.modified = now();
+            rule.user = me.to_owned();
+            let (out, meta) = (
+                rule.to_json(),
+                json!({"approvalRuleName": rule.name, "approvalRuleId": rule.id, "approvalRuleContent": rule.content}),
+            );
+            p.event(
+                "PULL_REQUEST_APPROVAL_RULE_UPDATED",
+                me,
+                ("approvalRuleEventMetadata", meta),
+            );
+            Ok(json!({"approvalRule": out}))
+        } else {
+            let rule = p.rules.remove(i);
+            p.event(
+                "PULL_REQUEST_APPROVAL_RULE_DELETED",
+                me,
+                (
+                    "approvalRuleEventMetadata",
+                    json!({"approvalRuleName": rule.name, "approvalRuleId": rule.id}),
+                ),
+            );
+            Ok(json!({"approvalRuleId": rule.id}))
+        }
+    })
+}
+
+fn template_name(v: &Value) -> Result<String, AwsError> {
+    let n = opt_str(v, "approvalRuleTemplateName")?.ok_or_else(|| {
+        cc(
+            "ApprovalRuleTemplateNameRequiredException",
+            "An approval rule template name is required, but was not specified.",
+        )
+    })?;
+    if n.chars().count() > 100 {
+        return Err(cc(
+            "InvalidApprovalRuleTemplateNameException",
+            "The name of the approval rule template is not valid. Template names must be between 1 and 100 valid characters in length.",
+        ));
+    }
+    Ok(n.to_owned())
+}
+
+fn template_content(v: &Value, key: &str) -> Result<String, AwsError> {
+    let c = opt_str(v, key)?.ok_or_else(|| {
+        cc(
+            "ApprovalRuleTemplateContentRequiredException",
+            "The content for the approval rule template is empty. You must provide some content for an approval rule template. The content cannot be null.",
+        )
+    })?;
+    if c.chars().count() > 3000 || parse_content(c).is_none() {
+        return Err(cc(
+            "InvalidApprovalRuleTemplateContentException",
+            "The content of the approval rule template is not valid.",
+        ));
+    }
+    Ok(c.to_owned())
+}
+
+fn no_template(name: &str) -> AwsError {
+    cc(
+        "ApprovalRuleTemplateDoesNotExistException",
+        format!("The approval rule template {name} does not exist."),
+    )
+}
+
+/// The approval rule template operations of one account and region (PROTOCOL.md §11.2.4).
+fn templates(
+    app: &App,
+    scope: &Scope,
+    me: &str,
+    op: &str,
+    v: &Value,
+) -> Result<Option<Value>, AwsError> {
+    let repo_exists = |n: &str| {
+        app.state
+            .repository(scope.0, &scope.1, &scope.2, n)
+            .is_some()
+    };
+    match op {
+        "CreateApprovalRuleTemplate" => {
+            let name = template_name(v)?;
+            let content = template_content(v, "approvalRuleTemplateContent")?;
+            let description = opt_str(v, "approvalRuleTemplateDescription")?.unwrap_or_default();
+            if description.chars().count() > 1000 {
+                return Err(cc(
+                    "InvalidApprovalRuleTemplateDescriptionException",
+                    "The description for the approval rule template is not valid because it exceeds the maximum characters allowed for a description.",
+                ));
+            }
+            app.pulls.with(scope, |n| {
+                if n.templates.contains_key(&name) {
+                    return Err(cc(
+                        "ApprovalRuleTemplateNameAlreadyExistsException",
+                        format!("An approval rule template with the name {name} already exists."),
+                    ));
+                }
+                if n.templates.len() >= 1000 {
+                    return Err(cc(
+                        "NumberOfRuleTemplatesExceededException",
+                        "The maximum number of approval rule templates has been exceeded for this Amazon Web Services Region.",
+                    ));
+                }
+                let at = now();
+                let t = Template {
+                    id: uuid(),
+                    name: name.clone(),
+                    description: description.to_owned(),
+                    content,
+                    created: at,
+                    modified: at,
+                    user: me.to_owned(),
+                    repositories: vec![],
+                };
+                let out = t.to_json();
+                n.templates.insert(name, t);
+                Ok(Some(json!({"approvalRuleTemplate": out})))
+            })
+        }
+        "GetApprovalRuleTemplate" => {
+            let name = template_name(v)?;
+            app.pulls.with(scope, |n| {
+                let t = n.templates.get(&name).ok_or_else(|| no_template(&name))?;
+                Ok(Some(json!({"approvalRuleTemplate": t.to_json()})))
+            })
+        }
+        "ListApprovalRuleTemplates" => {
+            let max = max_results(v, 100, 100)?;
+            let names: Vec<String> = app
+                .pulls
+                .with(scope, |n| n.templates.keys().cloned().collect());
+            let (names, next) = page(&names, start_of(v, names.len())?, max);
+            let mut out = json!({"approvalRuleTemplateNames": names});
+            if let Some(t) = next {
+                out["nextToken"] = json!(t);
+            }
+            Ok(Some(out))
+        }
+        "UpdateApprovalRuleTemplateContent" => {
+            let name = template_name(v)?;
+            let content = template_content(v, "newRuleContent")?;
+            let sha = opt_str(v, "existingRuleContentSha256")?.map(str::to_owned);
+            app.pulls.with(scope, |n| {
+                let t = n
+                    .templates
+                    .get_mut(&name)
+                    .ok_or_else(|| no_template(&name))?;
+                if sha.is_some_and(|h| h != sha256_hex(&t.content)) {
+                    return Err(cc(
+                        "InvalidRuleContentSha256Exception",
+                        "The SHA-256 hash signature for the rule content is not valid.",
+                    ));
+                }
+                t.content = content;
+                t.modified = now();
+                t.user = me.to_owned();
+                Ok(Some(json!({"approvalRuleTemplate": t.to_json()})))
+            })
+        }
+        "DeleteApprovalRuleTemplate" => {
+            let name = template_name(v)?;
+            app.pulls.with(scope, |n| match n.templates.get(&name) {
+                Some(t) if !t.repositories.is_empty() => Err(cc(
+                    "ApprovalRuleTemplateInUseException",
+                    "The approval rule template is associated with one or more repositories. You cannot delete a template that is associated with a repository. Remove all associations, and then try again.",
+                )),
+                Some(_) => {
+                    let t = n.templates.remove(&name).expect("present");
+                    Ok(Some(json!({"approvalRuleTemplateId": t.id})))
+                }
+                // Deleting one that is not there answers with an empty id.
+                None => Ok(Some(json!({"approvalRuleTemplateId": ""}))),
+            })
+        }
+        "AssociateApprovalRuleTemplateWithRepository"
+        | "DisassociateApprovalRuleTemplateFromRepository" => {
+            let name = template_name(v)?;
+            let repo = check_repository_name(opt_str(v, "repositoryName")?)?.to_owned();
+            if !repo_exists(&repo) {
+                return Err(repository_missing(&repo));
+            }
+            let associate = op.starts_with("Associate");
+            app.pulls.with(scope, |n| {
+                let used = n
+                    .templates
+                    .values()
+                    .filter(|t| t.repositories.contains(&repo))
+                    .count();
+                let t = n.templates.get_mut(&name).ok_or_else(|| no_template(&name))?;
+                if associate {
+                    if !t.repositories.contains(&repo) {
+                        if used >= 25 {
+                            return Err(cc(
+                                "MaximumRuleTemplatesAssociatedWithRepositoryException",
+                                "The maximum number of approval rule templates for a repository has been exceeded. You cannot associate more than 25 approval rule templates with a repository.",
+                            ));
+                        }
+                        t.repositories.push(repo);
+                    }
+                } else {
+                    t.repositories.retain(|r| *r != repo);
+                }
+                Ok(None)
+            })
+        }
+        "BatchAssociateApprovalRuleTemplateWithRepositories" => {
+            let name = template_name(v)?;
+            let repos: Vec<String> = match v.get("repositoryNames") {
+                Some(Value::Array(a)) if !a.is_empty() => a
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| not_string("repositoryNames"))
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => {
+                    return Err(cc(
+                        "RepositoryNamesRequiredException",
+                        "At least one repository name is required.",
+                    ));
+                }
+            };
+            if repos.len() > 100 {
+                return Err(cc(
+                    "MaximumRepositoryNamesExceededException",
+                    "The maximum number of allowed repository names was exceeded. Currently, this number is 100.",
+                ));
+            }
+            app.pulls.with(scope, |n| {
+                if !n.templates.contains_key(&name) {
+                    return Err(no_template(&name));
+                }
+                let (mut done, mut errors) = (vec![], vec![]);
+                for r in repos {
+                    if !repo_exists(&r) {
+                        errors.push(json!({"repositoryName": r, "errorCode": "RepositoryDoesNotExistException", "errorMessage": format!("{r} does not exist")}));
+                        continue;
+                    }
+                    let t = n.templates.get_mut(&name).expect("checked");
+                    if !t.repositories.contains(&r) {
+                        t.repositories.push(r.clone());
+                    }
+                    done.push(r);
+                }
+                Ok(Some(json!({"associatedRepositoryNames": done, "errors": errors})))
+            })
+        }
+        "ListAssociatedApprovalRuleTemplatesForRepository" => {
+            let repo = check_repository_name(opt_str(v, "repositoryName")?)?.to_owned();
+            if !repo_exists(&repo) {
+                return Err(repository_missing(&repo));
+            }
+            let max = max_results(v, 100, 100)?;
+            let names: Vec<String> = app.pulls.with(scope, |n| {
+                n.templates
+                    .values()
+                    .filter(|t| t.repositories.contains(&repo))
+                    .map(|t| t.name.clone())
+                    .collect()
+            });
+            let (names, next) = page(&names, start_of(v, names.len())?, max);
+            let mut out = json!({"approvalRuleTemplateNames": names});
+            if let Some(t) = next {
+                out["nextToken"] = json!(t);
+            }
+            Ok(Some(out))
+        }
+        _ => Err(cc(
+            "UnknownOperationException",
+            format!("Unknown operation {op:?}"),
+        )),
+    }
+}
+
 /// After a push to a repository: an open pull request whose source branch moved gets a new
 /// revision (earlier approvals stay on the old one); one whose branch is gone is closed.
 pub async fn after_push(app: &App, key: &RepoKey, dir: &Path) {
@@ -1971,6 +2392,7 @@ mod tests {
             created: 0.0,
             modified: 0.0,
             user: String::new(),
+            origin: None,
         };
         let devs = "arn:aws:sts::1:assumed-role/AWSReservedSSO_Dev_*/*";
         let mut pr = Pr {

@@ -36,6 +36,17 @@ pub const CODECOMMIT_ACTIONS: &[&str] = &[
     "GetMergeConflicts",
     "PostCommentForPullRequest",
     "GetCommentsForPullRequest",
+    "UpdatePullRequestApprovalRuleContent",
+    "DeletePullRequestApprovalRule",
+    "CreateApprovalRuleTemplate",
+    "GetApprovalRuleTemplate",
+    "ListApprovalRuleTemplates",
+    "UpdateApprovalRuleTemplateContent",
+    "DeleteApprovalRuleTemplate",
+    "AssociateApprovalRuleTemplateWithRepository",
+    "BatchAssociateApprovalRuleTemplateWithRepositories",
+    "DisassociateApprovalRuleTemplateFromRepository",
+    "ListAssociatedApprovalRuleTemplatesForRepository",
 ];
 
 /// The 29 regions CodeCommit is offered in (PROTOCOL.md §7.3).

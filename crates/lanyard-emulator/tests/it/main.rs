@@ -607,3 +607,281 @@ async fn pull_requests_and_caller_identity_through_the_rust_sdk() {
         "{missing:?}"
     );
 }
+
+/// Every other pull-request operation once through the Rust SDK: its parsers accept each
+/// answer (comments' reaction map, merge metadata, conflict lists, templates).
+#[tokio::test]
+async fn every_pull_request_operation_parses_in_the_rust_sdk() {
+    use aws_sdk_codecommit::types::{
+        MergeOptionTypeEnum, OverrideStatus, PullRequestStatusEnum, Target,
+    };
+    let emu = start(World::demo()).await;
+    let (token, ..) = sign_in(&emu, "alice").await;
+    let creds = role_creds(&emu, &token, "222222222222", "Developer").await;
+    let cc = codecommit(&emu, creds, "us-east-1");
+    let repo = "payments-api";
+
+    let pr = cc
+        .create_pull_request()
+        .title("Rust")
+        .description("d")
+        .targets(
+            Target::builder()
+                .repository_name(repo)
+                .source_reference("develop")
+                .destination_reference("main")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .pull_request
+        .unwrap();
+    let id = pr.pull_request_id().unwrap().to_owned();
+    let rev = pr.revision_id().unwrap().to_owned();
+    let t = &pr.pull_request_targets()[0];
+    let (src, dst) = (
+        t.source_commit().unwrap().to_owned(),
+        t.destination_commit().unwrap().to_owned(),
+    );
+
+    let titled = cc
+        .update_pull_request_title()
+        .pull_request_id(&id)
+        .title("Rust, renamed")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        titled.pull_request().unwrap().title(),
+        Some("Rust, renamed")
+    );
+    cc.update_pull_request_description()
+        .pull_request_id(&id)
+        .description("again")
+        .send()
+        .await
+        .unwrap();
+    let content = r#"{"Version":"2018-11-08","Statements":[{"Type":"Approvers","NumberOfApprovalsNeeded":1}]}"#;
+    let rule = cc
+        .create_pull_request_approval_rule()
+        .pull_request_id(&id)
+        .approval_rule_name("r")
+        .approval_rule_content(content)
+        .send()
+        .await
+        .unwrap()
+        .approval_rule
+        .unwrap();
+    cc.update_pull_request_approval_rule_content()
+        .pull_request_id(&id)
+        .approval_rule_name("r")
+        .existing_rule_content_sha256(rule.rule_content_sha256().unwrap())
+        .new_rule_content(content.replace(":1}", ":2}"))
+        .send()
+        .await
+        .unwrap();
+    cc.override_pull_request_approval_rules()
+        .pull_request_id(&id)
+        .revision_id(&rev)
+        .override_status(OverrideStatus::Override)
+        .send()
+        .await
+        .unwrap();
+    let state = cc
+        .get_pull_request_override_state()
+        .pull_request_id(&id)
+        .revision_id(&rev)
+        .send()
+        .await
+        .unwrap();
+    assert!(state.overridden() && state.overrider().is_some());
+    let deleted = cc
+        .delete_pull_request_approval_rule()
+        .pull_request_id(&id)
+        .approval_rule_name("r")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(Some(deleted.approval_rule_id()), rule.approval_rule_id());
+
+    let posted = cc
+        .post_comment_for_pull_request()
+        .pull_request_id(&id)
+        .repository_name(repo)
+        .before_commit_id(&dst)
+        .after_commit_id(&src)
+        .content("looks fine")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        posted
+            .comment()
+            .unwrap()
+            .reaction_counts()
+            .unwrap()
+            .is_empty()
+    );
+    let comments = cc
+        .get_comments_for_pull_request()
+        .pull_request_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        comments.comments_for_pull_request_data()[0]
+            .comments()
+            .len(),
+        1
+    );
+
+    let options = cc
+        .get_merge_options()
+        .repository_name(repo)
+        .source_commit_specifier("develop")
+        .destination_commit_specifier("main")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        options
+            .merge_options()
+            .contains(&MergeOptionTypeEnum::ThreeWayMerge)
+    );
+    let conflicts = cc
+        .get_merge_conflicts()
+        .repository_name(repo)
+        .source_commit_specifier("develop")
+        .destination_commit_specifier("main")
+        .merge_option(MergeOptionTypeEnum::SquashMerge)
+        .send()
+        .await
+        .unwrap();
+    assert!(conflicts.mergeable() && conflicts.conflict_metadata_list().is_empty());
+    let merged = cc
+        .merge_pull_request_by_three_way()
+        .pull_request_id(&id)
+        .repository_name(repo)
+        .source_commit_id(&src)
+        .send()
+        .await
+        .unwrap()
+        .pull_request
+        .unwrap();
+    assert_eq!(
+        merged.pull_request_status(),
+        Some(&PullRequestStatusEnum::Closed)
+    );
+    let meta = merged.pull_request_targets()[0].merge_metadata().unwrap();
+    assert!(meta.is_merged() && meta.merge_commit_id().is_some());
+    for (status, err) in [
+        (
+            cc.merge_pull_request_by_squash()
+                .pull_request_id(&id)
+                .repository_name(repo)
+                .send()
+                .await
+                .unwrap_err()
+                .into_service_error()
+                .is_pull_request_already_closed_exception(),
+            "squash",
+        ),
+        (
+            cc.merge_pull_request_by_fast_forward()
+                .pull_request_id(&id)
+                .repository_name(repo)
+                .send()
+                .await
+                .unwrap_err()
+                .into_service_error()
+                .is_pull_request_already_closed_exception(),
+            "ff",
+        ),
+        (
+            cc.update_pull_request_status()
+                .pull_request_id(&id)
+                .pull_request_status(PullRequestStatusEnum::Open)
+                .send()
+                .await
+                .unwrap_err()
+                .into_service_error()
+                .is_invalid_pull_request_status_update_exception(),
+            "reopen",
+        ),
+    ] {
+        assert!(status, "{err}");
+    }
+
+    let template = cc
+        .create_approval_rule_template()
+        .approval_rule_template_name("t")
+        .approval_rule_template_content(content)
+        .send()
+        .await
+        .unwrap()
+        .approval_rule_template
+        .unwrap();
+    cc.get_approval_rule_template()
+        .approval_rule_template_name("t")
+        .send()
+        .await
+        .unwrap();
+    cc.update_approval_rule_template_content()
+        .approval_rule_template_name("t")
+        .new_rule_content(content)
+        .existing_rule_content_sha256(template.rule_content_sha256().unwrap())
+        .send()
+        .await
+        .unwrap();
+    cc.associate_approval_rule_template_with_repository()
+        .approval_rule_template_name("t")
+        .repository_name(repo)
+        .send()
+        .await
+        .unwrap();
+    let batch = cc
+        .batch_associate_approval_rule_template_with_repositories()
+        .approval_rule_template_name("t")
+        .repository_names("checkout-web")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.associated_repository_names(), ["checkout-web"]);
+    let listed = cc.list_approval_rule_templates().send().await.unwrap();
+    assert_eq!(listed.approval_rule_template_names(), ["t"]);
+    let for_repo = cc
+        .list_associated_approval_rule_templates_for_repository()
+        .repository_name(repo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(for_repo.approval_rule_template_names(), ["t"]);
+    for r in [repo, "checkout-web"] {
+        cc.disassociate_approval_rule_template_from_repository()
+            .approval_rule_template_name("t")
+            .repository_name(r)
+            .send()
+            .await
+            .unwrap();
+    }
+    let gone = cc
+        .delete_approval_rule_template()
+        .approval_rule_template_name("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        Some(gone.approval_rule_template_id()),
+        template.approval_rule_template_id()
+    );
+    let status = cc
+        .update_pull_request_status()
+        .pull_request_id(&id)
+        .pull_request_status(PullRequestStatusEnum::Closed)
+        .send()
+        .await
+        .unwrap();
+    assert!(status.pull_request().is_some());
+}
