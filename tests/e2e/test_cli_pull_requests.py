@@ -17,7 +17,7 @@ from conftest import (
     start_emulator,
 )
 
-DEV, PROD, SANDBOX = "111122223333", "444455556666", "777788889999"
+DEV, PROD, SANDBOX, AUDIT = "111122223333", "444455556666", "777788889999", "999988887777"
 READ = [
     "ListRepositories",
     "BatchGetRepositories",
@@ -44,6 +44,15 @@ codecommit = ["*"]
 name = "ReadOnly"
 codecommit = {json.dumps(READ)}
 
+[[instance.permission_set]]
+name = "Viewer"
+codecommit = ["ListRepositories", "BatchGetRepositories", "GetRepository"]
+
+[[instance.account]]
+id = "{AUDIT}"
+name = "acme-audit"
+email = "audit@acme.example"
+
 [[instance.account]]
 id = "{DEV}"
 name = "acme-dev"
@@ -65,6 +74,7 @@ assignments = [
   {{ account = "{DEV}", permission_sets = ["Developer"] }},
   {{ account = "{PROD}", permission_sets = ["ReadOnly"] }},
   {{ account = "{SANDBOX}", permission_sets = ["Developer"] }},
+  {{ account = "{AUDIT}", permission_sets = ["Viewer"] }},
 ]
 
 [[instance.repository]]
@@ -84,6 +94,11 @@ account = "{SANDBOX}"
 region = "us-east-1"
 name = "hack"
 branches = ["main", "bot"]
+
+[[instance.repository]]
+account = "{AUDIT}"
+region = "us-east-1"
+name = "audit-log"
 
 [[instance.repository]]
 account = "{PROD}"
@@ -230,13 +245,16 @@ def test_every_pull_request_is_classified_as_its_rules_say(setup):
     table = lanyard(env, "prs")
     assert "AWAITING YOUR APPROVAL" in ok(table) and "acme-dev/payments-api/1" in table.stdout
     assert "2 awaiting your approval" in table.stderr, table.stderr
+    # A repository whose role may not list pull requests is said, not silently empty.
+    assert "note: acme-audit us-east-1: audit-log" in table.stderr, table.stderr
+    assert "AccessDeniedException" in table.stderr and "1 repositories or accounts" in table.stderr
 
     # Nothing changed: one ListPullRequests per repository and one GetPullRequest per repository
     # with open pull requests; no approval calls.
     emu.control("POST", "/_emulator/stats/reset")
     inbox(env)
     calls = emu.stats()["requests"]
-    assert calls.get("ListPullRequests") == 4, calls
+    assert calls.get("ListPullRequests") == 5, calls  # audit-log's is refused each time
     assert calls.get("GetPullRequest") == 4, calls
     assert "EvaluatePullRequestApprovalRules" not in calls, calls
     assert "GetPullRequestApprovalStates" not in calls, calls

@@ -453,3 +453,244 @@ pub async fn inventory_vs_awscli() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&home);
     Ok(())
 }
+
+/// Issue #17: the pull-request inbox over 50 accounts x 4 regions x 4 repositories with 300 open
+/// pull requests (50 ms API latency): `lanyard prs` cold, warm with nothing changed, and cached,
+/// against a shell loop of `aws codecommit list-pull-requests` + `get-pull-request` +
+/// `get-pull-request-approval-states` doing the same work. `LANYARD_BENCH_PRS_ACCOUNTS` makes the
+/// world smaller for a quick look (the loop is ~1,400 awscli invocations at full size).
+pub async fn prs_vs_awscli() -> anyhow::Result<()> {
+    use lanyard_emulator::world::{Person, PullRequestDecl, Repository, RuleDecl};
+    let t = tools()?;
+    let accounts: u32 = std::env::var("LANYARD_BENCH_PRS_ACCOUNTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"];
+    let mut world = World::generated(Generated {
+        accounts,
+        roles_per_account: 2,
+        repos_per_account: 0,
+    });
+    let inst = &mut world.instances[0];
+    let wanted_prs = (300 * accounts / 50) as usize;
+    for a in &inst.accounts {
+        for region in regions {
+            for k in 0..4 {
+                inst.repositories.push(Repository {
+                    account: a.id.clone(),
+                    region: region.into(),
+                    name: format!("svc-{k}"),
+                    description: None,
+                    default_branch: "main".into(),
+                    branches: vec!["main".into(), "change".into()],
+                    commits: 2,
+                    size_mb: 0,
+                });
+            }
+        }
+    }
+    // One open pull request in each of the first 300 repositories (spread over every account and
+    // region): a third await the user, a third are the user's, a third are someone else's concern.
+    let repos = inst.repositories.clone();
+    for (i, r) in repos.iter().enumerate().take(wanted_prs) {
+        let (author, rules) = match i % 3 {
+            0 => (
+                "colleague",
+                vec![RuleDecl {
+                    name: "Two developers".into(),
+                    needed: 2,
+                    pool: vec![format!(
+                        "arn:aws:sts::{}:assumed-role/AWSReservedSSO_AdministratorAccess_*/*",
+                        r.account
+                    )],
+                }],
+            ),
+            1 => (
+                "user",
+                vec![RuleDecl {
+                    name: "One reviewer".into(),
+                    needed: 1,
+                    pool: vec![],
+                }],
+            ),
+            _ => ("colleague", vec![]),
+        };
+        inst.pull_requests.push(PullRequestDecl {
+            account: r.account.clone(),
+            region: r.region.clone(),
+            repository: r.name.clone(),
+            title: format!("Change {i}"),
+            description: None,
+            source: "change".into(),
+            destination: None,
+            author: Person {
+                user: author.into(),
+                role: "Developer".into(),
+            },
+            age_hours: (i % 48) as f64,
+            open: true,
+            rules,
+            approvals: vec![],
+        });
+    }
+    let mut cfg = Config::new(world);
+    cfg.auto_approve = true;
+    cfg.knobs.portal_tps = 20.0;
+    let emu = Emulator::start(cfg).await?;
+    let home = crate::tempfile_dir("prs")?;
+    let env = env_of(&emu, &home, None);
+    let lanyard = t.release.join("lanyard");
+    let aws = t.root.join(".venv/bin/aws");
+    let run = |args: &[&str]| -> anyhow::Result<(f64, Vec<u8>)> {
+        let start = Instant::now();
+        let out = Command::new(&lanyard)
+            .args(args)
+            .envs(env.iter().cloned())
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "lanyard {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok((start.elapsed().as_secs_f64(), out.stdout))
+    };
+    let result = tokio::task::block_in_place(|| -> anyhow::Result<_> {
+        run(&[
+            "login",
+            "--session",
+            "large",
+            "--start-url",
+            "https://large.awsapps.com/start",
+            "--region",
+            "us-east-1",
+            "--device-code",
+            "--no-browser",
+        ])?;
+        run(&["sync", "--template", "{account_name}-{role_name}"])?;
+        run(&[
+            "repos",
+            "--refresh",
+            "--json",
+            "--region",
+            &regions.join(","),
+        ])?;
+        // The emulator makes each repository's git data on first use: make it before anything is
+        // timed, then forget the inbox so Lanyard's first timed run is cold.
+        run(&["prs", "--json"])?;
+        let paths: serde_json::Value = serde_json::from_slice(&run(&["paths", "--json"])?.1)?;
+        let data = PathBuf::from(paths["dataDir"].as_str().unwrap_or_default());
+        std::fs::remove_file(data.join("codecommit/large.prs.json"))?;
+        // Latency from here on: every timed call pays it.
+        let knobs = Command::new("curl")
+            .args([
+                "-fsS",
+                "-X",
+                "POST",
+                "-H",
+                "content-type: application/json",
+                "-d",
+                r#"{"latencyMs":50}"#,
+            ])
+            .arg(format!("{}/_emulator/knobs", emu.http_url))
+            .output()?;
+        anyhow::ensure!(knobs.status.success(), "setting the latency failed");
+        let (cold, out) = run(&["prs", "--all", "--json"])?;
+        let listed: serde_json::Value = serde_json::from_slice(&out)?;
+        let found = listed.as_array().map_or(0, Vec::len);
+        let awaiting = listed.as_array().map_or(0, |l| {
+            l.iter().filter(|p| p["concern"] == "awaiting").count()
+        });
+        let (warm_cli, _) = run(&["prs", "--all", "--json"])?;
+        // As the desktop revalidates: one long-lived process whose role credentials stay in
+        // memory between rounds (each `lanyard prs` process fetches them from the portal anew).
+        let (in_cold, in_warm) = in_process(&env)?;
+        let mut cached = vec![];
+        for _ in 0..5 {
+            cached.push(run(&["prs", "--cached", "--json"])?.0);
+        }
+        cached.sort_by(f64::total_cmp);
+        // The same work with the AWS CLI, one process per call as a script would do it.
+        let script = format!(
+            "set -e\nfor a in $(seq -f %04g 1 {accounts}); do\n for r in {regions}; do\n  p=\"--profile account-$a-AdministratorAccess --region $r\"\n  for repo in svc-0 svc-1 svc-2 svc-3; do\n   for id in $({aws} codecommit list-pull-requests $p --repository-name $repo --pull-request-status OPEN --query pullRequestIds --output text); do\n    rev=$({aws} codecommit get-pull-request $p --pull-request-id $id --query pullRequest.revisionId --output text)\n    {aws} codecommit get-pull-request-approval-states $p --pull-request-id $id --revision-id $rev --output json > /dev/null\n   done\n  done\n done\ndone\n",
+            regions = regions.join(" "),
+            aws = aws.display(),
+        );
+        let t_aws = timed(
+            Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .envs(env.iter().cloned()),
+        )?;
+        Ok((
+            cold,
+            (warm_cli, in_cold, in_warm),
+            cached[cached.len() / 2],
+            t_aws,
+            found,
+            awaiting,
+        ))
+    })?;
+    let (cold, (warm_cli, in_cold, in_warm), cached, t_aws, found, awaiting) = result;
+    let invocations = accounts as usize * regions.len() * 4 + 2 * found;
+    println!(
+        "prs-vs-awscli ({accounts} accounts x 4 regions x 4 repositories, {found} open pull requests, {awaiting} awaiting the user; 50 ms latency)"
+    );
+    println!("  lanyard prs, cold:                  {cold:6.2} s");
+    println!(
+        "  lanyard prs again, nothing changed: {warm_cli:6.2} s (a new process: role credentials from the portal again)"
+    );
+    println!(
+        "  in one process (the desktop's way): cold {in_cold:5.2} s, then warm {in_warm:5.2} s (target <= 2 s)"
+    );
+    println!(
+        "  lanyard prs --cached:              {:6.0} ms (median of 5; target < 100 ms)",
+        cached * 1000.0
+    );
+    println!("  shell loop of aws codecommit:      {t_aws:6.1} s ({invocations} invocations)");
+    println!("  cold: {:.0}x faster (target >= 30x)\n", t_aws / cold);
+    let _ = std::fs::remove_dir_all(&home);
+    Ok(())
+}
+
+/// `Lanyard::pull_requests` twice in this process over the CLI's files: the first round after the
+/// inbox cache is removed (cold), the second with nothing changed (warm).
+fn in_process(env: &[(String, String)]) -> anyhow::Result<(f64, f64)> {
+    use lanyard_core::sso::{Endpoints, SsoContext};
+    let vars: std::collections::HashMap<String, std::ffi::OsString> =
+        env.iter().map(|(k, v)| (k.clone(), v.into())).collect();
+    let get = |k: &str| vars.get(k).cloned();
+    let paths = lanyard_core::Paths::from_env(get)?;
+    let config = std::fs::read_to_string(&paths.aws_config_file).unwrap_or_default();
+    let endpoints = Endpoints::from_env_and_config(get, &config);
+    let cache = lanyard_core::codecommit::prs::cache_path(
+        &SsoContext::new(
+            paths.clone(),
+            endpoints.clone(),
+            std::sync::Arc::new(lanyard_core::secret::NoKeyring {
+                reason: "benchmark".into(),
+            }),
+        ),
+        "large",
+    );
+    let svc = lanyard_core::Lanyard::new(SsoContext::new(
+        paths,
+        endpoints,
+        std::sync::Arc::new(lanyard_core::secret::NoKeyring {
+            reason: "benchmark".into(),
+        }),
+    ));
+    let saved = std::fs::read(&cache)?;
+    std::fs::remove_file(&cache)?;
+    let rt = tokio::runtime::Handle::current();
+    let identity = svc.identity("large")?;
+    let round = || -> anyhow::Result<f64> {
+        let start = Instant::now();
+        rt.block_on(svc.pull_requests(&identity))?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    let cold = round()?;
+    let warm = round()?;
+    std::fs::write(&cache, saved)?;
+    Ok((cold, warm))
+}

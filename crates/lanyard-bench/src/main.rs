@@ -70,6 +70,9 @@ async fn main() -> anyhow::Result<()> {
     if want("inventory-vs-awscli") {
         codecommit::inventory_vs_awscli().await?;
     }
+    if want("prs-vs-awscli") {
+        codecommit::prs_vs_awscli().await?;
+    }
     if want("credentials-vs-aws-export-credentials") {
         credentials::credentials_vs_aws_export_credentials().await?;
     }

@@ -137,13 +137,19 @@ pub async fn list(
         .iter()
         .filter(|p| p.concern == Concern::Awaiting)
         .count();
-    let notes: usize = boxes.iter().map(|b| b.notes.len()).sum();
-    let notes = if notes > 0 {
-        format!(
-            "; {notes} repositories or accounts could not be read (see --json of `lanyard repos`)"
-        )
-    } else {
-        String::new()
+    // What could not be read is said, not hidden: a missing pull request would look like none.
+    let unread: Vec<_> = boxes.iter().flat_map(|b| &b.notes).collect();
+    for n in unread.iter().take(5) {
+        eprintln!(
+            "note: {} {}: {}",
+            n.account_name,
+            n.region.as_deref().unwrap_or(""),
+            one_line(&n.detail, 160)
+        );
+    }
+    let notes = match unread.len() {
+        0 => String::new(),
+        n => format!("; {n} repositories or accounts could not be read"),
     };
     eprintln!(
         "\n{waiting} awaiting your approval, {} shown{}{notes}",

@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
-/// CodeCommit actions a permission set can grant.
+/// CodeCommit actions a permission set can grant (and the pull-request operations,
+/// `pulls::OPERATIONS`).
 pub const CODECOMMIT_ACTIONS: &[&str] = &[
     "ListRepositories",
     "BatchGetRepositories",
@@ -16,37 +17,6 @@ pub const CODECOMMIT_ACTIONS: &[&str] = &[
     "CreateRepository",
     "GitPull",
     "GitPush",
-    "CreatePullRequest",
-    "ListPullRequests",
-    "GetPullRequest",
-    "GetPullRequestApprovalStates",
-    "EvaluatePullRequestApprovalRules",
-    "GetPullRequestOverrideState",
-    "DescribePullRequestEvents",
-    "UpdatePullRequestApprovalState",
-    "UpdatePullRequestStatus",
-    "UpdatePullRequestTitle",
-    "UpdatePullRequestDescription",
-    "CreatePullRequestApprovalRule",
-    "OverridePullRequestApprovalRules",
-    "MergePullRequestByFastForward",
-    "MergePullRequestBySquash",
-    "MergePullRequestByThreeWay",
-    "GetMergeOptions",
-    "GetMergeConflicts",
-    "PostCommentForPullRequest",
-    "GetCommentsForPullRequest",
-    "UpdatePullRequestApprovalRuleContent",
-    "DeletePullRequestApprovalRule",
-    "CreateApprovalRuleTemplate",
-    "GetApprovalRuleTemplate",
-    "ListApprovalRuleTemplates",
-    "UpdateApprovalRuleTemplateContent",
-    "DeleteApprovalRuleTemplate",
-    "AssociateApprovalRuleTemplateWithRepository",
-    "BatchAssociateApprovalRuleTemplateWithRepositories",
-    "DisassociateApprovalRuleTemplateFromRepository",
-    "ListAssociatedApprovalRuleTemplatesForRepository",
 ];
 
 /// The 29 regions CodeCommit is offered in (PROTOCOL.md §7.3).
@@ -360,7 +330,10 @@ impl World {
                 .collect();
             for p in &inst.permission_sets {
                 for a in &p.codecommit {
-                    if a != "*" && !CODECOMMIT_ACTIONS.contains(&a.as_str()) {
+                    if a != "*"
+                        && !CODECOMMIT_ACTIONS.contains(&a.as_str())
+                        && !crate::pulls::OPERATIONS.contains(&a.as_str())
+                    {
                         return bad(format!(
                             "permission set {}: unknown CodeCommit action {a:?}",
                             p.name

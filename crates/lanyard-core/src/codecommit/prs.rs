@@ -500,15 +500,15 @@ async fn fetch(
     let can_merge = if open && concern == Concern::Mine {
         match target {
             Some(t) => {
-                let options = cc
-                    .get_merge_options()
+                // Unknown (not false) when the role may not ask: the list still shows the rest.
+                cc.get_merge_options()
                     .repository_name(&r.name)
                     .source_commit_specifier(t.source_commit().unwrap_or_default())
                     .destination_commit_specifier(t.destination_reference().unwrap_or_default())
                     .send()
                     .await
-                    .map_err(|e| aws_error(identity, "GetMergeOptions", e))?;
-                Some(a.approved && !options.merge_options().is_empty())
+                    .ok()
+                    .map(|o| a.approved && !o.merge_options().is_empty())
             }
             None => Some(false),
         }
@@ -633,7 +633,7 @@ pub async fn revalidate(
             )
         })
         .collect();
-    let mut callers = previous.callers.clone();
+    let callers = previous.callers.clone();
     // Credentials and the caller's ARN once per (account, role).
     let mut by_role: BTreeMap<(String, String), Vec<&Repository>> = BTreeMap::new();
     for r in &inventory.repositories {
@@ -642,71 +642,106 @@ pub async fn revalidate(
             .or_default()
             .push(r);
     }
-    let mut roles: HashMap<(String, String), RoleCredentials> = HashMap::new();
-    let mut notes = vec![];
-    for ((account, role), repos) in &by_role {
-        let got = creds.get(ctx, identity, account, role, &limiter).await;
-        let c = match got {
-            Ok(c) => c,
-            Err(e @ (Error::SessionExpired { .. } | Error::NotSignedIn { .. })) => return Err(e),
-            Err(e) => {
-                notes.push(note(repos[0], None, NoteKind::Failed, e.to_string()));
-                continue;
-            }
-        };
-        let key = format!("{account}/{role}");
-        if let std::collections::btree_map::Entry::Vacant(slot) = callers.entry(key) {
-            slot.insert(caller_arn(ctx, identity, &c, &repos[0].region).await?);
-        }
-        roles.insert((account.clone(), role.clone()), c);
-    }
     let stats = Mutex::new(InboxStats::default());
     let pairs: Mutex<HashMap<(String, String), Arc<Semaphore>>> = Mutex::default();
     let gate = Semaphore::new(64);
-    let tasks = inventory.repositories.iter().filter_map(|r| {
-        let c = roles.get(&(r.account_id.clone(), r.role_name.clone()))?;
-        let me: Vec<String> = callers
-            .iter()
-            .filter(|(k, _)| k.split('/').next() == Some(r.account_id.as_str()))
-            .map(|(_, v)| v.clone())
-            .collect();
-        let pair = pairs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry((r.account_id.clone(), r.region.clone()))
-            .or_insert_with(|| Arc::new(Semaphore::new(PER_PAIR)))
-            .clone();
-        let known: HashMap<String, PullRequest> = known
-            .iter()
-            .filter(|((a, g, _), p)| *a == r.account_id && *g == r.region && p.repository == r.name)
-            .map(|((_, _, id), p)| (id.clone(), p.clone()))
-            .collect();
-        let (gate, stats) = (&gate, &stats);
-        Some(async move {
-            let _all = gate.acquire().await.expect("semaphore open");
-            let _pair = pair.acquire().await.expect("semaphore open");
-            let place = Place {
-                repo: r,
-                creds: c,
-                me: &me,
+    let callers_now = Mutex::new(callers);
+    // Per (account, role), all at once: credentials (through the identity's portal limiter) and
+    // the caller's ARN, then that role's repositories. Portal waits overlap CodeCommit calls.
+    let groups = by_role.iter().map(|((account, role), repos)| {
+        let (limiter, creds, stats, pairs, gate, callers_now, known) = (
+            &limiter,
+            &creds,
+            &stats,
+            &pairs,
+            &gate,
+            &callers_now,
+            &known,
+        );
+        async move {
+            let c = match creds.get(ctx, identity, account, role, limiter).await {
+                Ok(c) => c,
+                Err(e @ (Error::SessionExpired { .. } | Error::NotSignedIn { .. })) => {
+                    return Err(e);
+                }
+                Err(e) => {
+                    return Ok((
+                        vec![],
+                        vec![note(repos[0], None, NoteKind::Failed, e.to_string())],
+                    ));
+                }
             };
-            (
-                r,
-                revalidate_repo(ctx, identity, &place, &known, stats).await,
-            )
-        })
-    });
-    let results = futures_util::future::join_all(tasks).await;
-    let mut prs = vec![];
-    for (r, res) in results {
-        match res {
-            Ok(list) => prs.extend(list.into_iter().filter(|p| p.open)),
-            Err(e @ Error::Aws { .. }) => {
-                notes.push(note(r, Some(&r.region), NoteKind::Failed, e.to_string()))
+            let key = format!("{account}/{role}");
+            let known_arn = callers_now
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+                .cloned();
+            if known_arn.is_none() {
+                let arn = caller_arn(ctx, identity, &c, &repos[0].region).await?;
+                callers_now
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, arn);
             }
-            Err(e) => return Err(e),
+            // The user's ARNs in this account: every role of theirs Lanyard has asked about.
+            let me: Vec<String> = callers_now
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .filter(|(k, _)| k.split('/').next() == Some(account.as_str()))
+                .map(|(_, v)| v.clone())
+                .collect();
+            let tasks = repos.iter().map(|r| {
+                let pair = pairs
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry((r.account_id.clone(), r.region.clone()))
+                    .or_insert_with(|| Arc::new(Semaphore::new(PER_PAIR)))
+                    .clone();
+                let known: HashMap<String, PullRequest> = known
+                    .iter()
+                    .filter(|((a, g, _), p)| {
+                        *a == r.account_id && *g == r.region && p.repository == r.name
+                    })
+                    .map(|((_, _, id), p)| (id.clone(), p.clone()))
+                    .collect();
+                let (c, me) = (&c, &me);
+                async move {
+                    let _all = gate.acquire().await.expect("semaphore open");
+                    let _pair = pair.acquire().await.expect("semaphore open");
+                    let place = Place {
+                        repo: r,
+                        creds: c,
+                        me,
+                    };
+                    (
+                        *r,
+                        revalidate_repo(ctx, identity, &place, &known, stats).await,
+                    )
+                }
+            });
+            let (mut found, mut notes) = (vec![], vec![]);
+            for (r, res) in futures_util::future::join_all(tasks).await {
+                match res {
+                    Ok(list) => found.extend(list.into_iter().filter(|p| p.open)),
+                    Err(e @ Error::Aws { .. }) => {
+                        notes.push(note(r, Some(&r.region), NoteKind::Failed, e.to_string()))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok((found, notes))
         }
+    });
+    let mut prs = vec![];
+    let mut notes = vec![];
+    for res in futures_util::future::join_all(groups).await {
+        let (found, n) = res?;
+        prs.extend(found);
+        notes.extend(n);
     }
+    let callers = callers_now.into_inner().unwrap_or_else(|p| p.into_inner());
     sort(&mut prs);
     let inbox = Inbox {
         session: identity.session.clone(),
