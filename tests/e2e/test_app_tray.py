@@ -85,6 +85,7 @@ def test_the_quick_switcher_opens_without_a_window_process(tmp_path):
     """The switcher is the tray process's own (GTK): from the tray menu or the shortcut, with no
     window open, it shows without starting a window process or loading WebKit (issue #16)."""
     env = app_env(tmp_path / "home")
+    env["LANYARD_LOG"] = "lanyard_app=debug"  # the switcher's focus decisions, if it fails
     tray = Tray(env)
     with open(tmp_path / "app.log", "wb") as log:
         proc = subprocess.Popen(
@@ -103,7 +104,12 @@ def test_the_quick_switcher_opens_without_a_window_process(tmp_path):
         wait_until(lambda: not windows("Quick switch", pid=proc.pid), 10, what="Escape to hide it")
         # The shortcut brings it back, still without a window process.
         xdotool("key", "ctrl+shift+l")
-        switcher_window(proc)
+        try:
+            switcher_window(proc)
+        except AssertionError as e:
+            # Say what the app saw (this failed twice in full runs, never alone).
+            tail = (tmp_path / "app.log").read_text(errors="replace")[-4000:]
+            raise AssertionError(f"{e}\napp log:\n{tail}") from None
         assert not descendants(proc.pid)
         assert not windows("^Lanyard$", pid=proc.pid)
     finally:

@@ -127,6 +127,9 @@ struct Switcher {
     /// The pending check after a focus-out; a showing or hiding cancels it (else a check left
     /// by the last hiding could close the next showing before it was ever focused).
     focus_check: Option<glib::SourceId>,
+    /// This showing has had the keyboard focus. Only then does losing it hide the switcher: a
+    /// focus-out X delivers late, from the last showing's unmapping, must not close this one.
+    focused: bool,
     /// The shortcut or menu click this showing answers, until its first frame is drawn.
     shown: Option<Instant>,
     /// Timings to log once the frame that shows them is drawn ("timing: …", as the web
@@ -250,6 +253,10 @@ impl Switcher {
             with(Switcher::check_focus_later);
             glib::Propagation::Proceed
         });
+        window.connect_focus_in_event(|_, _| {
+            with(|s| s.focused = true);
+            glib::Propagation::Proceed
+        });
         window.connect_delete_event(|_, _| {
             with(|s| s.hide());
             glib::Propagation::Stop
@@ -280,6 +287,7 @@ impl Switcher {
             busy: false,
             hide_timer: None,
             focus_check: None,
+            focused: false,
             shown: None,
             timings: Vec::new(),
         }
@@ -287,8 +295,9 @@ impl Switcher {
 
     /// After a focus-out: hides FOCUS_SETTLES later unless the focus came back by then.
     fn check_focus_later(&mut self) {
-        // Unmapping on hide ends the focus too: nothing to check then.
-        if !self.ui.window.is_visible() {
+        // Unmapping on hide ends the focus too: nothing to check then; nor before this showing
+        // ever had the focus.
+        if !self.ui.window.is_visible() || !self.focused {
             return;
         }
         self.cancel_focus_check();
@@ -314,6 +323,7 @@ impl Switcher {
         self.cancel_focus_check();
         if !self.ui.window.is_visible() {
             self.shown = Some(pressed);
+            self.focused = false;
         }
         self.ui.window.present();
         self.ui.entry.grab_focus();
