@@ -34,6 +34,38 @@ impl std::fmt::Debug for RoleCredentials {
     }
 }
 
+impl RoleCredentials {
+    /// The same, as the AWS SDK's credentials.
+    pub fn sdk(&self) -> aws_sdk_codecommit::config::Credentials {
+        aws_sdk_codecommit::config::Credentials::new(
+            &self.access_key_id,
+            self.secret_access_key.expose(),
+            Some(self.session_token.expose().to_owned()),
+            Some(std::time::SystemTime::from(self.expires_at)),
+            "lanyard-sso",
+        )
+    }
+}
+
+/// A CodeCommit client for one role in one region (the scan's, the inbox's, approve and merge).
+pub fn codecommit_client(
+    ctx: &SsoContext,
+    creds: &RoleCredentials,
+    region: &str,
+) -> aws_sdk_codecommit::Client {
+    use aws_config::{BehaviorVersion, Region, retry::RetryConfig};
+    aws_sdk_codecommit::Client::from_conf(
+        aws_sdk_codecommit::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(ctx.endpoints.codecommit_url(region))
+            .credentials_provider(creds.sdk())
+            // Throttling and 5xx are retried with backoff by the SDK's standard strategy.
+            .retry_config(RetryConfig::standard().with_max_attempts(5))
+            .build(),
+    )
+}
+
 /// Credentials younger than this before expiry are fetched again (a clone must not outlive them).
 const MIN_LEFT: time::Duration = time::Duration::minutes(10);
 

@@ -9,8 +9,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use aws_config::{BehaviorVersion, Region, retry::RetryConfig};
-use aws_sdk_codecommit::config::Credentials;
 use aws_sdk_codecommit::error::{ProvideErrorMetadata, SdkError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -212,26 +210,6 @@ enum Listed {
     Unavailable(String),
 }
 
-fn client(ctx: &SsoContext, creds: &RoleCredentials, region: &str) -> aws_sdk_codecommit::Client {
-    let c = Credentials::new(
-        &creds.access_key_id,
-        creds.secret_access_key.expose(),
-        Some(creds.session_token.expose().to_owned()),
-        Some(std::time::SystemTime::from(creds.expires_at)),
-        "lanyard-sso",
-    );
-    aws_sdk_codecommit::Client::from_conf(
-        aws_sdk_codecommit::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_owned()))
-            .endpoint_url(ctx.endpoints.codecommit_url(region))
-            .credentials_provider(c)
-            // Throttling and 5xx are retried with backoff by the SDK's standard strategy.
-            .retry_config(RetryConfig::standard().with_max_attempts(5))
-            .build(),
-    )
-}
-
 fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
     identity: &Identity,
     op: &'static str,
@@ -281,7 +259,7 @@ async fn list_region(
     region: &str,
     gate: &Semaphore,
 ) -> Result<Listed> {
-    let cc = client(ctx, creds, region);
+    let cc = super::creds::codecommit_client(ctx, creds, region);
     let mut names: Vec<String> = vec![];
     let mut next: Option<String> = None;
     loop {

@@ -12,7 +12,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig};
-use aws_sdk_codecommit::config::Credentials;
 use aws_sdk_codecommit::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_codecommit::types::PullRequestStatusEnum;
 use serde::{Deserialize, Serialize};
@@ -295,33 +294,8 @@ pub fn concern(author: &str, me: &[String], a: &Approvals) -> (Concern, bool) {
 
 // ---- the calls -----------------------------------------------------------------------------------
 
-fn sdk_credentials(creds: &RoleCredentials) -> Credentials {
-    Credentials::new(
-        &creds.access_key_id,
-        creds.secret_access_key.expose(),
-        Some(creds.session_token.expose().to_owned()),
-        Some(std::time::SystemTime::from(creds.expires_at)),
-        "lanyard-sso",
-    )
-}
-
 /// A CodeCommit client for one role in one region.
-pub fn client(
-    ctx: &SsoContext,
-    creds: &RoleCredentials,
-    region: &str,
-) -> aws_sdk_codecommit::Client {
-    aws_sdk_codecommit::Client::from_conf(
-        aws_sdk_codecommit::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_owned()))
-            .endpoint_url(ctx.endpoints.codecommit_url(region))
-            .credentials_provider(sdk_credentials(creds))
-            // Throttling and 5xx are retried with backoff by the SDK's standard strategy.
-            .retry_config(RetryConfig::standard().with_max_attempts(5))
-            .build(),
-    )
-}
+pub use super::creds::codecommit_client as client;
 
 /// The session ARN these credentials act as (STS GetCallerIdentity).
 pub async fn caller_arn(
@@ -335,7 +309,7 @@ pub async fn caller_arn(
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_owned()))
             .endpoint_url(ctx.endpoints.sts_url(region))
-            .credentials_provider(sdk_credentials(creds))
+            .credentials_provider(creds.sdk())
             .retry_config(RetryConfig::standard().with_max_attempts(5))
             .build(),
     );
