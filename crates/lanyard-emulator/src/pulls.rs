@@ -371,15 +371,17 @@ impl Pr {
 
 // ---- git --------------------------------------------------------------------------------------
 
-async fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = tokio::process::Command::new("git")
-        .args(args)
-        .env("GIT_DIR", dir)
+/// `git` on the bare repository, with no user or system configuration.
+fn git_cmd(dir: &Path) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new("git");
+    c.env("GIT_DIR", dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .await
-        .ok()?;
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    c
+}
+
+async fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = git_cmd(dir).args(args).output().await.ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -1408,11 +1410,8 @@ async fn merge_tree(
         args.push(&x);
     }
     args.extend([dest, source]);
-    let out = tokio::process::Command::new("git")
+    let out = git_cmd(dir)
         .args(&args)
-        .env("GIT_DIR", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
         .await
         .map_err(|e| cc("InternalFailure", format!("git merge-tree: {e}")))?;
@@ -1431,11 +1430,8 @@ async fn merge_tree(
 }
 
 async fn is_ancestor(dir: &Path, a: &str, b: &str) -> bool {
-    tokio::process::Command::new("git")
+    git_cmd(dir)
         .args(["merge-base", "--is-ancestor", a, b])
-        .env("GIT_DIR", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .status()
         .await
         .is_ok_and(|s| s.success())
@@ -1550,11 +1546,8 @@ async fn merge(app: &App, scope: &Scope, me: &str, op: &str, v: &Value) -> Resul
             args.extend(["-p", source.as_str()]);
         }
         args.extend(["-m", message.as_str()]);
-        let out = tokio::process::Command::new("git")
+        let out = git_cmd(&dir)
             .args(&args)
-            .env("GIT_DIR", &dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_AUTHOR_NAME", &name)
             .env("GIT_AUTHOR_EMAIL", &email)
             .env("GIT_COMMITTER_NAME", &name)
