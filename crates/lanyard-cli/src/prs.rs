@@ -4,27 +4,11 @@ use anyhow::bail;
 use lanyard_core::Error;
 use lanyard_core::Lanyard;
 use lanyard_core::codecommit::prs::{self, Concern, Inbox, PullRequest, Strategy};
-use lanyard_core::sso::Identity;
-
-fn identities(svc: &Lanyard, session: Option<&str>) -> anyhow::Result<Vec<Identity>> {
-    Ok(match session {
-        Some(s) => vec![svc.identity(s)?],
-        None => {
-            let all = svc.identities()?;
-            if all.is_empty() {
-                bail!(
-                    "no identities yet: add one with `lanyard login --session NAME --start-url URL --region REGION`"
-                );
-            }
-            all
-        }
-    })
-}
 
 /// Every identity's inbox: revalidated, or (`cached`) as last seen without a call.
 async fn inboxes(svc: &Lanyard, session: Option<&str>, cached: bool) -> anyhow::Result<Vec<Inbox>> {
     let mut out = vec![];
-    for identity in identities(svc, session)? {
+    for identity in crate::repos::identities(svc.ctx(), session)? {
         if cached {
             out.extend(prs::cached(svc.ctx(), &identity.session));
             continue;

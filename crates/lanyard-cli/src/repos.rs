@@ -13,7 +13,7 @@ use lanyard_core::codecommit::{
 use lanyard_core::sso::{self, Identity, SsoContext};
 use lanyard_core::{Error, aws_config};
 
-fn identities(ctx: &SsoContext, session: Option<&str>) -> anyhow::Result<Vec<Identity>> {
+pub(crate) fn identities(ctx: &SsoContext, session: Option<&str>) -> anyhow::Result<Vec<Identity>> {
     let all = sso::identity::from_config(&sso::identity::read_config(&ctx.paths.aws_config_file)?);
     match session {
         Some(s) => {
