@@ -217,7 +217,7 @@ def inbox(env, *args):
 
 
 def test_every_pull_request_is_classified_as_its_rules_say(setup):
-    emu, _, env = setup
+    emu, home, env = setup
     prs = inbox(env)
     concern = {t: p["concern"] for t, p in prs.items()}
     assert concern == {
@@ -252,7 +252,10 @@ def test_every_pull_request_is_classified_as_its_rules_say(setup):
     # Nothing changed: one ListPullRequests per repository and one GetPullRequest per repository
     # with open pull requests; no approval calls.
     emu.control("POST", "/_emulator/stats/reset")
+    cache = home / ".local/share/lanyard/codecommit/acme.prs.json"
+    before = cache.stat().st_mtime_ns
     inbox(env)
+    assert cache.stat().st_mtime_ns == before, "an inbox with nothing new is not rewritten"
     calls = emu.stats()["requests"]
     assert calls.get("ListPullRequests") == 5, calls  # audit-log's is refused each time
     assert calls.get("GetPullRequest") == 4, calls

@@ -26,6 +26,9 @@ pub struct AppSettings {
     pub start_at_login: bool,
     /// Desktop notifications (session ending, clone/sync finished).
     pub notifications: bool,
+    /// Notifications about pull requests: one starts waiting for you; yours is approved, merged
+    /// or commented on (each once). Only while `notifications` is on.
+    pub pull_request_notifications: bool,
     /// The global shortcut that opens the quick switcher, e.g. "CommandOrControl+Shift+L"; "" = none.
     pub switcher_shortcut: String,
 }
@@ -42,6 +45,7 @@ impl Default for AppSettings {
             refresh_minutes: 1,
             start_at_login: false,
             notifications: true,
+            pull_request_notifications: true,
             switcher_shortcut: DEFAULT_SHORTCUT.into(),
         }
     }

@@ -1,5 +1,6 @@
 //! What the quick switcher lists: every IAM Identity Center profile in the AWS config (Lanyard's
-//! and hand-written ones) and every repository of the last scans, with what their actions need.
+//! and hand-written ones), every repository of the last scans and every open pull request of the
+//! last inbox checks, with what their actions need.
 
 use std::collections::HashMap;
 
@@ -7,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::aws_config::{self, SectionKind};
+use crate::codecommit::prs::{Concern, Inbox, PullRequestRef};
 use crate::codecommit::{CloneRequest, Inventory, RecentClone};
 
 /// What an entry is.
@@ -18,6 +20,8 @@ pub enum SwitcherKind {
     Profile,
     /// A CodeCommit repository.
     Repository,
+    /// An open pull request.
+    PullRequest,
 }
 
 /// One row of the quick switcher.
@@ -29,8 +33,10 @@ pub struct SwitcherEntry {
     pub kind: SwitcherKind,
     /// Stable id, unique in the list.
     pub key: String,
-    /// Profile name, or repository name.
+    /// Profile name, repository name, or pull request title.
     pub title: String,
+    /// A pull request's repository, id, author and how it concerns the user.
+    pub detail: Option<String>,
     /// The sso-session.
     pub session: String,
     /// Account id.
@@ -47,16 +53,20 @@ pub struct SwitcherEntry {
     pub path: Option<String>,
     /// The request that clones this repository (repositories only).
     pub clone: Option<CloneRequest>,
+    /// The pull request (pull requests only).
+    pub pull_request: Option<PullRequestRef>,
 }
 
-/// Builds the list: profiles first (favourites first, then by name), then repositories.
-/// `account_names` maps account ids to names (from the discovery caches).
+/// Builds the list: profiles first (favourites first, then by name), then repositories, then
+/// open pull requests (awaiting the user first). `account_names` maps account ids to names
+/// (from the discovery caches).
 pub fn entries(
     config_text: &str,
     account_names: &HashMap<String, String>,
     favourites: &[String],
     inventories: &[Inventory],
     recent: &[RecentClone],
+    inboxes: &[Inbox],
 ) -> Vec<SwitcherEntry> {
     let mut profiles: Vec<SwitcherEntry> = aws_config::sections(config_text)
         .into_iter()
@@ -82,6 +92,8 @@ pub fn entries(
                 favourite: favourites.contains(name),
                 path: None,
                 clone: None,
+                detail: None,
+                pull_request: None,
             })
         })
         .collect();
@@ -127,8 +139,40 @@ pub fn entries(
                 repository: r.name.clone(),
                 dest: None,
             }),
+            detail: None,
+            pull_request: None,
         });
     profiles.extend(repos);
+    let pulls = inboxes
+        .iter()
+        .flat_map(|i| &i.pull_requests)
+        .map(|p| SwitcherEntry {
+            kind: SwitcherKind::PullRequest,
+            key: format!("pr:{}/{}/{}/{}", p.session, p.account_id, p.region, p.id),
+            title: p.title.clone(),
+            detail: Some(format!(
+                "{} #{} by {}{}",
+                p.repository,
+                p.id,
+                p.author,
+                match p.concern {
+                    Concern::Awaiting => " · awaiting your approval",
+                    Concern::Mine => " · yours",
+                    Concern::ApprovedByMe => " · approved by you",
+                    Concern::Other => "",
+                }
+            )),
+            session: p.session.clone(),
+            account_id: p.account_id.clone(),
+            account_name: p.account_name.clone(),
+            role_name: p.role_name.clone(),
+            region: Some(p.region.clone()),
+            favourite: false,
+            path: None,
+            clone: None,
+            pull_request: Some(p.reference()),
+        });
+    profiles.extend(pulls);
     profiles
 }
 
@@ -167,9 +211,11 @@ impl Index {
                 let kind = match e.kind {
                     SwitcherKind::Profile => "profile",
                     SwitcherKind::Repository => "repository",
+                    SwitcherKind::PullRequest => "pull request",
                 };
                 let fields = [
                     e.title.as_str(),
+                    e.detail.as_deref().unwrap_or(""),
                     &e.account_name,
                     &e.account_id,
                     &e.role_name,
@@ -241,6 +287,8 @@ mod tests {
             favourite,
             path: None,
             clone: None,
+            detail: None,
+            pull_request: None,
         }
     }
 
@@ -330,7 +378,7 @@ mod tests {
             profile: "zed/Dev".into(),
             cloned_at: String::new(),
         }];
-        let list = entries(config, &names, &["zed/Dev".into()], &[inv], &recent);
+        let list = entries(config, &names, &["zed/Dev".into()], &[inv], &recent, &[]);
         let titles: Vec<&str> = list.iter().map(|e| e.title.as_str()).collect();
         assert_eq!(
             titles,
@@ -346,6 +394,49 @@ mod tests {
         );
         let keys: std::collections::HashSet<_> = list.iter().map(|e| &e.key).collect();
         assert_eq!(keys.len(), list.len(), "unique keys");
+    }
+
+    #[test]
+    fn pull_requests_are_found_by_title_repository_and_author() {
+        let rows = [
+            [
+                "7",
+                "Fix rounding in refunds",
+                "payments-api",
+                "bob",
+                "awaiting",
+            ],
+            ["3", "Add audit trail", "ledger", "alice", "mine"],
+        ];
+        let prs: Vec<_> = rows
+            .iter()
+            .map(|[id, title, repo, author, concern]| serde_json::json!({
+                "session": "acme", "accountId": "111122223333", "accountName": "zed", "roleName": "Dev",
+                "region": "eu-west-1", "repository": repo, "id": id, "title": title,
+                "description": null, "authorArn": "", "author": author, "created": "",
+                "lastActivity": "", "lastActivityMicros": 1, "open": true, "merged": false,
+                "sourceRef": "", "destinationRef": "", "sourceCommit": "", "revisionId": "r",
+                "approvals": 0, "approvalsNeeded": 1, "approved": false, "rulesNotSatisfied": [],
+                "approvedByMe": false, "concern": concern, "canMerge": null
+            }))
+            .collect();
+        let inbox: Inbox = serde_json::from_value(serde_json::json!({
+            "session": "acme", "checkedAt": "", "notes": [], "pullRequests": prs
+        }))
+        .unwrap();
+        let list = entries("", &HashMap::new(), &[], &[], &[], &[inbox]);
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].kind, SwitcherKind::PullRequest);
+        assert_eq!(
+            list[0].detail.as_deref(),
+            Some("payments-api #7 by bob · awaiting your approval")
+        );
+        assert_eq!(list[0].pull_request.as_ref().unwrap().id, "7");
+        let index = Index::new(list);
+        assert_eq!(titles(&index, "refunds"), ["Fix rounding in refunds"]);
+        assert_eq!(titles(&index, "payments-api"), ["Fix rounding in refunds"]);
+        assert_eq!(titles(&index, "alice"), ["Add audit trail"]);
+        assert_eq!(titles(&index, "pull request awaiting").len(), 1);
     }
 
     #[test]

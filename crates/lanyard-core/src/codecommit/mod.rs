@@ -6,6 +6,7 @@ pub mod clone;
 pub mod creds;
 pub mod helper;
 pub mod inventory;
+pub mod pr_notices;
 pub mod prs;
 pub mod remote;
 pub mod url;

@@ -105,6 +105,10 @@ pub struct PullRequest {
     pub concern: Concern,
     /// The user's own open pull request: whether it can be merged now (rules and git agree).
     pub can_merge: Option<bool>,
+    /// The user's own pull request: comments by others (what "commented on" notices count).
+    #[serde(default)]
+    #[ts(skip)]
+    pub comments: u32,
 }
 
 /// An identity's pull requests as last revalidated.
@@ -121,9 +125,18 @@ pub struct Inbox {
     /// Repositories that could not be read, and why.
     pub notes: Vec<ScanNote>,
     /// The user's session ARN per `account/role` (STS GetCallerIdentity, asked once).
+    #[serde(default)]
     #[ts(skip)]
     pub callers: BTreeMap<String, String>,
+    /// The user's own pull requests closed (merged or not) in the last [`CLOSED_KEPT_DAYS`]:
+    /// what "your pull request was merged" is told from, whichever process saw it close.
+    #[serde(default)]
+    #[ts(skip)]
+    pub closed: Vec<PullRequest>,
 }
+
+/// How long the user's closed pull requests stay in the inbox's `closed` list.
+pub const CLOSED_KEPT_DAYS: i64 = 7;
 
 /// What one revalidation did, for the progress line and the benchmark.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
@@ -471,6 +484,16 @@ async fn fetch(
     };
     let (concern, approved_by_me) = concern(&author_arn, place.me, &a);
     let (have, need) = tally(&a);
+    let before = known.map_or(0, |k| k.comments);
+    // A role that may not read comments still lists the pull request: the count stays as it was.
+    let comments = if open && concern == Concern::Mine {
+        comments_by_others(&cc, identity, id, &author_arn)
+            .await
+            .inspect_err(|e| tracing::debug!("comments on pull request {id} not counted: {e}"))
+            .unwrap_or(before)
+    } else {
+        before
+    };
     let can_merge = if open && concern == Concern::Mine {
         match target {
             Some(t) => {
@@ -531,9 +554,43 @@ async fn fetch(
             approved_by_me,
             concern,
             can_merge,
+            comments,
         },
         open,
     ))
+}
+
+/// Comments on a pull request by anyone but its author (GetCommentsForPullRequest, every page).
+async fn comments_by_others(
+    cc: &aws_sdk_codecommit::Client,
+    identity: &Identity,
+    id: &str,
+    author: &str,
+) -> Result<u32> {
+    let mut n = 0;
+    let mut next: Option<String> = None;
+    loop {
+        let out = cc
+            .get_comments_for_pull_request()
+            .pull_request_id(id)
+            .set_next_token(next.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(identity, "GetCommentsForPullRequest", e))?;
+        n += out
+            .comments_for_pull_request_data()
+            .iter()
+            .flat_map(|d| d.comments())
+            .filter(|c| !c.deleted() && !c.author_arn().is_some_and(|a| same_person(a, author)))
+            .count() as u32;
+        next = out
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        if next.is_none() {
+            return Ok(n);
+        }
+    }
 }
 
 /// One repository: its open ids, newest activity first; new ones and changed ones fetched.
@@ -568,6 +625,17 @@ async fn revalidate_repo(
     }
     stats.lock().unwrap_or_else(|p| p.into_inner()).repositories += 1;
     let mut out = vec![];
+    // The user's own that are no longer open: closed or merged since the last look (fetched so
+    // the notice can say which). Others' simply leave the inbox.
+    for (id, old) in known {
+        if old.concern == Concern::Mine && old.open && !ids.contains(id) {
+            stats.lock().unwrap_or_else(|p| p.into_inner()).fetched += 1;
+            // One that cannot be read any more (deleted with its repository) just leaves.
+            if let Ok((closed, _)) = fetch(ctx, identity, place, id, Some(old)).await {
+                out.push(closed);
+            }
+        }
+    }
     let mut settled = false;
     for id in ids {
         match known.get(&id) {
@@ -586,6 +654,17 @@ async fn revalidate_repo(
     Ok(out)
 }
 
+type Known = HashMap<(String, String, String), PullRequest>;
+
+/// The cached pull requests of one repository.
+fn known_in(known: &Known, r: &Repository) -> Vec<PullRequest> {
+    known
+        .values()
+        .filter(|p| p.account_id == r.account_id && p.region == r.region && p.repository == r.name)
+        .cloned()
+        .collect()
+}
+
 /// Revalidates an identity's inbox over its repository inventory: cached pull requests are
 /// reused unless their repository shows activity, and the result is cached.
 pub async fn revalidate(
@@ -597,7 +676,8 @@ pub async fn revalidate(
     previous: Option<Inbox>,
 ) -> Result<(Inbox, InboxStats)> {
     let previous = previous.unwrap_or_default();
-    let known: HashMap<(String, String, String), PullRequest> = previous
+    let previous_closed = previous.closed.clone();
+    let known: Known = previous
         .pull_requests
         .iter()
         .map(|p| {
@@ -638,9 +718,10 @@ pub async fn revalidate(
                 Err(e @ (Error::SessionExpired { .. } | Error::NotSignedIn { .. })) => {
                     return Err(e);
                 }
+                // What was known stays (stale, noted) rather than vanish and come back as new.
                 Err(e) => {
                     return Ok((
-                        vec![],
+                        repos.iter().flat_map(|r| known_in(known, r)).collect(),
                         vec![note(repos[0], None, NoteKind::Failed, e.to_string())],
                     ));
                 }
@@ -698,8 +779,9 @@ pub async fn revalidate(
             let (mut found, mut notes) = (vec![], vec![]);
             for (r, res) in futures_util::future::join_all(tasks).await {
                 match res {
-                    Ok(list) => found.extend(list.into_iter().filter(|p| p.open)),
+                    Ok(list) => found.extend(list),
                     Err(e @ Error::Aws { .. }) => {
+                        found.extend(known_in(known, r));
                         notes.push(note(r, Some(&r.region), NoteKind::Failed, e.to_string()))
                     }
                     Err(e) => return Err(e),
@@ -709,26 +791,49 @@ pub async fn revalidate(
         }
     });
     let mut prs = vec![];
+    let mut closed = vec![];
     let mut notes = vec![];
     for res in futures_util::future::join_all(groups).await {
         let (found, n) = res?;
-        prs.extend(found);
+        for p in found {
+            if p.open { prs.push(p) } else { closed.push(p) }
+        }
         notes.extend(n);
     }
     let callers = callers_now.into_inner().unwrap_or_else(|p| p.into_inner());
     sort(&mut prs);
+    let now = (ctx.clock)();
+    let kept_since = (now - time::Duration::days(CLOSED_KEPT_DAYS)).unix_timestamp() * 1_000_000;
+    for old in previous.closed {
+        if old.last_activity_micros >= kept_since
+            && !closed.iter().any(|c| c.reference() == old.reference())
+        {
+            closed.push(old);
+        }
+    }
+    closed.sort_by_key(|p| std::cmp::Reverse(p.last_activity_micros));
     let inbox = Inbox {
         session: identity.session.clone(),
-        checked_at: crate::sso::cache::format_time((ctx.clock)()),
+        checked_at: crate::sso::cache::format_time(now),
         pull_requests: prs,
         notes,
         callers,
+        closed,
     };
-    let bytes = serde_json::to_vec(&inbox).map_err(|e| Error::Config {
-        path: cache_path(ctx, &identity.session),
-        reason: e.to_string(),
-    })?;
-    crate::fsx::write_private(&cache_path(ctx, &identity.session), &bytes)?;
+    // Nothing changed but the time of the check: the file stays as it is (a tray that checks all
+    // day must not rewrite its caches).
+    let unchanged = inbox.pull_requests == previous.pull_requests
+        && inbox.notes == previous.notes
+        && inbox.callers == previous.callers
+        && inbox.closed == previous_closed
+        && !previous.checked_at.is_empty();
+    if !unchanged {
+        let bytes = serde_json::to_vec(&inbox).map_err(|e| Error::Config {
+            path: cache_path(ctx, &identity.session),
+            reason: e.to_string(),
+        })?;
+        crate::fsx::write_private(&cache_path(ctx, &identity.session), &bytes)?;
+    }
     let stats = stats.into_inner().unwrap_or_else(|p| p.into_inner());
     Ok((inbox, stats))
 }
@@ -772,6 +877,61 @@ pub fn find<'a>(inboxes: &'a [Inbox], target: &str) -> Result<&'a PullRequest> {
             ),
         }),
     }
+}
+
+/// A pull request as the desktop names it: ids are unique per account and region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PullRequestRef {
+    /// The sso-session it was found with.
+    pub session: String,
+    /// Account id.
+    pub account_id: String,
+    /// Region.
+    pub region: String,
+    /// The pull request id.
+    pub id: String,
+}
+
+impl PullRequest {
+    /// How the desktop names this pull request.
+    pub fn reference(&self) -> PullRequestRef {
+        PullRequestRef {
+            session: self.session.clone(),
+            account_id: self.account_id.clone(),
+            region: self.region.clone(),
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// The clone of a pull request's repository, as its reader's role.
+pub fn clone_request(p: &PullRequest) -> super::CloneRequest {
+    super::CloneRequest {
+        session: p.session.clone(),
+        account_id: p.account_id.clone(),
+        account_name: p.account_name.clone(),
+        role_name: p.role_name.clone(),
+        region: p.region.clone(),
+        repository: p.repository.clone(),
+        dest: None,
+    }
+}
+
+/// The cached pull request `r` names (the desktop acts only on what it was shown).
+pub fn find_ref<'a>(inboxes: &'a [Inbox], r: &PullRequestRef) -> Result<&'a PullRequest> {
+    inboxes
+        .iter()
+        .flat_map(|i| &i.pull_requests)
+        .find(|p| p.reference() == *r)
+        .ok_or_else(|| Error::InvalidInput {
+            field: "pull request",
+            reason: format!(
+                "pull request {} in account {} ({}) is no longer open in the inbox; refresh the list",
+                r.id, r.account_id, r.region
+            ),
+        })
 }
 
 /// The pull request's page in the CodeCommit console.

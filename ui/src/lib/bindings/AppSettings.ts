@@ -29,6 +29,11 @@ startAtLogin: boolean,
  */
 notifications: boolean, 
 /**
+ * Notifications about pull requests: one starts waiting for you; yours is approved, merged
+ * or commented on (each once). Only while `notifications` is on.
+ */
+pullRequestNotifications: boolean, 
+/**
  * The global shortcut that opens the quick switcher, e.g. "CommandOrControl+Shift+L"; "" = none.
  */
 switcherShortcut: string, };

@@ -3,4 +3,4 @@
 /**
  * What an entry is.
  */
-export type SwitcherKind = "profile" | "repository";
+export type SwitcherKind = "profile" | "repository" | "pullRequest";
