@@ -45,6 +45,8 @@ pub enum Show {
     Main,
     /// The main window, on its Settings view.
     Settings,
+    /// The main window, on its Pull requests view.
+    PullRequests,
     /// The quick switcher.
     Switcher,
 }
@@ -54,6 +56,7 @@ impl Show {
         match self {
             Show::Main => "main",
             Show::Settings => "settings",
+            Show::PullRequests => "pull-requests",
             Show::Switcher => "switcher",
         }
     }
@@ -73,6 +76,7 @@ impl Mode {
         {
             Some("switcher") => Show::Switcher,
             Some("settings") => Show::Settings,
+            Some("pull-requests") => Show::PullRequests,
             _ => Show::Main,
         };
         Mode::Window { show }
@@ -103,6 +107,8 @@ pub enum Op {
     },
     /// Identities, profiles or favourites changed on disk: the tray follows.
     Changed,
+    /// The window revalidated or acted on pull requests: the tray's count and notices follow.
+    PullRequestsChanged,
     /// Keep where the main window was left (the page's own JSON).
     RememberView { view: String },
     /// Where the main window was left; null before any window was open.
@@ -123,6 +129,8 @@ pub(crate) enum ToWindow {
     },
     SessionsChanged,
     EndpointsChanged,
+    /// The tray process revalidated the pull requests.
+    PullRequestsChanged,
     Reply {
         id: u64,
         ok: Option<serde_json::Value>,
@@ -245,6 +253,7 @@ pub fn serve_window<R: Runtime>(app: &AppHandle<R>, stream: std::os::unix::net::
                     crate::events::emit_sessions(&app);
                 }
                 Ok(ToWindow::EndpointsChanged) => crate::events::emit_endpoints(&app),
+                Ok(ToWindow::PullRequestsChanged) => crate::events::emit_pull_requests(&app),
                 Err(e) => tracing::warn!("a message from the tray process was not understood: {e}"),
             }
         }
@@ -325,6 +334,13 @@ impl WindowProcess {
 pub fn sessions_changed<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.try_state::<WindowProcess>() {
         w.send(&ToWindow::SessionsChanged);
+    }
+}
+
+/// Tells the window process (if one runs) that the tray process revalidated pull requests.
+pub fn pull_requests_changed<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.try_state::<WindowProcess>() {
+        w.send(&ToWindow::PullRequestsChanged);
     }
 }
 
@@ -479,6 +495,10 @@ async fn run<R: Runtime>(app: &AppHandle<R>, op: Op) -> Result<serde_json::Value
             if let Ok(list) = state.statuses() {
                 crate::tray::update(app, &list);
             }
+            Ok(serde_json::Value::Null)
+        }
+        Op::PullRequestsChanged => {
+            crate::pull_requests_checked(app, false);
             Ok(serde_json::Value::Null)
         }
         Op::RememberView { view } => {

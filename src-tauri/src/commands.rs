@@ -1,6 +1,7 @@
 //! Tauri commands: thin adapters over `AppState`/`lanyard-core`. Names match `ui/src/lib/api.ts`.
 
 use lanyard_core::accounts::{AccountRoles, DiscoveryEvent};
+use lanyard_core::codecommit::prs::{Checkout, Inbox, PullRequestRef};
 use lanyard_core::codecommit::{
     CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, RecentClone,
     helper::HelperStatus,
@@ -223,6 +224,60 @@ pub async fn offboard<R: Runtime>(
     let report = state.offboard(false).await?;
     events::sessions_changed(&app);
     Ok(report)
+}
+
+/// Every identity's last pull-request inbox (instant).
+#[tauri::command]
+pub async fn cached_pull_requests(state: State<'_, AppState>) -> Result<Vec<Inbox>, CmdError> {
+    Ok(state.cached_pull_requests())
+}
+
+/// Revalidates one identity's pull requests.
+#[tauri::command]
+pub async fn refresh_pull_requests<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    session: String,
+) -> Result<Inbox, CmdError> {
+    let inbox = state.refresh_pull_requests(&session).await?;
+    events::pull_requests_changed(&app);
+    Ok(inbox)
+}
+
+/// Approves (or revokes an approval of) the revision shown; returns the identity's inbox.
+#[tauri::command]
+pub async fn approve_pull_request<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    target: PullRequestRef,
+    revoke: bool,
+) -> Result<Inbox, CmdError> {
+    let inbox = state.approve_pull_request(&target, revoke).await?;
+    events::pull_requests_changed(&app);
+    Ok(inbox)
+}
+
+/// Clones the pull request's repository if needed and checks out its source branch.
+#[tauri::command]
+pub async fn checkout_pull_request(
+    state: State<'_, AppState>,
+    target: PullRequestRef,
+) -> Result<Checkout, CmdError> {
+    Ok(state
+        .checkout_pull_request(&target, &crate::helper_binary())
+        .await?)
+}
+
+/// Opens the pull request in the AWS console as the role that reads it.
+#[tauri::command]
+pub async fn open_pull_request<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    target: PullRequestRef,
+) -> Result<(), CmdError> {
+    Ok(state
+        .open_pull_request(&target, &|url| crate::open_in_browser(&app, url))
+        .await?)
 }
 
 /// Every identity's last repository scan (instant).

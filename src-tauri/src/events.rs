@@ -5,7 +5,8 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::AppState;
 
-/// Asks the UI to show a view; payload: `"sessions" | "accounts" | "repositories" | "settings"`.
+/// Asks the UI to show a view; payload: `"sessions" | "accounts" | "repositories" |
+/// "pullRequests" | "settings"`.
 pub const NAVIGATE: &str = "app://navigate";
 
 /// The identities and their states changed; payload: `IdentityStatus[]`.
@@ -13,6 +14,26 @@ pub const SESSIONS_CHANGED: &str = "sessions://changed";
 
 /// The credential endpoints the app runs changed; payload: `EndpointInfo[]`.
 pub const ENDPOINTS_CHANGED: &str = "endpoints://changed";
+
+/// The tray process revalidated pull requests; payload: `Inbox[]` (every cached inbox).
+pub const PULL_REQUESTS_CHANGED: &str = "pull-requests://changed";
+
+/// Tells the page (this process's windows) every cached pull-request inbox.
+pub fn emit_pull_requests<R: Runtime>(app: &AppHandle<R>) {
+    let _ = app.emit(
+        PULL_REQUESTS_CHANGED,
+        app.state::<AppState>().cached_pull_requests(),
+    );
+}
+
+/// After the window revalidated or acted on pull requests: the tray (this process's or the
+/// other's) shows the new count and tells what is new.
+pub fn pull_requests_changed<R: Runtime>(app: &AppHandle<R>) {
+    match crate::agent::link(app) {
+        Some(link) => link.tell(crate::agent::Op::PullRequestsChanged),
+        None => crate::pull_requests_checked(app, false),
+    }
+}
 
 /// Tells the page (this process's windows) which endpoints run.
 pub fn emit_endpoints<R: Runtime>(app: &AppHandle<R>) {

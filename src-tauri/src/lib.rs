@@ -45,6 +45,11 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::preview_offboard,
             commands::offboard,
             commands::cached_repositories,
+            commands::cached_pull_requests,
+            commands::refresh_pull_requests,
+            commands::approve_pull_request,
+            commands::checkout_pull_request,
+            commands::open_pull_request,
             commands::scan_repositories,
             commands::clone_repository,
             commands::cancel_clone,
@@ -322,9 +327,14 @@ pub(crate) fn show_window<R: Runtime>(app: &AppHandle<R>, show: agent::Show) {
     let handle = app.clone();
     let _ = app.run_on_main_thread(move || match show {
         agent::Show::Switcher => show_switcher(&handle),
-        agent::Show::Main | agent::Show::Settings => {
-            if show == agent::Show::Settings {
-                *PENDING_VIEW.lock().unwrap_or_else(|p| p.into_inner()) = Some("settings");
+        agent::Show::Main | agent::Show::Settings | agent::Show::PullRequests => {
+            let view = match show {
+                agent::Show::Settings => Some("settings"),
+                agent::Show::PullRequests => Some("pullRequests"),
+                _ => None,
+            };
+            if view.is_some() {
+                *PENDING_VIEW.lock().unwrap_or_else(|p| p.into_inner()) = view;
             }
             match handle.get_webview_window("main") {
                 Some(w) => {
@@ -975,9 +985,28 @@ fn spawn_refresher<R: Runtime>(app: AppHandle<R>) {
                 }
             },
             |n| notify_session(&app, n),
+            |changed| pull_requests_checked(&app, changed),
         )
         .await;
     });
+}
+
+/// After pull requests were revalidated (here, or by the window process: `changed` false): the
+/// tray shows the count, what is new is told once, and a window process is told when the
+/// inboxes changed.
+pub(crate) fn pull_requests_checked<R: Runtime>(app: &AppHandle<R>, changed: bool) {
+    let state = app.state::<AppState>();
+    for n in state.pull_request_notices() {
+        notify(app, &n.title, &n.body);
+    }
+    #[cfg(desktop)]
+    if let Ok(list) = state.statuses() {
+        tray::update(app, &list);
+    }
+    if changed {
+        agent::pull_requests_changed(app);
+        events::emit_pull_requests(app);
+    }
 }
 
 /// The tray process's loop: a check every `CHECK_EVERY` (refreshes every `refresh_minutes`,
@@ -988,6 +1017,7 @@ pub(crate) async fn session_checks(
     changed: impl Fn(),
     unchanged: impl Fn(),
     notice: impl Fn(&lanyard_core::notices::Notice),
+    pulls: impl Fn(bool),
 ) {
     let config = state.config_file();
     let (tx, mut edits) = tokio::sync::mpsc::unbounded_channel();
@@ -1040,6 +1070,11 @@ pub(crate) async fn session_checks(
         for due in state.due_notices() {
             notice(&due);
         }
+        // Pull requests: at start, then every few minutes (offline, they wait: an inbox read
+        // while the network is gone would only say so).
+        if n.is_multiple_of(PULL_REQUESTS_EVERY) && !state.waiting_for_network() {
+            pulls(state.refresh_scanned_pull_requests().await);
+        }
         n += 1;
     }
 }
@@ -1047,6 +1082,10 @@ pub(crate) async fn session_checks(
 /// How often sessions are checked: countdowns, notices, the tray's labels. Refreshes run every
 /// `refresh_minutes` of these checks' time; edits of the AWS config are seen as they happen.
 pub(crate) const CHECK_EVERY: Duration = Duration::from_secs(30);
+
+/// Pull requests are revalidated every this many checks (5 minutes): one ListPullRequests per
+/// repository when nothing changed, so a thousand repositories cost a second every 5 minutes.
+pub(crate) const PULL_REQUESTS_EVERY: u64 = 10;
 
 /// Watches the AWS config's folder (editors and Lanyard replace the file, so the file itself
 /// cannot be watched) and sends `()` for each change to the file. None while the folder does not

@@ -356,6 +356,18 @@ impl Desk {
         self.send(&ToWindow::SessionsChanged);
     }
 
+    /// After pull requests were revalidated (`changed`: here, and the inboxes differ): what is
+    /// new is told once, the tray shows the count, a window process is told.
+    fn pull_requests_checked(&self, changed: bool) {
+        for n in self.state.pull_request_notices() {
+            self.notify(&n.title, &n.body);
+        }
+        self.update_tray();
+        if changed {
+            self.send(&ToWindow::PullRequestsChanged);
+        }
+    }
+
     fn endpoints_changed(&self) {
         self.update_tray();
         self.send(&ToWindow::EndpointsChanged);
@@ -429,6 +441,10 @@ impl Desk {
                 self.update_tray();
                 Ok(serde_json::Value::Null)
             }
+            Op::PullRequestsChanged => {
+                self.pull_requests_checked(false);
+                Ok(serde_json::Value::Null)
+            }
             Op::RememberView { view } => {
                 self.state.remember_view(view)?;
                 Ok(serde_json::Value::Null)
@@ -482,6 +498,17 @@ impl Desk {
             Some(Item::Open) => self.show(Show::Main),
             Some(Item::Settings) => self.show(Show::Settings),
             Some(Item::Switcher) => self.show(Show::Switcher),
+            Some(Item::PullRequests) => self.show(Show::PullRequests),
+            Some(Item::PullRequest(r)) => {
+                let desk = self.clone();
+                self.rt.spawn(async move {
+                    let open = |u: &str| desk.open_url(u);
+                    if let Err(e) = desk.state.open_pull_request(&r, &open).await {
+                        tracing::warn!("pull request from the tray: {e}");
+                        desk.notify("Could not open the pull request", &e.to_string());
+                    }
+                });
+            }
             Some(Item::Quit) => self.quit(),
             Some(Item::SignIn(s)) => self.sign_in(s),
             Some(Item::SignOut(s)) => self.sign_out(s),
@@ -683,6 +710,7 @@ fn spawn_refresher(desk: &Arc<Desk>) {
             || desk.sessions_changed(),
             || desk.update_tray(),
             |n| desk.notify_session(n),
+            |changed| desk.pull_requests_checked(changed),
         )
         .await;
     });

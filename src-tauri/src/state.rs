@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lanyard_core::accounts::{self, AccountRoles, DiscoveryEvent};
+use lanyard_core::codecommit::pr_notices::{self, PrNotice};
+use lanyard_core::codecommit::prs::{self, Inbox, PullRequest, PullRequestRef};
 use lanyard_core::codecommit::{
     self, CloneProgress, CloneReport, CloneRequest, Inventory, InventoryEvent, InventoryOptions,
     RecentClone,
@@ -511,6 +513,137 @@ impl AppState {
             .await
     }
 
+    /// Every identity's last pull-request inbox (instant; none for identities never checked).
+    pub fn cached_pull_requests(&self) -> Vec<Inbox> {
+        self.identities()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| prs::cached(self.svc.ctx(), &i.session))
+            .collect()
+    }
+
+    /// Revalidates one identity's inbox (scanning its repositories first when never scanned).
+    pub async fn refresh_pull_requests(&self, session: &str) -> Result<Inbox> {
+        let identity = self.identity(session)?;
+        Ok(self.svc.pull_requests(&identity).await?.0)
+    }
+
+    /// The tray's background round: revalidates the inbox of every signed-in identity whose
+    /// repositories were scanned (never starts a scan). True when an inbox changed.
+    pub async fn refresh_scanned_pull_requests(&self) -> bool {
+        let ctx = self.svc.ctx();
+        let mut changed = false;
+        for identity in self.identities().unwrap_or_default() {
+            let state = sso::status(ctx, &identity).state;
+            if !matches!(
+                state,
+                sso::SessionState::SignedIn | sso::SessionState::Expiring
+            ) || codecommit::inventory::cached(ctx, &identity.session).is_none()
+            {
+                continue;
+            }
+            let before = prs::cached(ctx, &identity.session);
+            match self.svc.pull_requests(&identity).await {
+                Ok((inbox, stats)) => {
+                    tracing::debug!(
+                        session = identity.session,
+                        "pull requests: {} open, {} fetched",
+                        inbox.pull_requests.len(),
+                        stats.fetched
+                    );
+                    changed |= before.is_none_or(|b| {
+                        b.pull_requests != inbox.pull_requests || b.closed != inbox.closed
+                    });
+                }
+                Err(e) => {
+                    tracing::info!(session = identity.session, "pull requests not checked: {e}")
+                }
+            }
+        }
+        changed
+    }
+
+    /// The cached pull request the desktop showed as `target`.
+    fn pull_request(&self, target: &PullRequestRef) -> Result<PullRequest> {
+        let inboxes: Vec<Inbox> = prs::cached(self.svc.ctx(), &target.session)
+            .into_iter()
+            .collect();
+        prs::find_ref(&inboxes, target).cloned()
+    }
+
+    /// Approves (or revokes) the revision the user was shown; returns the revalidated inbox.
+    pub async fn approve_pull_request(
+        &self,
+        target: &PullRequestRef,
+        revoke: bool,
+    ) -> Result<Inbox> {
+        let _task = self.task();
+        let p = self.pull_request(target)?;
+        self.svc.approve_pull_request(&p, revoke).await?;
+        self.refresh_pull_requests(&target.session).await
+    }
+
+    /// Clones the repository when it is not yet, then checks out the source branch.
+    pub async fn checkout_pull_request(
+        &self,
+        target: &PullRequestRef,
+        helper: &std::path::Path,
+    ) -> Result<prs::Checkout> {
+        let _task = self.task();
+        let p = self.pull_request(target)?;
+        let req = prs::clone_request(&p);
+        let dir = codecommit::clone::default_dest(
+            &self.clone_root(),
+            &p.account_name,
+            &p.account_id,
+            &p.repository,
+        );
+        if !dir.join(".git").exists() {
+            self.clone_repository(req, helper, Arc::new(|_: &CloneProgress| {}))
+                .await?;
+        }
+        let dir2 = dir.clone();
+        tokio::task::spawn_blocking(move || prs::checkout(&dir2, &p))
+            .await
+            .map_err(|e| Error::Git {
+                repository: dir.display().to_string(),
+                reason: e.to_string(),
+            })?
+    }
+
+    /// Opens the pull request's console page, signed in as the role that reads it (the URL goes
+    /// to the browser through a one-time loopback redirect, as for profiles).
+    pub async fn open_pull_request(
+        &self,
+        target: &PullRequestRef,
+        open: &(dyn Fn(&str) -> bool + Send + Sync),
+    ) -> Result<()> {
+        let _task = self.task();
+        let p = self.pull_request(target)?;
+        let url = self.svc.pull_request_console_url(&p).await?;
+        lanyard_core::console::open_once(&prs::label(&p), &url, open, Duration::from_secs(60)).await
+    }
+
+    /// The pull-request notices due (none while notifications are off; what they would have
+    /// said is then marked told, so turning them on later does not replay the past).
+    pub fn pull_request_notices(&self) -> Vec<PrNotice> {
+        let paths = &self.svc.ctx().paths;
+        let seen = pr_notices::load(paths);
+        let (due, next) = pr_notices::due(&self.cached_pull_requests(), &seen);
+        if next != seen
+            && let Err(e) = pr_notices::save(paths, &next)
+        {
+            tracing::warn!("cannot keep which pull requests were told: {e}");
+            return vec![];
+        }
+        let s = self.settings();
+        if s.notifications && s.pull_request_notifications {
+            due
+        } else {
+            vec![]
+        }
+    }
+
     /// Where clones go by default.
     pub fn clone_root(&self) -> std::path::PathBuf {
         std::env::var_os("LANYARD_CLONE_ROOT")
@@ -636,6 +769,7 @@ impl AppState {
             &self.favourites(),
             &self.cached_repositories(),
             &self.recent_clones(),
+            &self.cached_pull_requests(),
         ))
     }
 

@@ -3,6 +3,7 @@
 //! out item, recent clones, then Quick switch, Open Lanyard, Settings and Quit. Rebuilt from
 //! state when sessions change.
 
+use lanyard_core::codecommit::prs::{Concern, PullRequest, PullRequestRef};
 use lanyard_core::sso::{IdentityStatus, LoginMethod, SessionState};
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -28,6 +29,10 @@ pub(crate) enum Item {
     Terminal(String),
     Serve(String),
     CopyEndpoint(String),
+    /// A pull request waiting for the user: opens it in the console.
+    PullRequest(PullRequestRef),
+    /// The window's Pull requests view.
+    PullRequests,
 }
 
 impl Item {
@@ -46,6 +51,10 @@ impl Item {
             Item::Terminal(p) => format!("terminal:{p}"),
             Item::Serve(p) => format!("serve:{p}"),
             Item::CopyEndpoint(p) => format!("endpoint:{p}"),
+            Item::PullRequest(r) => {
+                format!("pr:{}/{}/{}/{}", r.account_id, r.region, r.id, r.session)
+            }
+            Item::PullRequests => "pull-requests".into(),
         }
     }
 
@@ -55,6 +64,7 @@ impl Item {
             "settings" => Some(Item::Settings),
             "quit" => Some(Item::Quit),
             "switcher" => Some(Item::Switcher),
+            "pull-requests" => Some(Item::PullRequests),
             _ => match id.split_once(':') {
                 Some(("sign-in", s)) => Some(Item::SignIn(s.into())),
                 Some(("sign-out", s)) => Some(Item::SignOut(s.into())),
@@ -65,6 +75,16 @@ impl Item {
                 Some(("terminal", p)) => Some(Item::Terminal(p.into())),
                 Some(("serve", p)) => Some(Item::Serve(p.into())),
                 Some(("endpoint", p)) => Some(Item::CopyEndpoint(p.into())),
+                // The session last: the only part that is not a plain id.
+                Some(("pr", r)) => {
+                    let mut parts = r.splitn(4, '/');
+                    Some(Item::PullRequest(PullRequestRef {
+                        account_id: parts.next()?.into(),
+                        region: parts.next()?.into(),
+                        id: parts.next()?.into(),
+                        session: parts.next()?.into(),
+                    }))
+                }
                 _ => None,
             },
         }
@@ -133,6 +153,22 @@ pub(crate) struct Shown {
     pub serving: Vec<lanyard_core::service::EndpointInfo>,
     pub recent: Vec<lanyard_core::codecommit::RecentClone>,
     pub hint: Option<String>,
+    /// Pull requests waiting for the user's approval (None: never checked).
+    pub awaiting: Option<Vec<PullRequest>>,
+}
+
+/// Pull requests the menu lists by name; the rest are counted.
+pub(crate) const PULL_REQUESTS_LISTED: usize = 5;
+
+/// "payments-api #12: Fix rounding — bob"
+fn pull_request_label(p: &PullRequest) -> String {
+    let title: String = p.title.chars().take(60).collect();
+    let more = if title.len() < p.title.len() {
+        "…"
+    } else {
+        ""
+    };
+    format!("{} #{}: {title}{more} — {}", p.repository, p.id, p.author)
 }
 
 impl Shown {
@@ -142,6 +178,18 @@ impl Shown {
             favourites: state.favourites(),
             serving: state.service().serving(),
             recent: state.recent_clones(),
+            awaiting: {
+                let inboxes = state.cached_pull_requests();
+                (!inboxes.is_empty()).then(|| {
+                    let mut all: Vec<PullRequest> = inboxes
+                        .into_iter()
+                        .flat_map(|i| i.pull_requests)
+                        .filter(|p| p.concern == Concern::Awaiting)
+                        .collect();
+                    all.sort_by_key(|p| std::cmp::Reverse(p.last_activity_micros));
+                    all
+                })
+            },
             hint: state
                 .login_hint
                 .lock()
@@ -162,6 +210,9 @@ impl Shown {
             self.serving,
             self.recent,
             self.hint,
+            self.awaiting
+                .as_ref()
+                .map(|a| a.iter().map(pull_request_label).collect::<Vec<_>>()),
         ])
         .to_string()
     }
@@ -196,8 +247,16 @@ impl Shown {
             .iter()
             .filter(|s| s.state == SessionState::Offline)
             .count();
+        let waiting = match self.awaiting.as_ref().map_or(0, Vec::len) {
+            0 => String::new(),
+            1 => " · 1 pull request waits for you".into(),
+            n => format!(" · {n} pull requests wait for you"),
+        };
         self.hint.clone().unwrap_or_else(|| match offline {
-            0 => format!("Lanyard — {signed_in} of {} signed in", self.sessions.len()),
+            0 => format!(
+                "Lanyard — {signed_in} of {} signed in{waiting}",
+                self.sessions.len()
+            ),
             n => format!(
                 "Lanyard — offline: {n} of {} waiting for the network",
                 self.sessions.len()
@@ -299,6 +358,41 @@ impl Shown {
             );
         }
         if !self.sessions.is_empty() {
+            m.push(Entry::Separator);
+        }
+        if let Some(awaiting) = &self.awaiting {
+            m.push(entry(
+                "label:pull-requests".into(),
+                match awaiting.len() {
+                    0 => "Pull requests — none wait for you".into(),
+                    1 => "Pull requests — 1 waits for you".into(),
+                    n => format!("Pull requests — {n} wait for you"),
+                },
+                false,
+            ));
+            for p in awaiting.iter().take(PULL_REQUESTS_LISTED) {
+                m.push(entry(
+                    Item::PullRequest(p.reference()).id(),
+                    format!("    {}", pull_request_label(p)),
+                    true,
+                ));
+            }
+            if awaiting.len() > PULL_REQUESTS_LISTED {
+                m.push(entry(
+                    Item::PullRequests.id(),
+                    format!(
+                        "    {} more — show all…",
+                        awaiting.len() - PULL_REQUESTS_LISTED
+                    ),
+                    true,
+                ));
+            } else {
+                m.push(entry(
+                    Item::PullRequests.id(),
+                    "    All pull requests…".into(),
+                    true,
+                ));
+            }
             m.push(Entry::Separator);
         }
         if !self.recent.is_empty() {
@@ -470,6 +564,19 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                 });
             }
             Some(Item::Switcher) => crate::agent::show(app, crate::agent::Show::Switcher),
+            Some(Item::PullRequests) => crate::agent::show(app, crate::agent::Show::PullRequests),
+            Some(Item::PullRequest(r)) => {
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = app.state::<AppState>();
+                    if let Err(e) = state
+                        .open_pull_request(&r, &|u| crate::open_in_browser(&app, u))
+                        .await
+                    {
+                        crate::notify(&app, "Could not open the pull request", &e.to_string());
+                    }
+                });
+            }
             Some(Item::Credentials(p)) => {
                 let app = app.clone();
                 tauri::async_runtime::spawn(async move {
@@ -557,6 +664,13 @@ mod tests {
             Item::Terminal("acme-dev/Developer".into()),
             Item::Serve("acme-dev/Developer".into()),
             Item::CopyEndpoint("acme-dev/Developer".into()),
+            Item::PullRequests,
+            Item::PullRequest(PullRequestRef {
+                session: "a/b".into(),
+                account_id: "111111111111".into(),
+                region: "eu-west-1".into(),
+                id: "12".into(),
+            }),
         ] {
             assert_eq!(Item::parse(&item.id()), Some(item));
         }
@@ -609,6 +723,69 @@ mod tests {
             }]
         );
         assert_eq!(shown.tooltip(), "Lanyard — 0 of 0 signed in");
+    }
+
+    #[test]
+    fn the_menu_counts_the_pull_requests_waiting_and_lists_the_first_few() {
+        let inbox: lanyard_core::codecommit::prs::Inbox = serde_json::from_value(serde_json::json!({
+            "session": "acme", "checkedAt": "", "notes": [], "pullRequests": (1..=7).map(|i| serde_json::json!({
+                "session": "acme", "accountId": "111111111111", "accountName": "dev", "roleName": "Dev",
+                "region": "eu-west-1", "repository": "payments-api", "id": i.to_string(),
+                "title": if i == 1 { "x".repeat(80) } else { format!("Change {i}") },
+                "description": null, "authorArn": "", "author": "bob", "created": "",
+                "lastActivity": "", "lastActivityMicros": i, "open": true, "merged": false,
+                "sourceRef": "", "destinationRef": "", "sourceCommit": "", "revisionId": "r",
+                "approvals": 0, "approvalsNeeded": 1, "approved": false, "rulesNotSatisfied": [],
+                "approvedByMe": false, "concern": "awaiting", "canMerge": null
+            })).collect::<Vec<_>>()
+        }))
+        .unwrap();
+        let mut awaiting = inbox.pull_requests;
+        awaiting.reverse();
+        let shown = Shown {
+            awaiting: Some(awaiting),
+            ..Shown::default()
+        };
+        let texts: Vec<String> = shown
+            .entries(time::OffsetDateTime::now_utc())
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::Item { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect();
+        let at = texts
+            .iter()
+            .position(|t| t == "Pull requests — 7 wait for you")
+            .unwrap();
+        assert_eq!(texts[at + 1], "    payments-api #7: Change 7 — bob");
+        assert_eq!(texts[at + 5], "    payments-api #3: Change 3 — bob");
+        assert_eq!(texts[at + 6], "    2 more — show all…");
+        assert_eq!(
+            shown.tooltip(),
+            "Lanyard — 0 of 0 signed in · 7 pull requests wait for you"
+        );
+        let long = pull_request_label(&shown.awaiting.as_ref().unwrap()[6]);
+        assert_eq!(long, format!("payments-api #1: {}… — bob", "x".repeat(60)));
+        // Never checked: no section; checked and none waiting: says so.
+        assert!(
+            !Shown::default()
+                .entries(time::OffsetDateTime::now_utc())
+                .iter()
+                .any(|e| matches!(e, Entry::Item { id, .. } if id == "label:pull-requests"))
+        );
+        let none = Shown {
+            awaiting: Some(vec![]),
+            ..Shown::default()
+        };
+        assert!(
+            none.entries(time::OffsetDateTime::now_utc())
+                .contains(&Entry::Item {
+                    id: "label:pull-requests".into(),
+                    text: "Pull requests — none wait for you".into(),
+                    enabled: false
+                })
+        );
     }
 
     #[test]

@@ -38,6 +38,7 @@ const CSS: &str = "
   padding: 0 6px; }
 .lanyard-switcher .kind.profile { background: rgba(79, 70, 229, 0.12); color: #3730a3; }
 .lanyard-switcher .kind.repository { background: #eceef2; color: #4b5160; }
+.lanyard-switcher .kind.pull-request { background: rgba(217, 119, 6, 0.14); color: #92400e; }
 .lanyard-switcher .name { font-weight: 600; }
 .lanyard-switcher .star { color: #92400e; }
 .lanyard-switcher .badge { background: #dcfce7; color: #166534; font-size: 11px;
@@ -456,6 +457,9 @@ impl Switcher {
                 &["↵ open folder", "Ctrl+↵ copy path"]
             }
             Some(e) if e.kind == SwitcherKind::Repository => &["↵ clone", "Ctrl+↵ clone too"],
+            Some(e) if e.kind == SwitcherKind::PullRequest => {
+                &["↵ open in console", "Ctrl+↵ check out"]
+            }
             _ => &[
                 "↵ copy export AWS_PROFILE",
                 "Ctrl+↵ open console",
@@ -546,7 +550,8 @@ impl Switcher {
 
     /// Profile: primary copies `export AWS_PROFILE=…`, secondary opens the console.
     /// Repository: primary opens the clone's folder (or starts the clone), secondary copies the
-    /// clone's path (or starts the clone, like primary).
+    /// clone's path (or starts the clone, like primary). Pull request: primary opens it in the
+    /// console, secondary checks it out.
     fn run(&mut self, secondary: bool) {
         let Some(entry) = self.current().cloned() else {
             return;
@@ -591,6 +596,30 @@ impl Switcher {
             (SwitcherKind::Repository, Some(path)) => {
                 let done = desk.open_path(&path).map(|()| Done::Hide);
                 self.finish(done);
+            }
+            (SwitcherKind::PullRequest, _) => {
+                let Some(target) = entry.pull_request else {
+                    return;
+                };
+                if secondary {
+                    self.run_async(async move {
+                        desk.state
+                            .checkout_pull_request(&target, &crate::helper_binary())
+                            .await
+                            .map(|c| {
+                                Done::Confirm(format!("Checked out {} in {}", c.branch, c.path))
+                            })
+                            .map_err(|e| e.to_string())
+                    })
+                } else {
+                    self.run_async(async move {
+                        desk.state
+                            .open_pull_request(&target, &|u| desk.open_url(u))
+                            .await
+                            .map(|()| Done::Hide)
+                            .map_err(|e| e.to_string())
+                    })
+                }
             }
         }
     }
@@ -735,6 +764,7 @@ fn row(entry: &SwitcherEntry) -> gtk::ListBoxRow {
     let (kind, class, what) = match entry.kind {
         SwitcherKind::Profile => ("PROFILE", "profile", "AWS profile"),
         SwitcherKind::Repository => ("REPO", "repository", "CodeCommit repository"),
+        SwitcherKind::PullRequest => ("PR", "pull-request", "Open pull request"),
     };
     let badge = gtk::Label::new(Some(kind));
     badge.set_size_request(58, -1);
@@ -762,6 +792,7 @@ fn row(entry: &SwitcherEntry) -> gtk::ListBoxRow {
         title.pack_start(&cloned, false, false, 0);
     }
     let fields = [
+        entry.detail.as_deref().unwrap_or(""),
         entry.account_name.as_str(),
         &entry.account_id,
         &entry.role_name,
