@@ -34,13 +34,14 @@ const SETTINGS: AppSettings = {
   refreshMinutes: 5,
   startAtLogin: false,
   notifications: true,
+  pullRequestNotifications: true,
   switcherShortcut: '',
 };
 
 /**
  * Mock the shell: `app_info` answers with `info` (or rejects with `error`);
  * `list_identities` answers with `identities` (none by default), whose accounts are cached and
- * discovered as one account; the Repositories view finds nothing cached.
+ * discovered as one account; the Repositories and Pull requests views find nothing cached.
  */
 function mockShell(
   opts: { info?: Partial<AppInfo>; error?: unknown; identities?: IdentityStatus[] } = {},
@@ -53,6 +54,7 @@ function mockShell(
       if (cmd === 'cached_accounts' || cmd === 'discover_accounts') return [ACCOUNT];
       if (cmd === 'list_favourites') return [];
       if (cmd === 'cached_repositories' || cmd === 'recent_clones') return [];
+      if (cmd === 'cached_pull_requests') return [];
       if (cmd === 'helper_status')
         return { resolved: null, isLanyard: true, link: null, note: null };
       if (cmd === 'get_settings') return SETTINGS;
@@ -76,7 +78,7 @@ afterEach(async () => {
 });
 
 describe('App frame', () => {
-  it('renders the four views as buttons in the main navigation, Sessions first', async () => {
+  it('renders the five views as buttons in the main navigation, Sessions first', async () => {
     mockShell();
     render(App);
 
@@ -86,6 +88,7 @@ describe('App frame', () => {
       'Sessions',
       'Accounts & Profiles',
       'Repositories',
+      'Pull requests',
       'Settings',
     ]);
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Sessions');
@@ -109,13 +112,17 @@ describe('App frame', () => {
     expect(nav('repositories').hasAttribute('aria-current')).toBe(false);
   });
 
-  it('switches view with Ctrl/Cmd+1..4 and ignores other keys', async () => {
+  it('switches view with Ctrl/Cmd+1..5 and ignores other keys', async () => {
     mockShell();
     render(App);
 
-    await fireEvent.keyDown(window, { key: '4', ctrlKey: true });
+    await fireEvent.keyDown(window, { key: '5', ctrlKey: true });
     expect(title().textContent).toBe('Settings');
     expect(nav('settings').getAttribute('aria-current')).toBe('page');
+
+    await fireEvent.keyDown(window, { key: '4', ctrlKey: true });
+    expect(title().textContent).toBe('Pull requests');
+    expect(nav('pullRequests').getAttribute('aria-current')).toBe('page');
 
     await fireEvent.keyDown(window, { key: '2', metaKey: true });
     expect(title().textContent).toBe('Accounts & Profiles');
@@ -187,6 +194,13 @@ describe('App frame', () => {
       expect(title().textContent).toBe('Settings');
     });
     expect(nav('settings').getAttribute('aria-current')).toBe('page');
+
+    // The tray's "All pull requests…".
+    await waitFor(async () => {
+      await emit('app://navigate', 'pullRequests');
+      expect(title().textContent).toBe('Pull requests');
+    });
+    expect(await screen.findByText('Sign in to see pull requests')).toBeTruthy();
   });
 });
 

@@ -26,6 +26,7 @@ const SETTINGS: AppSettings = {
   refreshMinutes: 5,
   startAtLogin: false,
   notifications: true,
+  pullRequestNotifications: true,
   switcherShortcut: 'CommandOrControl+Shift+L',
 };
 const REQUEST: CloneRequest = {
@@ -41,6 +42,7 @@ const ENTRY: SwitcherEntry = {
   kind: 'repository',
   key: 'repo:111111111111/eu-west-1/ledger',
   title: 'ledger',
+  detail: null,
   session: 'acme',
   accountId: '111111111111',
   accountName: 'prod',
@@ -49,6 +51,7 @@ const ENTRY: SwitcherEntry = {
   favourite: false,
   path: null,
   clone: REQUEST,
+  pullRequest: null,
 };
 
 describe('settings, console and switcher commands', () => {

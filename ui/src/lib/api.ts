@@ -11,6 +11,7 @@ import { listen } from '@tauri-apps/api/event';
 import type { AccountRoles } from './bindings/AccountRoles';
 import type { AppInfo } from './bindings/AppInfo';
 import type { AppSettings } from './bindings/AppSettings';
+import type { Checkout } from './bindings/Checkout';
 import type { CloneProgress } from './bindings/CloneProgress';
 import type { CloneReport } from './bindings/CloneReport';
 import type { CloneRequest } from './bindings/CloneRequest';
@@ -21,6 +22,7 @@ import type { EndpointInfo } from './bindings/EndpointInfo';
 import type { HelperStatus } from './bindings/HelperStatus';
 import type { IdentityInput } from './bindings/IdentityInput';
 import type { IdentityStatus } from './bindings/IdentityStatus';
+import type { Inbox } from './bindings/Inbox';
 import type { Inventory } from './bindings/Inventory';
 import type { InventoryEvent } from './bindings/InventoryEvent';
 import type { LoginMethod } from './bindings/LoginMethod';
@@ -29,6 +31,7 @@ import type { LogoutReport } from './bindings/LogoutReport';
 import type { OffboardReport } from './bindings/OffboardReport';
 import type { ResolvedStartUrl } from './bindings/ResolvedStartUrl';
 import type { ProfileSettings } from './bindings/ProfileSettings';
+import type { PullRequestRef } from './bindings/PullRequestRef';
 import type { RecentClone } from './bindings/RecentClone';
 import type { SwitcherEntry } from './bindings/SwitcherEntry';
 import type { SyncPlan } from './bindings/SyncPlan';
@@ -38,6 +41,7 @@ import { isView, type View } from './navigation';
 export type { AccountRoles } from './bindings/AccountRoles';
 export type { AppInfo } from './bindings/AppInfo';
 export type { AppSettings } from './bindings/AppSettings';
+export type { Checkout } from './bindings/Checkout';
 export type { ResolvedStartUrl } from './bindings/ResolvedStartUrl';
 export type { CopiedCredentials } from './bindings/CopiedCredentials';
 export type { EndpointInfo } from './bindings/EndpointInfo';
@@ -45,6 +49,7 @@ export type { ClonePhase } from './bindings/ClonePhase';
 export type { CloneProgress } from './bindings/CloneProgress';
 export type { CloneReport } from './bindings/CloneReport';
 export type { CloneRequest } from './bindings/CloneRequest';
+export type { Concern } from './bindings/Concern';
 export type { Diagnostics } from './bindings/Diagnostics';
 export type { DiscoveryEvent } from './bindings/DiscoveryEvent';
 export type { DiscoveryProgress } from './bindings/DiscoveryProgress';
@@ -53,6 +58,7 @@ export type { HelperStatus } from './bindings/HelperStatus';
 export type { Identity } from './bindings/Identity';
 export type { IdentityInput } from './bindings/IdentityInput';
 export type { IdentityStatus } from './bindings/IdentityStatus';
+export type { Inbox } from './bindings/Inbox';
 export type { Inventory } from './bindings/Inventory';
 export type { InventoryEvent } from './bindings/InventoryEvent';
 export type { InventoryProgress } from './bindings/InventoryProgress';
@@ -64,6 +70,8 @@ export type { OffboardReport } from './bindings/OffboardReport';
 export type { PlannedProfile } from './bindings/PlannedProfile';
 export type { ProfileDiff } from './bindings/ProfileDiff';
 export type { ProfileSettings } from './bindings/ProfileSettings';
+export type { PullRequest } from './bindings/PullRequest';
+export type { PullRequestRef } from './bindings/PullRequestRef';
 export type { RecentClone } from './bindings/RecentClone';
 export type { Repository } from './bindings/Repository';
 export type { ScanNote } from './bindings/ScanNote';
@@ -83,6 +91,12 @@ export const NAVIGATE_EVENT = 'app://navigate';
  */
 export const ENDPOINTS_CHANGED_EVENT = 'endpoints://changed';
 export const SESSIONS_CHANGED_EVENT = 'sessions://changed';
+
+/**
+ * Emitted after the tray process revalidated pull requests in the background. Payload: every
+ * cached `Inbox`, as `cachedPullRequests` gives them.
+ */
+export const PULL_REQUESTS_CHANGED_EVENT = 'pull-requests://changed';
 
 /**
  * Every failed command surfaces as an `AppError`. The Rust side rejects with
@@ -325,6 +339,42 @@ export function openFolder(path: string): Promise<void> {
   return call<void>('open_folder', { path });
 }
 
+/** Every identity's last pull-request inbox (instant, from disk; `[]` when none). */
+export function cachedPullRequests(): Promise<Inbox[]> {
+  return call<Inbox[]>('cached_pull_requests');
+}
+
+/**
+ * Revalidates `session`'s pull requests against AWS (only what changed is fetched again; may take
+ * seconds) and resolves with the inbox (also cached). Rejects with code `NotSignedIn` or
+ * `SessionExpired` when the session cannot be used.
+ */
+export function refreshPullRequests(session: string): Promise<Inbox> {
+  return call<Inbox>('refresh_pull_requests', { session });
+}
+
+/**
+ * Approves `target` (or revokes the approval), then resolves with its identity's revalidated
+ * inbox. Rejects with a message saying why when AWS refuses (e.g. new commits since Lanyard last
+ * looked).
+ */
+export function approvePullRequest(target: PullRequestRef, revoke: boolean): Promise<Inbox> {
+  return call<Inbox>('approve_pull_request', { target, revoke });
+}
+
+/**
+ * Checks out `target`'s source on a local branch tracking it, cloning the repository first when
+ * it is not cloned yet; resolves with where and what.
+ */
+export function checkoutPullRequest(target: PullRequestRef): Promise<Checkout> {
+  return call<Checkout>('checkout_pull_request', { target });
+}
+
+/** Opens the AWS console on `target`'s page, signed in as the role that reads it. */
+export function openPullRequest(target: PullRequestRef): Promise<void> {
+  return call<void>('open_pull_request', { target });
+}
+
 /** Lanyard's own preferences (clone root, default template, regions, refresh, login, shortcut…). */
 export function getSettings(): Promise<AppSettings> {
   return call<AppSettings>('get_settings');
@@ -468,6 +518,16 @@ export function onSessionsChanged(cb: (list: IdentityStatus[]) => void): Promise
 /** Subscribe to the running credential endpoints (started or stopped here or from the tray). */
 export function onEndpointsChanged(cb: (list: EndpointInfo[]) => void): Promise<() => void> {
   return subscribe<EndpointInfo[]>(ENDPOINTS_CHANGED_EVENT, (payload) => {
+    if (Array.isArray(payload)) cb(payload);
+  });
+}
+
+/**
+ * Subscribe to pull requests revalidated in the background (by the tray process). Resolves to
+ * the unsubscribe function.
+ */
+export function onPullRequestsChanged(cb: (list: Inbox[]) => void): Promise<() => void> {
+  return subscribe<Inbox[]>(PULL_REQUESTS_CHANGED_EVENT, (payload) => {
     if (Array.isArray(payload)) cb(payload);
   });
 }

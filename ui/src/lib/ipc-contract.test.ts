@@ -16,6 +16,7 @@ import * as api from './api';
 import type { AppSettings } from './bindings/AppSettings';
 import type { CloneRequest } from './bindings/CloneRequest';
 import type { ProfileSettings } from './bindings/ProfileSettings';
+import type { PullRequestRef } from './bindings/PullRequestRef';
 
 // vite-node gives each test module its own folder (import.meta.url is not a file: URL in jsdom).
 const FILE = `${__dirname}/ipc-contract.json`;
@@ -37,6 +38,7 @@ const APP_SETTINGS: AppSettings = {
   refreshMinutes: 5,
   startAtLogin: false,
   notifications: true,
+  pullRequestNotifications: true,
   switcherShortcut: '',
 };
 
@@ -48,6 +50,13 @@ const CLONE: CloneRequest = {
   region: 'eu-west-1',
   repository: 'payments-api',
   dest: null,
+};
+
+const PULL_REQUEST: PullRequestRef = {
+  session: 'no-such-session',
+  accountId: '111111111111',
+  region: 'eu-west-1',
+  id: '1',
 };
 
 /** Every wrapper that invokes a command, with arguments of every shape it can send. */
@@ -91,6 +100,12 @@ const CALLS: [string, () => Promise<unknown> | void][] = [
   ['recentClones', () => api.recentClones()],
   ['helperStatus', () => api.helperStatus()],
   ['openFolder', () => api.openFolder('relative/is/refused')],
+  ['cachedPullRequests', () => api.cachedPullRequests()],
+  ['refreshPullRequests', () => api.refreshPullRequests('no-such-session')],
+  ['approvePullRequest', () => api.approvePullRequest(PULL_REQUEST, false)],
+  ['approvePullRequest (revoke)', () => api.approvePullRequest(PULL_REQUEST, true)],
+  ['checkoutPullRequest', () => api.checkoutPullRequest(PULL_REQUEST)],
+  ['openPullRequest', () => api.openPullRequest(PULL_REQUEST)],
   ['getSettings', () => api.getSettings()],
   ['saveSettings', () => api.saveSettings(APP_SETTINGS)],
   ['diagnostics', () => api.diagnostics()],

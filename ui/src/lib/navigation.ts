@@ -1,5 +1,5 @@
-/** The app's top-level views, in sidebar order (Ctrl/Cmd+1..4 follow this order). */
-export const VIEWS = ['sessions', 'accounts', 'repositories', 'settings'] as const;
+/** The app's top-level views, in sidebar order (Ctrl/Cmd+1..5 follow this order). */
+export const VIEWS = ['sessions', 'accounts', 'repositories', 'pullRequests', 'settings'] as const;
 
 export type View = (typeof VIEWS)[number];
 
@@ -7,6 +7,7 @@ export const VIEW_LABELS: Record<View, string> = {
   sessions: 'Sessions',
   accounts: 'Accounts & Profiles',
   repositories: 'Repositories',
+  pullRequests: 'Pull requests',
   settings: 'Settings',
 };
 

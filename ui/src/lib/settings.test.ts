@@ -45,6 +45,7 @@ describe('sameSettings', () => {
     refreshMinutes: 5,
     startAtLogin: false,
     notifications: true,
+    pullRequestNotifications: true,
     switcherShortcut: '',
   };
 
@@ -55,6 +56,7 @@ describe('sameSettings', () => {
     } as typeof base;
     expect(sameSettings(base, reordered)).toBe(true);
     expect(sameSettings(base, { ...base, notifications: false })).toBe(false);
+    expect(sameSettings(base, { ...base, pullRequestNotifications: false })).toBe(false);
     expect(sameSettings(base, { ...base, regions: ['us-east-1', 'eu-west-1'] })).toBe(false);
   });
 });

@@ -43,6 +43,7 @@ export function sameSettings(a: AppSettings, b: AppSettings): boolean {
     a.refreshMinutes === b.refreshMinutes &&
     a.startAtLogin === b.startAtLogin &&
     a.notifications === b.notifications &&
+    a.pullRequestNotifications === b.pullRequestNotifications &&
     a.switcherShortcut === b.switcherShortcut
   );
 }

@@ -6,6 +6,8 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 
 import type { Identity } from '../lib/bindings/Identity';
 import type { IdentityStatus } from '../lib/bindings/IdentityStatus';
+import type { Inbox } from '../lib/bindings/Inbox';
+import type { PullRequest } from '../lib/bindings/PullRequest';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 export type Handlers = Record<string, (args: Record<string, unknown>) => unknown>;
@@ -86,6 +88,54 @@ export function status(
     accessTokenExpiresAt: null,
     refreshable: false,
     detail: null,
+    ...over,
+  };
+}
+
+const HOUR = 3_600_000;
+
+/** An open pull request awaiting the user in acme's payments-prod, opened 3 days ago. */
+export function pullRequest(id: string, over: Partial<PullRequest> = {}): PullRequest {
+  const lastActivity = new Date(Date.now() - 2 * HOUR);
+  return {
+    session: 'acme',
+    accountId: '111111111111',
+    accountName: 'payments-prod',
+    roleName: 'Developer',
+    region: 'eu-west-1',
+    repository: 'payments-api',
+    id,
+    title: `Change ${id}`,
+    description: null,
+    authorArn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Developer_ab12/bob',
+    author: 'bob',
+    created: new Date(Date.now() - 72 * HOUR).toISOString(),
+    lastActivity: lastActivity.toISOString(),
+    lastActivityMicros: lastActivity.getTime() * 1000,
+    open: true,
+    merged: false,
+    sourceRef: `refs/heads/feature/${id}`,
+    destinationRef: 'refs/heads/main',
+    sourceCommit: '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b',
+    revisionId: `rev-${id}`,
+    approvals: 0,
+    approvalsNeeded: 1,
+    approved: false,
+    rulesNotSatisfied: ['main-needs-a-dev'],
+    approvedByMe: false,
+    concern: 'awaiting',
+    canMerge: null,
+    ...over,
+  };
+}
+
+/** acme's inbox holding `pullRequests`, checked an hour ago. */
+export function inbox(pullRequests: PullRequest[], over: Partial<Inbox> = {}): Inbox {
+  return {
+    session: 'acme',
+    checkedAt: new Date(Date.now() - HOUR).toISOString(),
+    pullRequests,
+    notes: [],
     ...over,
   };
 }

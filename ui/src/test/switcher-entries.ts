@@ -7,6 +7,7 @@ export const profile = (title: string, over: Partial<SwitcherEntry> = {}): Switc
   kind: 'profile',
   key: `profile:${title}`,
   title,
+  detail: null,
   session: 'acme',
   accountId: '111111111111',
   accountName: 'payments-prod',
@@ -15,5 +16,6 @@ export const profile = (title: string, over: Partial<SwitcherEntry> = {}): Switc
   favourite: false,
   path: null,
   clone: null,
+  pullRequest: null,
   ...over,
 });

@@ -316,6 +316,49 @@ describe('Switcher: actions', () => {
     expect(calls.find((c) => c.cmd === 'copy_text')!.args).toEqual({ text: API.path });
   });
 
+  it('Enter on a pull request opens it in the console; Ctrl+Enter checks it out', async () => {
+    const target = { session: 'acme', accountId: '222222222222', region: 'us-east-1', id: '7' };
+    const pr: SwitcherEntry = {
+      ...LEDGER,
+      kind: 'pullRequest',
+      key: 'pr:acme/222222222222/us-east-1/7',
+      title: 'Fix rounding in refunds',
+      detail: 'ledger #7 by bob · awaiting your approval',
+      clone: null,
+      pullRequest: target,
+    };
+    const calls = await open([...ENTRIES, pr], {
+      open_pull_request: () => null,
+      checkout_pull_request: () => ({
+        path: '/home/dev/src/payments-dev/ledger',
+        branch: 'feature/refunds',
+        commit: 'c0ffee',
+        moved: false,
+      }),
+    });
+    // Found by its author, as the row says what it is.
+    await fireEvent.input(input(), { target: { value: 'bob' } });
+    expect(keys()).toEqual([pr.key]);
+    const row = screen.getByTestId('switcher-row');
+    expect(row.textContent).toContain('PR');
+    expect(row.textContent).toContain('ledger #7 by bob · awaiting your approval');
+    await press('Enter');
+    await waitFor(() => expect(commands(calls)).toEqual(['open_pull_request', 'hide_switcher']));
+    expect(calls.find((c) => c.cmd === 'open_pull_request')!.args).toEqual({ target });
+    await idle();
+    await fireEvent.input(input(), { target: { value: 'refunds' } });
+    await press('Enter', { ctrlKey: true });
+    await waitFor(() =>
+      expect(commands(calls)).toEqual([
+        'open_pull_request',
+        'hide_switcher',
+        'checkout_pull_request',
+        'hide_switcher',
+      ]),
+    );
+    expect(calls.find((c) => c.cmd === 'checkout_pull_request')!.args).toEqual({ target });
+  });
+
   it('a click runs the primary action on that row', async () => {
     const calls = await open();
     await fireEvent.click(screen.getAllByTestId('switcher-row')[1]!);

@@ -34,6 +34,15 @@ describe('filterEntries: matching', () => {
     expect(titles(filterEntries(ENTRIES, 'readonly'))).toEqual(['data-lake-ReadOnly']);
     expect(titles(filterEntries(ENTRIES, 'US-EAST'))).toEqual(['ledger']);
     expect(titles(filterEntries(ENTRIES, 'repository'))).toEqual(['ledger']);
+    const pr = profile('Fix rounding', {
+      kind: 'pullRequest',
+      key: 'pr:1',
+      detail: 'ledger #7 by bob · awaiting your approval',
+    });
+    const withPr = indexEntries([pr]);
+    expect(titles(filterEntries(withPr, 'bob'))).toEqual(['Fix rounding']);
+    expect(titles(filterEntries(withPr, 'pull request awaiting'))).toEqual(['Fix rounding']);
+    expect(titles(filterEntries(withPr, 'pullrequest'))).toEqual([]);
     expect(titles(filterEntries(ENTRIES, 'payments'))).toEqual([
       'payments-prod-Developer',
       'ledger',

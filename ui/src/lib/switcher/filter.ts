@@ -9,15 +9,23 @@ export type Indexed = { entry: SwitcherEntry; title: string; haystack: string };
 /** Rows the switcher renders; the rest are counted ("N more — keep typing"). */
 export const MAX_ROWS = 50;
 
+/** The word a kind is found by (the same as the native switcher's `switcher::Index`). */
+const KIND_WORD: Record<SwitcherEntry['kind'], string> = {
+  profile: 'profile',
+  repository: 'repository',
+  pullRequest: 'pull request',
+};
+
 export function indexEntries(entries: readonly SwitcherEntry[]): Indexed[] {
   return entries.map((entry) => {
     const fields = [
       entry.title,
+      entry.detail ?? '',
       entry.accountName,
       entry.accountId,
       entry.roleName,
       entry.region ?? '',
-      entry.kind,
+      KIND_WORD[entry.kind],
     ];
     return { entry, title: entry.title.toLowerCase(), haystack: fields.join('\n').toLowerCase() };
   });
@@ -30,7 +38,8 @@ export function terms(query: string): string[] {
 
 /**
  * The entries where every term of `query` appears (case-insensitive substring) in the title,
- * account name, account id, role, region or kind. Ranked favourites first, then entries whose
+ * detail (a pull request's repository, id and author), account name, account id, role, region
+ * or kind. Ranked favourites first, then entries whose
  * title starts with a term, then the rest; the order of the list is kept within each rank.
  * An empty query keeps every entry (favourites first).
  */

@@ -25,6 +25,7 @@ const SETTINGS: AppSettings = {
   refreshMinutes: 5,
   startAtLogin: false,
   notifications: true,
+  pullRequestNotifications: true,
   switcherShortcut: 'CommandOrControl+Shift+L',
 };
 
@@ -63,6 +64,7 @@ describe('Settings: preferences', () => {
     expect(field('settings-refresh').value).toBe('5');
     expect(field('settings-start-at-login').checked).toBe(false);
     expect(field('settings-notifications').checked).toBe(true);
+    expect(field('settings-pr-notifications').checked).toBe(true);
     expect(screen.getByLabelText('Start Lanyard when you log in')).toBe(
       field('settings-start-at-login'),
     );
@@ -99,12 +101,39 @@ describe('Settings: preferences', () => {
           refreshMinutes: 15,
           startAtLogin: true,
           notifications: false,
+          pullRequestNotifications: true,
           switcherShortcut: '',
         },
       },
     ]);
     expect(field('settings-regions').value).toBe('eu-west-1, us-east-1, ap-south-1');
     expect(save().disabled).toBe(true);
+  });
+
+  it('offers pull request notifications only while notifications are on, and saves the choice', async () => {
+    const calls = shell();
+    render(SettingsView, { info: INFO, loading: false });
+    await screen.findByTestId('settings-form');
+
+    const prs = screen.getByLabelText('Notify me about pull requests') as HTMLInputElement;
+    expect(prs).toBe(field('settings-pr-notifications'));
+    expect(prs.disabled).toBe(false);
+    expect(screen.getByText(/When one starts waiting for you, and when yours is approved/)).toBe(
+      document.getElementById(prs.getAttribute('aria-describedby') ?? ''),
+    );
+
+    await fireEvent.click(field('settings-notifications'));
+    expect(prs.disabled).toBe(true);
+    await fireEvent.click(field('settings-notifications'));
+    expect(prs.disabled).toBe(false);
+
+    await fireEvent.click(prs);
+    await fireEvent.click(save());
+    expect(await screen.findByTestId('settings-saved')).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === 'save_settings').map((c) => c.args)).toEqual([
+      { settings: { ...SETTINGS, pullRequestNotifications: false } },
+    ]);
+    expect(prs.checked).toBe(false);
   });
 
   it('keeps the edits and shows the message when saving fails; Reset goes back to the saved values', async () => {
