@@ -14,7 +14,7 @@ from app import (
     wait_until,
 )
 
-NAV = ["Sessions", "Accounts & Profiles", "Repositories", "Settings"]
+NAV = ["Sessions", "Accounts & Profiles", "Repositories", "Pull requests", "Settings"]
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_window_renders_navigation_and_views(driver, tmp_path):
         wd.wait_for('nav[aria-label="Main"]', timeout=30)
         labels = [
             wd.text(wd.find(f'[data-testid="nav-{v}"]'))
-            for v in ("sessions", "accounts", "repositories", "settings")
+            for v in ("sessions", "accounts", "repositories", "pullRequests", "settings")
         ]
         assert labels == NAV
         assert heading(wd) == "Sessions"
