@@ -936,9 +936,14 @@ pub fn find_ref<'a>(inboxes: &'a [Inbox], r: &PullRequestRef) -> Result<&'a Pull
 
 /// The pull request's page in the CodeCommit console.
 pub fn console_page(p: &PullRequest) -> String {
-    let enc = |s: &str| {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-    };
+    // A path segment: RFC 3986's unreserved characters stay as they are (repository names are
+    // [A-Za-z0-9._-]), so the address reads as the console's own links do.
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string();
     crate::console::page(
         &p.region,
         &format!(
@@ -1207,6 +1212,24 @@ mod tests {
             name.into(),
             serde_json::json!({"Version": "2018-11-08", "Statements": [st]}).to_string(),
         )
+    }
+
+    #[test]
+    fn the_console_page_keeps_a_repository_name_readable() {
+        let p: PullRequest = serde_json::from_value(serde_json::json!({
+            "session": "acme", "accountId": "111", "accountName": "dev", "roleName": "Dev",
+            "region": "eu-west-1", "repository": "payments-api.v2_x", "id": "7", "title": "t",
+            "description": null, "authorArn": "", "author": "bob", "created": "",
+            "lastActivity": "", "lastActivityMicros": 1, "open": true, "merged": false,
+            "sourceRef": "", "destinationRef": "", "sourceCommit": "", "revisionId": "r",
+            "approvals": 0, "approvalsNeeded": 0, "approved": true, "rulesNotSatisfied": [],
+            "approvedByMe": false, "concern": "other", "canMerge": null
+        }))
+        .unwrap();
+        assert_eq!(
+            console_page(&p),
+            "https://eu-west-1.console.aws.amazon.com/codesuite/codecommit/repositories/payments-api.v2_x/pull-requests/7/details?region=eu-west-1"
+        );
     }
 
     #[test]
