@@ -984,6 +984,61 @@ mod tests {
         state
     }
 
+    /// Pull-request notices follow the settings: off, nothing is shown and what would have been
+    /// is marked told (turning them on later does not replay it); on, a new one is told once.
+    #[tokio::test]
+    async fn pull_request_notices_follow_the_settings_and_are_told_once() {
+        let emu = lanyard_emulator::Emulator::start(lanyard_emulator::Config::new(
+            lanyard_emulator::World::demo(),
+        ))
+        .await
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("lanyard-pr-notices-{}", std::process::id()));
+        let state = acme_state(&emu, &dir);
+        let awaiting = |id: &str| {
+            serde_json::json!({
+                "session": "acme", "accountId": "111111111111", "accountName": "dev",
+                "roleName": "Dev", "region": "eu-west-1", "repository": "api", "id": id,
+                "title": format!("Change {id}"), "description": null, "authorArn": "",
+                "author": "bob", "created": "", "lastActivity": "", "lastActivityMicros": 1,
+                "open": true, "merged": false, "sourceRef": "", "destinationRef": "",
+                "sourceCommit": "", "revisionId": "r", "approvals": 0, "approvalsNeeded": 1,
+                "approved": false, "rulesNotSatisfied": ["One"], "approvedByMe": false,
+                "concern": "awaiting", "canMerge": null
+            })
+        };
+        let inbox = |ids: &[&str]| {
+            let file = prs::cache_path(state.svc.ctx(), "acme");
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            let prs: Vec<_> = ids.iter().map(|i| awaiting(i)).collect();
+            let body = serde_json::json!({"session": "acme", "checkedAt": "", "pullRequests": prs, "notes": []});
+            std::fs::write(file, body.to_string()).unwrap();
+        };
+        let mut s = state.settings();
+        s.pull_request_notifications = false;
+        state.save_settings(&s).unwrap();
+        inbox(&["1"]);
+        assert!(
+            state.pull_request_notices().is_empty(),
+            "off: nothing shown"
+        );
+        s.pull_request_notifications = true;
+        state.save_settings(&s).unwrap();
+        assert!(
+            state.pull_request_notices().is_empty(),
+            "not replayed once turned on"
+        );
+        inbox(&["1", "2"]);
+        let told: Vec<String> = state
+            .pull_request_notices()
+            .into_iter()
+            .map(|n| n.body)
+            .collect();
+        assert_eq!(told, ["Change 2\napi #2 in dev (eu-west-1)"]);
+        assert!(state.pull_request_notices().is_empty(), "told once");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// What the commands send the UI never holds a secret; the app's background refresher renews
     /// a session whose access token ends inside the 30-minute window without a new sign-in.
     #[tokio::test]
