@@ -510,7 +510,7 @@ def test_background_clone_from_the_switcher_notifies(emu, app_with_tray, tmp_pat
     env, tray, proc, _, home, log = app_with_tray
     monitor = NotificationMonitor(env)
     try:
-        win = open_switcher(proc, log, show=lambda: tray.choose(6))  # Quick switch…
+        win = open_switcher(proc, log, show=lambda: tray.choose(from_bottom=3))  # Quick switch…
         type_query(win, log, "payments-api")
         type_into(win, "Return")
         clone = home / "codecommit/acme-dev/payments-api"

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from app import SHOTS, TauriDriver, app_env, bin_dir, wait_until
+from app import SHOTS, TauriDriver, app_env, bin_dir, wait_until, windows, xdotool
 from conftest import (
     START_URL,
     client_env,
@@ -147,7 +147,11 @@ def test_the_inbox_in_the_tray_the_notifications_and_the_view(tmp_path, aws):
     try:
         assert server.stdout.readline().strip() == "READY"
         env = {**client_env(emu, home), **app_env(home), **emu.env}
-        env.update(LANYARD_LOG="lanyard_app=debug", LANYARD_CLONE_ROOT=str(home / "src"))
+        env.update(
+            LANYARD_LOG="lanyard_app=debug",
+            LANYARD_CLONE_ROOT=str(home / "src"),
+            BROWSER=str(Path(__file__).with_name("fake_browser.sh")),
+        )
         # Alice signed in as `aws sso login` leaves it; bob, to act on her pull request later.
         (home / ".aws").mkdir(parents=True, exist_ok=True)
         (home / ".aws/config").write_text(
@@ -215,6 +219,40 @@ def test_the_inbox_in_the_tray_the_notifications_and_the_view(tmp_path, aws):
             what="the tray count to go down",
         )
         assert len(notices(shown)) == 2, notices(shown)
+
+        # Open in console, from the view and from the native quick switcher (found by author):
+        # the console as the role that reads it, on the pull request's page.
+        docs = next(p for p in pulls if p["title"] == "Docs for the refunds API")
+        page = f"/codesuite/codecommit/repositories/payments-api/pull-requests/{docs['id']}/details"
+
+        def console_logins() -> list[dict]:
+            return emu.control("GET", "/_emulator/console-logins").json()
+
+        wd.send_keys(wd.find('[data-testid="pr-search"]'), "\ue00c")  # Escape clears the filter
+        wait_until(lambda: len(rows(wd)) == 1, 10, what="the filter cleared")
+        wd.click(wd.find('[data-testid="pr-open"]'))
+        login = wait_until(lambda: console_logins(), 30, what="the console sign-in")[-1]
+        assert page in login["destination"] and login["role"] == "Developer", login
+
+        loaded = logs(home, driver_log).count("timing: switcher: loaded")
+        xdotool("key", "ctrl+shift+l")
+        win = wait_until(lambda: (windows("Quick switch") or [None])[0], 20, what="the switcher")
+        xdotool("windowfocus", "--sync", str(win))
+        wait_until(
+            lambda: logs(home, driver_log).count("timing: switcher: loaded") > loaded,
+            20,
+            what="the switcher's entries",
+        )
+        filtered = logs(home, driver_log).count("timing: switcher: filtered")
+        xdotool("type", "--delay", "30", "dave")
+        wait_until(
+            lambda: logs(home, driver_log).count("timing: switcher: filtered") >= filtered + 4,
+            20,
+            what="the rows for 'dave'",
+        )
+        xdotool("key", "Return")
+        wait_until(lambda: len(console_logins()) == 2, 30, what="the switcher's console sign-in")
+        assert page in console_logins()[-1]["destination"]
 
         # Bob comments on alice's own pull request and approves it, then merges it: after a
         # refresh in the window, each is told once.
