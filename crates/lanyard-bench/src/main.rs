@@ -288,7 +288,7 @@ pub(crate) fn tempfile_dir(name: &str) -> anyhow::Result<std::path::PathBuf> {
 
 /// Runs one of tests/e2e's benchmark scripts under Xvfb and a private D-Bus session against the
 /// release binaries; returns its last line as JSON.
-fn e2e_script(name: &str) -> anyhow::Result<serde_json::Value> {
+pub(crate) fn e2e_script(name: &str) -> anyhow::Result<serde_json::Value> {
     use std::process::Command;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")

@@ -147,6 +147,16 @@ describe('Pull requests: listing', () => {
     expect((screen.getByTestId('pr-refresh') as HTMLButtonElement).disabled).toBe(false);
   });
 
+  it('paints a window’s worth of rows first, then every row', async () => {
+    const many = Array.from({ length: 40 }, (_, i) =>
+      pullRequest(String(i + 1), { lastActivityMicros: 1_000 - i }),
+    );
+    shell({}, { cached: [inbox(many)] });
+    render(PullRequestsView);
+    await waitFor(() => expect(rows()).toHaveLength(40));
+    expect(tabText('awaiting')).toContain('40');
+  });
+
   it('shows what a row is about: where, who, when, approvals and the user’s part', async () => {
     shell();
     render(PullRequestsView);
