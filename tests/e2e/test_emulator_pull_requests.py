@@ -696,6 +696,29 @@ def test_merges_move_the_destination_branch_in_git(cc, git_as_alice, tmp_path):
     c.merge_pull_request_by_fast_forward(pullRequestId=ff["pullRequestId"], repositoryName="merges")
     assert main_tip() == git("rev-parse", "ff", cwd=work)
 
+    # Merged in git and pushed: the pull request closes as merged, by whoever pushed.
+    git("checkout", "-q", "-b", "by-push", "origin/main", cwd=work)
+    (work / "push.txt").write_text("by push\n")
+    git("add", "push.txt", cwd=work)
+    git("commit", "-q", "-m", "by push", cwd=work)
+    git("push", "-q", "origin", "by-push", cwd=work)
+    by_push = open_pr("by-push")
+    git("checkout", "-q", "-B", "main", "origin/main", cwd=work)
+    git("merge", "-q", "--no-ff", "-m", "Merge by-push", "by-push", cwd=work)
+    git("push", "-q", "origin", "main", cwd=work)
+    done = c.get_pull_request(pullRequestId=by_push["pullRequestId"])["pullRequest"]
+    meta = done["pullRequestTargets"][0]["mergeMetadata"]
+    assert done["pullRequestStatus"] == "CLOSED"
+    assert meta["isMerged"] and meta["mergedBy"].endswith("/alice"), meta
+    assert meta["mergeCommitId"] == git("rev-parse", "main", cwd=work)
+    kinds = [
+        e["pullRequestEventType"]
+        for e in c.describe_pull_request_events(pullRequestId=by_push["pullRequestId"])[
+            "pullRequestEvents"
+        ]
+    ]
+    assert kinds[-2:] == ["PULL_REQUEST_MERGE_STATE_CHANGED", "PULL_REQUEST_STATUS_CHANGED"]
+
 
 def by_title_in(client, repo, title):
     for i in ids(client, repositoryName=repo, pullRequestStatus="OPEN"):

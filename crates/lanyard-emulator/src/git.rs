@@ -107,7 +107,7 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
             Some(auth) => authorize(&app, auth, header("host").unwrap_or(""), &name, push),
         }
     };
-    let (key, meta) = match checked {
+    let (key, meta, caller) = match checked {
         Ok(ok) => ok,
         Err(resp) => return resp,
     };
@@ -128,13 +128,14 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
         let bytes = axum::body::to_bytes(body, usize::MAX)
             .await
             .unwrap_or_default();
-        crate::pulls::after_push(&app, &key, &dir).await;
+        crate::pulls::after_push(&app, &key, &dir, Some(&caller)).await;
         return Response::from_parts(parts, Body::from(bytes));
     }
     resp
 }
 
-/// Checks Basic credentials like CodeCommit; returns the repository or the HTTP answer.
+/// Checks Basic credentials like CodeCommit; returns the repository and who asks (their session
+/// ARN), or the HTTP answer.
 #[allow(clippy::result_large_err)] // the Err is the HTTP answer itself, returned at once
 fn authorize(
     app: &App,
@@ -142,7 +143,7 @@ fn authorize(
     host: &str,
     name: &str,
     push: bool,
-) -> Result<(RepoKey, RepoMeta), Response> {
+) -> Result<(RepoKey, RepoMeta, String), Response> {
     let forbidden = |m: &str| text(StatusCode::FORBIDDEN, m);
     let b64 = header.strip_prefix("Basic ").ok_or_else(challenge)?;
     let decoded = base64::engine::general_purpose::STANDARD
@@ -204,15 +205,15 @@ fn authorize(
     let meta = app
         .state
         .repository(creds.instance, &creds.account, region, name);
+    let caller = crate::state::session_arn(
+        app.state.instance(creds.instance),
+        &creds.account,
+        &creds.role,
+        &creds.user,
+    );
     if !allowed {
         return Err(forbidden(&format!(
-            "User: {} is not authorized to perform: codecommit:{action} on resource: arn:aws:codecommit:{region}:{}:{name}",
-            crate::state::session_arn(
-                app.state.instance(creds.instance),
-                &creds.account,
-                &creds.role,
-                &creds.user
-            ),
+            "User: {caller} is not authorized to perform: codecommit:{action} on resource: arn:aws:codecommit:{region}:{}:{name}",
             creds.account
         )));
     }
@@ -230,6 +231,7 @@ fn authorize(
             name.to_owned(),
         ),
         meta,
+        caller,
     ))
 }
 

@@ -1598,7 +1598,7 @@ async fn merge(app: &App, scope: &Scope, me: &str, op: &str, v: &Value) -> Resul
         Ok(json!({"pullRequest": p.to_json()}))
     })?;
     // Other pull requests into the same branch see its new tip.
-    after_push(app, &key, &dir).await;
+    after_push(app, &key, &dir, Some(me)).await;
     Ok(out)
 }
 
@@ -2268,7 +2268,7 @@ fn templates(
 
 /// After a push to a repository: an open pull request whose source branch moved gets a new
 /// revision (earlier approvals stay on the old one); one whose branch is gone is closed.
-pub async fn after_push(app: &App, key: &RepoKey, dir: &Path) {
+pub async fn after_push(app: &App, key: &RepoKey, dir: &Path, pusher: Option<&str>) {
     let scope: Scope = (key.0, key.1.clone(), key.2.clone());
     let open: Vec<(u64, String, String)> = app.pulls.with(&scope, |n| {
         n.prs
@@ -2284,9 +2284,33 @@ pub async fn after_push(app: &App, key: &RepoKey, dir: &Path) {
             (Some(s), Some(d)) => git(dir, &["merge-base", s, d]).await.unwrap_or_default(),
             _ => String::new(),
         };
+        // Every commit of the source is in the destination: merged by a push (PROTOCOL.md §11.5).
+        let merged_by_push = match (&source, &dest) {
+            (Some(s), Some(d)) => git(dir, &["merge-base", "--is-ancestor", s, d])
+                .await
+                .is_some(),
+            _ => false,
+        };
         let _ = app.pulls.with_pr(&scope, id, |p| {
-            let actor = p.author.clone();
+            let actor = pusher.map_or_else(|| p.author.clone(), str::to_owned);
             match (source, dest) {
+                (Some(s), Some(d)) if merged_by_push => {
+                    // No mergeOption: AWS does not say which it reports for a merge made in git.
+                    let meta = json!({"isMerged": true, "mergedBy": actor, "mergeCommitId": d});
+                    p.merged = Some(meta.clone());
+                    p.source_commit = s;
+                    p.dest_commit = d;
+                    let dest_ref = p.dest_ref.clone();
+                    p.event(
+                        "PULL_REQUEST_MERGE_STATE_CHANGED",
+                        &actor,
+                        (
+                            "pullRequestMergedStateChangedEventMetadata",
+                            json!({"repositoryName": p.repo, "destinationReference": dest_ref, "mergeMetadata": meta}),
+                        ),
+                    );
+                    p.close(&actor);
+                }
                 (Some(s), Some(d)) => {
                     p.dest_commit = d;
                     if s != p.source_commit {
