@@ -1073,7 +1073,11 @@ pub(crate) async fn session_checks(
         // Pull requests: at start, then every few minutes (offline, they wait: an inbox read
         // while the network is gone would only say so).
         if n.is_multiple_of(PULL_REQUESTS_EVERY) && !state.waiting_for_network() {
-            pulls(state.refresh_scanned_pull_requests().await);
+            pulls(
+                state
+                    .refresh_scanned_pull_requests(n / PULL_REQUESTS_EVERY)
+                    .await,
+            );
         }
         n += 1;
     }
@@ -1084,7 +1088,7 @@ pub(crate) async fn session_checks(
 pub(crate) const CHECK_EVERY: Duration = Duration::from_secs(30);
 
 /// Pull requests are revalidated every this many checks (5 minutes): one ListPullRequests per
-/// repository when nothing changed, so a thousand repositories cost a second every 5 minutes.
+/// repository of the round's share (`prs::background_selection`) when nothing changed.
 pub(crate) const PULL_REQUESTS_EVERY: u64 = 10;
 
 /// Watches the AWS config's folder (editors and Lanyard replace the file, so the file itself

@@ -366,6 +366,9 @@ impl Desk {
         if changed {
             self.send(&ToWindow::PullRequestsChanged);
         }
+        // A round's requests leave freed pages in the allocator's arenas; give them back, as
+        // after the switcher.
+        switcher::give_back_freed_memory();
     }
 
     fn endpoints_changed(&self) {

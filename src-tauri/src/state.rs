@@ -528,9 +528,10 @@ impl AppState {
         Ok(self.svc.pull_requests(&identity).await?.0)
     }
 
-    /// The tray's background round: revalidates the inbox of every signed-in identity whose
-    /// repositories were scanned (never starts a scan). True when an inbox changed.
-    pub async fn refresh_scanned_pull_requests(&self) -> bool {
+    /// The tray's background round `round`: revalidates the inbox of every signed-in identity
+    /// whose repositories were scanned (never starts a scan), a bounded share of them per round
+    /// (`prs::background_selection`). True when an inbox changed.
+    pub async fn refresh_scanned_pull_requests(&self, round: u64) -> bool {
         let ctx = self.svc.ctx();
         let mut changed = false;
         for identity in self.identities().unwrap_or_default() {
@@ -538,13 +539,13 @@ impl AppState {
             if !matches!(
                 state,
                 sso::SessionState::SignedIn | sso::SessionState::Expiring
-            ) || codecommit::inventory::cached(ctx, &identity.session).is_none()
-            {
+            ) {
                 continue;
             }
             let before = prs::cached(ctx, &identity.session);
-            match self.svc.pull_requests(&identity).await {
-                Ok((inbox, stats)) => {
+            match self.svc.pull_requests_in_background(&identity, round).await {
+                Ok(None) => {}
+                Ok(Some((inbox, stats))) => {
                     tracing::debug!(
                         session = identity.session,
                         "pull requests: {} open, {} fetched",

@@ -202,8 +202,35 @@ impl Lanyard {
             self.limiter(&identity.session),
             self.role_creds.clone(),
             codecommit::prs::cached(&self.ctx, &identity.session),
+            None,
         )
         .await
+    }
+
+    /// A background round over an identity's scanned repositories (none when never scanned):
+    /// those holding pull requests that concern the user, and slice `round` of the rest
+    /// ([`codecommit::prs::background_selection`]).
+    pub async fn pull_requests_in_background(
+        &self,
+        identity: &Identity,
+        round: u64,
+    ) -> Result<Option<(codecommit::prs::Inbox, codecommit::prs::InboxStats)>> {
+        let Some(inventory) = codecommit::inventory::cached(&self.ctx, &identity.session) else {
+            return Ok(None);
+        };
+        let previous = codecommit::prs::cached(&self.ctx, &identity.session);
+        let only = codecommit::prs::background_selection(&inventory, previous.as_ref(), round);
+        codecommit::prs::revalidate(
+            &self.ctx,
+            identity,
+            &inventory,
+            self.limiter(&identity.session),
+            self.role_creds.clone(),
+            previous,
+            Some(&only),
+        )
+        .await
+        .map(Some)
     }
 
     /// The role credentials a pull request is read (and acted on) with.

@@ -665,8 +665,42 @@ fn known_in(known: &Known, r: &Repository) -> Vec<PullRequest> {
         .collect()
 }
 
+/// Repositories a background round looks at besides the hot ones: a thousand repositories are
+/// covered in ten rounds, so a round costs about the same at any scale.
+pub const BACKGROUND_SLICE: usize = 100;
+
+/// Which repositories background round `round` revalidates: every one holding an open pull
+/// request that concerns the user (its approvals, merge or comments are what they are told
+/// about), and one slice of the rest in turn — new pull requests elsewhere are found within
+/// `repositories / BACKGROUND_SLICE` rounds.
+pub fn background_selection(
+    inventory: &Inventory,
+    previous: Option<&Inbox>,
+    round: u64,
+) -> std::collections::HashSet<(String, String, String)> {
+    let key = |a: &str, g: &str, n: &str| (a.to_owned(), g.to_owned(), n.to_owned());
+    let mut chosen: std::collections::HashSet<_> = previous
+        .into_iter()
+        .flat_map(|i| &i.pull_requests)
+        .filter(|p| p.concern != Concern::Other)
+        .map(|p| key(&p.account_id, &p.region, &p.repository))
+        .collect();
+    let slices = inventory
+        .repositories
+        .len()
+        .div_ceil(BACKGROUND_SLICE)
+        .max(1) as u64;
+    for (i, r) in inventory.repositories.iter().enumerate() {
+        if i as u64 % slices == round % slices {
+            chosen.insert(key(&r.account_id, &r.region, &r.name));
+        }
+    }
+    chosen
+}
+
 /// Revalidates an identity's inbox over its repository inventory: cached pull requests are
-/// reused unless their repository shows activity, and the result is cached.
+/// reused unless their repository shows activity, and the result is cached. With `only`, the
+/// other repositories keep their cached pull requests unasked (a background round).
 pub async fn revalidate(
     ctx: &SsoContext,
     identity: &Identity,
@@ -674,6 +708,7 @@ pub async fn revalidate(
     limiter: Arc<RateLimiter>,
     creds: Arc<RoleCredentialsCache>,
     previous: Option<Inbox>,
+    only: Option<&std::collections::HashSet<(String, String, String)>>,
 ) -> Result<(Inbox, InboxStats)> {
     let previous = previous.unwrap_or_default();
     let previous_closed = previous.closed.clone();
@@ -690,7 +725,28 @@ pub async fn revalidate(
     let callers = previous.callers.clone();
     // Credentials and the caller's ARN once per (account, role).
     let mut by_role: BTreeMap<(String, String), Vec<&Repository>> = BTreeMap::new();
+    let mut prs = vec![];
+    let mut notes = vec![];
     for r in &inventory.repositories {
+        if only
+            .is_some_and(|o| !o.contains(&(r.account_id.clone(), r.region.clone(), r.name.clone())))
+        {
+            // Not asked this round: what was known stands, with what was noted about it.
+            prs.extend(known_in(&known, r));
+            let about = format!("{}: ", r.name);
+            notes.extend(
+                previous
+                    .notes
+                    .iter()
+                    .filter(|n| {
+                        n.account_id == r.account_id
+                            && n.region.as_deref() == Some(r.region.as_str())
+                            && n.detail.starts_with(&about)
+                    })
+                    .cloned(),
+            );
+            continue;
+        }
         by_role
             .entry((r.account_id.clone(), r.role_name.clone()))
             .or_default()
@@ -790,9 +846,7 @@ pub async fn revalidate(
             Ok((found, notes))
         }
     });
-    let mut prs = vec![];
     let mut closed = vec![];
-    let mut notes = vec![];
     for res in futures_util::future::join_all(groups).await {
         let (found, n) = res?;
         for p in found {
@@ -1212,6 +1266,61 @@ mod tests {
             name.into(),
             serde_json::json!({"Version": "2018-11-08", "Statements": [st]}).to_string(),
         )
+    }
+
+    #[test]
+    fn background_rounds_cover_every_repository_in_bounded_slices_and_the_hot_ones_each_time() {
+        let repo = |i: usize| Repository {
+            session: "acme".into(),
+            account_id: format!("{:012}", i / 3),
+            account_name: "a".into(),
+            role_name: "Dev".into(),
+            region: "eu-west-1".into(),
+            name: format!("svc-{i}"),
+            description: None,
+            default_branch: None,
+            last_modified: None,
+            clone_url_http: None,
+            arn: None,
+        };
+        let inventory = Inventory {
+            session: "acme".into(),
+            scanned_at: String::new(),
+            regions: vec![],
+            repositories: (0..1000).map(repo).collect(),
+            notes: vec![],
+        };
+        let hot = repo(777);
+        let previous: Inbox = serde_json::from_value(serde_json::json!({
+            "session": "acme", "checkedAt": "x", "notes": [], "pullRequests": [{
+                "session": "acme", "accountId": hot.account_id, "accountName": "a",
+                "roleName": "Dev", "region": "eu-west-1", "repository": hot.name, "id": "1",
+                "title": "t", "description": null, "authorArn": "", "author": "alice",
+                "created": "", "lastActivity": "", "lastActivityMicros": 1, "open": true,
+                "merged": false, "sourceRef": "", "destinationRef": "", "sourceCommit": "",
+                "revisionId": "r", "approvals": 0, "approvalsNeeded": 1, "approved": false,
+                "rulesNotSatisfied": [], "approvedByMe": false, "concern": "mine", "canMerge": null
+            }]
+        }))
+        .unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for round in 0..10 {
+            let chosen = background_selection(&inventory, Some(&previous), round);
+            assert!(chosen.len() <= BACKGROUND_SLICE + 1, "{}", chosen.len());
+            assert!(chosen.contains(&(
+                hot.account_id.clone(),
+                hot.region.clone(),
+                hot.name.clone()
+            )));
+            seen.extend(chosen);
+        }
+        assert_eq!(seen.len(), 1000, "ten rounds cover every repository");
+        // A small inventory is covered whole every round.
+        let small = Inventory {
+            repositories: (0..40).map(repo).collect(),
+            ..inventory
+        };
+        assert_eq!(background_selection(&small, None, 7).len(), 40);
     }
 
     #[test]
