@@ -234,6 +234,30 @@ def test_the_inbox_in_the_tray_the_notifications_and_the_view(tmp_path, aws):
         login = wait_until(lambda: console_logins(), 30, what="the console sign-in")[-1]
         assert page in login["destination"] and login["role"] == "Developer", login
 
+        # Check out: cloned through Lanyard's helper, on a branch tracking the source.
+        wd.click(wd.find('[data-testid="pr-checkout"]'))
+        wait_until(
+            lambda: "Checked out" in wd.text(wd.find('[data-testid="pr-status"]')),
+            90,
+            what="the checkout",
+        )
+        work = home / "src" / "acme-dev" / "payments-api"
+        assert str(work) in wd.text(wd.find('[data-testid="pr-status"]'))
+        head = subprocess.run(
+            ["git", "-C", str(work), "rev-parse", "--abbrev-ref", "HEAD@{upstream}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert head.stdout.strip() == "origin/feature/docs", head.stderr
+        commit = subprocess.run(
+            ["git", "-C", str(work), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+        assert commit == docs["sourceCommit"]
+
         loaded = logs(home, driver_log).count("timing: switcher: loaded")
         xdotool("key", "ctrl+shift+l")
         win = wait_until(lambda: (windows("Quick switch") or [None])[0], 20, what="the switcher")
