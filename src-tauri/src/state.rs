@@ -604,7 +604,11 @@ impl AppState {
                 .await?;
         }
         let dir2 = dir.clone();
-        tokio::task::spawn_blocking(move || prs::checkout(&dir2, &p))
+        let path = codecommit::helper::git_path(
+            &self.svc.ctx().paths,
+            std::env::var_os("PATH").as_deref(),
+        );
+        tokio::task::spawn_blocking(move || prs::checkout(&dir2, &p, path.as_deref()))
             .await
             .map_err(|e| Error::Git {
                 repository: dir.display().to_string(),

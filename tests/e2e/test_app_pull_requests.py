@@ -236,11 +236,14 @@ def test_the_inbox_in_the_tray_the_notifications_and_the_view(tmp_path, aws):
 
         # Check out: cloned through Lanyard's helper, on a branch tracking the source.
         wd.click(wd.find('[data-testid="pr-checkout"]'))
-        wait_until(
-            lambda: "Checked out" in wd.text(wd.find('[data-testid="pr-status"]')),
-            90,
-            what="the checkout",
-        )
+        try:
+            wait_until(
+                lambda: "Checked out" in wd.text(wd.find('[data-testid="pr-status"]')),
+                90,
+                what="the checkout",
+            )
+        except AssertionError as e:
+            raise AssertionError(f"{e}; the view says: {wd.text(wd.find('main'))[:800]}") from e
         work = home / "src" / "acme-dev" / "payments-api"
         assert str(work) in wd.text(wd.find('[data-testid="pr-status"]'))
         head = subprocess.run(

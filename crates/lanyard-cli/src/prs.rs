@@ -269,7 +269,11 @@ pub async fn checkout(
             crate::repos::clone_repository(svc, &identity, &repo, Some(dir.clone())).await?;
         eprintln!("Cloned {} into {}.", p.repository, report.path);
     }
-    let done = prs::checkout(&dir, &p)?;
+    let path = lanyard_core::codecommit::helper::git_path(
+        &svc.ctx().paths,
+        std::env::var_os("PATH").as_deref(),
+    );
+    let done = prs::checkout(&dir, &p, path.as_deref())?;
     println!(
         "{}: on branch {} at {} in {}",
         prs::label(&p),

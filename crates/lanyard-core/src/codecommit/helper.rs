@@ -64,6 +64,20 @@ pub fn on_path(path_env: Option<&OsStr>) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// PATH for the git commands Lanyard runs itself (a pull request's checkout): the user's, with
+/// the folder of Lanyard's helper link added at the end when git would find no helper on it — a
+/// desktop session often starts apps without `~/.local/bin` on PATH.
+pub fn git_path(paths: &Paths, path_env: Option<&OsStr>) -> Option<std::ffi::OsString> {
+    if on_path(path_env).is_some() {
+        return path_env.map(OsStr::to_owned);
+    }
+    let mut dirs: Vec<PathBuf> = path_env
+        .map(|p| std::env::split_paths(p).collect())
+        .unwrap_or_default();
+    dirs.push(paths.bin_dir.clone());
+    std::env::join_paths(dirs).ok()
+}
+
 /// Where git's lookup lands, given PATH and Lanyard's own helper binary.
 pub fn status(paths: &Paths, path_env: Option<&OsStr>, ours: &Path) -> HelperStatus {
     let resolved = on_path(path_env);
@@ -197,5 +211,27 @@ mod tests {
         assert!(!s.is_lanyard && s.note.unwrap().contains("earlier on PATH"));
         assert_eq!(uninstall(&paths, false).unwrap(), None);
         assert!(paths.bin_dir.join(HELPER_NAME).exists());
+    }
+
+    #[test]
+    fn git_finds_lanyards_helper_link_even_without_its_folder_on_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::sandboxed(dir.path());
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        let user = std::env::join_paths([&elsewhere]).unwrap();
+        let with = git_path(&paths, Some(&user)).unwrap();
+        assert_eq!(
+            std::env::split_paths(&with).collect::<Vec<_>>(),
+            [elsewhere.clone(), paths.bin_dir.clone()],
+            "appended: the user's own folders come first"
+        );
+        assert_eq!(
+            std::env::split_paths(&git_path(&paths, None).unwrap()).collect::<Vec<_>>(),
+            [paths.bin_dir.clone()]
+        );
+        // A helper already on PATH: PATH stays as it is.
+        std::fs::write(elsewhere.join(HELPER_NAME), b"").unwrap();
+        assert_eq!(git_path(&paths, Some(&user)), Some(user.clone()));
     }
 }

@@ -1026,8 +1026,12 @@ pub struct Checkout {
     pub moved: bool,
 }
 
-fn git_in(dir: &std::path::Path, args: &[&str]) -> Result<String> {
-    let out = std::process::Command::new("git")
+fn git_in(dir: &std::path::Path, path: Option<&std::ffi::OsStr>, args: &[&str]) -> Result<String> {
+    let mut git = std::process::Command::new("git");
+    if let Some(path) = path {
+        git.env("PATH", path);
+    }
+    let out = git
         .arg("-C")
         .arg(dir)
         .args(args)
@@ -1053,8 +1057,13 @@ fn git_in(dir: &std::path::Path, args: &[&str]) -> Result<String> {
 
 /// In a clone of the pull request's repository (its `origin` a `codecommit::` URL, so git goes
 /// through the helper): fetches the source branch and checks out a local branch tracking it.
-/// An existing local branch only fast-forwards; local commits are never thrown away.
-pub fn checkout(dir: &std::path::Path, p: &PullRequest) -> Result<Checkout> {
+/// An existing local branch only fast-forwards; local commits are never thrown away. `path` is
+/// git's PATH ([`super::helper::git_path`]: where it finds the helper).
+pub fn checkout(
+    dir: &std::path::Path,
+    p: &PullRequest,
+    path: Option<&std::ffi::OsStr>,
+) -> Result<Checkout> {
     let branch = p
         .source_ref
         .strip_prefix("refs/heads/")
@@ -1063,6 +1072,7 @@ pub fn checkout(dir: &std::path::Path, p: &PullRequest) -> Result<Checkout> {
     let remote = format!("refs/remotes/origin/{branch}");
     git_in(
         dir,
+        path,
         &[
             "fetch",
             "--quiet",
@@ -1072,6 +1082,7 @@ pub fn checkout(dir: &std::path::Path, p: &PullRequest) -> Result<Checkout> {
     )?;
     let exists = git_in(
         dir,
+        path,
         &[
             "rev-parse",
             "--verify",
@@ -1081,8 +1092,8 @@ pub fn checkout(dir: &std::path::Path, p: &PullRequest) -> Result<Checkout> {
     )
     .is_ok();
     if exists {
-        git_in(dir, &["checkout", "--quiet", &branch])?;
-        git_in(dir, &["merge", "--quiet", "--ff-only", &format!("origin/{branch}")]).map_err(
+        git_in(dir, path, &["checkout", "--quiet", &branch])?;
+        git_in(dir, path, &["merge", "--quiet", "--ff-only", &format!("origin/{branch}")]).map_err(
             |_| Error::Git {
                 repository: p.repository.clone(),
                 reason: format!(
@@ -1094,6 +1105,7 @@ pub fn checkout(dir: &std::path::Path, p: &PullRequest) -> Result<Checkout> {
     } else {
         git_in(
             dir,
+            path,
             &[
                 "checkout",
                 "--quiet",
@@ -1104,7 +1116,7 @@ pub fn checkout(dir: &std::path::Path, p: &PullRequest) -> Result<Checkout> {
             ],
         )?;
     }
-    let commit = git_in(dir, &["rev-parse", "HEAD"])?;
+    let commit = git_in(dir, path, &["rev-parse", "HEAD"])?;
     Ok(Checkout {
         path: dir.display().to_string(),
         moved: commit != p.source_commit,
