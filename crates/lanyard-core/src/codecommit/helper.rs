@@ -228,7 +228,7 @@ mod tests {
         );
         assert_eq!(
             std::env::split_paths(&git_path(&paths, None).unwrap()).collect::<Vec<_>>(),
-            [paths.bin_dir.clone()]
+            std::slice::from_ref(&paths.bin_dir)
         );
         // A helper already on PATH: PATH stays as it is.
         std::fs::write(elsewhere.join(HELPER_NAME), b"").unwrap();
