@@ -185,6 +185,21 @@ describe('App frame', () => {
     expect(screen.getByTestId('accounts-view').hidden).toBe(true);
   });
 
+  it('warms Pull requests up out of sight from the cache, then drops it', async () => {
+    const calls = mockShell({ identities: [status('acme', { state: 'signedIn' })] });
+    render(App);
+
+    const warming = await screen.findByTestId('pull-requests-warming', {}, { timeout: 2000 });
+    expect(warming.getAttribute('aria-hidden')).toBe('true');
+    expect(title().textContent).toBe('Sessions');
+    await waitFor(() => expect(calls).toContain('cached_pull_requests'));
+    await waitFor(() => expect(screen.queryByTestId('pull-requests-warming')).toBeNull(), {
+      timeout: 2000,
+    });
+    // Out of sight it asks nothing: the signed-in identity is checked on the first visit.
+    expect(calls).not.toContain('refresh_pull_requests');
+  });
+
   it('follows app://navigate events from the tray', async () => {
     mockShell();
     render(App);

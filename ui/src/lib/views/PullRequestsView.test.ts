@@ -220,6 +220,25 @@ describe('Pull requests: listing', () => {
   });
 });
 
+describe('Pull requests: warming up out of sight', () => {
+  it('shows the cache but checks nothing, takes no focus and no keys', async () => {
+    const { calls } = shell();
+    const onready = vi.fn();
+    render(PullRequestsView, { active: false, onready });
+
+    await waitFor(() => expect(rows()).toEqual([SEPA_ROW, LEDGER_ROW]));
+    expect(onready).toHaveBeenCalledTimes(1);
+    expect(document.activeElement).toBe(document.body);
+    await fireEvent.keyDown(document.body, { key: '/' });
+    expect(document.activeElement).toBe(document.body);
+    await fireEvent.keyDown(window, { key: 'r', ctrlKey: true });
+    await fireEvent.keyDown(window, { key: 'F5' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sent(calls, 'refresh_pull_requests')).toEqual([]);
+    expect(onready).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('Pull requests: tabs and search', () => {
   it('counts and lists by tab, Awaiting me first, and remembers the tab', async () => {
     shell();
