@@ -200,6 +200,15 @@ describe('App frame', () => {
     expect(calls).not.toContain('refresh_pull_requests');
   });
 
+  it('drops the warming Pull requests view at once when the view is visited', async () => {
+    mockShell();
+    render(App);
+    await screen.findByTestId('pull-requests-warming', {}, { timeout: 2000 });
+    await fireEvent.click(nav('pullRequests'));
+    expect(screen.queryByTestId('pull-requests-warming')).toBeNull();
+    expect(await screen.findAllByTestId('go-sessions')).toHaveLength(1);
+  });
+
   it('follows app://navigate events from the tray', async () => {
     mockShell();
     render(App);
