@@ -592,28 +592,19 @@ impl AppState {
     ) -> Result<prs::Checkout> {
         let _task = self.task();
         let p = self.pull_request(target)?;
-        let req = prs::clone_request(&p);
         let dir = codecommit::clone::default_dest(
             &self.clone_root(),
             &p.account_name,
             &p.account_id,
             &p.repository,
         );
-        if !dir.join(".git").exists() {
-            self.clone_repository(req, helper, Arc::new(|_: &CloneProgress| {}))
-                .await?;
-        }
-        let dir2 = dir.clone();
-        let path = codecommit::helper::git_path(
-            &self.svc.ctx().paths,
-            std::env::var_os("PATH").as_deref(),
-        );
-        tokio::task::spawn_blocking(move || prs::checkout(&dir2, &p, path.as_deref()))
-            .await
-            .map_err(|e| Error::Git {
-                repository: dir.display().to_string(),
-                reason: e.to_string(),
-            })?
+        let path = std::env::var_os("PATH");
+        let clone = |req| self.clone_repository(req, helper, Arc::new(|_: &CloneProgress| {}));
+        let (done, _) = self
+            .svc
+            .checkout_pull_request(&p, &dir, path.as_deref(), clone)
+            .await?;
+        Ok(done)
     }
 
     /// Opens the pull request's console page, signed in as the role that reads it (the URL goes

@@ -240,40 +240,24 @@ pub async fn checkout(
     target: &str,
     dest: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
-    use lanyard_core::codecommit::{Repository, clone};
     let p = locate(svc, target).await?;
-    let dir = dest.clone().unwrap_or_else(|| {
-        clone::default_dest(
+    let dir = dest.unwrap_or_else(|| {
+        lanyard_core::codecommit::clone::default_dest(
             &crate::repos::clone_root(svc),
             &p.account_name,
             &p.account_id,
             &p.repository,
         )
     });
-    if !dir.join(".git").exists() {
-        let identity = svc.identity(&p.session)?;
-        let repo = Repository {
-            session: p.session.clone(),
-            account_id: p.account_id.clone(),
-            account_name: p.account_name.clone(),
-            role_name: p.role_name.clone(),
-            region: p.region.clone(),
-            name: p.repository.clone(),
-            description: None,
-            default_branch: None,
-            last_modified: None,
-            clone_url_http: None,
-            arn: None,
-        };
-        let report =
-            crate::repos::clone_repository(svc, &identity, &repo, Some(dir.clone())).await?;
+    let identity = svc.identity(&p.session)?;
+    let path = crate::env("PATH");
+    let clone = |req| crate::repos::clone_as(svc, &identity, req);
+    let (done, cloned) = svc
+        .checkout_pull_request(&p, &dir, path.as_deref(), clone)
+        .await?;
+    if let Some(report) = cloned {
         eprintln!("Cloned {} into {}.", p.repository, report.path);
     }
-    let path = lanyard_core::codecommit::helper::git_path(
-        &svc.ctx().paths,
-        std::env::var_os("PATH").as_deref(),
-    );
-    let done = prs::checkout(&dir, &p, path.as_deref())?;
     println!(
         "{}: on branch {} at {} in {}",
         prs::label(&p),

@@ -268,19 +268,6 @@ pub async fn clone_repository(
     r: &Repository,
     dest: Option<PathBuf>,
 ) -> anyhow::Result<codecommit::CloneReport> {
-    let ctx = svc.ctx();
-    let identity = identity.clone();
-    let accounts = accounts_of(svc, &identity).await?;
-    let account = accounts
-        .iter()
-        .find(|a| a.account_id == r.account_id)
-        .cloned()
-        .unwrap_or(AccountRoles {
-            account_id: r.account_id.clone(),
-            account_name: r.account_name.clone(),
-            email: String::new(),
-            roles: vec![r.role_name.clone()],
-        });
     let req = codecommit::CloneRequest {
         session: identity.session.clone(),
         account_id: r.account_id.clone(),
@@ -290,13 +277,35 @@ pub async fn clone_repository(
         repository: r.name.clone(),
         dest: dest.map(|d| d.display().to_string()),
     };
+    clone_as(svc, identity, req).await
+}
+
+/// Clones `req` with a progress bar (Ctrl+C stops it), then makes sure git finds the helper.
+pub async fn clone_as(
+    svc: &Lanyard,
+    identity: &Identity,
+    req: codecommit::CloneRequest,
+) -> anyhow::Result<codecommit::CloneReport> {
+    let ctx = svc.ctx();
+    let identity = identity.clone();
+    let account = accounts_of(svc, &identity)
+        .await?
+        .iter()
+        .find(|a| a.account_id == req.account_id)
+        .cloned()
+        .unwrap_or(AccountRoles {
+            account_id: req.account_id.clone(),
+            account_name: req.account_name.clone(),
+            email: String::new(),
+            roles: vec![req.role_name.clone()],
+        });
     let bar = indicatif::ProgressBar::new(100);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos:>3}%")
             .expect("template")
             .progress_chars("=> "),
     );
-    bar.set_message(format!("cloning {}", r.name));
+    bar.set_message(format!("cloning {}", req.repository));
     let b = bar.clone();
     let on = Arc::new(move |p: &codecommit::CloneProgress| {
         b.set_position(u64::from(p.percent));

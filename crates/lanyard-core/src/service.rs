@@ -285,6 +285,42 @@ impl Lanyard {
         .await
     }
 
+    /// Checks `p` out in `dir`: clones its repository there first when `dir` holds no clone
+    /// (through `clone`, the front's own clone with its progress and cancel), then fetches the
+    /// source branch and checks out a local branch tracking it. git runs with `path_env` (the
+    /// PATH it would get) plus the folder of Lanyard's helper link when no helper is on it.
+    /// Returns the checkout, and the clone's report when it cloned.
+    pub async fn checkout_pull_request<R, E, F>(
+        &self,
+        p: &codecommit::prs::PullRequest,
+        dir: &std::path::Path,
+        path_env: Option<&std::ffi::OsStr>,
+        clone: impl FnOnce(codecommit::CloneRequest) -> F,
+    ) -> std::result::Result<(codecommit::prs::Checkout, Option<R>), E>
+    where
+        F: std::future::Future<Output = std::result::Result<R, E>>,
+        E: From<Error>,
+    {
+        let cloned = if dir.join(".git").exists() {
+            None
+        } else {
+            let mut req = codecommit::prs::clone_request(p);
+            req.dest = Some(dir.display().to_string());
+            Some(clone(req).await?)
+        };
+        let path = codecommit::helper::git_path(&self.ctx.paths, path_env);
+        let (p, at) = (p.clone(), dir.to_owned());
+        let done = tokio::task::spawn_blocking(move || {
+            codecommit::prs::checkout(&at, &p, path.as_deref())
+        })
+        .await
+        .map_err(|e| Error::Git {
+            repository: dir.display().to_string(),
+            reason: e.to_string(),
+        })??;
+        Ok((done, cloned))
+    }
+
     /// Merges a pull request at the source commit the user saw; returns the new destination tip.
     pub async fn merge_pull_request(
         &self,
