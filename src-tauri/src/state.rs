@@ -542,7 +542,6 @@ impl AppState {
             ) {
                 continue;
             }
-            let before = prs::cached(ctx, &identity.session);
             match self.svc.pull_requests_in_background(&identity, round).await {
                 Ok(None) => {}
                 Ok(Some((inbox, stats))) => {
@@ -552,9 +551,7 @@ impl AppState {
                         inbox.pull_requests.len(),
                         stats.fetched
                     );
-                    changed |= before.is_none_or(|b| {
-                        b.pull_requests != inbox.pull_requests || b.closed != inbox.closed
-                    });
+                    changed |= stats.changed;
                 }
                 Err(e) => {
                     tracing::info!(session = identity.session, "pull requests not checked: {e}")

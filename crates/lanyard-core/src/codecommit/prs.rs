@@ -149,6 +149,9 @@ pub struct InboxStats {
     pub fetched: u32,
     /// Pull requests whose approvals were evaluated again.
     pub evaluated: u32,
+    /// The inbox differs from the cached one (so the cache was written): what a background check
+    /// tells the other process and the notices about.
+    pub changed: bool,
 }
 
 /// Where an identity's inbox is cached.
@@ -890,7 +893,8 @@ pub async fn revalidate(
         })?;
         crate::fsx::write_private(&cache_path(ctx, &identity.session), &bytes)?;
     }
-    let stats = stats.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut stats = stats.into_inner().unwrap_or_else(|p| p.into_inner());
+    stats.changed = !unchanged;
     Ok((inbox, stats))
 }
 

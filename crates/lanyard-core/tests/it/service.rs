@@ -203,3 +203,63 @@ async fn removing_an_identity_takes_everything_of_it_and_offboarding_takes_orpha
         mine
     );
 }
+
+#[tokio::test]
+async fn a_pull_request_check_says_whether_the_inbox_changed_and_writes_only_then() {
+    use lanyard_core::codecommit::prs::{self, Concern};
+    let env = env().await;
+    signed_in(&env).await;
+    let svc = Lanyard::new(env.ctx.clone());
+    let identity = svc.identity("acme").unwrap();
+    svc.scan_repositories(
+        &identity,
+        InventoryOptions::new(vec!["us-east-1".into()]),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+
+    let (inbox, stats) = svc.pull_requests(&identity).await.unwrap();
+    assert!(stats.changed, "the first check fills the cache");
+    let file = prs::cache_path(&env.ctx, "acme");
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    let set_mtime = || {
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap()
+    };
+    set_mtime();
+
+    // A background round with nothing new: unchanged, and the file is not rewritten.
+    let (_, stats) = svc
+        .pull_requests_in_background(&identity, 0)
+        .await
+        .unwrap()
+        .expect("scanned");
+    assert!(!stats.changed);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        long_ago
+    );
+
+    // An approval is news: changed, and written.
+    let waiting = inbox
+        .pull_requests
+        .iter()
+        .find(|p| p.concern == Concern::Awaiting)
+        .expect("bob's pull request awaits alice");
+    svc.approve_pull_request(waiting, false).await.unwrap();
+    let (_, stats) = svc
+        .pull_requests_in_background(&identity, 1)
+        .await
+        .unwrap()
+        .expect("scanned");
+    assert!(stats.changed);
+    assert_ne!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        long_ago
+    );
+}

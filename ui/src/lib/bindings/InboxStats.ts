@@ -15,4 +15,9 @@ fetched: number,
 /**
  * Pull requests whose approvals were evaluated again.
  */
-evaluated: number, };
+evaluated: number, 
+/**
+ * The inbox differs from the cached one (so the cache was written): what a background check
+ * tells the other process and the notices about.
+ */
+changed: boolean, };
