@@ -246,7 +246,8 @@ pub async fn clone(
     region: Option<&str>,
 ) -> anyhow::Result<()> {
     let (identity, r) = locate(svc, target, region).await?;
-    let report = clone_repository(svc, &identity, &r, dest).await?;
+    let req = r.clone_request(dest.map(|d| d.display().to_string()));
+    let report = clone_as(svc, &identity, req).await?;
     println!(
         "Cloned {} into {} (origin {}).",
         r.name, report.path, report.remote_url
@@ -261,26 +262,7 @@ pub fn clone_root(svc: &Lanyard) -> PathBuf {
         .unwrap_or_else(|| clone::default_clone_root(&svc.ctx().paths))
 }
 
-/// Clones one repository of the inventory with progress, links the helper where git finds it.
-pub async fn clone_repository(
-    svc: &Lanyard,
-    identity: &Identity,
-    r: &Repository,
-    dest: Option<PathBuf>,
-) -> anyhow::Result<codecommit::CloneReport> {
-    let req = codecommit::CloneRequest {
-        session: identity.session.clone(),
-        account_id: r.account_id.clone(),
-        account_name: r.account_name.clone(),
-        role_name: r.role_name.clone(),
-        region: r.region.clone(),
-        repository: r.name.clone(),
-        dest: dest.map(|d| d.display().to_string()),
-    };
-    clone_as(svc, identity, req).await
-}
-
-/// Clones `req` with a progress bar (Ctrl+C stops it), then makes sure git finds the helper.
+/// Clones `req` with a progress bar (Ctrl+C stops it), then links the helper where git finds it.
 pub async fn clone_as(
     svc: &Lanyard,
     identity: &Identity,

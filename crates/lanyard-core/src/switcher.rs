@@ -130,15 +130,7 @@ pub fn entries(
             region: Some(r.region.clone()),
             favourite: false,
             path: cloned(&r.name, &r.account_name, &r.region),
-            clone: Some(CloneRequest {
-                session: r.session.clone(),
-                account_id: r.account_id.clone(),
-                account_name: r.account_name.clone(),
-                role_name: r.role_name.clone(),
-                region: r.region.clone(),
-                repository: r.name.clone(),
-                dest: None,
-            }),
+            clone: Some(r.clone_request(None)),
             detail: None,
             pull_request: None,
         });

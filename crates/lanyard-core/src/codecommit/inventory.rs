@@ -64,6 +64,22 @@ pub struct Repository {
     pub arn: Option<String>,
 }
 
+impl Repository {
+    /// The request that clones it with the role that listed it (into `dest`, else the default
+    /// folder under the clone root).
+    pub fn clone_request(&self, dest: Option<String>) -> super::CloneRequest {
+        super::CloneRequest {
+            session: self.session.clone(),
+            account_id: self.account_id.clone(),
+            account_name: self.account_name.clone(),
+            role_name: self.role_name.clone(),
+            region: self.region.clone(),
+            repository: self.name.clone(),
+            dest,
+        }
+    }
+}
+
 /// Why an account or region shows no repositories (shown quietly).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
