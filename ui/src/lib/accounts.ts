@@ -1,5 +1,6 @@
 // Pure helpers for the Accounts & Profiles view: search, merging streamed accounts, progress text.
 
+import { formatCount } from './format';
 import type { AccountRoles } from './bindings/AccountRoles';
 import type { DiscoveryProgress } from './bindings/DiscoveryProgress';
 
@@ -65,7 +66,7 @@ export function merge(list: readonly Searchable[], account: AccountRoles): Searc
   return next;
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+const fmt = formatCount;
 
 /** "accounts 312/1,480, ETA 40 s" (no ETA until it can be estimated). */
 export function progressText(p: DiscoveryProgress): string {

@@ -1,6 +1,7 @@
 // Pure helpers for the Repositories view: search, grouping by account, merging streamed scan
 // results, and the progress, time and error texts. No Tauri here, so they are easy to test.
 
+import { formatCount } from './format';
 import type { CloneProgress } from './bindings/CloneProgress';
 import type { CloneReport } from './bindings/CloneReport';
 import type { CloneRequest } from './bindings/CloneRequest';
@@ -53,7 +54,11 @@ export function filterRepositories(list: readonly Repository[], query: string): 
   });
 }
 
-const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+// Made on first use: a collator loads ICU's collation data into the web process, which the
+// window needs only once repositories are sorted.
+let collator: Intl.Collator | undefined;
+const compareNames = (a: string, b: string) =>
+  (collator ??= new Intl.Collator('en', { sensitivity: 'base', numeric: true })).compare(a, b);
 
 /** By account name, account id, repository name, region, then identity. Never mutates `list`. */
 export function sortRepositories(list: readonly Repository[]): Repository[] {
@@ -61,9 +66,9 @@ export function sortRepositories(list: readonly Repository[]): Repository[] {
     .slice()
     .sort(
       (a, b) =>
-        collator.compare(a.accountName, b.accountName) ||
+        compareNames(a.accountName, b.accountName) ||
         a.accountId.localeCompare(b.accountId) ||
-        collator.compare(a.name, b.name) ||
+        compareNames(a.name, b.name) ||
         a.region.localeCompare(b.region) ||
         a.session.localeCompare(b.session),
     );
@@ -144,12 +149,11 @@ export function notesByAccount(notes: readonly ScanNote[]): AccountNotes[] {
   const all = [...byId.values()];
   for (const a of all) a.notes.sort((x, y) => (x.region ?? '').localeCompare(y.region ?? ''));
   return all.sort(
-    (a, b) =>
-      collator.compare(a.accountName, b.accountName) || a.accountId.localeCompare(b.accountId),
+    (a, b) => compareNames(a.accountName, b.accountName) || a.accountId.localeCompare(b.accountId),
   );
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+const fmt = formatCount;
 const plural = (n: number, one: string, many: string) => `${fmt(n)} ${n === 1 ? one : many}`;
 
 /** The progress of several scans running at once, as one. */
