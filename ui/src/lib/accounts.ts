@@ -66,11 +66,9 @@ export function merge(list: readonly Searchable[], account: AccountRoles): Searc
   return next;
 }
 
-const fmt = formatCount;
-
 /** "accounts 312/1,480, ETA 40 s" (no ETA until it can be estimated). */
 export function progressText(p: DiscoveryProgress): string {
-  let text = `accounts ${fmt(p.accountsDone)}/${fmt(p.accountsTotal)}`;
-  if (p.etaSecs !== null) text += `, ETA ${fmt(Math.round(p.etaSecs))} s`;
+  let text = `accounts ${formatCount(p.accountsDone)}/${formatCount(p.accountsTotal)}`;
+  if (p.etaSecs !== null) text += `, ETA ${formatCount(Math.round(p.etaSecs))} s`;
   return text;
 }

@@ -153,8 +153,8 @@ export function notesByAccount(notes: readonly ScanNote[]): AccountNotes[] {
   );
 }
 
-const fmt = formatCount;
-const plural = (n: number, one: string, many: string) => `${fmt(n)} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many: string) =>
+  `${formatCount(n)} ${n === 1 ? one : many}`;
 
 /** The progress of several scans running at once, as one. */
 export function combineProgress(list: readonly InventoryProgress[]): InventoryProgress | null {
@@ -170,8 +170,8 @@ export function combineProgress(list: readonly InventoryProgress[]): InventoryPr
 
 /** "accounts 3/7 · 12 repositories · ETA 4 s" (no ETA until it can be estimated). */
 export function scanProgressText(p: InventoryProgress): string {
-  let text = `accounts ${fmt(p.accountsDone)}/${fmt(p.accountsTotal)} · ${plural(p.repositories, 'repository', 'repositories')}`;
-  if (p.etaSecs !== null) text += ` · ETA ${fmt(Math.round(p.etaSecs))} s`;
+  let text = `accounts ${formatCount(p.accountsDone)}/${formatCount(p.accountsTotal)} · ${plural(p.repositories, 'repository', 'repositories')}`;
+  if (p.etaSecs !== null) text += ` · ETA ${formatCount(Math.round(p.etaSecs))} s`;
   return text;
 }
 
@@ -197,8 +197,8 @@ export function cloneProgressText(p: CloneProgress | null): string {
     case 'receiving': {
       const count =
         p.totalObjects > 0
-          ? `${fmt(p.receivedObjects)}/${fmt(p.totalObjects)}`
-          : fmt(p.receivedObjects);
+          ? `${formatCount(p.receivedObjects)}/${formatCount(p.totalObjects)}`
+          : formatCount(p.receivedObjects);
       return `Receiving objects ${count} · ${formatBytes(p.receivedBytes)}`;
     }
     case 'resolving':
